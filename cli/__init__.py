@@ -1,0 +1,78 @@
+"""The command line (no Qt). ``main.py`` builds the parser here; each area registers its commands.
+
+Exit codes: 0 success, 1 the command ran but found problems (review errors, refused rows …),
+2 bad input (the reason in Chinese on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+# Each module has ``register(subparsers)`` adding its sub-commands; every sub-command sets
+# ``func`` (args -> exit code) with ``set_defaults``.
+COMMAND_MODULES = [
+    "cli.basic",
+]
+
+
+class CliError(Exception):
+    """Bad input: printed in Chinese on stderr, exit code 2."""
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        message = (message.replace("the following arguments are required", "缺少必填参数")
+                   .replace("unrecognized arguments", "无法识别的参数")
+                   .replace("invalid choice", "无效的选项")
+                   .replace("expected one argument", "需要一个值")
+                   .replace("argument ", "参数 "))
+        self.print_usage(sys.stderr)
+        self.exit(2, f"错误：{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ChineseArgumentParser(
+        prog="main.py", description="产改统计填报：不带子命令时打开图形界面。", add_help=True)
+    parser.add_argument("--data-dir", type=Path, default=None, help="数据文件夹（默认为本用户的数据文件夹）")
+    parser.add_argument("--self-test", action="store_true", help="打开主窗口（可无显示器）、读取数据后退出，用于检查安装包")
+    sub = parser.add_subparsers(dest="command", metavar="子命令", parser_class=ChineseArgumentParser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run a sub-command; returns the exit code."""
+    from models.db import RecordError, StoreError
+    from models.text import ParseError
+
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return func(args)
+    except (CliError, ParseError, RecordError, StoreError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+def open_store_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from models.db import open_store
+
+    return open_store(args.data_dir)
+
+
+def need_unit(store):  # type: ignore[no-untyped-def]
+    from models import unit
+
+    current = unit.load(store)
+    if current is None:
+        raise CliError("尚未设置本单位，请先运行：python main.py setup --unit-code 单位代码")
+    return current

@@ -1,0 +1,1 @@
+"""Declarative definitions of every entry form and return table. No Qt here."""

@@ -1,0 +1,1 @@
+"""The application core: storage, records, reference data and validation. No Qt here."""

@@ -1,0 +1,123 @@
+"""The local store: one SQLite file (WAL, foreign keys on) opened through sqlite-utils.
+
+Every write runs in :meth:`Store.atomic`. Errors the user can act on (disk full, read-only
+folder, file locked by another program) become :class:`StoreError` with a Chinese message;
+anything else is a bug and propagates unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from models.paths import STORE_FILE
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+class StoreError(Exception):
+    """A problem with the store that the user can act on; ``str()`` is Chinese."""
+
+
+class RecordError(Exception):
+    """An action on a record that is refused, with the reason in Chinese."""
+
+
+_KNOWN = (
+    ("database is locked", "数据文件正被另一个程序使用，请关闭其他打开本程序的窗口后重试"),
+    ("database or disk is full", "磁盘已满，无法保存。请清理磁盘空间后重试，已输入的内容没有丢失"),
+    ("disk i/o error", "读写磁盘出错（U盘或移动硬盘是否已拔出？），本次操作未保存"),
+    ("readonly database", "数据文件是只读的，无法保存。请检查文件夹权限"),
+    ("unable to open database", "无法打开数据文件，请检查数据文件夹是否存在、是否有权限"),
+    ("file is not a database", "数据文件已损坏或不是本程序的数据文件"),
+)
+
+
+@contextlib.contextmanager
+def known_errors() -> Iterator[None]:
+    """Turn SQLite errors the user can act on into :class:`StoreError`."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        text = str(exc).lower()
+        for needle, message in _KNOWN:
+            if needle in text:
+                raise StoreError(message) from exc
+        raise
+
+
+def now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+class Store:
+    """An open store. Use :func:`open_store` to get one."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
+        self.db = db
+        self.path = path
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        """One transaction (nested calls become savepoints)."""
+        with known_errors(), self.db.atomic() as db:
+            yield db
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        with known_errors():
+            return list(self.db.query(sql, params))
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        with known_errors():
+            row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        value = self.scalar("SELECT value FROM settings WHERE key = ?", (key,))
+        return default if value is None else str(value)
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.atomic():
+            self.conn.execute("INSERT INTO settings(key, value) VALUES(?, ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA optimize")
+        self.db.close()
+
+
+def open_store(data_dir: Path | str | None = None, *, memory: bool = False) -> Store:
+    """Open (creating if needed) the store in ``data_dir`` and bring its schema up to date."""
+    import sqlite_utils
+
+    from models.migrations import MIGRATIONS
+    from models.paths import default_data_dir
+
+    with known_errors():
+        if memory:
+            db = sqlite_utils.Database(memory=True)
+            path = None
+        else:
+            folder = Path(data_dir) if data_dir else default_data_dir()
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"无法创建数据文件夹“{folder}”：{exc.strerror or exc}") from exc
+            path = folder / STORE_FILE
+            db = sqlite_utils.Database(path)
+            db.conn.execute("PRAGMA journal_mode = WAL")
+            db.conn.execute("PRAGMA synchronous = NORMAL")
+        db.conn.execute("PRAGMA foreign_keys = ON")
+        db.conn.execute("PRAGMA busy_timeout = 3000")
+        MIGRATIONS.apply(db)
+    return Store(db, path)

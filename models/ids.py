@@ -1,0 +1,124 @@
+"""Identity numbers: resident ID (GB 11643), mobile numbers, unified social credit codes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+from models.text import ParseError, compact
+
+
+@dataclasses.dataclass(frozen=True)
+class IdInfo:
+    """What a valid resident ID number tells: its canonical form, birth date and sex."""
+
+    number: str
+    birth_date: str  # ISO date
+    sex: str  # 男 / 女
+    region_code: str
+    region_warning: str | None = None  # the region code did not exist at the birth date
+
+
+def normalize_id_number(value: object) -> str:
+    """Half-width, no spaces, upper-case ``X``."""
+    return compact(value).upper()
+
+
+def check_id_number(value: object, *, today: dt.date | None = None) -> IdInfo:
+    """Validate an 18-character resident ID number; raise :class:`ParseError` in Chinese.
+
+    The checksum, length and birth date are errors; an unknown or not-yet-existing region code is
+    only a warning (python-stdnum rejects e.g. 530821 before 1985, which real IDs still carry).
+    """
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError
+
+    number = normalize_id_number(value)
+    if len(number) != 18:
+        raise ParseError(f"身份证号应为18位，现为{len(number)}位")
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise ParseError("身份证号前17位应为数字，最后一位为数字或X")
+    if ric.calc_check_digit(number) != number[17]:
+        raise ParseError(f"身份证号校验位不对（按前17位应为“{ric.calc_check_digit(number)}”），请核对")
+    try:
+        birth = ric.get_birth_date(number)
+    except ValidationError:
+        raise ParseError(f"身份证号中的出生日期“{number[6:14]}”不存在") from None
+    today = today or dt.date.today()
+    if birth > today or birth.year < 1900:
+        raise ParseError(f"身份证号中的出生日期“{birth.isoformat()}”不合理")
+    warning = None
+    try:
+        ric.get_birth_place(number)
+    except ValidationError:
+        warning = f"身份证号的地区码“{number[:6]}”在出生年份不存在，请核对（老证件可能如此）"
+    sex = "男" if int(number[16]) % 2 == 1 else "女"
+    return IdInfo(number, birth.isoformat(), sex, number[:6], warning)
+
+
+def make_id_number(region: str, birth: dt.date, sequence: int, sex: str) -> str:
+    """Build a valid ID number (for demo data and tests)."""
+    from stdnum.cn import ric
+
+    seq = sequence % 500 * 2 + (1 if sex == "男" else 0)
+    body = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def mask_id_number(number: str | None) -> str:
+    """前6后4: ``530821********001X``."""
+    if not number:
+        return ""
+    if len(number) <= 10:
+        return number
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,5})?")
+
+
+def normalize_phone(value: object) -> str:
+    text = compact(value).replace("－", "-").replace("—", "-")
+    if text.startswith("+86"):
+        text = text[3:]
+    return text
+
+
+def check_mobile(value: object) -> str:
+    number = normalize_phone(value).replace("-", "")
+    if not _MOBILE.fullmatch(number):
+        raise ParseError("手机号应为以1开头的11位数字")
+    return number
+
+
+def check_phone(value: object) -> str:
+    """A mobile number or a landline with area code (``0879-2123456``)."""
+    text = normalize_phone(value)
+    if _MOBILE.fullmatch(text.replace("-", "")):
+        return text.replace("-", "")
+    if _LANDLINE.fullmatch(text):
+        return text
+    raise ParseError("电话应为11位手机号或带区号的固定电话，如 0879-2123456")
+
+
+def mask_phone(number: str | None) -> str:
+    """``139****1234``."""
+    if not number:
+        return ""
+    if len(number) < 7:
+        return number
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def check_credit_code(value: object) -> str:
+    """统一社会信用代码 (GB 32100), 18 characters with its check character."""
+    from stdnum.cn import uscc
+    from stdnum.exceptions import ValidationError
+
+    code = compact(value).upper()
+    try:
+        return str(uscc.validate(code))
+    except ValidationError:
+        raise ParseError("统一社会信用代码应为18位且校验位正确") from None

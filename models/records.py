@@ -1,0 +1,402 @@
+"""Create, read, update, delete and list records of every kind, driven by ``forms.records``.
+
+Everything the GUI can do to a record goes through here (the CLI and the tests use it too).
+Deleting moves a record to the 回收站 (recycle bin), from which it can be restored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from forms import fields as F
+from forms.fields import Finding, FormSpec
+from forms.honours import STUDIO_LEADER_REQUIREMENTS
+from forms.records import HONOURS, PEOPLE, SPECS, STUDIO_OUTPUTS, STUDIOS, TOP_LEVEL, spec
+from forms.validation import errors, validate
+from models import pinyin
+from models.db import RecordError, Store, now
+
+CHILDREN: dict[str, tuple[FormSpec, ...]] = {"people": (HONOURS,), "studios": (STUDIO_OUTPUTS,)}
+
+
+class ValidationFailed(RecordError):
+    """The record has errors; nothing was written. ``findings`` holds all of them."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = list(findings)
+        super().__init__("；".join(f.text() for f in errors(self.findings)))
+
+
+@dataclasses.dataclass
+class SaveResult:
+    id: int
+    findings: list[Finding]  # warnings only (errors raise ValidationFailed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking
+
+
+def check(store: Store, kind: str, values: Mapping[str, Any], record_id: int | None = None,
+          children: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+          ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[Finding]]:
+    """Validate a record and its children against the form and the store (uniqueness, links)."""
+    form = spec(kind)
+    clean, findings = validate(form, values)
+    clean_children: dict[str, list[dict[str, Any]]] = {}
+    for child in CHILDREN.get(kind, ()):
+        rows = (children or {}).get(child.kind)
+        if rows is None:
+            continue
+        clean_rows = []
+        for index, row in enumerate(rows, start=1):
+            row_clean, row_findings = validate(child, row)
+            for finding in row_findings:
+                findings.append(dataclasses.replace(
+                    finding, where=f"{child.kind}[{index}].{finding.where}",
+                    label=f"第{index}条{child.title}的{finding.label}" if finding.label else f"第{index}条{child.title}"))
+            clean_rows.append(row_clean)
+        clean_children[child.kind] = clean_rows
+    findings.extend(_store_checks(store, form, clean, record_id, clean_children))
+    return clean, clean_children, findings
+
+
+def _store_checks(store: Store, form: FormSpec, clean: Mapping[str, Any], record_id: int | None,
+                  children: Mapping[str, list[dict[str, Any]]]) -> list[Finding]:
+    out: list[Finding] = []
+    for name in form.unique:
+        value = clean.get(name)
+        if value is None:
+            continue
+        row = store.query(f"SELECT id, {form.name_field} AS label, "
+                          f"{'deleted_at' if form.soft_delete else 'NULL AS deleted_at'} "
+                          f"FROM {form.table} WHERE {name} = ? AND id IS NOT ?", (value, record_id))
+        if row:
+            field = form.field(name)
+            where = "（在回收站中，可先恢复）" if row[0]["deleted_at"] else ""
+            out.append(F.error(field, f"与已有{form.title}“{row[0]['label']}”{where}重复", f"{form.kind}.{name}.duplicate"))
+    for field in form.fields:
+        if field.kind == F.REF and clean.get(field.name) is not None:
+            target = spec(field.ref_kind or "")
+            row = store.query(f"SELECT id FROM {target.table} WHERE id = ? AND deleted_at IS NULL",
+                              (clean[field.name],))
+            if not row:
+                out.append(F.error(field, f"所选{target.title}不存在或已删除", f"{form.kind}.{field.name}.missing"))
+    if form is STUDIOS:
+        out.extend(_studio_leader_check(store, clean))
+    if form is PEOPLE and "honours" in children:
+        out.extend(_honour_age_warnings(clean, children["honours"]))
+    if form is STUDIOS and "studio_outputs" in children:
+        years = [r.get("year") for r in children["studio_outputs"] if r.get("year")]
+        for year in {y for y in years if years.count(y) > 1}:
+            out.append(F.error("studio_outputs", f"{year}年的成果填了不止一条，请合并", "studios.outputs.duplicate_year",
+                               "年度成果"))
+    return out
+
+
+def _studio_leader_check(store: Store, clean: Mapping[str, Any]) -> list[Finding]:
+    required = STUDIO_LEADER_REQUIREMENTS.get(clean.get("type") or "")
+    leader = clean.get("leader_id")
+    if not required or leader is None:
+        return []
+    held = {r["category"] for r in store.query("SELECT category FROM honours WHERE person_id = ?", (leader,))}
+    if held & set(required):
+        return []
+    name = store.scalar("SELECT name FROM people WHERE id = ?", (leader,)) or ""
+    return [F.error(STUDIOS.field("leader_id"),
+                    f"{clean['type']}的领办人须获得“{'”或“'.join(required)}”荣誉，“{name}”没有",
+                    "studios.leader_id.honour")]
+
+
+def _honour_age_warnings(person: Mapping[str, Any], honours: Sequence[Mapping[str, Any]]) -> list[Finding]:
+    birth = person.get("birth_date")
+    out = []
+    for index, honour in enumerate(honours, start=1):
+        year = honour.get("award_year")
+        if birth and year and year - int(str(birth)[:4]) < 16:
+            out.append(F.warning(f"honours[{index}].award_year", f"授予时本人不满16岁（{birth[:4]}年出生），请核对",
+                                 "honours.award_year.young", f"第{index}条荣誉的授予年份"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _search_columns(form: FormSpec, clean: Mapping[str, Any]) -> dict[str, str]:
+    name = str(clean.get(form.name_field) or "")
+    texts = [str(clean.get(f) or "") for f in form.search_fields]
+    search = " ".join([*texts, pinyin.search_key(name)]).lower()
+    return {"search": search, "sort_key": pinyin.full(name) if name else ""}
+
+
+def _db_value(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | None = None,
+         children: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> SaveResult:
+    """Validate and store a record (insert when ``record_id`` is None) with its children.
+
+    ``children`` maps a child kind (``honours``, ``studio_outputs``) to the full new list of rows;
+    a child kind left out keeps its rows. Raises :class:`ValidationFailed` when anything is wrong.
+    """
+    form = spec(kind)
+    if form.parent_key:
+        raise RecordError(f"{form.title}须在所属记录中编辑")
+    clean, clean_children, findings = check(store, kind, values, record_id, children)
+    if errors(findings):
+        raise ValidationFailed(findings)
+    row = {k: _db_value(v) for k, v in clean.items()}
+    row.update(_search_columns(form, clean))
+    stamp = now()
+    with store.atomic():
+        if record_id is None:
+            row["created_at"] = row["updated_at"] = stamp
+            columns = ", ".join(row)
+            cursor = store.conn.execute(f"INSERT INTO {form.table} ({columns}) VALUES ({', '.join('?' * len(row))})",
+                                        list(row.values()))
+            assert cursor.lastrowid is not None
+            record_id = cursor.lastrowid
+        else:
+            row["updated_at"] = stamp
+            assignments = ", ".join(f"{k} = ?" for k in row)
+            cursor = store.conn.execute(f"UPDATE {form.table} SET {assignments} WHERE id = ?", [*row.values(), record_id])
+            if cursor.rowcount == 0:
+                raise RecordError(f"要修改的{form.title}已不存在")
+        for child in CHILDREN.get(kind, ()):
+            if child.kind in clean_children:
+                _replace_children(store, child, record_id, clean_children[child.kind])
+    return SaveResult(record_id, [f for f in findings if not f.is_error])
+
+
+def _replace_children(store: Store, child: FormSpec, parent_id: int, rows: list[dict[str, Any]]) -> None:
+    assert child.parent_key
+    store.conn.execute(f"DELETE FROM {child.table} WHERE {child.parent_key} = ?", (parent_id,))
+    for row in rows:
+        data = {child.parent_key: parent_id, **{k: _db_value(v) for k, v in row.items()}}
+        store.conn.execute(f"INSERT INTO {child.table} ({', '.join(data)}) VALUES ({', '.join('?' * len(data))})",
+                           list(data.values()))
+
+
+def get(store: Store, kind: str, record_id: int) -> dict[str, Any] | None:
+    """A record as a dict of its form fields (plus ``id``, ``deleted_at``, and child lists)."""
+    form = spec(kind)
+    rows = store.query(f"SELECT * FROM {form.table} WHERE id = ?", (record_id,))
+    if not rows:
+        return None
+    record = _from_db(form, rows[0])
+    for child in CHILDREN.get(kind, ()):
+        order = "award_year, id" if child is HONOURS else "year"
+        record[child.kind] = [_from_db(child, r) for r in store.query(
+            f"SELECT * FROM {child.table} WHERE {child.parent_key} = ? ORDER BY {order}", (record_id,))]
+    return record
+
+
+def _from_db(form: FormSpec, row: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": row["id"]}
+    for field in form.fields:
+        value = row.get(field.name)
+        out[field.name] = bool(value) if field.kind == F.BOOL else value
+    if "deleted_at" in row:
+        out["deleted_at"] = row["deleted_at"]
+    return out
+
+
+def find_person_by_id_number(store: Store, id_number: str) -> dict[str, Any] | None:
+    row = store.query("SELECT id FROM people WHERE id_number = ?", (id_number,))
+    return get(store, "people", row[0]["id"]) if row else None
+
+
+def delete(store: Store, kind: str, record_id: int) -> None:
+    """Move a record to the 回收站. A person who leads a studio cannot be deleted."""
+    form = spec(kind)
+    if kind == "people":
+        led = store.query("SELECT name FROM studios WHERE leader_id = ? AND deleted_at IS NULL", (record_id,))
+        if led:
+            names = "、".join(f"“{r['name']}”" for r in led)
+            raise RecordError(f"此人是{names}的领办人，不能删除。请先为工作室更换领办人")
+    with store.atomic():
+        cursor = store.conn.execute(f"UPDATE {form.table} SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+                                    (now(), record_id))
+    if cursor.rowcount == 0:
+        raise RecordError(f"要删除的{form.title}不存在或已在回收站中")
+
+
+def restore(store: Store, kind: str, record_id: int) -> None:
+    """Bring a record back from the 回收站."""
+    form = spec(kind)
+    with store.atomic():
+        cursor = store.conn.execute(f"UPDATE {form.table} SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL",
+                                    (record_id,))
+    if cursor.rowcount == 0:
+        raise RecordError(f"回收站中没有这条{form.title}")
+
+
+def purge(store: Store, kind: str, record_id: int) -> None:
+    """Delete a record from the 回收站 for good."""
+    form = spec(kind)
+    if kind == "people":
+        led = store.query("SELECT name FROM studios WHERE leader_id = ?", (record_id,))
+        if led:
+            raise RecordError(f"此人仍是工作室“{led[0]['name']}”（可能在回收站中）的领办人，不能彻底删除")
+    with store.atomic():
+        cursor = store.conn.execute(f"DELETE FROM {form.table} WHERE id = ? AND deleted_at IS NOT NULL", (record_id,))
+    if cursor.rowcount == 0:
+        raise RecordError(f"回收站中没有这条{form.title}")
+
+
+def recycle_bin(store: Store) -> list[dict[str, Any]]:
+    """Every deleted record, newest first: kind, kind title, id, name, deleted_at."""
+    parts = []
+    for kind in TOP_LEVEL:
+        form = spec(kind)
+        parts.append(f"SELECT '{kind}' AS kind, '{form.title}' AS kind_title, id, "
+                     f"CAST({form.name_field} AS TEXT) AS name, deleted_at FROM {form.table} WHERE deleted_at IS NOT NULL")
+    return store.query(" UNION ALL ".join(parts) + " ORDER BY deleted_at DESC")
+
+
+def counts(store: Store) -> dict[str, int]:
+    """Live records per top-level kind, plus honours of live people."""
+    out = {kind: int(store.scalar(f"SELECT count(*) FROM {spec(kind).table} WHERE deleted_at IS NULL"))
+           for kind in TOP_LEVEL}
+    out["honours"] = int(store.scalar(
+        "SELECT count(*) FROM honours JOIN people ON people.id = honours.person_id WHERE people.deleted_at IS NULL"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Listing: what the record tables show, filtered and sorted in SQL
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    sql: str  # expression over the kind's table (aliased ``t``)
+    kind: str = F.TEXT
+    width: int = 8
+    sort_sql: str | None = None
+
+
+_EXTRA_COLUMNS: dict[str, list[Column]] = {
+    "people": [Column("honours", "荣誉", "(SELECT group_concat(h.award_year || h.title, '、') FROM honours h "
+                                          "WHERE h.person_id = t.id)", width=20)],
+    "studios": [Column("output_years", "成果年度", "(SELECT group_concat(o.year, '、') FROM studio_outputs o "
+                                                 "WHERE o.studio_id = t.id)", width=8)],
+}
+
+
+def columns(kind: str) -> list[Column]:
+    """The columns of the record table for ``kind``: the form's list fields, then computed ones."""
+    form = spec(kind)
+    out = []
+    for field in form.list_fields:
+        if field.kind == F.REF:
+            target = spec(field.ref_kind or "")
+            out.append(Column(field.name, field.label,
+                              f"(SELECT r.{target.name_field} FROM {target.table} r WHERE r.id = t.{field.name})",
+                              F.TEXT, field.width,
+                              f"(SELECT r.sort_key FROM {target.table} r WHERE r.id = t.{field.name})"))
+        else:
+            sort_sql = "t.sort_key" if field.name == form.name_field and field.kind == F.TEXT else None
+            out.append(Column(field.name, field.label, f"t.{field.name}", field.kind, field.width, sort_sql))
+    out.extend(_EXTRA_COLUMNS.get(kind, []))
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class ListQuery:
+    kind: str
+    search: str = ""
+    sort: str | None = None  # a column name
+    descending: bool = False
+    deleted: bool = False
+    filters: tuple[tuple[str, Any], ...] = ()  # (field, value) equality filters
+
+
+def _where(q: ListQuery) -> tuple[str, list[Any]]:
+    form = spec(q.kind)
+    clauses = ["t.deleted_at IS NOT NULL" if q.deleted else "t.deleted_at IS NULL"]
+    params: list[Any] = []
+    text = q.search.strip().lower()
+    if text:
+        from models.text import halfwidth
+
+        for word in halfwidth(text).split():
+            clauses.append("t.search LIKE ? ESCAPE '\\'")
+            params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    for name, value in q.filters:
+        form.field(name)  # only real fields
+        clauses.append(f"t.{name} = ?")
+        params.append(value)
+    return " AND ".join(clauses), params
+
+
+def count(store: Store, q: ListQuery) -> int:
+    where, params = _where(q)
+    return int(store.scalar(f"SELECT count(*) FROM {spec(q.kind).table} t WHERE {where}", params))
+
+
+def fetch(store: Store, q: ListQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+    """One page of the record table: ``id`` plus every column of :func:`columns`."""
+    form = spec(q.kind)
+    cols = columns(q.kind)
+    select = ", ".join(f"{c.sql} AS {c.name}" for c in cols)
+    where, params = _where(q)
+    order = _order(form, cols, q)
+    sql = f"SELECT t.id AS id, {select} FROM {form.table} t WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+    return store.query(sql, [*params, limit, offset])
+
+
+def _order(form: FormSpec, cols: list[Column], q: ListQuery) -> str:
+    direction = "DESC" if q.descending else "ASC"
+    for col in cols:
+        if col.name == q.sort:
+            return f"{col.sort_sql or col.sql} {direction}, t.id {direction}"
+    return ", ".join(f"t.{part}" for part in form.default_order.split(", ")) + ", t.id"
+
+
+def row_index(store: Store, q: ListQuery, record_id: int) -> int | None:
+    """The position of a record in the listing (to select it after saving)."""
+    form = spec(q.kind)
+    cols = columns(q.kind)
+    where, params = _where(q)
+    sql = (f"SELECT rn FROM (SELECT t.id AS id, row_number() OVER (ORDER BY {_order(form, cols, q)}) - 1 AS rn "
+           f"FROM {form.table} t WHERE {where}) WHERE id = ?")
+    value = store.scalar(sql, [*params, record_id])
+    return None if value is None else int(value)
+
+
+def choices_for_ref(store: Store, kind: str, search: str = "", limit: int = 50) -> list[dict[str, Any]]:
+    """Records offered in a link field (the studio leader picker): id, name and a description."""
+    q = ListQuery(kind, search=search)
+    rows = fetch(store, q, 0, limit)
+    if kind == "people":
+        return [{"id": r["id"], "name": r["name"],
+                 "text": f"{r['name']}（{r.get('employer') or ''}；{r.get('honours') or '无荣誉'}）"} for r in rows]
+    return [{"id": r["id"], "name": r["name"], "text": r["name"]} for r in rows]
+
+
+__all__ = [
+    "SPECS",
+    "ListQuery",
+    "SaveResult",
+    "ValidationFailed",
+    "check",
+    "choices_for_ref",
+    "columns",
+    "count",
+    "counts",
+    "delete",
+    "fetch",
+    "find_person_by_id_number",
+    "get",
+    "purge",
+    "recycle_bin",
+    "restore",
+    "row_index",
+    "save",
+]

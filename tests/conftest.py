@@ -1,0 +1,52 @@
+"""Shared fixtures: every test gets its own store and data folder; Qt runs offscreen."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from models.db import Store, open_store  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may touch the real per-user data folder."""
+    monkeypatch.setenv("CHANGAI_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "数据 文件夹"  # Chinese and a space, as on real Windows PCs
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[Store]:
+    s = open_store(data_dir)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def county_store(store: Store) -> Store:
+    """A store set up as 宁洱哈尼族彝族自治县总工会 (530821), no records."""
+    from models import unit
+
+    unit.setup(store, code="530821", head="李国华", statistician="王丽", preparer="张敏", phone="0879-3231234")
+    return store
+
+
+@pytest.fixture
+def demo_store(county_store: Store) -> Store:
+    """The county store filled with the deterministic demo data."""
+    from models.demo import fill_demo
+
+    fill_demo(county_store, seed=2025)
+    return county_store

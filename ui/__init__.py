@@ -1,0 +1,1 @@
+"""The Qt user interface. Everything here calls the core (``models``, ``forms``) for data."""

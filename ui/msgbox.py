@@ -1,0 +1,59 @@
+"""Message boxes with Chinese buttons, whatever translations are installed.
+
+Call these through the module (``from ui import msgbox; msgbox.confirm(...)``) so tests can
+replace them with ``monkeypatch.setattr(msgbox, "confirm", lambda *a, **k: True)``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+_Icon = QMessageBox.Icon
+
+
+def _box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, detail: str | None) -> QMessageBox:
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box.setTextFormat(_text_format(text))
+    if detail:
+        box.setDetailedText(detail)
+    return box
+
+
+def _text_format(text: str) -> Qt.TextFormat:
+    return Qt.TextFormat.RichText if text.lstrip().startswith("<") else Qt.TextFormat.PlainText
+
+
+def _show(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, detail: str | None) -> None:
+    box = _box(parent, icon, title, text, detail)
+    ok = box.addButton("确定", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(ok)
+    box.setEscapeButton(ok)
+    box.exec()
+
+
+def information(parent: QWidget | None, title: str, text: str, detail: str | None = None) -> None:
+    _show(parent, _Icon.Information, title, text, detail)
+
+
+def warning(parent: QWidget | None, title: str, text: str, detail: str | None = None) -> None:
+    _show(parent, _Icon.Warning, title, text, detail)
+
+
+def critical(parent: QWidget | None, title: str, text: str, detail: str | None = None) -> None:
+    _show(parent, _Icon.Critical, title, text, detail)
+
+
+def confirm(parent: QWidget | None, title: str, text: str, yes_text: str = "是", no_text: str = "否",
+            *, default_yes: bool = False, detail: str | None = None) -> bool:
+    """Ask a yes/no question; ``True`` when the user chose ``yes_text``. Esc means no.
+
+    The default button is "no" unless ``default_yes``: a stray Enter never deletes anything.
+    """
+    box = _box(parent, _Icon.Question, title, text, detail)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.YesRole)
+    no = box.addButton(no_text, QMessageBox.ButtonRole.NoRole)
+    box.setDefaultButton(yes if default_yes else no)
+    box.setEscapeButton(no)
+    box.exec()
+    return box.clickedButton() is yes
