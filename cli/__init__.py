@@ -16,6 +16,10 @@ from pathlib import Path
 # ``func`` (args -> exit code) with ``set_defaults``.
 COMMAND_MODULES = [
     "cli.basic",
+    "cli.returns",
+    "cli.signing",
+    "cli.importing",
+    "cli.consolidation",
 ]
 
 

@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("status", help="显示本单位和各类记录数")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--period", default=None, help="同时显示该报告期下级单位的上报情况（如 2026）")
     p.set_defaults(func=cmd_status)
 
 
@@ -68,9 +69,15 @@ def status_data(store) -> dict:  # type: ignore[no-untyped-def]
 def cmd_status(args: argparse.Namespace) -> int:
     from forms.records import SPECS
 
+    board_lines: list[str] = []
     store = open_store_for(args)
     try:
         data = status_data(store)
+        if args.period:
+            from cli.consolidation import board_status
+
+            need_unit(store)
+            data["board"], board_lines = board_status(store, args.period)
     finally:
         store.close()
     if args.json:
@@ -80,4 +87,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"本单位：{u['name']}（{u['code']}，{u['level_label']}）" if u else "本单位：尚未设置")
     for kind, n in data["counts"].items():
         print(f"  {SPECS[kind].title}：{n}")
+    for line in board_lines:
+        print(line)
     return 0

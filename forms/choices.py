@@ -161,4 +161,9 @@ def _key(text: str) -> str:
 
 def match(name: str, text: object) -> str | None:
     """The list value that ``text`` stands for, or ``None``."""
-    return _index(name).get(_key(str(text or "")))
+    return _match(name, str(text or ""))
+
+
+@functools.lru_cache(maxsize=16384)
+def _match(name: str, text: str) -> str | None:
+    return _index(name).get(_key(text))

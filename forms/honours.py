@@ -7,6 +7,7 @@ A person counts once per category, at the highest level held. Titles not in the 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 from forms.choices import HONOUR_LEVELS
@@ -64,6 +65,7 @@ def all_titles() -> list[str]:
     return list(KNOWN_TITLES)
 
 
+@functools.lru_cache(maxsize=4096)
 def infer(title: str) -> tuple[str | None, str | None]:
     """(category name, level) for a title, from the catalogue or from its words."""
     title = re.sub(r"\s+", "", title)

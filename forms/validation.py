@@ -14,7 +14,7 @@ from models.text import ParseError, clean_text, parse_bool, parse_date, parse_de
 
 
 def is_empty(value: object) -> bool:
-    return value is None or (isinstance(value, str) and clean_text(value) == "")
+    return value is None or (isinstance(value, str) and (value == "" or value.isspace()))
 
 
 def parse_field(field: Field, raw: object) -> Any:

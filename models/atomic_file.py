@@ -25,6 +25,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; an exported return is meant to be shared
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 
 from models.text import ParseError, compact
@@ -28,13 +29,24 @@ def normalize_id_number(value: object) -> str:
 def check_id_number(value: object, *, today: dt.date | None = None) -> IdInfo:
     """Validate an 18-character resident ID number; raise :class:`ParseError` in Chinese.
 
-    The checksum, length and birth date are errors; an unknown or not-yet-existing region code is
-    only a warning (python-stdnum rejects e.g. 530821 before 1985, which real IDs still carry).
+    The checksum, length and birth date are errors. A region code that never existed is only a
+    warning: python-stdnum also rejects codes that did not exist yet at the birth date (530821
+    before 1985), but a number is assigned at registration, so real IDs carry such codes.
     """
-    from stdnum.cn import ric
-    from stdnum.exceptions import ValidationError
+    if today is None and isinstance(value, str):
+        return _check_id_text(value, dt.date.today().isoformat())
+    return _check_id_number(normalize_id_number(value), (today or dt.date.today()).isoformat())
 
-    number = normalize_id_number(value)
+
+@functools.lru_cache(maxsize=65536)
+def _check_id_text(value: str, today_iso: str) -> IdInfo:
+    return _check_id_number(normalize_id_number(value), today_iso)
+
+
+@functools.lru_cache(maxsize=65536)
+def _check_id_number(number: str, today_iso: str) -> IdInfo:
+    from stdnum.cn import ric
+
     if len(number) != 18:
         raise ParseError(f"身份证号应为18位，现为{len(number)}位")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
@@ -42,19 +54,21 @@ def check_id_number(value: object, *, today: dt.date | None = None) -> IdInfo:
     if ric.calc_check_digit(number) != number[17]:
         raise ParseError(f"身份证号校验位不对（按前17位应为“{ric.calc_check_digit(number)}”），请核对")
     try:
-        birth = ric.get_birth_date(number)
-    except ValidationError:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         raise ParseError(f"身份证号中的出生日期“{number[6:14]}”不存在") from None
-    today = today or dt.date.today()
-    if birth > today or birth.year < 1900:
+    if birth.isoformat() > today_iso or birth.year < 1900:
         raise ParseError(f"身份证号中的出生日期“{birth.isoformat()}”不合理")
-    warning = None
-    try:
-        ric.get_birth_place(number)
-    except ValidationError:
-        warning = f"身份证号的地区码“{number[:6]}”在出生年份不存在，请核对（老证件可能如此）"
+    warning = None if _region_known(number[:6]) else f"身份证号的地区码“{number[:6]}”不是已知的行政区划代码，请核对"
     sex = "男" if int(number[16]) % 2 == 1 else "女"
     return IdInfo(number, birth.isoformat(), sex, number[:6], warning)
+
+
+@functools.lru_cache(maxsize=8192)
+def _region_known(code: str) -> bool:
+    from stdnum import numdb
+
+    return any(props for _part, props in numdb.get("cn/loc").info(code))
 
 
 def make_id_number(region: str, birth: dt.date, sequence: int, sex: str) -> str:

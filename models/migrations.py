@@ -68,3 +68,94 @@ def m0001_initial(db: Database) -> None:
     ]
     for sql in statements:
         db.execute(sql)
+
+
+@MIGRATIONS(name="0004_signing")
+def m0004_signing(db: Database) -> None:
+    # own_keys: every key pair this unit has had (the newest with retired_at NULL signs); a retired key's
+    # certificate still verifies the returns it signed. key_file is a name inside the data folder's keys/.
+    # trusted_certs: certificates of subordinate units registered by this (superior) unit.
+    statements = [
+        """CREATE TABLE own_keys (
+            id INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL UNIQUE, unit_code TEXT NOT NULL, unit_name TEXT NOT NULL,
+            cert_pem TEXT NOT NULL, key_file TEXT NOT NULL, created_at TEXT NOT NULL, retired_at TEXT)""",
+        """CREATE TABLE trusted_certs (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL, unit_name TEXT NOT NULL, fingerprint TEXT NOT NULL UNIQUE,
+            cert_pem TEXT NOT NULL, registered_at TEXT NOT NULL, revoked_at TEXT, revoke_reason TEXT,
+            replaced_by TEXT, note TEXT)""",
+        "CREATE INDEX trusted_certs_unit ON trusted_certs(unit_code)",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+@MIGRATIONS(name="0002_returns")
+def m0002_returns(db: Database) -> None:
+    """Finalised return versions (canonical JSON snapshots) and the 说明 written for review warnings."""
+    statements = [
+        """CREATE TABLE returns (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL, period TEXT NOT NULL, version INTEGER NOT NULL,
+            created_at TEXT NOT NULL, payload TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '[]', digest TEXT NOT NULL,
+            UNIQUE (unit_code, period, version))""",
+        """CREATE TABLE review_notes (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL, period TEXT NOT NULL, code TEXT NOT NULL, place TEXT NOT NULL,
+            text TEXT NOT NULL, updated_at TEXT,
+            UNIQUE (unit_code, period, code, place))""",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+@MIGRATIONS(name="0003_import_batches")
+def m0003_import_batches(db: Database) -> None:
+    """Imports from spreadsheets, one batch each, with what they inserted and the values they replaced (to undo)."""
+    statements = [
+        """CREATE TABLE import_batches (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL, file_name TEXT NOT NULL, sheet TEXT,
+            created_at TEXT NOT NULL, undone_at TEXT,
+            added INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0, honours INTEGER NOT NULL DEFAULT 0)""",
+        """CREATE TABLE import_batch_items (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES import_batches(id) ON DELETE CASCADE,
+            table_name TEXT NOT NULL, record_id INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('insert', 'update')),
+            before TEXT)""",
+        "CREATE INDEX import_items_batch ON import_batch_items(batch_id)",
+        "CREATE INDEX import_items_record ON import_batch_items(table_name, record_id)",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+@MIGRATIONS(name="0005_receiving")
+def m0005_receiving(db: Database) -> None:
+    """Returns received from subordinate units (汇总) and the 回执 written for them."""
+    # received_returns: one row per distinct canonical payload (digest) received. Only status 'valid' rows
+    # count; other rows record a failed attempt so the 上报情况 board can show it. ``sound`` = the signature
+    # itself checked out when received, so only the registry decides valid/unregistered (re-checked after
+    # ``trust add`` from the stored fingerprint).
+    # Among a unit's valid rows for a period the newest version is current; the others are superseded.
+    statements = [
+        """CREATE TABLE received_returns (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL, unit_name TEXT NOT NULL, period TEXT NOT NULL, version INTEGER NOT NULL,
+            finalised_at TEXT NOT NULL DEFAULT '', payload TEXT NOT NULL, digest TEXT NOT NULL UNIQUE,
+            signer_fingerprint TEXT, signer_name TEXT, signed_at TEXT,
+            status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', sound INTEGER NOT NULL DEFAULT 0,
+            received_at TEXT NOT NULL, file_name TEXT NOT NULL, superseded INTEGER NOT NULL DEFAULT 0,
+            returned_at TEXT, return_reason TEXT)""",
+        "CREATE INDEX received_period_unit ON received_returns(period, unit_code)",
+        """CREATE TABLE receipts (
+            id INTEGER PRIMARY KEY,
+            received_id INTEGER NOT NULL REFERENCES received_returns(id),
+            decision TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', issued_at TEXT NOT NULL, file_name TEXT NOT NULL)""",
+        "CREATE INDEX receipts_received ON receipts(received_id)",
+    ]
+    for sql in statements:
+        db.execute(sql)

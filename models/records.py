@@ -125,11 +125,15 @@ def _honour_age_warnings(person: Mapping[str, Any], honours: Sequence[Mapping[st
 # Writing
 
 
-def _search_columns(form: FormSpec, clean: Mapping[str, Any]) -> dict[str, str]:
+def search_columns(form: FormSpec, clean: Mapping[str, Any]) -> dict[str, str]:
+    """The ``search`` and ``sort_key`` columns of a record (pinyin of its name; used by bulk import too)."""
     name = str(clean.get(form.name_field) or "")
     texts = [str(clean.get(f) or "") for f in form.search_fields]
     search = " ".join([*texts, pinyin.search_key(name)]).lower()
     return {"search": search, "sort_key": pinyin.full(name) if name else ""}
+
+
+_search_columns = search_columns  # the old private name
 
 
 def _db_value(value: Any) -> Any:

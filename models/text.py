@@ -33,8 +33,10 @@ def clean_text(value: object) -> str:
     """Trim, fold runs of white space (also the ideographic space) to one space."""
     if value is None:
         return ""
-    text = str(value).replace("\u3000", " ").replace("\xa0", " ")
-    return _SPACES.sub(" ", text).strip()
+    text = value if isinstance(value, str) else str(value)
+    if _SPACES.search(text) is None:  # the common case: nothing to fold
+        return text
+    return _SPACES.sub(" ", text.replace("\u3000", " ").replace("\xa0", " ")).strip()
 
 
 def compact(value: object) -> str:

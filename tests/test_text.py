@@ -194,7 +194,7 @@ def test_parse_bool(value: object, expected: bool) -> None:
 
 
 def test_parse_bool_refuses_other_words() -> None:
-    with pytest.raises(ParseError, match="是.*否"):
+    with pytest.raises(ParseError, match=r"是.*否"):
         parse_bool("可能")
 
 

@@ -1,0 +1,104 @@
+"""Commands for importing rosters from spreadsheets: ``import``, ``import-batches``, ``import-undo``.
+
+``import`` exits 0 when every row was accepted, 1 when some rows had errors (those rows are not
+imported, the others are), 2 when the file cannot be read or has no usable columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cli import open_store_for
+
+KIND_CHOICES = ("people", "studios", "trainings", "competitions")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("import", help="从Excel（.xlsx/.xls）或CSV文件导入人员、工作室、培训或竞赛记录")
+    p.add_argument("file", type=Path, help="要导入的文件")
+    p.add_argument("--kind", required=True, choices=KIND_CHOICES,
+                   help="记录类型：people 人员与荣誉，studios 工作室，trainings 培训，competitions 竞赛")
+    p.add_argument("--sheet", default=None, help="工作表名称（默认自动选择表头最匹配的工作表）")
+    p.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入")
+    p.add_argument("--on-duplicate", choices=("update", "skip"), default="update",
+                   help="与已有记录相同（身份证号、名称等相同）时：update 更新（默认），skip 跳过")
+    p.add_argument("--errors-xlsx", type=Path, default=None, help="把有错误的行导出到此 .xlsx 文件（含“错误原因”列）")
+    p.add_argument("--warnings", action="store_true", help="同时列出提示（不影响导入）")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("import-batches", help="列出以往的导入批次")
+    p.set_defaults(func=cmd_batches)
+
+    p = sub.add_parser("import-undo", help="撤销一次导入（删除其新增的记录，恢复其更新前的内容）")
+    p.add_argument("batch", type=int, help="批次号（见 import-batches）")
+    p.set_defaults(func=cmd_undo)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from models.importer import ImportFileError, apply_import, export_error_rows, plan_import, read_table
+
+    try:
+        table = read_table(args.file, sheet=args.sheet, kind=args.kind)
+    except ImportFileError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    store = open_store_for(args)
+    try:
+        plan = plan_import(store, args.kind, table, on_duplicate=args.on_duplicate)
+        for line in plan.report_lines():
+            print(line)
+        if plan.problems:
+            return 2
+        for message in (r.message for r in plan.errors):
+            print(message)
+        if args.warnings:
+            for record in plan.warnings:
+                print(f"提示：{record.warning_message}")
+        elif plan.warnings:
+            print(f"另有 {len(plan.warnings)} 行有提示（不影响导入，加 --warnings 可列出）")
+        if args.errors_xlsx and plan.errors:
+            count = export_error_rows(plan, args.errors_xlsx)
+            print(f"已把 {count} 行错误行导出到：{args.errors_xlsx}")
+        if args.dry_run:
+            print("试运行：没有写入任何数据")
+        elif plan.has_work:
+            batch_id = apply_import(store, plan)
+            print(f"已导入（批次 {batch_id}；如需撤销：python main.py import-undo {batch_id}）")
+        else:
+            print("没有需要写入的行")
+    finally:
+        store.close()
+    return 1 if plan.errors else 0
+
+
+def cmd_batches(args: argparse.Namespace) -> int:
+    from models.importer import list_batches
+
+    store = open_store_for(args)
+    try:
+        batches = list_batches(store)
+    finally:
+        store.close()
+    if not batches:
+        print("还没有导入过文件")
+        return 0
+    for b in batches:
+        state = f"已于{b['undone_at'].replace('T', ' ')}撤销" if b["undone_at"] else "有效"
+        print(f"批次 {b['id']}：{b['created_at'].replace('T', ' ')} {b['kind_title']} “{b['file_name']}” "
+              f"新增{b['added']} 更新{b['updated']} 跳过{b['skipped']} 错误{b['errors']}（{state}）")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from models.importer import undo_import
+
+    store = open_store_for(args)
+    try:
+        result = undo_import(store, args.batch)
+    finally:
+        store.close()
+    print(f"已撤销批次 {result.batch_id}：删除 {result.removed} 条，恢复 {result.restored} 条"
+          + (f"，删除荣誉 {result.honours_removed} 项" if result.honours_removed else ""))
+    return 0

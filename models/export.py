@@ -1,0 +1,148 @@
+"""Exporting a return: finalise if needed, then write Excel and/or PDF files into a folder.
+
+Files are named ``<unit code>_<period>_v<version>.<ext>`` (``530821_2026_v1.xlsx``), written under
+a temporary name and renamed when complete, so a pulled USB stick never leaves half a file. A
+finished version is exported from its frozen snapshot: exporting version 1 again gives the same
+bytes. ``finish`` is called on each complete temporary file before the rename. A ``signer`` signs
+each file before the rename too (a failed signature leaves no file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from forms.periods import Period
+from models.atomic_file import atomic_path
+from models.db import RecordError, Store
+from models.returns import Return
+from models.text import ParseError
+
+if TYPE_CHECKING:
+    from models.signing.provider import Signer
+
+Progress = Callable[..., None]
+Finisher = Callable[[Path, Return, str], None]  # (temporary file, return, format)
+
+FORMATS = ("xlsx", "pdf")
+FORMAT_LABELS = {"xlsx": "Excel", "pdf": "PDF"}
+
+
+def parse_formats(text: str | Sequence[str] | None) -> list[str]:
+    """``"xlsx,pdf"`` → ``["xlsx", "pdf"]``; ParseError naming an unknown format."""
+    if text is None:
+        return list(FORMATS)
+    parts = text.replace("，", ",").split(",") if isinstance(text, str) else list(text)
+    out: list[str] = []
+    for part in parts:
+        name = part.strip().lower().lstrip(".")
+        if not name:
+            continue
+        if name in ("excel", "xls"):
+            name = "xlsx"
+        if name not in FORMATS:
+            raise ParseError(f"不支持的导出格式“{part.strip()}”，可选：xlsx、pdf")
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise ParseError("请至少选择一种导出格式（xlsx 或 pdf）")
+    return out
+
+
+def file_name(ret: Return, fmt: str) -> str:
+    return f"{ret.file_stem()}.{fmt}"
+
+
+def export_snapshot(ret: Return, out_dir: Path | str, formats: Sequence[str] = FORMATS, *,
+                    progress: Progress | None = None, fingerprint: str = "",
+                    finish: Finisher | None = None, signer: Signer | None = None,
+                    seal_image: Path | None = None, font_cache: Path | None = None) -> list[Path]:
+    """Write ``ret`` in each format into ``out_dir``; returns the files written.
+
+    With ``signer`` every file is signed before it gets its final name: the workbook carries a signature
+    over ``canonical_bytes(ret)``, the PDF a PAdES signature with a visible box on the cover (optionally
+    showing ``seal_image``). Both covers show the signer's certificate fingerprint.
+    """
+    from models.export_pdf import write_pdf
+    from models.export_xlsx import write_xlsx
+
+    signature: bytes | None = None
+    if signer is not None:
+        from models.returns import canonical_bytes
+        from models.signing import group_hex
+        from models.signing.payload import sign_payload
+
+        fingerprint = group_hex(signer.fingerprint)
+        if "xlsx" in formats:
+            signature = sign_payload(signer, canonical_bytes(ret))
+
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RecordError(f"无法创建文件夹“{folder}”：{exc.strerror or exc}") from exc
+    written: list[Path] = []
+    count = len(formats)
+    for index, fmt in enumerate(formats):
+        target = folder / file_name(ret, fmt)
+
+        def scaled(done: int, total: int, text: str = "", _i: int = index) -> None:
+            if progress is not None:
+                progress(_i * 1000 + (1000 * done // total if total else 0), count * 1000, text)
+
+        with atomic_path(target) as tmp:
+            if fmt == "xlsx":
+                write_xlsx(ret, tmp, fingerprint=fingerprint, progress=scaled, signature=signature)
+            elif fmt == "pdf":
+                write_pdf(ret, tmp, fingerprint=fingerprint, progress=scaled)
+                if signer is not None:
+                    scaled(1, 1, "正在签名PDF……")
+                    sign_pdf_file(tmp, ret, signer, seal_image=seal_image, font_cache=font_cache)
+            else:
+                raise ParseError(f"不支持的导出格式“{fmt}”")
+            if finish is not None:
+                finish(tmp, ret, fmt)
+        written.append(target)
+    if progress is not None:
+        progress(count * 1000, count * 1000, "导出完成")
+    return written
+
+
+def sign_pdf_file(path: Path, ret: Return, signer: Signer, *, seal_image: Path | None = None,
+                  font_cache: Path | None = None) -> None:
+    """Sign the finished PDF at ``path`` in place, the visible box in the cover's reserved rectangle."""
+    from models.export_pdf import SIGNATURE_FIELD, signature_box_pdf
+    from models.signing.pdf import StampBox, sign_pdf
+
+    signed = sign_pdf(path.read_bytes(), signer, unit_name=ret.unit_name, unit_code=ret.unit_code,
+                      box=StampBox(signature_box_pdf(), page=0, seal_image=seal_image), font_cache=font_cache,
+                      field_name=SIGNATURE_FIELD)
+    path.write_bytes(signed)
+
+
+def export_return(store: Store, period: Period | str, out_dir: Path | str, formats: Sequence[str] = FORMATS,
+                  progress: Progress | None = None, *, version: int | None = None,
+                  finish: Finisher | None = None, signer: Signer | None = None,
+                  seal_image: Path | None = None) -> list[Path]:
+    """Export a finalised version of the return for ``period``.
+
+    Without ``version``, the return is finalised first (a new version when records changed, else
+    the latest one); :class:`models.versions.FinaliseRefused` when the review does not allow it.
+    With ``version``, that frozen version is exported as it was. With ``signer`` (see
+    :mod:`models.signing.provider`) the files are signed.
+    """
+    from models import versions
+
+    if version is None:
+        if progress is not None:
+            progress(0, 0, "正在审核并定稿……")
+        ret = versions.finalise(store, period)
+    else:
+        found = versions.load_version(store, period, version)
+        if found is None:
+            raise RecordError(f"{period}没有第{version}版报表")
+        ret = found
+    font_cache = store.path.parent / "cache" if store.path is not None else None
+    return export_snapshot(ret, out_dir, formats, progress=progress, finish=finish, signer=signer,
+                           seal_image=seal_image, font_cache=font_cache)

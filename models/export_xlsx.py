@@ -1,0 +1,360 @@
+"""The return as an Excel workbook laid out like an official statistical form (XlsxWriter).
+
+Sheets: 封面, 表1–表5, 附表1–2, 审核说明 (when there are 说明), and the hidden ``_data`` sheet with
+the canonical JSON of the return (``A1`` = format marker, ``B1`` = format version, ``A2…`` = the
+JSON in pieces of at most 30,000 UTF-16 units), so a receiving program reads it back exactly
+(``models.return_io``). Custom document properties repeat the format, unit, period, version and
+digest. The table sheets keep a fixed shape that :func:`models.return_io.visible_tables` reads:
+the 栏次 row starts with “甲”, the data rows follow it in declaration order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from forms import returns as R
+from models.export_pdf import date_cn, header_cells
+from models.returns import Return, canonical_bytes, digest, short_digest
+
+Progress = Callable[..., None]
+
+DATA_SHEET = "_data"
+DATA_MARKER = R.FORMAT_NAME
+CHUNK_UNITS = 30_000
+PROPERTY_FORMAT = "ChangaiReturnFormat"
+PROPERTY_DIGEST = "ChangaiReturnDigest"
+PROPERTY_SIGNER = "ChangaiSignerFingerprint"
+# The signature travels in its own hidden sheet: A1 = marker, B1 = format, A2… = base64 in chunks. Cells, not
+# custom document properties (those hold at most 255 characters each); a hidden sheet, not a "very hidden"
+# one (LibreOffice turns very hidden into hidden when it re-saves).
+SIGNATURE_SHEET = "_signature"
+SIGNATURE_MARKER = "changai-signature"
+SIGNATURE_FORMAT = "cms-detached-sha256"
+FONT = "宋体"
+
+
+def chunks(text: str, limit: int = CHUNK_UNITS) -> list[str]:
+    """``text`` cut into pieces of at most ``limit`` UTF-16 code units (Excel's measure)."""
+    if len(text.encode("utf-16-le")) == 2 * len(text):  # no characters outside the BMP: units = characters
+        return [text[i:i + limit] for i in range(0, max(len(text), 1), limit)]
+    out: list[str] = []
+    start = 0
+    units = 0
+    for index, char in enumerate(text):
+        size = 2 if ord(char) > 0xFFFF else 1
+        if units + size > limit:
+            out.append(text[start:index])
+            start, units = index, 0
+        units += size
+    out.append(text[start:])
+    return out
+
+
+class _Formats:
+    def __init__(self, wb: Any) -> None:
+        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
+        border = {**base, "border": 1}
+        self.title = wb.add_format({**base, "font_size": 16, "bold": True, "align": "center"})
+        self.meta = wb.add_format({**base, "font_size": 9})
+        self.meta_right = wb.add_format({**base, "font_size": 9, "align": "right"})
+        self.meta_center = wb.add_format({**base, "font_size": 9, "align": "center"})
+        self.head = wb.add_format({**border, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#F2F2F2"})
+        self.number_row = wb.add_format({**border, "font_size": 8, "align": "center"})
+        self.label = wb.add_format({**border})
+        self.label_center = wb.add_format({**border, "align": "center", "text_wrap": True})
+        self.total_label = wb.add_format({**border, "bold": True, "align": "center", "bg_color": "#EDEDED"})
+        self.int = wb.add_format({**border, "num_format": "0"})
+        self.money = wb.add_format({**border, "num_format": "0.00"})
+        self.total_int = wb.add_format({**border, "num_format": "0", "bold": True, "bg_color": "#EDEDED"})
+        self.total_money = wb.add_format({**border, "num_format": "0.00", "bold": True, "bg_color": "#EDEDED"})
+        self.text = wb.add_format({**border, "text_wrap": True, "font_size": 9})
+        self.text_center = wb.add_format({**border, "align": "center", "font_size": 9})
+        self.note = wb.add_format({**base, "font_size": 9, "text_wrap": True, "valign": "top"})
+        self.cover_title = wb.add_format({**base, "font_size": 22, "bold": True, "align": "center"})
+        self.cover_sub = wb.add_format({**base, "font_size": 14, "align": "center"})
+        self.cover_label = wb.add_format({**base, "font_size": 12, "align": "right"})
+        self.cover_value = wb.add_format({**base, "font_size": 12, "bottom": 1})
+        self.cover_small = wb.add_format({**base, "font_size": 10})
+        self.stamp = wb.add_format({**base, "align": "center", "border": 3, "font_color": "#808080"})
+
+
+def write_xlsx(ret: Return, path: Path, *, fingerprint: str = "", progress: Progress | None = None,
+               signature: bytes | None = None) -> None:
+    """Write the return as a workbook to ``path`` (use an atomic temporary path).
+
+    ``signature`` (a detached CMS signature over ``canonical_bytes(ret)``, see ``models.signing``) goes
+    into the hidden ``_signature`` sheet.
+    """
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                         "strings_to_urls": False})
+    created = _created(ret.finalised_at)
+    period = ret.period_obj
+    hex_digest = digest(ret)
+    wb.set_properties({"title": f"{R.RETURN_TITLE}（{ret.unit_name} {period.label}{period.kind_label}）",
+                       "author": ret.unit_name, "company": ret.unit_name, "subject": f"{ret.unit_code} {period.code}",
+                       "created": created, "comments": f"数据摘要 {hex_digest}"})
+    wb.set_custom_property(PROPERTY_FORMAT, f"{R.FORMAT_NAME}/{R.FORMAT_VERSION}")
+    wb.set_custom_property(PROPERTY_DIGEST, hex_digest)
+    wb.set_custom_property("ChangaiUnitCode", ret.unit_code)
+    wb.set_custom_property("ChangaiPeriod", ret.period)
+    wb.set_custom_property("ChangaiVersion", str(ret.version))
+    if fingerprint:
+        wb.set_custom_property(PROPERTY_SIGNER, fingerprint.replace(" ", ""))
+    fmt = _Formats(wb)
+    steps = 3 + len(R.TABLES) + len(R.ROSTERS)
+    done = 0
+
+    def step(text: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, steps, text)
+
+    _cover(wb, fmt, ret, short_digest(hex_digest), fingerprint)
+    step("正在写入封面……")
+    for spec in R.TABLES:
+        _table(wb, fmt, ret, spec)
+        step(f"正在写入{spec.number}……")
+    for roster in R.ROSTERS:
+        _roster(wb, fmt, ret, roster)
+        step(f"正在写入{roster.number}……")
+    if ret.notes:
+        _notes(wb, fmt, ret)
+    _data(wb, ret)
+    if signature is not None:
+        _signature_sheet(wb, signature)
+    step("正在保存Excel文件……")
+    wb.close()
+    step("Excel文件已生成")
+
+
+def _created(stamp: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(stamp) if stamp else dt.datetime(2000, 1, 1)
+    except ValueError:
+        return dt.datetime(2000, 1, 1)
+
+
+def _print_setup(ws: Any, landscape: bool, repeat: tuple[int, int] | None, one_page: bool = False) -> None:
+    ws.set_paper(9)  # A4
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 1 if one_page else 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+    ws.set_footer("&C&\"宋体\"&9第 &P 页 共 &N 页")
+    if repeat is not None:
+        ws.repeat_rows(*repeat)
+    ws.hide_gridlines(2)
+
+
+def _span(ws: Any, row: int, first: int, last: int, text: str, cell_format: Any) -> None:
+    if last > first:
+        ws.merge_range(row, first, row, last, text, cell_format)
+    else:
+        ws.write_string(row, first, text, cell_format)
+
+
+def _head_block(ws: Any, fmt: _Formats, ret: Return, title: str, form_no: str, unit_note: str, last_col: int) -> int:
+    """表号/制定机关 top right, the title, the 填报单位/报告期/计量单位 line; returns the next row."""
+    right = max(last_col - 2, 0)
+    _span(ws, 0, right, last_col, f"表　　号：{form_no}", fmt.meta)
+    _span(ws, 1, right, last_col, f"制定机关：{R.AUTHORITY}", fmt.meta)
+    _span(ws, 2, 0, last_col, title, fmt.title)
+    ws.set_row(2, 30)
+    n = last_col + 1
+    a, b = max(n // 3 - 1, 0), max(2 * n // 3 - 1, 1)
+    _span(ws, 3, 0, a, f"填报单位（盖章）：{ret.unit_name}", fmt.meta)
+    _span(ws, 3, a + 1, b, f"报告期：{ret.period_obj.label}", fmt.meta_center)
+    if unit_note and b + 1 <= last_col:
+        _span(ws, 3, b + 1, last_col, f"计量单位：{unit_note}", fmt.meta_right)
+    return 4
+
+
+def _signature(ws: Any, fmt: _Formats, ret: Return, row: int, last_col: int) -> None:
+    cover = ret.cover
+    parts = [f"{f.label}：{cover.get(f.key, '')}" for f in R.COVER_FIELDS if f.key != "report_date"]
+    parts.append(f"报出日期：{date_cn(cover.get('report_date', ''))}")
+    ws.merge_range(row, 0, row, last_col, "　　".join(parts), fmt.meta)
+
+
+def _table(wb: Any, fmt: _Formats, ret: Return, spec: R.TableSpec) -> None:
+    ws = wb.add_worksheet(spec.number)
+    labels = len(spec.row_header)
+    last_col = labels + len(spec.columns) - 1
+    row = _head_block(ws, fmt, ret, spec.full_title, spec.form_no, spec.unit_note, last_col)
+    cells, head_rows = header_cells(spec)
+    first_head = row
+    for i, caption in enumerate(spec.row_header):
+        if head_rows > 1:
+            ws.merge_range(row, i, row + head_rows - 1, i, caption, fmt.head)
+        else:
+            ws.write_string(row, i, caption, fmt.head)
+    for c0, c1, r0, r1, text in cells:
+        if c0 == c1 and r0 == r1:
+            ws.write_string(row + r0, labels + c0, text, fmt.head)
+        else:
+            ws.merge_range(row + r0, labels + c0, row + r1, labels + c1, text, fmt.head)
+    for r in range(head_rows):
+        ws.set_row(row + r, 32 if r == head_rows - 1 else 20)
+    row += head_rows
+    for i in range(labels + len(spec.columns)):
+        ws.write_string(row, i, "甲乙丙"[i] if i < labels else str(i - labels + 1), fmt.number_row)
+    number_row = row
+    row += 1
+    ws.freeze_panes(row, labels)
+    table = ret.tables[spec.key]
+    group_first: dict[str, int] = {}
+    for line in spec.rows:
+        total = line.is_total
+        if labels == 2:
+            if total:
+                ws.merge_range(row, 0, row, 1, line.label, fmt.total_label)
+            else:
+                if line.group not in group_first:
+                    count = sum(1 for x in spec.rows if x.group == line.group)
+                    group_first[line.group] = row
+                    if count > 1:
+                        ws.merge_range(row, 0, row + count - 1, 0, line.group, fmt.label_center)
+                    else:
+                        ws.write_string(row, 0, line.group, fmt.label_center)
+                ws.write_string(row, 1, line.label, fmt.label_center)
+        else:
+            ws.write_string(row, 0, line.label, fmt.total_label if total else fmt.label)
+        for i, col in enumerate(spec.columns):
+            value = table[line.key][col.key]
+            if col.money:
+                ws.write_number(row, labels + i, float(Decimal(value)), fmt.total_money if total else fmt.money)
+            else:
+                ws.write_number(row, labels + i, int(value), fmt.total_int if total else fmt.int)
+        ws.set_row(row, 18 if len(spec.rows) > 12 else 22)
+        row += 1
+    row += 1
+    if spec.note:
+        ws.merge_range(row, 0, row, last_col, f"填表说明：{spec.note}", fmt.note)
+        ws.set_row(row, 28)
+        row += 1
+    _signature(ws, fmt, ret, row + 1, last_col)
+    ws.set_column(0, 0, 16 if labels == 1 else 20)
+    if labels == 2:
+        ws.set_column(1, 1, 8)
+    ws.set_column(labels, last_col, 10)
+    _print_setup(ws, spec.landscape, (first_head, number_row), one_page=True)
+
+
+def _roster(wb: Any, fmt: _Formats, ret: Return, roster: R.RosterSpec) -> None:
+    ws = wb.add_worksheet(roster.number)
+    cols = roster.visible_columns(ret.consolidated)
+    last_col = len(cols) - 1
+    row = _head_block(ws, fmt, ret, roster.full_title, roster.form_no, "", last_col)
+    for i, col in enumerate(cols):
+        ws.write_string(row, i, col.label, fmt.head)
+        ws.set_column(i, i, max(4, col.width * 1.9 if col.width > 6 else col.width * 2.2))
+    ws.set_row(row, 30)
+    head = row
+    row += 1
+    ws.freeze_panes(row, 0)
+    keys = [c.key for c in cols]
+    centered = [c.width <= 6 for c in cols]
+    text, center = fmt.text, fmt.text_center
+    write = ws.write_string
+    for data in ret.rosters.get(roster.key, []):
+        for i, key in enumerate(keys):
+            write(row, i, data.get(key, ""), center if centered[i] else text)
+        row += 1
+    if row > head + 1:
+        ws.autofilter(head, 0, row - 1, last_col)
+    row += 1
+    if roster.note:
+        ws.merge_range(row, 0, row, last_col, f"说明：{roster.note}共 {row - head - 2} 条。", fmt.note)
+    _signature(ws, fmt, ret, row + 2, last_col)
+    _print_setup(ws, True, (head, head))
+
+
+def _notes(wb: Any, fmt: _Formats, ret: Return) -> None:
+    ws = wb.add_worksheet("审核说明")
+    row = _head_block(ws, fmt, ret, "审核说明", R.FORM_NO, "", 2)
+    for i, (label, width) in enumerate((("序号", 6), ("审核发现的问题", 60), ("说明", 50))):
+        ws.write_string(row, i, label, fmt.head)
+        ws.set_column(i, i, width)
+    head = row
+    row += 1
+    for n, note in enumerate(ret.notes, start=1):
+        ws.write_string(row, 0, str(n), fmt.text_center)
+        ws.write_string(row, 1, note["message"], fmt.text)
+        ws.write_string(row, 2, note["text"], fmt.text)
+        row += 1
+    _print_setup(ws, False, (head, head))
+
+
+def _cover(wb: Any, fmt: _Formats, ret: Return, short: str, fingerprint: str) -> None:
+    ws = wb.add_worksheet("封面")
+    ws.set_column(0, 0, 4)
+    ws.set_column(1, 1, 22)
+    ws.set_column(2, 2, 40)
+    ws.set_column(3, 3, 18)
+    ws.merge_range(0, 2, 0, 3, f"表　　号：{R.FORM_NO}", fmt.meta_right)
+    ws.merge_range(1, 2, 1, 3, f"制定机关：{R.AUTHORITY}", fmt.meta_right)
+    ws.set_row(3, 40)
+    ws.merge_range(3, 0, 3, 3, R.RETURN_TITLE, fmt.cover_title)
+    period = ret.period_obj
+    ws.merge_range(4, 0, 4, 3, f"（{period.label}{period.kind_label}）", fmt.cover_sub)
+    rows = [
+        ("填报单位（盖章）", ret.unit_name),
+        ("单位代码", ret.unit_code),
+        ("报告期", f"{period.label}（{period.start.isoformat()} 至 {period.end.isoformat()}）"),
+        ("报表版本", f"第{ret.version}版（定稿于 {ret.finalised_at.replace('T', ' ')}）" if ret.version else "草稿"),
+        *((f.label, date_cn(ret.cover.get(f.key, "")) if f.key == "report_date" else ret.cover.get(f.key, ""))
+          for f in R.COVER_FIELDS),
+    ]
+    if ret.consolidated:
+        rows.insert(2, ("汇总单位数", f"{len(ret.sources)} 个"))
+    row = 6
+    for label, value in rows:
+        ws.set_row(row, 26)
+        ws.write_string(row, 1, label + "：", fmt.cover_label)
+        ws.write_string(row, 2, value, fmt.cover_value)
+        row += 1
+    row += 1
+    ws.write_string(row, 1, "证书指纹：", fmt.cover_label)
+    ws.write_string(row, 2, fingerprint or "（未签名）", fmt.cover_small)
+    ws.write_string(row + 1, 1, "数据摘要：", fmt.cover_label)
+    ws.write_string(row + 1, 2, f"{short}（SHA-256 前16位）", fmt.cover_small)
+    row += 3
+    ws.merge_range(row, 1, row + 3, 1, "（单位盖章处）", fmt.stamp)
+    row += 5
+    ws.write_string(row, 1, "本文件包含：", fmt.cover_small)
+    for number, title in [(t.number, t.title) for t in R.TABLES] + [(r.number, r.title) for r in R.ROSTERS]:
+        row += 1
+        ws.write_string(row, 1, number, fmt.cover_small)
+        ws.write_string(row, 2, title, fmt.cover_small)
+    _print_setup(ws, False, None, one_page=True)
+    ws.activate()
+
+
+def _data(wb: Any, ret: Return) -> None:
+    ws = wb.add_worksheet(DATA_SHEET)
+    ws.write_string(0, 0, DATA_MARKER)
+    ws.write_number(0, 1, R.FORMAT_VERSION)
+    for i, piece in enumerate(chunks(canonical_bytes(ret).decode("utf-8")), start=1):
+        ws.write_string(i, 0, piece)
+    ws.hide()
+
+
+def _signature_sheet(wb: Any, signature: bytes) -> None:
+    from models.signing.payload import encode_chunks
+
+    ws = wb.add_worksheet(SIGNATURE_SHEET)
+    ws.write_string(0, 0, SIGNATURE_MARKER)
+    ws.write_string(0, 1, SIGNATURE_FORMAT)
+    for i, piece in enumerate(encode_chunks(signature), start=1):
+        ws.write_string(i, 0, piece)
+    ws.hide()

@@ -1,0 +1,56 @@
+"""The bundled Chinese font (WenQuanYi Micro Hei, TrueType, GBK coverage) for PDF export.
+
+reportlab silently drops characters a font lacks, so every printed string is checked with
+:func:`missing_characters` first; the PDF shows :data:`REPLACEMENT` for them and the review warns.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+FONT_NAME = "WenQuanYiMicroHei"
+FONT_FILE = "WenQuanYiMicroHei.ttf"
+REPLACEMENT = "□"
+
+
+def font_path() -> str:
+    from models.paths import resource_path
+
+    return str(resource_path("fonts", FONT_FILE))
+
+
+@functools.cache
+def reportlab_font() -> Any:
+    """The font registered with reportlab (embedded as a subset in every PDF)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    font = TTFont(FONT_NAME, font_path())
+    pdfmetrics.registerFont(font)
+    return font
+
+
+@functools.cache
+def _covered() -> frozenset[int]:
+    return frozenset(reportlab_font().face.charToGlyph)
+
+
+def missing_characters(text: str) -> list[str]:
+    """The characters of ``text`` the font cannot draw (control characters and spaces aside)."""
+    if not text or text.isascii():
+        return []
+    covered = _covered()
+    if covered.issuperset(map(ord, text)):
+        return []
+    return [c for c in dict.fromkeys(text) if ord(c) not in covered and not c.isspace()]
+
+
+def printable(text: str) -> str:
+    """``text`` with every character the font lacks replaced by □."""
+    if not text or text.isascii():
+        return text
+    covered = _covered()
+    if covered.issuperset(map(ord, text)) or all(ord(c) in covered or c.isspace() for c in text):
+        return text
+    return "".join(c if ord(c) in covered or c.isspace() else REPLACEMENT for c in text)

@@ -1,0 +1,547 @@
+"""Receiving subordinate units' returns (接收下级报表) for consolidation (汇总).
+
+A prefecture union points the program at a folder (a USB stick) or at files. Each file is read
+and verified first (outside any transaction), then stored in one transaction of its own, so a bad
+file never disturbs what was received before it, and a file is either wholly received or not at all.
+
+What is kept (table ``received_returns``, one row per distinct canonical payload, keyed by its
+SHA-256 ``digest``):
+
+* a file that verifies (``valid``: intact signature of a registered certificate of that unit) is
+  stored with its version; receiving the same data again changes nothing (idempotent by digest);
+* among a unit's valid rows for a period the newest version is *current*, the older ones are
+  kept and marked ``superseded``;
+* a file that can be read but does not verify (``unregistered``, ``tampered``, ``unsigned``) is
+  recorded too, so the 上报情况 board can show 未登记 / 签名无效, but it never counts. Its payload
+  and the signer's certificate fingerprint are kept: once the superior registers the certificate
+  (``trust add``), :func:`recheck` turns an ``unregistered`` row whose signature itself was sound
+  into ``valid`` without the USB stick (and a revoked certificate turns ``valid`` rows back into
+  ``unregistered``);
+* a return from a unit that is not a direct subordinate, a draft, or one for a period that does
+  not exist yet is refused with the reason and leaves no trace; a file that cannot be read at all
+  is reported as ``malformed``.
+
+Consolidation reads only these stored payloads (``models.consolidate``), never the files again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from forms import divisions
+from forms.periods import parse_period
+from models.db import RecordError, Store, now
+from models.returns import Return, ReturnFormatError, canonical_bytes, digest, from_canonical
+from models.signing.common import MALFORMED, STATUS_LABELS, UNREGISTERED, VALID
+from models.text import ParseError
+from models.unit import Unit
+
+Progress = Callable[..., None]
+
+# What happened to a file (besides its verification status).
+ACCEPTED = "accepted"  # a new valid return (or a new valid signature over data held unverified) was stored
+HELD = "held"  # the same data was already held as valid: nothing changed
+NOT_ACCEPTED = "not_accepted"  # read, but did not verify: recorded for the board, never counted
+REFUSED = "refused"  # not from a direct subordinate, a draft, an unknown period: nothing stored
+UNREADABLE = "unreadable"  # malformed: nothing could be attributed
+CHECKED = "checked"  # a PDF copy: its signature was checked, the data is taken from the Excel file
+
+OUTCOME_LABELS = {
+    ACCEPTED: "已接收",
+    HELD: "已接收过（无变化）",
+    NOT_ACCEPTED: "未接收",
+    REFUSED: "拒收",
+    UNREADABLE: "无法读取",
+    CHECKED: "已核验（PDF供查看打印，数据以Excel文件为准）",
+}
+
+RETURN_SUFFIXES = (".xlsx",)
+CHECKED_SUFFIXES = (".pdf",)
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading and verifying one file
+
+
+@dataclasses.dataclass
+class Inspection:
+    """One file read and verified, not yet stored."""
+
+    path: Path
+    status: str  # valid / unregistered / tampered / unsigned / malformed
+    reason: str
+    ret: Return | None = None
+    payload: bytes | None = None  # canonical bytes of ``ret``
+    fingerprint: str | None = None  # the signer's certificate (SHA-256, hex)
+    signer_name: str | None = None
+    signed_at: str | None = None
+    kind: str = "return"  # "return" (Excel, carries the data) or "pdf" (a printable copy)
+    claimed: dict[str, Any] = dataclasses.field(default_factory=dict)  # unit/period/version a PDF states
+
+    @property
+    def digest(self) -> str:
+        return digest(self.ret) if self.ret is not None else ""
+
+
+def inspect_payload(store: Store, payload: bytes, signature: bytes | None, *, path: Path | str = "") -> Inspection:
+    """Verify a canonical payload and its detached signature as if read from a workbook named ``path``."""
+    from models.signing.payload import verify_payload
+
+    path = Path(path)
+    try:
+        ret = from_canonical(payload)
+    except (ReturnFormatError, ParseError) as exc:
+        return Inspection(path, MALFORMED, str(exc))
+    canonical = canonical_bytes(ret)
+    verdict = verify_payload(canonical, signature, store=store, unit_code=ret.unit_code)
+    return Inspection(path, verdict.status, verdict.reason, ret, canonical, verdict.fingerprint, verdict.signer_name,
+                      verdict.signed_at)
+
+
+def inspect_file(store: Store, path: Path | str) -> Inspection:
+    """Read and verify one exported file (``models.return_io.read_return``); never raises for a bad file."""
+    from models.return_io import read_return
+
+    path = Path(path)
+    result = read_return(path, store)
+    facts: dict[str, Any] = {"fingerprint": result.fingerprint, "signer_name": result.signer_name, "signed_at": result.signed_at}
+    if result.ret is None:
+        kind = "pdf" if path.suffix.lower() in CHECKED_SUFFIXES else "return"
+        return Inspection(path, result.status, result.reason, kind=kind, claimed=dict(result.claimed), **facts)
+    return Inspection(path, result.status, result.reason, result.ret, canonical_bytes(result.ret), **facts)
+
+
+# ------------------------------------------------------------------------------------------------
+# Who may report to whom
+
+
+def direct_subordinate_problem(own: Unit, ret: Return, today: dt.date | None = None) -> str | None:
+    """Why this unit does not take ``ret`` (Chinese), or None when it is a return it should receive."""
+    from models.ids import check_credit_code
+
+    if ret.is_draft:
+        return "这是未定稿的草稿报表，不能接收。请对方定稿并签名导出后再报送"
+    try:
+        period = parse_period(ret.period)
+    except ParseError as exc:
+        return f"报告期不存在：{exc}"
+    today = today or dt.date.today()
+    if period.start > today:
+        return f"报告期{period.label}（{period.code}）尚未开始，不存在这样的报表。请核对对方的报告期"
+    code = ret.unit_code
+    if code == own.code:
+        return "这是本单位自己的报表，不需要接收"
+    if own.level not in ("prefecture", "province"):
+        return f"本单位（{own.level_label}）没有下级单位，不接收报表"
+    division = divisions.get(code)
+    if division is not None:
+        if division.parent_code == own.code:
+            return None
+        parent = divisions.get(division.parent_code)
+        upper = f"，应报送{parent.union_name}" if parent is not None and parent.code != own.code else ""
+        return f"{division.union_name}（{code}）不是本单位的直接下级{upper}"
+    if own.level == "province":
+        try:
+            check_credit_code(code)
+        except ParseError:
+            return f"单位代码“{code}”既不是云南省的行政区划代码，也不是有效的统一社会信用代码"
+        if ret.unit_level != "industry":
+            return f"{ret.unit_name}（{code}）不是省级产业系统工会"
+        return None
+    return f"单位代码“{code}”不是本单位下级的行政区划代码（产业系统工会直接报送省总工会）"
+
+
+# ------------------------------------------------------------------------------------------------
+# Storing
+
+
+@dataclasses.dataclass(frozen=True)
+class ReceiveResult:
+    """What receiving one file did; ``line()`` is the one-line report."""
+
+    path: Path
+    status: str  # verification status
+    outcome: str
+    reason: str = ""
+    unit_code: str = ""
+    unit_name: str = ""
+    period: str = ""
+    version: int = 0
+    received_id: int | None = None
+    note: str = ""  # e.g. 取代第1版
+
+    @property
+    def ok(self) -> bool:
+        """Accepted, already held, or a PDF copy whose signature checks out."""
+        return self.outcome in (ACCEPTED, HELD) or (self.outcome == CHECKED and self.status == VALID)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+    def describe_return(self) -> str:
+        if not self.unit_code:
+            return ""
+        if not self.period:
+            return f"{self.unit_name}（{self.unit_code}）"
+        try:
+            period = parse_period(self.period)
+            when = f"{period.label}{period.kind_label}"
+        except ParseError:
+            when = self.period
+        return f"{self.unit_name}（{self.unit_code}）{when} 第{self.version}版"
+
+    def line(self) -> str:
+        text = f"{self.path.name}：{self.status_label}，{self.outcome_label}"
+        what = self.describe_return()
+        if what:
+            text += f"——{what}"
+        if self.note:
+            text += f"，{self.note}"
+        if self.reason and not self.ok:
+            text += f"。原因：{self.reason}"
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        return {"file": str(self.path), "status": self.status, "status_label": self.status_label,
+                "outcome": self.outcome, "outcome_label": self.outcome_label, "ok": self.ok, "reason": self.reason,
+                "unit_code": self.unit_code or None, "unit_name": self.unit_name or None,
+                "period": self.period or None, "version": self.version or None, "note": self.note}
+
+
+def _own_unit(store: Store) -> Unit:
+    from models import unit
+
+    own = unit.load(store)
+    if own is None:
+        raise RecordError("尚未设置本单位，无法接收报表")
+    return own
+
+
+def _unit_name(store: Store, code: str) -> str:
+    division = divisions.get(code)
+    if division is not None:
+        return division.union_name
+    name = store.scalar("SELECT unit_name FROM received_returns WHERE unit_code = ? ORDER BY id DESC LIMIT 1", (code,))
+    return str(name or "")
+
+
+def _sound(store: Store, inspection: Inspection) -> bool:
+    """The signature itself is intact and its certificate usable: only the registry decides."""
+    from models.signing.trust import lookup
+
+    if not inspection.fingerprint or inspection.ret is None:
+        return False
+    if inspection.status == VALID:
+        return True
+    return inspection.status == UNREGISTERED and not lookup(store, inspection.fingerprint,
+                                                            inspection.ret.unit_code).registered
+
+
+def store_inspection(store: Store, inspection: Inspection, *, own: Unit | None = None,
+                     today: dt.date | None = None) -> ReceiveResult:
+    """Store one verified file (all or nothing) and say what happened."""
+    own = own or _own_unit(store)
+    path, ret = inspection.path, inspection.ret
+    if inspection.kind == "pdf":
+        claimed = inspection.claimed
+        code = str(claimed.get("unit_code") or "")
+        return ReceiveResult(path, inspection.status, CHECKED, inspection.reason, unit_code=code,
+                             unit_name=str(claimed.get("unit_name") or _unit_name(store, code)),
+                             period=str(claimed.get("period") or ""), version=int(claimed.get("version") or 0))
+    if ret is None or inspection.payload is None:
+        return ReceiveResult(path, inspection.status, UNREADABLE, inspection.reason)
+    base: dict[str, Any] = {"unit_code": ret.unit_code, "unit_name": ret.unit_name, "period": ret.period, "version": ret.version}
+    problem = direct_subordinate_problem(own, ret, today)
+    if problem:
+        return ReceiveResult(path, inspection.status, REFUSED, problem, **base)
+    hex_digest = inspection.digest
+    stamp = now()
+    with store.atomic():
+        rows = store.query("SELECT id, status, superseded, returned_at, return_reason FROM received_returns "
+                           "WHERE digest = ?", (hex_digest,))
+        existing = rows[0] if rows else None
+        if inspection.status != VALID:
+            if existing is not None:
+                return ReceiveResult(path, inspection.status, NOT_ACCEPTED, inspection.reason, received_id=existing["id"],
+                                     note="此前已收到同样的数据，未作改动", **base)
+            received_id = _insert(store, inspection, hex_digest, stamp)
+            return ReceiveResult(path, inspection.status, NOT_ACCEPTED, inspection.reason, received_id=received_id, **base)
+        if existing is not None and existing["status"] == VALID:
+            note = _held_note(existing)
+            return ReceiveResult(path, VALID, HELD, inspection.reason, received_id=existing["id"], note=note, **base)
+        before = _current_version(store, ret.unit_code, ret.period)
+        if existing is not None:
+            received_id = existing["id"]
+            store.conn.execute(
+                "UPDATE received_returns SET status = ?, reason = ?, signer_fingerprint = ?, signer_name = ?, "
+                "signed_at = ?, sound = 1, received_at = ?, file_name = ? WHERE id = ?",
+                (VALID, inspection.reason, inspection.fingerprint, inspection.signer_name, inspection.signed_at, stamp,
+                 path.name, received_id))
+        else:
+            received_id = _insert(store, inspection, hex_digest, stamp)
+        _mark_superseded(store, ret.unit_code, ret.period)
+        note = _accept_note(store, received_id, before, ret)
+    return ReceiveResult(path, VALID, ACCEPTED, inspection.reason, received_id=received_id, note=note, **base)
+
+
+def _insert(store: Store, inspection: Inspection, hex_digest: str, stamp: str) -> int:
+    ret = inspection.ret
+    assert ret is not None and inspection.payload is not None
+    cursor = store.conn.execute(
+        "INSERT INTO received_returns (unit_code, unit_name, period, version, finalised_at, payload, digest, "
+        "signer_fingerprint, signer_name, signed_at, status, reason, sound, received_at, file_name) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (ret.unit_code, ret.unit_name, ret.period, ret.version, ret.finalised_at, inspection.payload.decode("utf-8"),
+         hex_digest, inspection.fingerprint, inspection.signer_name, inspection.signed_at, inspection.status,
+         inspection.reason, 1 if _sound(store, inspection) else 0, stamp, inspection.path.name))
+    assert cursor.lastrowid is not None
+    return int(cursor.lastrowid)
+
+
+def _current_version(store: Store, unit_code: str, period: str) -> dict[str, Any] | None:
+    rows = store.query("SELECT id, version FROM received_returns WHERE unit_code = ? AND period = ? AND status = ? "
+                       "AND superseded = 0", (unit_code, period, VALID))
+    return rows[0] if rows else None
+
+
+def _mark_superseded(store: Store, unit_code: str, period: str) -> None:
+    """The newest valid version of a unit and period is current; its other valid rows are superseded."""
+    rows = store.query("SELECT id FROM received_returns WHERE unit_code = ? AND period = ? AND status = ? "
+                       "ORDER BY version DESC, finalised_at DESC, id DESC", (unit_code, period, VALID))
+    ids = [r["id"] for r in rows]
+    store.conn.execute("UPDATE received_returns SET superseded = 0 WHERE unit_code = ? AND period = ? AND status != ?",
+                       (unit_code, period, VALID))
+    if ids:
+        store.conn.execute("UPDATE received_returns SET superseded = 0 WHERE id = ?", (ids[0],))
+        store.conn.executemany("UPDATE received_returns SET superseded = 1 WHERE id = ?", [(i,) for i in ids[1:]])
+
+
+def _held_note(existing: dict[str, Any]) -> str:
+    if existing["returned_at"]:
+        why = existing["return_reason"] or "未写原因"
+        return f"该报表已于 {str(existing['returned_at'])[:10]} 退回（{why}），请对方修改后报送新版本"
+    if existing["superseded"]:
+        return "该版本已被更新的版本取代"
+    return ""
+
+
+def _accept_note(store: Store, received_id: int, before: dict[str, Any] | None, ret: Return) -> str:
+    now_current = _current_version(store, ret.unit_code, ret.period)
+    if now_current is None or now_current["id"] != received_id:
+        newer = now_current["version"] if now_current else "?"
+        return f"较旧的版本，已保存备查（正在使用第{newer}版）"
+    if before is None:
+        return ""
+    if before["version"] == ret.version:
+        return f"与此前收到的第{ret.version}版内容不同，以本次收到的为准"
+    return f"取代第{before['version']}版"
+
+
+# ------------------------------------------------------------------------------------------------
+# Folders and batches
+
+
+def _skipped_name(name: str) -> bool:
+    return name.startswith(("~$", ".~", "._")) or name.endswith(".part")
+
+
+def collect_files(paths: Iterable[Path | str]) -> list[Path]:
+    """The files to look at: given files as they are; in folders (and their subfolders) every Excel and PDF file.
+
+    Office lock files (``~$…``), half-written temporary files and hidden folders are skipped.
+    """
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        found: list[Path] = []
+        if path.is_dir():
+            for folder, subdirs, files in os.walk(path):
+                subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d != "System Volume Information")
+                for name in sorted(files):
+                    if _skipped_name(name):
+                        continue
+                    if Path(name).suffix.lower() in RETURN_SUFFIXES + CHECKED_SUFFIXES:
+                        found.append(Path(folder) / name)
+        else:
+            found.append(path)
+        for item in found:
+            key = item.resolve() if item.exists() else item
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+    # Excel files (the data) first, then the PDF copies
+    return sorted(out, key=lambda p: p.suffix.lower() in CHECKED_SUFFIXES)
+
+
+def receive_files(store: Store, paths: Sequence[Path | str], *, progress: Progress | None = None,
+                  today: dt.date | None = None) -> list[ReceiveResult]:
+    """Receive every return in ``paths`` (files and folders); one result per file, in order.
+
+    ``progress(done, total, text)`` is called before each file. Each file is stored in its own
+    transaction: a failure on one file (even a full disk) leaves the files before it received.
+    """
+    own = _own_unit(store)
+    files = collect_files(paths)
+    results: list[ReceiveResult] = []
+    total = len(files)
+    for index, path in enumerate(files):
+        if progress is not None:
+            progress(index, total, f"正在接收 {path.name}（{index + 1}/{total}）……")
+        inspection = inspect_file(store, path)
+        results.append(store_inspection(store, inspection, own=own, today=today))
+    if progress is not None:
+        progress(total, total, "接收完成")
+    return results
+
+
+def summary_text(results: Sequence[ReceiveResult]) -> str:
+    """``共 12 个文件：新接收 8 个，已有 1 个，未接收 2 个，拒收 1 个``."""
+    def count(*outcomes: str) -> int:
+        return sum(1 for r in results if r.outcome in outcomes)
+
+    parts = [f"新接收 {count(ACCEPTED)} 个", f"已有 {count(HELD)} 个"]
+    for outcome, label in ((NOT_ACCEPTED, "未接收"), (REFUSED, "拒收"), (UNREADABLE, "无法读取")):
+        if count(outcome):
+            parts.append(f"{label} {count(outcome)} 个")
+    pdfs = [r for r in results if r.outcome == CHECKED]
+    if pdfs:
+        bad = sum(1 for r in pdfs if r.status != VALID)
+        parts.append(f"PDF副本 {len(pdfs)} 个" + (f"（其中 {bad} 个签名未通过）" if bad else ""))
+    return f"共 {len(results)} 个文件：" + "，".join(parts)
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading what was received
+
+
+@dataclasses.dataclass(frozen=True)
+class Received:
+    """One stored row (without the payload)."""
+
+    id: int
+    unit_code: str
+    unit_name: str
+    period: str
+    version: int
+    finalised_at: str
+    digest: str
+    signer_fingerprint: str | None
+    signer_name: str | None
+    signed_at: str | None
+    status: str
+    reason: str
+    received_at: str
+    file_name: str
+    superseded: bool
+    returned_at: str | None
+    return_reason: str | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def current(self) -> bool:
+        """The unit's newest valid version for the period."""
+        return self.status == VALID and not self.superseded
+
+    @property
+    def usable(self) -> bool:
+        """Counted in the consolidation: current and not sent back."""
+        return self.current and not self.returned_at
+
+
+_ROW = ("id, unit_code, unit_name, period, version, finalised_at, digest, signer_fingerprint, signer_name, signed_at, "
+        "status, reason, received_at, file_name, superseded, returned_at, return_reason")
+
+
+def _received(row: dict[str, Any]) -> Received:
+    return Received(**{**row, "superseded": bool(row["superseded"]), "reason": row["reason"] or ""})
+
+
+def received(store: Store, period: str | None = None, unit_code: str | None = None) -> list[Received]:
+    """Stored rows, by unit, newest version (then newest received) first."""
+    sql = f"SELECT {_ROW} FROM received_returns WHERE 1 = 1"
+    params: list[Any] = []
+    if period is not None:
+        sql += " AND period = ?"
+        params.append(str(period))
+    if unit_code is not None:
+        sql += " AND unit_code = ?"
+        params.append(unit_code)
+    rows = store.query(sql + " ORDER BY unit_code, version DESC, id DESC", params)
+    return [_received(r) for r in rows]
+
+
+def get_received(store: Store, received_id: int) -> Received:
+    rows = store.query(f"SELECT {_ROW} FROM received_returns WHERE id = ?", (received_id,))
+    if not rows:
+        raise RecordError(f"没有编号为 {received_id} 的已接收报表")
+    return _received(rows[0])
+
+
+def load_received(store: Store, received_id: int) -> Return:
+    """The stored return of a row (parsed from its canonical payload)."""
+    payload = store.scalar("SELECT payload FROM received_returns WHERE id = ?", (received_id,))
+    if payload is None:
+        raise RecordError(f"没有编号为 {received_id} 的已接收报表")
+    return from_canonical(str(payload).encode("utf-8"))
+
+
+def usable_returns(store: Store, period: str) -> list[tuple[Received, Return]]:
+    """The current, not sent back, valid return of every unit for ``period`` (what consolidation sums)."""
+    rows = store.query(f"SELECT {_ROW}, payload FROM received_returns WHERE period = ? AND status = ? AND superseded = 0 "
+                       "AND returned_at IS NULL ORDER BY unit_code", (str(period), VALID))
+    out = []
+    for row in rows:
+        payload = row.pop("payload")
+        out.append((_received(row), from_canonical(str(payload).encode("utf-8"))))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Re-checking against the registry
+
+
+def recheck(store: Store, period: str | None = None) -> int:
+    """Apply the current registry to stored sound signatures; returns how many rows changed status.
+
+    After ``trust add`` an ``unregistered`` row becomes ``valid``; after a revocation a ``valid``
+    row becomes ``unregistered``. The signature itself was checked when the file was received.
+    """
+    from models.signing.trust import lookup
+
+    sql = "SELECT id, unit_code, period, status, signer_fingerprint FROM received_returns WHERE sound = 1 " \
+          "AND status IN (?, ?)"
+    params: list[Any] = [VALID, UNREGISTERED]
+    if period is not None:
+        sql += " AND period = ?"
+        params.append(str(period))
+    changed: list[tuple[dict[str, Any], str, str]] = []
+    for row in store.query(sql, params):
+        decision = lookup(store, row["signer_fingerprint"] or "", row["unit_code"])
+        status = VALID if decision.registered else UNREGISTERED
+        if status != row["status"]:
+            reason = f"签名有效，签名者为{decision.reason}" if decision.registered else f"签名本身完好，但{decision.reason}"
+            changed.append((row, status, reason))
+    if not changed:
+        return 0
+    with store.atomic():
+        for row, status, reason in changed:
+            store.conn.execute("UPDATE received_returns SET status = ?, reason = ? WHERE id = ?",
+                               (status, reason, row["id"]))
+        for unit_code, period_code in {(row["unit_code"], row["period"]) for row, _s, _r in changed}:
+            _mark_superseded(store, unit_code, period_code)
+    return len(changed)
+

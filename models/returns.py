@@ -1,0 +1,626 @@
+"""The return (报表) as plain data: computed from the records, summed, serialised canonically.
+
+:class:`Return` holds everything an export shows: the unit, the period, the cover, the tables
+表1–表5 (cell values keyed by the row and column keys of ``forms.returns``), the rosters and the
+说明 written for warnings. It knows nothing of the store once built, so it can be frozen as a
+version, written to Excel/PDF, read back from a file, and summed over units (汇总).
+
+The canonical form (:func:`canonical_bytes`) is UTF-8 JSON with sorted keys, no spaces and no
+floats: counts are integers and money (万元) is a string with two decimals (``"12.50"``). It is
+what a version stores, what the Excel file carries in its ``_data`` sheet and what is signed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from forms import returns as R
+from forms.honours import CATEGORY_BY_NAME, LEVEL_RANK
+from forms.periods import Period, parse_period
+from forms.records import CERT_FIELDS
+from models.db import Store
+
+Number = int | Decimal
+CENT = Decimal("0.01")
+
+
+class ReturnFormatError(ValueError):
+    """Data that is not a valid return; ``str()`` is a Chinese reason."""
+
+
+def money(value: object) -> Decimal:
+    """A money amount (万元) as a Decimal with two places; ``None`` is zero."""
+    if value is None or value == "":
+        return Decimal("0.00")
+    if isinstance(value, Decimal):
+        return value.quantize(CENT)
+    try:
+        return Decimal(str(value)).quantize(CENT)
+    except InvalidOperation:
+        raise ReturnFormatError(f"“{value}”不是金额") from None
+
+
+# ------------------------------------------------------------------------------------------------
+# The Return object
+
+
+@dataclasses.dataclass
+class Return:
+    unit_code: str
+    unit_name: str
+    unit_level: str
+    parent_code: str | None
+    period: str
+    cover: dict[str, str]
+    tables: dict[str, dict[str, dict[str, Number]]]
+    rosters: dict[str, list[dict[str, str]]]
+    notes: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    version: int = 0  # 0: a draft, not finalised
+    finalised_at: str = ""
+    sources: list[str] = dataclasses.field(default_factory=list)  # units summed into a consolidated return
+    # A consolidated return's 应报/实报/未报 and the version and digest of each return summed (models.consolidate)
+    coverage: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def period_obj(self) -> Period:
+        return parse_period(self.period)
+
+    @property
+    def consolidated(self) -> bool:
+        return bool(self.sources)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.version == 0
+
+    @property
+    def coverage_text(self) -> str:
+        """``应报 10 个，实报 9 个，未报：澜沧县`` for a consolidated return, else ``""``."""
+        return str(self.coverage.get("text", "")) if self.consolidated else ""
+
+    def value(self, table: str, row: str, column: str) -> Number:
+        return self.tables[table][row][column]
+
+    def row_values(self, table: str, row: str) -> list[Number]:
+        spec = R.table(table)
+        return [self.tables[table][row][c.key] for c in spec.columns]
+
+    def title_line(self) -> str:
+        """``宁洱哈尼族彝族自治县总工会 2025年年报 第1版``."""
+        period = self.period_obj
+        version = f"第{self.version}版" if self.version else "草稿"
+        return f"{self.unit_name} {period.label}{period.kind_label} {version}"
+
+    def file_stem(self) -> str:
+        """``530821_2026_v1`` (drafts: ``530821_2026_draft``)."""
+        return f"{self.unit_code}_{self.period}_{'v' + str(self.version) if self.version else 'draft'}"
+
+    # -- canonical form ----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        tables: dict[str, Any] = {}
+        for spec in R.TABLES:
+            tables[spec.key] = {
+                row.key: {c.key: _json_number(self.tables[spec.key][row.key][c.key], c.money) for c in spec.columns}
+                for row in spec.rows}
+        rosters: dict[str, Any] = {}
+        for roster in R.ROSTERS:
+            cols = [c.key for c in roster.visible_columns(self.consolidated)]
+            rosters[roster.key] = {"columns": cols,
+                                   "rows": [[str(r.get(k, "")) for k in cols] for r in self.rosters.get(roster.key, [])]}
+        out = {
+            "format": R.FORMAT_NAME, "format_version": R.FORMAT_VERSION,
+            "unit": {"code": self.unit_code, "name": self.unit_name, "level": self.unit_level,
+                     "parent_code": self.parent_code},
+            "period": self.period, "version": self.version, "finalised_at": self.finalised_at,
+            "cover": {f.key: self.cover.get(f.key, "") for f in R.COVER_FIELDS},
+            "tables": tables, "rosters": rosters,
+            "notes": [{k: n.get(k, "") for k in ("code", "where", "message", "text")} for n in self.notes],
+            "sources": list(self.sources),
+        }
+        if self.consolidated:  # only then, so a county's canonical bytes stay as they were
+            out["coverage"] = _clean_coverage(self.coverage)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Return:
+        """Rebuild a return from its canonical dict; :class:`ReturnFormatError` if it is not one."""
+        try:
+            return _from_dict(data)
+        except ReturnFormatError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ReturnFormatError(f"报表数据结构不完整（{type(exc).__name__}: {exc}）") from None
+
+    def content_bytes(self) -> bytes:
+        """The canonical bytes without version, time and report date: equal when nothing changed."""
+        data = self.to_dict()
+        data["version"] = 0
+        data["finalised_at"] = ""
+        data["cover"]["report_date"] = ""
+        return _dump(data)
+
+
+def _json_number(value: Number, is_money: bool) -> int | str:
+    if is_money:
+        return f"{money(value):.2f}"
+    return int(value)
+
+
+def _dump(data: Mapping[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def canonical_bytes(ret: Return) -> bytes:
+    """The deterministic serialisation of a return (what is stored, embedded and signed)."""
+    return _dump(ret.to_dict())
+
+
+def from_canonical(data: bytes) -> Return:
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReturnFormatError(f"报表数据不是有效的 JSON（{exc}）") from None
+    if not isinstance(parsed, dict):
+        raise ReturnFormatError("报表数据不是对象")
+    return Return.from_dict(parsed)
+
+
+def digest(ret: Return) -> str:
+    """SHA-256 of the canonical bytes, hex."""
+    return hashlib.sha256(canonical_bytes(ret)).hexdigest()
+
+
+def short_digest(hex_digest: str) -> str:
+    """The first 64 bits for people to compare: ``3F2A-91C0-0B7E-55D1``."""
+    text = hex_digest[:16].upper()
+    return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+
+
+_COVERAGE_UNIT_INTS = ("version",)
+_COVERAGE_UNIT_TEXTS = ("code", "name", "short_name", "role", "state", "digest", "finalised_at")
+
+
+def _clean_coverage(coverage: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical ``coverage``: counts as integers, everything else as text (see ``models.consolidate``)."""
+    return {
+        "expected": int(coverage.get("expected", 0)), "reported": int(coverage.get("reported", 0)),
+        "text": str(coverage.get("text", "")),
+        "units": [{**{k: str(u.get(k, "")) for k in _COVERAGE_UNIT_TEXTS},
+                   **{k: int(u.get(k, 0) or 0) for k in _COVERAGE_UNIT_INTS}} for u in coverage.get("units", [])],
+    }
+
+
+def _from_dict(data: Mapping[str, Any]) -> Return:
+    if data.get("format") != R.FORMAT_NAME:
+        raise ReturnFormatError("不是产改统计报表数据")
+    version = data.get("format_version")
+    if not isinstance(version, int) or version > R.FORMAT_VERSION:
+        raise ReturnFormatError(f"报表数据格式版本“{version}”过新，请升级本程序")
+    unit = data["unit"]
+    period = parse_period(data["period"]).code
+    tables: dict[str, dict[str, dict[str, Number]]] = {}
+    for spec in R.TABLES:
+        src = data["tables"][spec.key]
+        tables[spec.key] = {}
+        for row in spec.rows:
+            cells = src[row.key]
+            out: dict[str, Number] = {}
+            for col in spec.columns:
+                raw = cells[col.key]
+                if col.money:
+                    if not isinstance(raw, str):
+                        raise ReturnFormatError(f"{spec.number}“{row.label}”行“{col.label}”栏金额格式不对")
+                    out[col.key] = money(raw)
+                else:
+                    if not isinstance(raw, int) or isinstance(raw, bool):
+                        raise ReturnFormatError(f"{spec.number}“{row.label}”行“{col.label}”栏应为整数")
+                    out[col.key] = raw
+            tables[spec.key][row.key] = out
+    rosters: dict[str, list[dict[str, str]]] = {}
+    for roster in R.ROSTERS:
+        src = data["rosters"][roster.key]
+        cols = list(src["columns"])
+        rosters[roster.key] = [dict(zip(cols, (str(v) for v in row), strict=True)) for row in src["rows"]]
+    notes = [{k: str(n.get(k, "")) for k in ("code", "where", "message", "text")} for n in data.get("notes", [])]
+    cover = {str(k): str(v) for k, v in dict(data["cover"]).items()}
+    sources = [str(s) for s in data.get("sources", [])]
+    coverage = _clean_coverage(data.get("coverage") or {}) if sources else {}
+    return Return(str(unit["code"]), str(unit["name"]), str(unit["level"]), unit.get("parent_code"), period, cover,
+                  tables, rosters, notes, int(data["version"]), str(data.get("finalised_at", "")), sources, coverage)
+
+
+def empty_tables() -> dict[str, dict[str, dict[str, Number]]]:
+    return {spec.key: {row.key: {c.key: (Decimal("0.00") if c.money else 0) for c in spec.columns}
+                       for row in spec.rows} for spec in R.TABLES}
+
+
+# ------------------------------------------------------------------------------------------------
+# Facts: what the cells sum
+
+
+@dataclasses.dataclass(frozen=True)
+class Fact:
+    record_id: int
+    attrs: Mapping[str, str]
+    flags: frozenset[str]
+    values: Mapping[str, Number]
+
+
+def _matches(pairs: Iterable[tuple[str, str]], attrs: Mapping[str, str]) -> bool:
+    return all(attrs.get(k) == v for k, v in pairs)
+
+
+def _in_cell(fact: Fact, row: R.Row, col: R.Column) -> bool:
+    return _matches(row.match, fact.attrs) and _matches(col.match, fact.attrs) and (
+        col.flag is None or col.flag in fact.flags)
+
+
+def _measure(fact: Fact, col: R.Column) -> Number:
+    return 1 if col.measure == "count" else fact.values.get(col.measure, 0)
+
+
+def sum_facts(spec: R.TableSpec, facts: Sequence[Fact]) -> dict[str, dict[str, Number]]:
+    """The cells of one table from its facts (every row and column present)."""
+    cells: dict[str, dict[str, Number]] = {
+        row.key: {c.key: (Decimal("0.00") if c.money else 0) for c in spec.columns} for row in spec.rows}
+    for fact in facts:
+        for row in spec.rows:
+            if not _matches(row.match, fact.attrs):
+                continue
+            target = cells[row.key]
+            for col in spec.columns:
+                if _matches(col.match, fact.attrs) and (col.flag is None or col.flag in fact.flags):
+                    target[col.key] += _measure(fact, col)
+    return cells
+
+
+def effective_award_date(award_date: str | None, award_year: int | None) -> str:
+    """The date an honour counts from: its date, or 31 December of its year."""
+    if award_date:
+        return str(award_date)[:10]
+    return f"{int(award_year or 0):04d}-12-31"
+
+
+def _honour_rows(store: Store) -> list[dict[str, Any]]:
+    placeholders = ", ".join("?" * len(R.NOT_COUNTED_STATUSES))
+    return store.query(
+        "SELECT p.id AS pid, p.sex, p.ethnicity, p.frontline, p.migrant, h.title, h.category, h.level, "
+        "h.award_year, h.award_date FROM honours h JOIN people p ON p.id = h.person_id "
+        f"WHERE p.deleted_at IS NULL AND coalesce(p.status, '') NOT IN ({placeholders}) "
+        "ORDER BY p.id, h.award_year, h.id", R.NOT_COUNTED_STATUSES)
+
+
+def _t1(store: Store, period: Period) -> tuple[list[Fact], dict[int, list[dict[str, Any]]]]:
+    """Facts of 表1 (one per person and category) and the honours held per person."""
+    start, end = period.start.isoformat(), period.end.isoformat()
+    held: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    best: dict[tuple[int, str], int] = {}
+    earlier: dict[tuple[int, str], int] = {}
+    people: dict[int, dict[str, Any]] = {}
+    for row in _honour_rows(store):
+        rank = LEVEL_RANK.get(row["level"])
+        if rank is None or row["category"] not in CATEGORY_BY_NAME:
+            continue
+        when = effective_award_date(row["award_date"], row["award_year"])
+        if when > end:
+            continue
+        pid = row["pid"]
+        people[pid] = row
+        held[pid].append(row)
+        key = (pid, row["category"])
+        best[key] = min(rank, best.get(key, 99))
+        if when < start:
+            earlier[key] = min(rank, earlier.get(key, 99))
+    levels = list(LEVEL_RANK)
+    facts = []
+    for (pid, category), rank in best.items():
+        person = people[pid]
+        flags = set()
+        if earlier.get((pid, category), 99) > rank:
+            flags.add("new")
+        if person["frontline"]:
+            flags.add("frontline")
+        if person["sex"] == "女":
+            flags.add("female")
+        if person["ethnicity"] and person["ethnicity"] != "汉族":
+            flags.add("minority")
+        if person["migrant"]:
+            flags.add("migrant")
+        facts.append(Fact(pid, {"category": category, "level": levels[rank]}, frozenset(flags), {}))
+    return facts, held
+
+
+def _studio_rows(store: Store, period: Period) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT s.*, o.projects, o.achievements, o.patents, o.invention_patents, o.methods, o.benefit, "
+        "o.apprentices, o.trainees, o.id AS output_id, p.name AS leader_name "
+        "FROM studios s LEFT JOIN studio_outputs o ON o.studio_id = s.id AND o.year = ? "
+        "LEFT JOIN people p ON p.id = s.leader_id "
+        "WHERE s.deleted_at IS NULL AND coalesce(s.named_year, 0) <= ? "
+        "AND (s.revoked_year IS NULL OR s.revoked_year > ?) ORDER BY s.sort_key, s.id",
+        (period.year, period.year, period.year))
+
+
+def _t2(rows: Sequence[Mapping[str, Any]], period: Period) -> list[Fact]:
+    facts = []
+    for r in rows:
+        values: dict[str, Number] = {"members": int(r["members"] or 0)}
+        for name in ("projects", "achievements", "patents", "invention_patents", "methods", "apprentices",
+                     "trainees"):
+            values[name] = int(r[name] or 0)
+        values["benefit"] = money(r["benefit"])
+        flags = frozenset({"new"} if r["named_year"] == period.year else ())
+        facts.append(Fact(r["id"], {"type": r["type"], "level": r["level"]}, flags, values))
+    return facts
+
+
+def training_rows(store: Store, period: Period) -> list[dict[str, Any]]:
+    return store.query("SELECT * FROM trainings WHERE deleted_at IS NULL AND start_date BETWEEN ? AND ? "
+                       "ORDER BY start_date, id", (period.start.isoformat(), period.end.isoformat()))
+
+
+def _t3(rows: Sequence[Mapping[str, Any]]) -> list[Fact]:
+    facts = []
+    for r in rows:
+        values: dict[str, Number] = {name: int(r[name] or 0) for name in ("participants", "migrant", "female", *CERT_FIELDS)}
+        values["certs"] = sum(int(r[c] or 0) for c in CERT_FIELDS)
+        values["funds"] = money(r["funds"])
+        values["union_funds"] = money(r["union_funds"])
+        facts.append(Fact(r["id"], {"type": r["type"]}, frozenset(), values))
+    return facts
+
+
+def competition_rows(store: Store, period: Period) -> list[dict[str, Any]]:
+    return store.query("SELECT * FROM competitions WHERE deleted_at IS NULL AND date BETWEEN ? AND ? "
+                       "ORDER BY date, id", (period.start.isoformat(), period.end.isoformat()))
+
+
+def _t4(rows: Sequence[Mapping[str, Any]]) -> list[Fact]:
+    return [Fact(r["id"], {"level": r["level"]}, frozenset({"skill"} if r["type"] == "技能竞赛" else ()),
+                 {name: int(r[name] or 0) for name in ("trades", "participants", "winners", "promoted", "experts")})
+            for r in rows]
+
+
+def innovation_rows(store: Store, period: Period) -> tuple[list[dict[str, Any]], str]:
+    """The innovation records behind 表5 and how they were chosen: ``entered``, ``derived``, ``missing``."""
+    def rows(codes: Sequence[str]) -> list[dict[str, Any]]:
+        marks = ", ".join("?" * len(codes))
+        return store.query(f"SELECT * FROM innovation WHERE deleted_at IS NULL AND period IN ({marks}) "
+                           "ORDER BY period", tuple(codes))
+
+    exact = rows([period.code])
+    if exact:
+        return exact, "entered"
+    if period.kind == "annual":
+        alternatives = [[f"{period.year}Q{n}" for n in range(1, 5)], [f"{period.year}H1", f"{period.year}H2"]]
+    elif period.kind == "half":
+        first = 1 if period.part == "H1" else 3
+        alternatives = [[f"{period.year}Q{first}", f"{period.year}Q{first + 1}"]]
+    else:
+        alternatives = []
+    for codes in alternatives:
+        found = rows(codes)
+        if found:
+            return found, "derived"
+    return [], "missing"
+
+
+def _t5(rows: Sequence[Mapping[str, Any]]) -> list[Fact]:
+    facts = []
+    for r in rows:
+        values: dict[str, Number] = {name: int(r[name] or 0) for name in R.INNOVATION_FIELDS if name != "benefit"}
+        values["benefit"] = money(r["benefit"])
+        facts.append(Fact(r["id"], {}, frozenset(), values))
+    return facts
+
+
+def table_facts(store: Store, period: Period | str, table: str) -> list[Fact]:
+    """The facts behind one table of the return for ``period``."""
+    period = parse_period(period) if isinstance(period, str) else period
+    if table == "T1":
+        return _t1(store, period)[0]
+    if table == "T2":
+        return _t2(_studio_rows(store, period), period)
+    if table == "T3":
+        return _t3(training_rows(store, period))
+    if table == "T4":
+        return _t4(competition_rows(store, period))
+    if table == "T5":
+        return _t5(innovation_rows(store, period)[0])
+    raise KeyError(f"未知的报表“{table}”")
+
+
+# ------------------------------------------------------------------------------------------------
+# Computing a return
+
+
+def compute(store: Store, period: Period | str, *, today: dt.date | None = None) -> Return:
+    """The draft return this store's unit reports for ``period``.
+
+    A county's (or an industry union's) is computed from its records (:func:`compute_own`). A prefecture
+    or the province reports the consolidated return: its own records plus the returns received from
+    its subordinates (``models.consolidate``); review, finalise, sign and export then treat it exactly
+    like a county's.
+    """
+    from models import board
+
+    if board.has_subordinates(store):
+        from models.consolidate import consolidate_period
+
+        return consolidate_period(store, period, today=today).ret
+    return compute_own(store, period, today=today)
+
+
+def compute_own(store: Store, period: Period | str, *, today: dt.date | None = None) -> Return:
+    """The draft return of this store's own records for ``period``, every table computed from the records."""
+    from models import unit as unit_mod
+    from models.db import RecordError
+
+    period = parse_period(period) if isinstance(period, str) else period
+    unit = unit_mod.load(store)
+    if unit is None:
+        raise RecordError("尚未设置本单位，无法生成报表")
+    t1_facts, held = _t1(store, period)
+    studio_rows = _studio_rows(store, period)
+    tables = {
+        "T1": sum_facts(R.T1, t1_facts),
+        "T2": sum_facts(R.T2, _t2(studio_rows, period)),
+        "T3": sum_facts(R.T3, _t3(training_rows(store, period))),
+        "T4": sum_facts(R.T4, _t4(competition_rows(store, period))),
+        "T5": sum_facts(R.T5, _t5(innovation_rows(store, period)[0])),
+    }
+    rosters = {"R1": _people_roster(store, held), "R2": _studio_roster(studio_rows)}
+    cover = {"head": unit.head, "statistician": unit.statistician, "preparer": unit.preparer, "phone": unit.phone,
+             "report_date": (today or dt.date.today()).isoformat()}
+    return Return(unit.code, unit.name, unit.level, unit.parent_code, period.code, cover, tables, rosters)
+
+
+def _people_roster(store: Store, held: Mapping[int, list[dict[str, Any]]]) -> list[dict[str, str]]:
+    from models.ids import mask_id_number
+
+    if not held:
+        return []
+    details: dict[int, dict[str, Any]] = {}
+    ids = sorted(held)
+    for offset in range(0, len(ids), 900):
+        chunk = ids[offset:offset + 900]
+        for row in store.query(
+                "SELECT id, name, sex, ethnicity, birth_date, id_number, employer, post, skill_level, frontline, "
+                f"migrant, sort_key FROM people WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            details[row["id"]] = row
+    levels = list(LEVEL_RANK)
+
+    def rank(pid: int) -> int:
+        return min(LEVEL_RANK[h["level"]] for h in held[pid])
+
+    order = sorted(ids, key=lambda pid: (rank(pid), details[pid]["sort_key"], pid))
+    out = []
+    for seq, pid in enumerate(order, start=1):
+        p = details[pid]
+        honours = "；".join(f"{h['award_year']}年{h['title']}" for h in held[pid])
+        out.append({
+            "seq": str(seq), "name": p["name"] or "", "sex": p["sex"] or "", "ethnicity": p["ethnicity"] or "",
+            "birth_date": (p["birth_date"] or "")[:7], "id_number": mask_id_number(p["id_number"]),
+            "employer": p["employer"] or "", "post": p["post"] or "", "skill_level": p["skill_level"] or "",
+            "frontline": "是" if p["frontline"] else "否", "migrant": "是" if p["migrant"] else "否",
+            "highest": levels[rank(pid)], "honours": honours,
+        })
+    return out
+
+
+def _studio_roster(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    out = []
+    for seq, r in enumerate(rows, start=1):
+        outputs = ""
+        if r["output_id"] is not None:
+            outputs = (f"{int(r['projects'] or 0)}/{int(r['achievements'] or 0)}/{int(r['patents'] or 0)}/"
+                       f"{money(r['benefit']):.2f}")
+        out.append({
+            "seq": str(seq), "name": r["name"] or "", "type": r["type"] or "", "level": r["level"] or "",
+            "host_unit": r["host_unit"] or "", "leader_id": r["leader_name"] or "",
+            "named_year": str(r["named_year"] or ""), "members": str(r["members"] or 0), "status": r["status"] or "",
+            "outputs": outputs,
+        })
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Drill-down: the records behind a number
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordRef:
+    kind: str  # record kind (people, studios, trainings, competitions, innovation)
+    id: int
+    name: str
+    detail: str  # a short description shown in the list
+    value: Number  # what this record adds to the cell
+
+
+def records_behind(store: Store, period: Period | str, table: str, row: str, column: str) -> list[RecordRef]:
+    """The records that make up one number of the return (what a click on the number shows)."""
+    spec = R.table(table)
+    row_spec, col_spec = spec.row(row), spec.column(column)
+    facts = [f for f in table_facts(store, period, table) if _in_cell(f, row_spec, col_spec)]
+    if not facts:
+        return []
+    ids = sorted({f.record_id for f in facts})
+    names = _describe(store, spec.source, ids)
+    out = []
+    for fact in facts:
+        name, detail = names.get(fact.record_id, (str(fact.record_id), ""))
+        if table == "T1":
+            detail = f"{fact.attrs['category']}·{fact.attrs['level']}；{detail}"
+        out.append(RecordRef(spec.source, fact.record_id, name, detail, _measure(fact, col_spec)))
+    return out
+
+
+def _describe(store: Store, kind: str, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    out: dict[int, tuple[str, str]] = {}
+    for offset in range(0, len(ids), 900):
+        chunk = list(ids[offset:offset + 900])
+        marks = ", ".join("?" * len(chunk))
+        if kind == "people":
+            sql = ("SELECT p.id, p.name, p.employer || '；' || coalesce((SELECT group_concat(h.award_year || '年' || "
+                   f"h.title, '、') FROM honours h WHERE h.person_id = p.id), '') AS detail FROM people p "
+                   f"WHERE p.id IN ({marks})")
+        elif kind == "studios":
+            sql = f"SELECT id, name, type || '；' || level || '；' || coalesce(host_unit, '') AS detail FROM studios " \
+                  f"WHERE id IN ({marks})"
+        elif kind == "trainings":
+            sql = f"SELECT id, name, start_date || '～' || end_date || '；' || type AS detail FROM trainings " \
+                  f"WHERE id IN ({marks})"
+        elif kind == "competitions":
+            sql = f"SELECT id, name, date || '；' || level || '；' || type AS detail FROM competitions " \
+                  f"WHERE id IN ({marks})"
+        else:
+            sql = f"SELECT id, period AS name, '填报数' AS detail FROM innovation WHERE id IN ({marks})"
+        for r in store.query(sql, chunk):
+            out[r["id"]] = (str(r["name"]), str(r["detail"] or ""))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Consolidation (汇总): summing returns
+
+
+def add_tables(target: dict[str, dict[str, dict[str, Number]]],
+               other: Mapping[str, Mapping[str, Mapping[str, Number]]]) -> None:
+    """Add ``other``'s cells into ``target`` (same declarations)."""
+    for spec in R.TABLES:
+        for row in spec.rows:
+            for col in spec.columns:
+                target[spec.key][row.key][col.key] += other[spec.key][row.key][col.key]
+
+
+def consolidate(returns: Sequence[Return], *, unit_code: str, unit_name: str, unit_level: str,
+                parent_code: str | None, period: str, cover: Mapping[str, str]) -> Return:
+    """A consolidated return: tables summed, rosters joined with a 来源单位 column.
+
+    Every input must be for ``period``. The inputs' 说明 are not carried over: the consolidating
+    unit reviews and explains its own return.
+    """
+    tables = empty_tables()
+    rosters: dict[str, list[dict[str, str]]] = {r.key: [] for r in R.ROSTERS}
+    sources: list[str] = []
+    for ret in returns:
+        if ret.period != period:
+            raise ReturnFormatError(f"“{ret.unit_name}”的报表报告期为{ret.period}，不是{period}")
+        add_tables(tables, ret.tables)
+        sources.append(ret.unit_code)
+        for key, rows in ret.rosters.items():
+            for row in rows:
+                rosters[key].append({**row, "source_unit": row.get("source_unit") or ret.unit_name})
+    for rows in rosters.values():
+        for seq, row in enumerate(rows, start=1):
+            row["seq"] = str(seq)
+    return Return(unit_code, unit_name, unit_level, parent_code, period, dict(cover), tables, rosters,
+                  sources=sources)

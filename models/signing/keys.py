@@ -1,0 +1,282 @@
+"""The unit's own key pair and certificate.
+
+- Key: ECDSA on NIST P-256 (SHA-256). Ed25519 is not used: poppler does not recognise Ed25519 PDF signatures.
+- Certificate: X.509 v3, self-signed, subject ``CN=<unit name>, O=<unit name>, serialNumber=<unit code>, C=CN``,
+  valid from 30 days before creation (offline PCs' clocks drift) for 20 years, keyUsage digitalSignature +
+  nonRepudiation, not a CA. Trust does not come from an issuer but from the superior unit registering the
+  certificate's fingerprint after comparing it with the stamped 公钥登记表.
+- Private key: encrypted PKCS#8 PEM (cryptography's ``BestAvailableEncryption``: PBES2, PBKDF2-HMAC-SHA256,
+  AES-256-CBC) in the data folder's ``keys/``, written atomically. It is never written unencrypted.
+- History: table ``own_keys``; creating a new key retires the current one. A retired certificate still
+  counts as the unit's own, so returns signed with it keep verifying.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from models.db import Store, now
+from models.signing.common import MIN_PASSPHRASE_LENGTH, SigningError, fingerprint_of_der, group_hex
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
+
+KEYS_FOLDER = "keys"
+VALIDITY_YEARS = 20
+CLOCK_SLACK_DAYS = 30
+_NAME_LIMIT = 64  # X.520 upper bound for commonName / organizationName
+
+
+@dataclasses.dataclass(frozen=True)
+class CertInfo:
+    """What a certificate says about its unit, plus its fingerprint."""
+
+    fingerprint: str
+    unit_code: str
+    unit_name: str
+    not_before: str  # ISO date
+    not_after: str
+    pem: str
+
+    @property
+    def grouped(self) -> str:
+        return group_hex(self.fingerprint)
+
+
+@dataclasses.dataclass(frozen=True)
+class OwnKey:
+    """One row of the key history."""
+
+    fingerprint: str
+    unit_code: str
+    unit_name: str
+    cert_pem: str
+    key_file: str
+    created_at: str
+    retired_at: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.retired_at is None
+
+    @property
+    def grouped(self) -> str:
+        return group_hex(self.fingerprint)
+
+    def certificate(self) -> x509.Certificate:
+        return load_certificate(self.cert_pem.encode("ascii"))
+
+
+# --- passphrases -----------------------------------------------------------------------------------------
+
+def normalise_passphrase(passphrase: str) -> str:
+    """NFKC, so a passphrase typed with a full-width input method equals the same one typed half-width."""
+    return unicodedata.normalize("NFKC", passphrase or "")
+
+
+def check_passphrase(passphrase: str, again: str | None = None) -> str:
+    """The normalised passphrase; SigningError if too short or the two entries differ."""
+    first = normalise_passphrase(passphrase)
+    if len(first) < MIN_PASSPHRASE_LENGTH:
+        raise SigningError(f"口令至少需要 {MIN_PASSPHRASE_LENGTH} 个字符（现为 {len(first)} 个）")
+    if again is not None and normalise_passphrase(again) != first:
+        raise SigningError("两次输入的口令不一致，请重新输入")
+    return first
+
+
+def passphrase_strength(passphrase: str) -> tuple[int, str]:
+    """(score 0–3, Chinese hint) for the strength meter of the key dialog."""
+    text = normalise_passphrase(passphrase)
+    if len(text) < MIN_PASSPHRASE_LENGTH:
+        return 0, f"太短：至少 {MIN_PASSPHRASE_LENGTH} 个字符"
+    classes = sum((any(c.islower() for c in text), any(c.isupper() for c in text),
+                   any(c.isdigit() for c in text), any(not c.isalnum() for c in text),
+                   any(ord(c) > 0x2E80 for c in text)))
+    if len(set(text)) <= 3 or classes <= 1:
+        return 1, "较弱：请混合使用字母、数字和符号"
+    effective = len(text) + sum(1 for c in text if ord(c) > 0x2E80)  # a Chinese character is worth about two
+    if effective >= 12 and classes >= 3:
+        return 3, "强"
+    return 2, "中等：12 个字符以上并混合字母、数字、符号更安全"
+
+
+# --- certificates ----------------------------------------------------------------------------------------
+
+def load_certificate(data: bytes) -> x509.Certificate:
+    """A certificate from PEM or DER bytes; SigningError if it is neither."""
+    from cryptography import x509
+
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError as exc:
+        raise SigningError("不是有效的证书文件（应为本程序导出的 .cer 证书）") from exc
+
+
+def certificate_der(cert: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def certificate_pem(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    return fingerprint_of_der(certificate_der(cert))
+
+
+def certificate_info(cert: x509.Certificate) -> CertInfo:
+    """Unit code and name named by a certificate (empty strings if it names none)."""
+    from cryptography.x509.oid import NameOID
+
+    def attr(oid: x509.ObjectIdentifier) -> str:
+        values = cert.subject.get_attributes_for_oid(oid)
+        return str(values[0].value) if values else ""
+
+    return CertInfo(
+        fingerprint=fingerprint(cert),
+        unit_code=attr(NameOID.SERIAL_NUMBER),
+        unit_name=attr(NameOID.ORGANIZATION_NAME) or attr(NameOID.COMMON_NAME),
+        not_before=cert.not_valid_before_utc.date().isoformat(),
+        not_after=cert.not_valid_after_utc.date().isoformat(),
+        pem=certificate_pem(cert),
+    )
+
+
+def build_certificate(private_key: EllipticCurvePrivateKey, unit_code: str, unit_name: str,
+                      when: dt.datetime | None = None) -> x509.Certificate:
+    """The self-signed certificate naming the unit (see the module docstring)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    when = when or dt.datetime.now(dt.UTC)
+    short_name = unit_name[:_NAME_LIMIT]
+    name = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, unit_code),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, short_name),
+        x509.NameAttribute(NameOID.COMMON_NAME, short_name),
+    ])
+    public_key = private_key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(when - dt.timedelta(days=CLOCK_SLACK_DAYS))
+        .not_valid_after(when.replace(year=when.year + VALIDITY_YEARS, day=min(when.day, 28)))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+    return builder.sign(private_key, hashes.SHA256())
+
+
+# --- the key history -------------------------------------------------------------------------------------
+
+def keys_dir(store: Store) -> Path:
+    """The folder holding the encrypted private keys (beside the store file)."""
+    if store.path is None:
+        raise SigningError("内存中的临时数据库不能保存密钥")
+    return store.path.parent / KEYS_FOLDER
+
+
+_COLUMNS = "fingerprint, unit_code, unit_name, cert_pem, key_file, created_at, retired_at"
+
+
+def own_keys(store: Store) -> list[OwnKey]:
+    """Every key this unit has had, newest first."""
+    rows = store.query(f"SELECT {_COLUMNS} FROM own_keys ORDER BY id DESC")
+    return [OwnKey(**row) for row in rows]
+
+
+def active_key(store: Store) -> OwnKey | None:
+    """The key that signs now: the newest unretired key made for the current unit code."""
+    from models import unit
+
+    current = unit.load(store)
+    if current is None:
+        return None
+    rows = store.query(f"SELECT {_COLUMNS} FROM own_keys WHERE retired_at IS NULL AND unit_code = ? "
+                       "ORDER BY id DESC LIMIT 1", (current.code,))
+    return OwnKey(**rows[0]) if rows else None
+
+
+def create_key(store: Store, passphrase: str, again: str | None = None) -> OwnKey:
+    """Create the unit's key pair and certificate; the previous key (if any) is retired.
+
+    The passphrase is checked (length, typed twice when ``again`` is given) before anything is written.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from models import unit
+    from models.atomic_file import write_bytes_atomic
+
+    current = unit.load(store)
+    if current is None:
+        raise SigningError("尚未设置本单位，请先设置单位代码和名称，再创建密钥")
+    secret = check_passphrase(passphrase, again)
+    folder = keys_dir(store)
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    cert = build_certificate(private_key, current.code, current.name)
+    fp = fingerprint(cert)
+    pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.BestAvailableEncryption(secret.encode("utf-8")))
+    key_file = f"{current.code}-{fp[:16]}.key.pem"
+    write_bytes_atomic(folder / key_file, pem)
+    stamp = now()
+    try:
+        with store.atomic():
+            store.conn.execute("UPDATE own_keys SET retired_at = ? WHERE retired_at IS NULL", (stamp,))
+            store.conn.execute(f"INSERT INTO own_keys ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                               (fp, current.code, current.name, certificate_pem(cert), key_file, stamp))
+    except BaseException:
+        (folder / key_file).unlink(missing_ok=True)
+        raise
+    result = active_key(store)
+    assert result is not None
+    return result
+
+
+def load_private_key(store: Store, key: OwnKey, passphrase: str) -> EllipticCurvePrivateKey:
+    """Decrypt ``key``'s private key; SigningError with a Chinese reason on a wrong passphrase or lost file."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    path = keys_dir(store) / key.key_file
+    try:
+        pem = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise SigningError(f"找不到本单位的私钥文件“{key.key_file}”。如已丢失，请在“本单位密钥”中创建新密钥，"
+                           "并把新的公钥登记表交上级单位重新登记") from exc
+    except OSError as exc:
+        raise SigningError(f"无法读取私钥文件“{key.key_file}”：{exc.strerror or exc}") from exc
+    if not passphrase:
+        raise SigningError("请输入签名口令")
+    try:
+        private_key = serialization.load_pem_private_key(pem, normalise_passphrase(passphrase).encode("utf-8"))
+    except (ValueError, TypeError) as exc:
+        if "password" in str(exc).lower() or "decrypt" in str(exc).lower():
+            raise SigningError("口令不正确，请重新输入（注意大小写、全角半角和键盘大写锁定）。"
+                               "如口令已遗忘，请创建新密钥并重新登记") from exc
+        raise SigningError(f"私钥文件“{key.key_file}”已损坏，无法使用。请创建新密钥并重新登记") from exc
+    cert = key.certificate()
+    if fingerprint(cert) != key.fingerprint:
+        raise SigningError("本单位密钥记录中的证书已被改动，请创建新密钥并重新登记")
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey) or \
+            cert.public_key().public_numbers() != private_key.public_key().public_numbers():  # type: ignore[union-attr]
+        raise SigningError(f"私钥文件“{key.key_file}”与本单位证书不匹配，请创建新密钥并重新登记")
+    return private_key

@@ -1,0 +1,214 @@
+"""Which certificates this unit trusts: its own, and the subordinate units' it has registered.
+
+A superior unit registers a subordinate's certificate once, after comparing the certificate file's
+fingerprint with the stamped 公钥登记表. Rules:
+
+- One active registration per unit code. A new key (lost passphrase, new PC) is registered with
+  ``replace=True``: the old registration is kept as *replaced* and still counts, so the returns signed
+  with the old key keep verifying.
+- A compromised key is *revoked*: from then on signatures made with it count as unregistered, whatever
+  signing time they claim (without a timestamp server the signing time is only the signer's own clock).
+- The unit's own certificates (current and retired) count as registered for its own unit code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from models.db import Store, now
+from models.signing.common import SigningError, group_hex, normalise_fingerprint
+from models.signing.keys import CertInfo
+from models.text import compact
+
+_COLUMNS = "unit_code, unit_name, fingerprint, cert_pem, registered_at, revoked_at, revoke_reason, replaced_by, note"
+
+
+@dataclasses.dataclass(frozen=True)
+class Registration:
+    unit_code: str
+    unit_name: str
+    fingerprint: str
+    cert_pem: str
+    registered_at: str
+    revoked_at: str | None
+    revoke_reason: str | None
+    replaced_by: str | None
+    note: str | None
+
+    @property
+    def grouped(self) -> str:
+        return group_hex(self.fingerprint)
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        return "replaced" if self.replaced_by else "active"
+
+    @property
+    def state_label(self) -> str:
+        return {"active": "有效", "replaced": "已替换（旧报表仍可验证）", "revoked": "已撤销"}[self.state]
+
+    @property
+    def counts(self) -> bool:
+        """Whether signatures made with this certificate count as registered."""
+        return self.revoked_at is None
+
+
+@dataclasses.dataclass(frozen=True)
+class TrustDecision:
+    registered: bool
+    reason: str  # Chinese
+
+
+def _code(code: str) -> str:
+    return compact(code or "").upper()
+
+
+def read_certificate(source: Path | bytes) -> CertInfo:
+    """Read a certificate file (PEM or DER) and check it is a unit certificate made by this program."""
+    from cryptography.exceptions import InvalidSignature
+
+    from models.signing.keys import certificate_info, load_certificate
+
+    if isinstance(source, Path):
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise SigningError(f"无法读取证书文件“{source.name}”：{exc.strerror or exc}") from exc
+    else:
+        data = source
+    cert = load_certificate(data)
+    info = certificate_info(cert)
+    if not info.unit_code:
+        raise SigningError("证书中没有单位代码，不是本程序生成的单位证书")
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (InvalidSignature, ValueError, TypeError) as exc:
+        raise SigningError("证书的自签名无效，文件可能已损坏或被改动") from exc
+    return info
+
+
+def registrations(store: Store, *, include_inactive: bool = True) -> list[Registration]:
+    """Registered subordinate certificates, by unit code, newest first within a unit."""
+    where = "" if include_inactive else "WHERE revoked_at IS NULL AND replaced_by IS NULL"
+    rows = store.query(f"SELECT {_COLUMNS} FROM trusted_certs {where} ORDER BY unit_code, id DESC")
+    return [Registration(**row) for row in rows]
+
+
+def get(store: Store, fingerprint: str) -> Registration | None:
+    rows = store.query(f"SELECT {_COLUMNS} FROM trusted_certs WHERE fingerprint = ?",
+                       (normalise_fingerprint(fingerprint),))
+    return Registration(**rows[0]) if rows else None
+
+
+def subordinate_warning(store: Store, unit_code: str) -> str | None:
+    """A Chinese warning when ``unit_code`` is not a unit that normally reports to this one (None if it is)."""
+    from forms import divisions
+    from models import unit
+
+    current = unit.load(store)
+    code = _code(unit_code)
+    if current is None:
+        return None
+    division = divisions.get(code)
+    if division is None:
+        if current.code == divisions.PROVINCE_CODE:
+            return None  # provincial industry-system unions report to the province with their credit code
+        return f"单位代码 {code} 不是云南省的行政区划代码，请确认该单位确由本单位管理（如市直单位）"
+    if division.parent_code != current.code:
+        return f"{division.union_name}（{code}）不是本单位的直接下级，请确认后再登记"
+    return None
+
+
+def register(store: Store, source: Path | bytes, *, expected_fingerprint: str | None = None,
+             replace: bool = False, note: str = "") -> Registration:
+    """Register a subordinate unit's certificate.
+
+    ``expected_fingerprint`` (as typed from the stamped paper) must match when given. With an active
+    registration for the same unit code, ``replace`` must be set; the old one then stays valid as *replaced*.
+    """
+    from models import unit
+    from models.signing.keys import own_keys
+
+    info = read_certificate(source)
+    if expected_fingerprint is not None:
+        expected = normalise_fingerprint(expected_fingerprint)
+        if expected != info.fingerprint:
+            raise SigningError(f"证书指纹与登记表上的指纹不一致，请勿登记，并与{info.unit_name}核实。"
+                               f"文件的指纹：{info.grouped}")
+    current = unit.load(store)
+    if (current is not None and info.unit_code == current.code) or \
+            any(k.fingerprint == info.fingerprint for k in own_keys(store)):
+        raise SigningError("这是本单位自己的证书，无需登记")
+    existing = get(store, info.fingerprint)
+    if existing is not None:
+        if existing.revoked_at:
+            raise SigningError(f"该证书已于 {existing.revoked_at[:10]} 被撤销，不能再次登记。请对方创建新密钥")
+        raise SigningError(f"该证书已于 {existing.registered_at[:10]} 登记（{existing.unit_name}），无需重复登记")
+    active = [r for r in registrations(store) if r.unit_code == info.unit_code and r.state == "active"]
+    if active and not replace:
+        raise SigningError(f"{info.unit_name}（{info.unit_code}）已登记证书（指纹 {active[0].grouped[:19]} …）。"
+                           "如对方已更换密钥，请选择“替换”；如旧密钥已泄露，请先撤销旧证书再登记")
+    stamp = now()
+    with store.atomic():
+        for old in active:
+            store.conn.execute("UPDATE trusted_certs SET replaced_by = ? WHERE fingerprint = ?",
+                               (info.fingerprint, old.fingerprint))
+        store.conn.execute(f"INSERT INTO trusted_certs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)",
+                           (info.unit_code, info.unit_name, info.fingerprint, info.pem, stamp, note or None))
+    result = get(store, info.fingerprint)
+    assert result is not None
+    return result
+
+
+def revoke(store: Store, *, unit_code: str | None = None, fingerprint: str | None = None,
+           reason: str = "") -> list[Registration]:
+    """Revoke the registrations of a unit (all its certificates) or of one certificate.
+
+    Signatures made with a revoked certificate count as unregistered from then on.
+    """
+    if fingerprint:
+        targets = [r for r in [get(store, fingerprint)] if r is not None and r.revoked_at is None]
+        if not targets:
+            raise SigningError(f"没有找到有效的登记证书（指纹 {group_hex(fingerprint)}）")
+    elif unit_code:
+        code = _code(unit_code)
+        targets = [r for r in registrations(store) if r.unit_code == code and r.revoked_at is None]
+        if not targets:
+            raise SigningError(f"单位代码 {code} 没有有效的登记证书")
+    else:
+        raise SigningError("请指定要撤销的单位代码或证书指纹")
+    stamp = now()
+    with store.atomic():
+        for target in targets:
+            store.conn.execute("UPDATE trusted_certs SET revoked_at = ?, revoke_reason = ? WHERE fingerprint = ?",
+                               (stamp, reason or None, target.fingerprint))
+    return [r for r in (get(store, t.fingerprint) for t in targets) if r is not None]
+
+
+def lookup(store: Store, fingerprint: str, unit_code: str) -> TrustDecision:
+    """Does a signature with certificate ``fingerprint`` count as coming from unit ``unit_code``?"""
+    from models.signing.keys import own_keys
+
+    fp = normalise_fingerprint(fingerprint)
+    code = _code(unit_code)
+    for key in own_keys(store):
+        if key.fingerprint == fp:
+            if key.unit_code == code:
+                return TrustDecision(True, "本单位的证书" + ("（已停用的旧证书）" if key.retired_at else ""))
+            return TrustDecision(False, f"签名证书是本单位（{key.unit_code}）的，但报表的单位代码是 {code}")
+    registration = get(store, fp)
+    if registration is None:
+        return TrustDecision(False, f"签名证书未在本单位登记（报表单位代码 {code}）。"
+                                    "请核对对方盖章的公钥登记表后登记其证书")
+    if registration.revoked_at:
+        why = f"（{registration.revoke_reason}）" if registration.revoke_reason else ""
+        return TrustDecision(False, f"签名证书已于 {registration.revoked_at[:10]} 被撤销登记{why}")
+    if registration.unit_code != code:
+        return TrustDecision(False, f"签名证书登记的单位是 {registration.unit_name}（{registration.unit_code}），"
+                                    f"与报表的单位代码 {code} 不符")
+    if registration.replaced_by:
+        return TrustDecision(True, f"已登记的{registration.unit_name}旧证书（已被新证书替换）")
+    return TrustDecision(True, f"已登记的{registration.unit_name}证书")

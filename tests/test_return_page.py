@@ -1,0 +1,156 @@
+"""The 报表 page, driven as a user drives it: period, numbers and their records, review, 说明,
+finalise, export, print."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPageSize
+from PySide6.QtPrintSupport import QPrinter
+
+from forms import returns as R
+from forms.periods import Period
+from models import returns as ret_mod
+from models import review, versions
+from models.db import Store
+from models.export_pdf import layout
+from ui import return_page, settings_store
+from ui.return_page import RecordsBehindDialog, ReturnPage
+from ui.return_print import page_image, print_pages
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+YEAR = dt.date.today().year - 1
+
+
+@pytest.fixture
+def messages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    shown: list[tuple[str, str]] = []
+    for name in ("information", "warning", "critical"):
+        monkeypatch.setattr(return_page.msgbox, name,
+                            lambda _parent, title, text, *_a, _n=name: shown.append((title, text)))
+    return shown
+
+
+@pytest.fixture
+def page(qtbot: Any, demo_store: Store) -> ReturnPage:
+    settings_store.set_current_period(demo_store, Period(YEAR))
+    widget = ReturnPage(demo_store)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.refresh()
+    return widget
+
+
+def test_page_shows_the_computed_return(page: ReturnPage, demo_store: Store) -> None:
+    assert page.period_box.currentData() == str(YEAR)
+    ret = ret_mod.compute(demo_store, str(YEAR))
+    view = page.tables["T3"]
+    total_row = view.first_data + len(R.T3.rows) - 1
+    assert view.item(total_row, 0).text() == "合计"
+    assert view.item(total_row, 2).text() == str(ret.tables["T3"][R.TOTAL]["participants"])
+    assert view.item(total_row, view.columnCount() - 2).text() == f"{ret.tables['T3'][R.TOTAL]['funds']:.2f}"
+    assert view.item(view.head_rows, 0).text() == "甲"
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == \
+        ["封面", "表1", "表2", "表3", "表4", "表5", "附表1", "附表2"]
+    assert page.rosters["R1"].rowCount() == len(ret.rosters["R1"])
+    assert "********" in page.rosters["R1"].index(0, 5).data()
+    assert page.cover.edits["head"].text() == "李国华"
+
+
+def test_clicking_a_number_lists_its_records_and_opens_one(qtbot: Any, page: ReturnPage, demo_store: Store,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    chosen: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(page, "show_records_behind", lambda *place: chosen.append(place))
+    page.tables["T3"].cell_chosen.disconnect()
+    page.tables["T3"].cell_chosen.connect(page.show_records_behind)
+    view = page.tables["T3"]
+    total_row = view.first_data + len(R.T3.rows) - 1
+    view.cellDoubleClicked.emit(total_row, 2)
+    assert chosen == [("T3", R.TOTAL, "participants")]
+
+    dialog = RecordsBehindDialog(demo_store, str(YEAR), "T3", R.TOTAL, "participants", page)
+    qtbot.addWidget(dialog)
+    assert dialog.list.rowCount() == demo_store.scalar(
+        "SELECT count(*) FROM trainings WHERE start_date LIKE ?", (f"{YEAR}-%",))
+    opened: list[tuple[str, int]] = []
+    monkeypatch.setattr("ui.record_dialog.edit_record", lambda _p, _s, kind, rid: opened.append((kind, rid)) or rid)
+    dialog.list.cellDoubleClicked.emit(0, 0)
+    assert opened == [("trainings", dialog.refs[0].id)] and dialog.changed
+
+
+def test_review_note_and_finalise(qtbot: Any, page: ReturnPage, demo_store: Store,
+                                  messages: list[tuple[str, str]]) -> None:
+    tid = demo_store.scalar("SELECT id FROM trainings WHERE start_date LIKE ? LIMIT 1", (f"{YEAR}-%",))
+    demo_store.conn.execute("UPDATE trainings SET participants = 150000 WHERE id = ?", (tid,))
+    qtbot.mouseClick(page.review_button, Qt.MouseButton.LeftButton)
+    assert page.findings.rowCount() == 1
+    assert page.findings.item(0, 0).text() == "警告" and "（须填写说明）" == page.findings.item(0, 3).text()
+    assert not page.finalise()
+    assert messages[-1][0] == "不能定稿"
+    page.findings.setCurrentCell(0, 0)
+    assert page.note_edit.isEnabled()
+    page.note_edit.insertPlainText("全县集中安全培训，已核实")  # typed through an input method
+    qtbot.mouseClick(page.note_button, Qt.MouseButton.LeftButton)
+    assert review.get_notes(demo_store, str(YEAR)) == {("training.implausible", f"trainings#{tid}"): "全县集中安全培训，已核实"}
+    assert page.findings.item(0, 3).text() == "全县集中安全培训，已核实"
+    qtbot.mouseClick(page.finalise_button, Qt.MouseButton.LeftButton)
+    assert messages[-1][0] == "已定稿"
+    assert page.version_box.currentData() == 1 and not page.finalise_button.isEnabled()
+    saved = versions.load_version(demo_store, str(YEAR), 1)
+    assert saved is not None and saved.notes[0]["text"] == "全县集中安全培训，已核实"
+    assert "第1版" in page.state.text()
+
+
+def test_double_click_on_a_finding_opens_the_record(page: ReturnPage, demo_store: Store,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    demo_store.conn.execute("UPDATE people SET birth_date = '1900-01-01' WHERE id = 5")
+    opened: list[tuple[str, int]] = []
+    monkeypatch.setattr("ui.record_dialog.edit_record", lambda _p, _s, kind, rid: opened.append((kind, rid)))
+    page.run_review()
+    row = next(i for i, f in enumerate(page.report.findings) if f.where == "people#5")  # type: ignore[union-attr]
+    page.findings.cellDoubleClicked.emit(row, 1)
+    assert opened == [("people", 5)]
+    # a cell finding selects the cell, a cover finding focuses the field
+    page.cover.edits["head"].setText("")
+    page.save_cover()
+    page.run_review()
+    row = next(i for i, f in enumerate(page.report.findings) if f.where == "cover/head")  # type: ignore[union-attr]
+    page.jump(row)
+    assert page.tabs.currentWidget() is page.cover
+
+
+def test_export_writes_files_in_the_background(qtbot: Any, page: ReturnPage, tmp_path: Path,
+                                               messages: list[tuple[str, str]]) -> None:
+    out = tmp_path / "U盘"
+    page.export(["xlsx", "pdf"], folder=str(out))
+    qtbot.waitUntil(lambda: bool(messages), timeout=30_000)
+    assert messages[-1][0] == "导出完成", messages
+    assert sorted(p.name for p in out.iterdir()) == [f"530821_{YEAR}_v1.pdf", f"530821_{YEAR}_v1.xlsx"]
+    assert page.version_box.count() == 2
+
+
+def test_printing_draws_the_same_pages_as_the_pdf(qtbot: Any, page: ReturnPage, tmp_path: Path) -> None:
+    assert page.ret is not None
+    pages = layout(page.ret, sections=["汇总表", "表2"])
+    image = page_image(pages[0], 48)
+    assert image.width() < image.height()  # the summary is portrait
+    dark = sum(1 for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)
+               if image.pixelColor(x, y).lightness() < 128)
+    assert dark > 200
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    target = tmp_path / "打印.pdf"
+    printer.setOutputFileName(str(target))
+    print_pages(printer, pages)
+    reader = PdfReader(target)
+    assert len(reader.pages) == len(pages) == 2
+    box = reader.pages[1].mediabox
+    assert float(box.width) > float(box.height)  # 表2 prints landscape
+    assert QColor(255, 255, 255).lightness() == 255

@@ -1,0 +1,180 @@
+"""The unit's key pair, certificate and key history (models.signing.keys, provider)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from signing_support import PASSPHRASE, make_key
+
+from models.db import Store
+from models.signing import SigningError, keys, trust
+from models.signing.provider import FileKeySigner, Signer
+
+
+def test_create_key_makes_a_p256_certificate_naming_the_unit(county_store: Store) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = make_key(county_store)
+    cert = key.certificate()
+    subject = cert.subject
+    assert subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "宁洱哈尼族彝族自治县总工会"
+    assert subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == "宁洱哈尼族彝族自治县总工会"
+    assert subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value == "530821"
+    assert cert.issuer == cert.subject
+    public_key = cert.public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1"
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and usage.content_commitment and not usage.key_cert_sign
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    years = (cert.not_valid_after_utc - dt.datetime.now(dt.UTC)).days / 365.25
+    assert 19.5 < years < 20.5
+    assert cert.not_valid_before_utc < dt.datetime.now(dt.UTC) - dt.timedelta(days=7)  # slack for slow clocks
+    assert key.fingerprint == keys.fingerprint(cert) and len(key.fingerprint) == 64
+    assert key.grouped.count(" ") == 15
+
+
+def test_private_key_is_stored_encrypted_only(county_store: Store, data_dir: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    key = make_key(county_store)
+    files = sorted((data_dir / "keys").iterdir())
+    assert [f.name for f in files] == [key.key_file]
+    pem = files[0].read_bytes()
+    assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert b"BEGIN PRIVATE KEY" not in pem and b"BEGIN EC PRIVATE KEY" not in pem
+    with pytest.raises(TypeError):
+        serialization.load_pem_private_key(pem, None)
+    loaded = serialization.load_pem_private_key(pem, PASSPHRASE.encode("utf-8"))
+    assert loaded.public_key().public_numbers() == key.certificate().public_key().public_numbers()
+    # the store holds only the certificate
+    dump = "\n".join(county_store.conn.iterdump())
+    assert "PRIVATE KEY" not in dump
+
+
+@pytest.mark.parametrize(("first", "second", "message"), [
+    ("short1", "short1", "至少需要 8 个字符"),
+    ("long-enough-1", "long-enough-2", "两次输入的口令不一致"),
+    ("", "", "至少需要 8 个字符"),
+])
+def test_bad_passphrases_are_refused_and_nothing_is_written(county_store: Store, data_dir: Path, first: str,
+                                                            second: str, message: str) -> None:
+    with pytest.raises(SigningError, match=message):
+        keys.create_key(county_store, first, second)
+    assert not (data_dir / "keys").exists() or not any((data_dir / "keys").iterdir())
+    assert keys.own_keys(county_store) == []
+
+
+def test_a_unit_must_be_set_up_first(store: Store) -> None:
+    with pytest.raises(SigningError, match="尚未设置本单位"):
+        keys.create_key(store, PASSPHRASE, PASSPHRASE)
+
+
+def test_wrong_passphrase_is_a_clear_chinese_error(county_store: Store) -> None:
+    make_key(county_store)
+    with pytest.raises(SigningError, match="口令不正确"):
+        FileKeySigner.open(county_store, "not-the-passphrase")
+    with pytest.raises(SigningError, match="请输入签名口令"):
+        FileKeySigner.open(county_store, "")
+    signer = FileKeySigner.open(county_store, PASSPHRASE)
+    assert isinstance(signer, Signer)
+    assert signer.fingerprint == keys.active_key(county_store).fingerprint  # type: ignore[union-attr]
+
+
+def test_full_width_passphrase_equals_half_width(county_store: Store) -> None:
+    keys.create_key(county_store, "ＡＢＣｄｅｆ１２３４", "ABCdef1234")
+    FileKeySigner.open(county_store, "ABCdef1234")
+    FileKeySigner.open(county_store, "ＡＢＣｄｅｆ１２３４")
+
+
+def test_no_key_yet(county_store: Store) -> None:
+    assert keys.active_key(county_store) is None
+    with pytest.raises(SigningError, match="尚未创建签名密钥"):
+        FileKeySigner.open(county_store, PASSPHRASE)
+
+
+def test_lost_key_file_explains_the_way_out(county_store: Store, data_dir: Path) -> None:
+    key = make_key(county_store)
+    (data_dir / "keys" / key.key_file).unlink()
+    with pytest.raises(SigningError, match="创建新密钥"):
+        FileKeySigner.open(county_store, PASSPHRASE)
+
+
+def test_damaged_key_file(county_store: Store, data_dir: Path) -> None:
+    key = make_key(county_store)
+    (data_dir / "keys" / key.key_file).write_bytes(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END")
+    with pytest.raises(SigningError, match="已损坏|口令不正确"):
+        FileKeySigner.open(county_store, PASSPHRASE)
+
+
+def test_a_new_key_retires_the_old_one_which_still_counts_as_own(county_store: Store) -> None:
+    first = make_key(county_store)
+    second = keys.create_key(county_store, "new-passphrase-2", "new-passphrase-2")
+    history = keys.own_keys(county_store)
+    assert [k.fingerprint for k in history] == [second.fingerprint, first.fingerprint]
+    assert history[0].active and not history[1].active and history[1].retired_at
+    assert keys.active_key(county_store).fingerprint == second.fingerprint  # type: ignore[union-attr]
+    assert trust.lookup(county_store, first.fingerprint, "530821").registered
+    assert trust.lookup(county_store, second.fingerprint, "530821").registered
+    assert not trust.lookup(county_store, first.fingerprint, "530822").registered
+    with pytest.raises(SigningError, match="口令不正确"):
+        FileKeySigner.open(county_store, PASSPHRASE)
+    FileKeySigner.open(county_store, "new-passphrase-2")
+
+
+def test_changing_the_unit_code_needs_a_new_key(county_store: Store) -> None:
+    from models import unit
+
+    make_key(county_store)
+    unit.setup(county_store, code="530822")
+    assert keys.active_key(county_store) is None
+
+
+def test_certificate_files_in_pem_and_der(county_store: Store) -> None:
+    key = make_key(county_store)
+    cert = key.certificate()
+    assert keys.fingerprint(keys.load_certificate(key.cert_pem.encode())) == key.fingerprint
+    assert keys.fingerprint(keys.load_certificate(keys.certificate_der(cert))) == key.fingerprint
+    with pytest.raises(SigningError, match="不是有效的证书文件"):
+        keys.load_certificate(b"hello")
+
+
+@pytest.mark.parametrize(("text", "score"), [
+    ("abc", 0), ("aaaaaaaa", 1), ("abcdefgh", 1), ("abcd1234", 2), ("Abcd-1234-xyz", 3), ("宁洱总工会Ab12!", 3),
+])
+def test_passphrase_strength(text: str, score: int) -> None:
+    assert keys.passphrase_strength(text)[0] == score
+
+
+def test_a_pluggable_signer_needs_no_file_key(county_store: Store, tmp_path: Path) -> None:
+    """Export code sees only the Signer protocol: a different provider plugs in unchanged."""
+    from models.signing import payload
+
+    class DeviceSigner:
+        """Stands in for a hardware seal: holds its key elsewhere, exposes the same four members."""
+
+        def __init__(self, inner: FileKeySigner) -> None:
+            self._inner = inner
+
+        @property
+        def certificate(self):  # type: ignore[no-untyped-def]
+            return self._inner.certificate
+
+        @property
+        def fingerprint(self) -> str:
+            return self._inner.fingerprint
+
+        def sign(self, data: bytes) -> bytes:
+            return self._inner.sign(data)
+
+        def pyhanko_signer(self):  # type: ignore[no-untyped-def]
+            return self._inner.pyhanko_signer()
+
+    make_key(county_store)
+    device = DeviceSigner(FileKeySigner.open(county_store, PASSPHRASE))
+    assert isinstance(device, Signer)
+    signature = payload.sign_payload(device, b"canonical")
+    assert payload.verify_payload(b"canonical", signature, store=county_store, unit_code="530821").ok

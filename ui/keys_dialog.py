@@ -1,0 +1,484 @@
+"""Dialogs for signing: the unit's own key, the passphrase prompt, and the registry of subordinate certificates.
+
+All work is done by ``models.signing``; these dialogs only collect input and show results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.signing import MIN_PASSPHRASE_LENGTH, SigningError
+from ui import msgbox
+
+if TYPE_CHECKING:
+    from models.db import Store
+    from models.signing.keys import CertInfo
+    from models.signing.provider import Signer
+
+ERROR_STYLE = "color: #b42318;"
+STRENGTH_COLOURS = ("#b42318", "#b54708", "#1f5fa8", "#027a48")
+
+
+def fingerprint_label(grouped: str, point_size: int = 13) -> QLabel:
+    """A selectable label showing a grouped fingerprint in two lines of eight groups, fixed-width."""
+    groups = grouped.split(" ")
+    text = " ".join(groups[:8]) + "\n" + " ".join(groups[8:]) if len(groups) > 8 else grouped
+    label = QLabel(text)
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setPointSize(point_size)
+    font.setWeight(QFont.Weight.Bold)
+    label.setFont(font)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setAccessibleName("证书指纹")
+    return label
+
+
+def choose_folder(parent: QWidget | None, title: str) -> Path | None:
+    """Ask for a folder (replaced in tests)."""
+    folder = QFileDialog.getExistingDirectory(parent, title)
+    return Path(folder) if folder else None
+
+
+def choose_certificate_file(parent: QWidget | None) -> Path | None:
+    """Ask for a certificate file (replaced in tests)."""
+    name, _ = QFileDialog.getOpenFileName(parent, "选择下级单位的证书文件", "",
+                                          "证书文件 (*.cer *.crt *.pem *.der);;所有文件 (*)")
+    return Path(name) if name else None
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def _buttons(ok_text: str, dialog: QDialog) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+# --- creating a key ------------------------------------------------------------------------------------------
+
+class CreateKeyDialog(QDialog):
+    """Choose the passphrase (typed twice, strength shown) and create the unit's key."""
+
+    def __init__(self, store: Store, *, replacing: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.created = None
+        self.setWindowTitle("更换签名密钥" if replacing else "创建签名密钥")
+        self.setMinimumWidth(500)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "签名口令用于加密保存本单位的私钥，每次导出签名报表时都要输入。"
+            f"口令至少 {MIN_PASSPHRASE_LENGTH} 个字符，建议 12 个以上并混合字母、数字和符号。"
+            "请把口令抄写后密封，由单位负责人保管；口令遗忘后只能创建新密钥并重新登记。")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        if replacing:
+            warn = QLabel("更换后旧证书停用（用它签名的旧报表仍可验证），新导出的报表使用新密钥签名。"
+                          "请把新的公钥登记表签字盖章后交上级单位重新登记。")
+            warn.setWordWrap(True)
+            warn.setStyleSheet("color: #b54708;")
+            layout.addWidget(warn)
+        form = QFormLayout()
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("签名口令")
+        self.again = QLineEdit()
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again.setAccessibleName("再次输入口令")
+        form.addRow("签名口令：", self.passphrase)
+        form.addRow("再次输入：", self.again)
+        self.meter = QProgressBar()
+        self.meter.setRange(0, 3)
+        self.meter.setTextVisible(False)
+        self.meter.setMaximumHeight(8)
+        self.strength = QLabel()
+        strength_box = QVBoxLayout()
+        strength_box.addWidget(self.meter)
+        strength_box.addWidget(self.strength)
+        form.addRow("口令强度：", strength_box)
+        layout.addLayout(form)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        layout.addWidget(_buttons("创建密钥", self))
+        self.passphrase.textChanged.connect(self._update_strength)
+        self._update_strength("")
+
+    def _update_strength(self, text: str) -> None:
+        from models.signing.keys import passphrase_strength
+
+        score, hint = passphrase_strength(text)
+        self.meter.setValue(score)
+        self.meter.setStyleSheet(f"QProgressBar::chunk {{ background: {STRENGTH_COLOURS[score]}; }}")
+        self.strength.setText(hint)
+
+    def accept(self) -> None:
+        from models.signing import keys
+
+        try:
+            self.created = keys.create_key(self.store, self.passphrase.text(), self.again.text())
+        except SigningError as exc:
+            self.error.setText(str(exc))
+            self.error.show()
+            return
+        super().accept()
+
+
+class KeysDialog(QDialog):
+    """本单位密钥: the current certificate's fingerprint, the key history, create/replace, export for the superior."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("本单位签名密钥")
+        self.setMinimumWidth(620)
+        self._layout = QVBoxLayout(self)
+        self._body: QWidget | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        from models import unit
+        from models.signing import keys
+
+        if self._body is not None:
+            self._layout.removeWidget(self._body)
+            self._body.deleteLater()
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        current_unit = unit.load(self.store)
+        active = keys.active_key(self.store)
+        history = [k for k in keys.own_keys(self.store) if not k.active]
+        self.create_button = QPushButton("更换密钥…" if active else "创建密钥…")
+        self.export_button = QPushButton("导出证书和公钥登记表…")
+        self.export_button.setObjectName("primaryButton")
+        self.export_button.setEnabled(active is not None)
+        if current_unit is None:
+            layout.addWidget(QLabel("尚未设置本单位。请先在“文件 → 设置本单位”中设置单位代码和名称。"))
+            self.create_button.setEnabled(False)
+        elif active is None:
+            hint = QLabel("本单位还没有签名密钥。创建后导出公钥登记表，签字盖章后连同证书文件交上级单位登记，"
+                          "此后导出的报表都会带电子签名。")
+            hint.setWordWrap(True)
+            layout.addWidget(hint)
+        else:
+            box = QGroupBox("当前证书")
+            form = QFormLayout(box)
+            form.addRow("单位：", QLabel(f"{active.unit_name}（{active.unit_code}）"))
+            form.addRow("创建时间：", QLabel(active.created_at.replace("T", " ")))
+            self.fingerprint = fingerprint_label(active.grouped)
+            form.addRow("证书指纹：", self.fingerprint)
+            layout.addWidget(box)
+        if history:
+            old = QGroupBox("已停用的旧证书（仍用于验证用它签名的旧报表）")
+            old_layout = QVBoxLayout(old)
+            for k in history:
+                old_layout.addWidget(QLabel(f"{k.created_at[:10]} 至 {(k.retired_at or '')[:10]} 使用："))
+                old_layout.addWidget(fingerprint_label(k.grouped, 10))
+            layout.addWidget(old)
+        help_text = QLabel(
+            "<b>口令遗忘或私钥丢失：</b>点“更换密钥”，把新的公钥登记表交上级单位“替换”登记，旧报表仍可验证。<br>"
+            "<b>密钥泄露：</b>立即通知上级单位撤销旧证书，再更换密钥并重新登记；需要时用新密钥重新导出旧版本。")
+        help_text.setWordWrap(True)
+        help_text.setObjectName("pageHint")
+        layout.addWidget(help_text)
+        row = QHBoxLayout()
+        row.addWidget(self.create_button)
+        row.addStretch(1)
+        row.addWidget(self.export_button)
+        close = QPushButton("关闭")
+        close.clicked.connect(self.reject)
+        row.addWidget(close)
+        layout.addLayout(row)
+        self.create_button.clicked.connect(self.create_key)
+        self.export_button.clicked.connect(self.export_registration)
+        self._layout.addWidget(body)
+        self._body = body
+
+    def create_key(self) -> None:
+        from models.signing import keys
+
+        replacing = keys.active_key(self.store) is not None
+        if replacing and not msgbox.confirm(
+                self, "更换签名密钥",
+                "确实要更换本单位的签名密钥吗？\n\n只有在口令遗忘、私钥丢失或泄露时才需要更换。"
+                "更换后须把新的公钥登记表交上级单位重新登记，否则上级验证新报表时会显示“未登记”。",
+                "更换", "取消"):
+            return
+        dialog = CreateKeyDialog(self.store, replacing=replacing, parent=self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.created is not None:
+            self.refresh()
+            msgbox.information(self, "签名密钥", f"已创建签名密钥。\n证书指纹：{dialog.created.grouped}\n\n"
+                                                 "请导出公钥登记表，签字盖章后连同证书文件交上级单位登记。")
+
+    def export_registration(self) -> None:
+        from models.signing.register_form import export_registration
+
+        folder = choose_folder(self, "选择保存证书和公钥登记表的文件夹")
+        if folder is None:
+            return
+        try:
+            files = export_registration(self.store, folder)
+        except SigningError as exc:
+            msgbox.warning(self, "导出公钥登记表", str(exc))
+            return
+        msgbox.information(self, "导出公钥登记表",
+                           f"已导出：\n{files.certificate.name}\n{files.form.name}\n\n文件夹：{folder}\n\n"
+                           "请打印公钥登记表，单位负责人签字并盖章后，连同证书文件交上级单位登记。")
+
+
+# --- the passphrase prompt used by export --------------------------------------------------------------------
+
+class PassphraseDialog(QDialog):
+    """Ask the signing passphrase once and open the signer; a wrong passphrase is reported in the dialog."""
+
+    def __init__(self, store: Store, purpose: str = "导出签名报表", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.signer: Signer | None = None
+        self.setWindowTitle("输入签名口令")
+        layout = QVBoxLayout(self)
+        label = QLabel(f"{purpose}需要本单位的签名口令：")
+        layout.addWidget(label)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("签名口令")
+        layout.addWidget(self.passphrase)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        layout.addWidget(_buttons("签名", self))
+        self.setMinimumWidth(380)
+
+    def accept(self) -> None:
+        from models.signing.provider import FileKeySigner
+
+        try:
+            self.signer = FileKeySigner.open(self.store, self.passphrase.text())
+        except SigningError as exc:
+            self.error.setText(str(exc))
+            self.error.show()
+            self.passphrase.selectAll()
+            self.passphrase.setFocus()
+            return
+        super().accept()
+
+
+def ask_signer(parent: QWidget | None, store: Store, purpose: str = "导出签名报表") -> Signer | None:
+    """The opened signer, or None if the user cancelled (replaced in tests)."""
+    dialog = PassphraseDialog(store, purpose, parent)
+    if dialog.exec() == QDialog.DialogCode.Accepted:
+        return dialog.signer
+    return None
+
+
+# --- the registry of subordinate certificates ----------------------------------------------------------------
+
+class ConfirmCertificateDialog(QDialog):
+    """Show a certificate's unit and fingerprint and require an explicit check against the stamped paper."""
+
+    def __init__(self, info: CertInfo, *, replacing: str | None, warning: str | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("核对并登记证书")
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.addRow("单位名称：", QLabel(info.unit_name))
+        form.addRow("单位代码：", QLabel(info.unit_code))
+        form.addRow("有效期：", QLabel(f"{info.not_before} 至 {info.not_after}"))
+        self.fingerprint = fingerprint_label(info.grouped, 15)
+        form.addRow("证书指纹：", self.fingerprint)
+        layout.addLayout(form)
+        hint = QLabel("请逐组核对上面的指纹与对方签字盖章的公钥登记表完全一致。不一致时切勿登记，并与对方核实。")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        for text in (replacing, warning):
+            if text:
+                label = QLabel(text)
+                label.setWordWrap(True)
+                label.setStyleSheet("color: #b54708;")
+                layout.addWidget(label)
+        self.checked = QCheckBox("我已逐组核对，指纹与盖章的公钥登记表完全一致")
+        layout.addWidget(self.checked)
+        buttons = _buttons("登记", self)
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(False)
+        self.checked.toggled.connect(ok.setEnabled)
+        self.ok_button = ok
+        layout.addWidget(buttons)
+
+
+def confirm_certificate(parent: QWidget | None, info: CertInfo, replacing: str | None, warning: str | None) -> bool:
+    """Run :class:`ConfirmCertificateDialog` (replaced in tests)."""
+    return ConfirmCertificateDialog(info, replacing=replacing, warning=warning,
+                                    parent=parent).exec() == QDialog.DialogCode.Accepted
+
+
+class TrustDialog(QDialog):
+    """下级单位证书登记: register, list, replace and revoke subordinate units' certificates."""
+
+    COLUMNS = ("单位代码", "单位名称", "状态", "登记时间", "证书指纹")
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("下级单位证书登记")
+        self.resize(1080, 460)
+        layout = QVBoxLayout(self)
+        hint = QLabel("登记下级单位交来的证书文件后，验证其报表时才会显示“验证通过”。"
+                      "登记前务必核对证书指纹与对方签字盖章的公钥登记表一致。")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        self.empty = QLabel("尚未登记任何下级单位的证书。")
+        layout.addWidget(self.empty)
+        row = QHBoxLayout()
+        self.add_button = QPushButton("登记证书…")
+        self.add_button.setObjectName("primaryButton")
+        self.replace_button = QPushButton("替换证书…")
+        self.revoke_button = QPushButton("撤销登记…")
+        close = QPushButton("关闭")
+        for button in (self.add_button, self.replace_button, self.revoke_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout.addLayout(row)
+        self.add_button.clicked.connect(lambda: self.register_certificate(replace=False))
+        self.replace_button.clicked.connect(lambda: self.register_certificate(replace=True))
+        self.revoke_button.clicked.connect(self.revoke_selected)
+        close.clicked.connect(self.reject)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.registrations: list = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        from models.signing import trust
+
+        self.registrations = trust.registrations(self.store)
+        self.table.setRowCount(len(self.registrations))
+        for i, r in enumerate(self.registrations):
+            for j, value in enumerate((r.unit_code, r.unit_name, r.state_label, r.registered_at.replace("T", " "),
+                                       r.grouped)):
+                item = QTableWidgetItem(value)
+                item.setToolTip(r.grouped if j == 4 else value)
+                if r.state == "revoked":
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.table.setItem(i, j, item)
+        self.empty.setVisible(not self.registrations)
+        self._update_buttons()
+
+    def selected(self):  # type: ignore[no-untyped-def]
+        rows = self.table.selectionModel().selectedRows()
+        return self.registrations[rows[0].row()] if rows else None
+
+    def _update_buttons(self) -> None:
+        selected = self.selected()
+        self.replace_button.setEnabled(selected is not None and selected.state == "active")
+        self.revoke_button.setEnabled(selected is not None and selected.state != "revoked")
+
+    def register_certificate(self, *, replace: bool) -> None:
+        from models.signing import trust
+
+        path = choose_certificate_file(self)
+        if path is None:
+            return
+        try:
+            info = trust.read_certificate(path)
+        except SigningError as exc:
+            msgbox.warning(self, "登记证书", str(exc))
+            return
+        active = [r for r in self.registrations if r.unit_code == info.unit_code and r.state == "active"]
+        replacing = None
+        if active:
+            replacing = (f"{info.unit_name}已有登记的证书，登记后旧证书改为“已替换”，用它签名的旧报表仍可验证。"
+                         "如旧密钥已泄露，请先撤销旧证书。")
+        elif replace:
+            selected = self.selected()
+            if selected is not None and selected.unit_code != info.unit_code:
+                msgbox.warning(self, "替换证书", f"所选文件是{info.unit_name}（{info.unit_code}）的证书，"
+                                               f"不是{selected.unit_name}（{selected.unit_code}）的")
+                return
+        warning = trust.subordinate_warning(self.store, info.unit_code)
+        if not confirm_certificate(self, info, replacing, warning):
+            return
+        try:
+            registration = trust.register(self.store, path, replace=bool(active))
+        except SigningError as exc:
+            msgbox.warning(self, "登记证书", str(exc))
+            return
+        self.refresh()
+        msgbox.information(self, "登记证书", f"已登记{registration.unit_name}（{registration.unit_code}）的证书。")
+
+    def revoke_selected(self) -> None:
+        from models.signing import trust
+
+        selected = self.selected()
+        if selected is None:
+            return
+        reason = ask_revoke_reason(self, selected.unit_name, selected.grouped)
+        if reason is None:
+            return
+        try:
+            trust.revoke(self.store, fingerprint=selected.fingerprint, reason=reason)
+        except SigningError as exc:
+            msgbox.warning(self, "撤销登记", str(exc))
+            return
+        self.refresh()
+
+
+def ask_revoke_reason(parent: QWidget | None, unit_name: str, grouped: str) -> str | None:
+    """The reason for revoking a registration, or None if cancelled (replaced in tests)."""
+    reason, ok = QInputDialog.getText(
+        parent, "撤销登记", f"撤销{unit_name}的证书（指纹 {grouped[:19]} …）后，用它签名的报表都将显示为“未登记”。\n"
+                          "撤销原因（如：密钥泄露）：")
+    return reason.strip() if ok else None
+
+
+def open_keys_dialog(store: Store, parent: QWidget | None = None) -> None:
+    KeysDialog(store, parent).exec()
+
+
+def open_trust_dialog(store: Store, parent: QWidget | None = None) -> None:
+    TrustDialog(store, parent).exec()

@@ -1,0 +1,749 @@
+"""报表 page: choose a period, see the return (cover, 表1–表5, 附表1–2), review it, write the 说明,
+finalise it, export it to Excel/PDF and print it.
+
+Everything shown is rendered from the declarations in ``forms.returns``; every action calls the
+core (``models.returns``, ``models.review``, ``models.versions``, ``models.export``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from forms import returns as R
+from forms.periods import Period, parse_period
+from ui import msgbox
+from ui.settings_store import current_period, set_current_period
+
+if TYPE_CHECKING:
+    from forms.fields import Finding
+    from models.db import Store
+    from models.returns import Return
+    from models.review import ReviewReport
+
+CELL_ROLE = Qt.ItemDataRole.UserRole + 1  # (table key, row key, column key) of a number
+HEADER_BG = QColor("#F2F2F2")
+TOTAL_BG = QColor("#EDEDED")
+SEVERITY_COLORS = {R.ERROR: QColor("#C62828"), R.WARNING: QColor("#B26A00"), R.NOTICE: QColor("#455A64")}
+DRAFT = 0  # the version combo's data for “the current records”
+
+
+def period_options(store: Store) -> list[Period]:
+    """The periods offered: this and last year's, plus every period that has a finalised version."""
+    from models import versions
+    from ui.home_page import period_choices
+
+    options = period_choices()
+    for info in versions.list_versions(store):
+        period = parse_period(info.period)
+        if period not in options:
+            options.append(period)
+    return sorted(options, key=lambda p: (-p.year, p.part))
+
+
+def fmt_value(value: Any, is_money: bool) -> str:
+    from decimal import Decimal
+
+    return f"{Decimal(value):.2f}" if is_money else str(int(value))
+
+
+# ------------------------------------------------------------------------------------------------
+# Widgets for one table, a roster and the cover
+
+
+class TableView(QTableWidget):
+    """One return table laid out like the paper form: merged headers, 栏次 row, 合计 row.
+
+    A number carries ``CELL_ROLE``; activating it emits :attr:`cell_chosen`.
+    """
+
+    cell_chosen = Signal(str, str, str)
+
+    def __init__(self, spec: R.TableSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from models.export_pdf import header_cells
+
+        self.spec = spec
+        self.labels = len(spec.row_header)
+        cells, self.head_rows = header_cells(spec)
+        self.first_data = self.head_rows + 1
+        self.setRowCount(self.first_data + len(spec.rows))
+        self.setColumnCount(self.labels + len(spec.columns))
+        self.horizontalHeader().hide()
+        self.verticalHeader().hide()
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setWordWrap(True)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for i, caption in enumerate(spec.row_header):
+            self._fixed(0, i, caption, HEADER_BG, bold)
+            if self.head_rows > 1:
+                self.setSpan(0, i, self.head_rows, 1)
+        for c0, c1, r0, r1, text in cells:
+            self._fixed(r0, self.labels + c0, text, HEADER_BG, bold)
+            if c1 > c0 or r1 > r0:
+                self.setSpan(r0, self.labels + c0, r1 - r0 + 1, c1 - c0 + 1)
+        for i in range(self.columnCount()):
+            self._fixed(self.head_rows, i, "甲乙丙"[i] if i < self.labels else str(i - self.labels + 1), None, None)
+        previous_group = None
+        for n, row in enumerate(spec.rows):
+            r = self.first_data + n
+            background = TOTAL_BG if row.is_total else None
+            if self.labels == 2 and not row.is_total:
+                if row.group != previous_group:
+                    count = sum(1 for x in spec.rows if x.group == row.group)
+                    self._fixed(r, 0, row.group, None, None)
+                    if count > 1:
+                        self.setSpan(r, 0, count, 1)
+                    previous_group = row.group
+                self._fixed(r, 1, row.label, None, None)
+            else:
+                self._fixed(r, 0, row.label, background, bold if row.is_total else None)
+                if self.labels == 2:
+                    self.setSpan(r, 0, 1, 2)
+            for i, col in enumerate(spec.columns):
+                item = QTableWidgetItem("")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setData(CELL_ROLE, (spec.key, row.key, col.key))
+                item.setToolTip(f"{row.full_label} · {col.group + '·' if col.group else ''}{col.caption}\n"
+                                "双击（或回车）查看构成这个数字的记录")
+                if background is not None:
+                    item.setBackground(QBrush(background))
+                    item.setFont(bold)
+                self.setItem(r, self.labels + i, item)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for i in range(self.columnCount()):
+            self.setColumnWidth(i, 150 if i == 0 else (70 if i < self.labels else 86))
+        self.setRowHeight(self.head_rows - 1, 52)
+        self.itemActivated.connect(self._activated)
+        self.cellDoubleClicked.connect(lambda r, c: self._activated(self.item(r, c)))
+
+    def _fixed(self, row: int, col: int, text: str, background: QColor | None, font: QFont | None) -> None:
+        item = QTableWidgetItem(text)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        if background is not None:
+            item.setBackground(QBrush(background))
+        if font is not None:
+            item.setFont(font)
+        self.setItem(row, col, item)
+
+    def show_values(self, ret: Return) -> None:
+        cells = ret.tables[self.spec.key]
+        for n, row in enumerate(self.spec.rows):
+            for i, col in enumerate(self.spec.columns):
+                item = self.item(self.first_data + n, self.labels + i)
+                item.setText(fmt_value(cells[row.key][col.key], col.money))
+
+    def select_cell(self, row_key: str, column_key: str) -> None:
+        rows = [r.key for r in self.spec.rows]
+        cols = [c.key for c in self.spec.columns]
+        if row_key in rows and column_key in cols:
+            self.setCurrentCell(self.first_data + rows.index(row_key), self.labels + cols.index(column_key))
+            self.setFocus()
+
+    def _activated(self, item: QTableWidgetItem | None) -> None:
+        if item is None:
+            return
+        place = item.data(CELL_ROLE)
+        if place:
+            self.cell_chosen.emit(*place)
+
+
+class RosterModel(QAbstractTableModel):
+    """A roster (附表) as a thin read-only model over the return's rows."""
+
+    def __init__(self, roster: R.RosterSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.roster = roster
+        self.columns = roster.visible_columns(False)
+        self.rows: list[dict[str, str]] = []
+
+    def set_rows(self, rows: list[dict[str, str]], consolidated: bool) -> None:
+        self.beginResetModel()
+        self.columns = self.roster.visible_columns(consolidated)
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.rows[index.row()].get(self.columns[index.column()].key, "")
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].label
+        return None
+
+
+class CoverView(QWidget):
+    """The cover: unit, period, version; the contacts can be changed here (for the draft)."""
+
+    saved = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form = QFormLayout()
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.info = QLabel()
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.edits: dict[str, QLineEdit] = {}
+        for field in R.COVER_FIELDS:
+            if field.key == "report_date":
+                continue
+            edit = QLineEdit()
+            edit.setObjectName(f"cover_{field.key}")
+            self.edits[field.key] = edit
+            self.form.addRow(field.label + ("（必填）" if field.required else ""), edit)
+        self.save_button = QPushButton("保存封面信息")
+        self.save_button.clicked.connect(self.saved.emit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.info)
+        layout.addLayout(self.form)
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(1)
+
+    def show_return(self, ret: Return, digest_text: str) -> None:
+        period = ret.period_obj
+        self.title.setText(f"{R.RETURN_TITLE}\n（{period.label}{period.kind_label}）")
+        version = f"第{ret.version}版，定稿于 {ret.finalised_at.replace('T', ' ')}" if ret.version else "草稿（尚未定稿）"
+        self.info.setText(f"表号：{R.FORM_NO}　　制定机关：{R.AUTHORITY}\n"
+                          f"填报单位：{ret.unit_name}　　单位代码：{ret.unit_code}\n"
+                          f"报告期：{period.start.isoformat()} 至 {period.end.isoformat()}　　版本：{version}\n"
+                          f"报出日期：{ret.cover.get('report_date', '')}　　数据摘要：{digest_text}")
+        for key, edit in self.edits.items():
+            edit.setText(ret.cover.get(key, ""))
+            edit.setReadOnly(not ret.is_draft)
+        self.save_button.setEnabled(ret.is_draft)
+
+    def values(self) -> dict[str, str]:
+        return {key: edit.text() for key, edit in self.edits.items()}
+
+    def focus_field(self, key: str) -> None:
+        edit = self.edits.get(key)
+        if edit is not None:
+            edit.setFocus()
+            edit.selectAll()
+
+
+# ------------------------------------------------------------------------------------------------
+# Dialogs
+
+
+class RecordsBehindDialog(QDialog):
+    """The records that make up one number; double-click (or Enter) opens a record."""
+
+    def __init__(self, store: Store, period: str, table: str, row: str, column: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from models import review
+        from models.returns import records_behind
+
+        self.store = store
+        self.changed = False
+        spec = R.table(table)
+        col = spec.column(column)
+        self.refs = records_behind(store, period, table, row, column)
+        self.setWindowTitle(f"数字的来源 — {review.cell_label(table, row, column)}")
+        total = sum(float(r.value) for r in self.refs)
+        label = QLabel(f"{review.cell_label(table, row, column)}：共 {len(self.refs)} 条记录，合计 "
+                       f"{fmt_value(total if col.money else int(total), col.money)}{col.unit}。双击记录可打开修改。")
+        label.setWordWrap(True)
+        self.list = QTableWidget(len(self.refs), 3)
+        self.list.setHorizontalHeaderLabels(["名称", "说明", col.caption])
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list.verticalHeader().hide()
+        for i, ref in enumerate(self.refs):
+            self.list.setItem(i, 0, QTableWidgetItem(ref.name))
+            self.list.setItem(i, 1, QTableWidgetItem(ref.detail))
+            value = QTableWidgetItem(fmt_value(ref.value, col.money))
+            value.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.list.setItem(i, 2, value)
+        self.list.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.list.resizeColumnToContents(0)
+        self.list.cellDoubleClicked.connect(lambda r, _c: self.open_record(r))
+        self.list.itemActivated.connect(lambda item: self.open_record(item.row()))
+        if self.refs:
+            self.list.selectRow(0)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+        self.resize(760, 460)
+
+    def open_record(self, row: int) -> None:
+        from ui.record_dialog import edit_record
+
+        if 0 <= row < len(self.refs):
+            ref = self.refs[row]
+            if edit_record(self, self.store, ref.kind, ref.id) is not None:
+                self.changed = True
+
+
+# ------------------------------------------------------------------------------------------------
+# The page
+
+
+class ReturnPage(QWidget):
+    data_changed = Signal()
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.ret: Return | None = None
+        self.report: ReviewReport | None = None
+        self._loading = False
+
+        self.period_box = QComboBox()
+        self.period_box.setObjectName("period")
+        self.period_box.setMinimumWidth(180)
+        self.version_box = QComboBox()
+        self.version_box.setObjectName("version")
+        self.version_box.setMinimumWidth(220)
+        self.state = QLabel()
+        self.state.setObjectName("state")
+        self.review_button = QPushButton("审核(&R)")
+        self.finalise_button = QPushButton("定稿(&F)")
+        self.export_button = QToolButton()
+        self.export_button.setText("导出(&E)")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        export_menu = QMenu(self.export_button)
+        self.export_actions = {
+            ("xlsx", "pdf"): export_menu.addAction("导出 Excel 和 PDF……"),
+            ("xlsx",): export_menu.addAction("只导出 Excel……"),
+            ("pdf",): export_menu.addAction("只导出 PDF……"),
+        }
+        for formats, action in self.export_actions.items():
+            action.triggered.connect(lambda _checked=False, f=formats: self.export(list(f)))
+        self.export_button.setMenu(export_menu)
+        self.print_button = QToolButton()
+        self.print_button.setText("打印(&P)")
+        self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        print_menu = QMenu(self.print_button)
+        print_menu.addAction("打印汇总表……").triggered.connect(lambda: self.print_return(["汇总表"], "汇总表"))
+        print_menu.addAction("打印全部报表……").triggered.connect(lambda: self.print_return(None, "全部报表"))
+        self.print_button.setMenu(print_menu)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("报告期"))
+        top.addWidget(self.period_box)
+        top.addWidget(QLabel("查看"))
+        top.addWidget(self.version_box)
+        top.addWidget(self.state, 1)
+        for button in (self.review_button, self.finalise_button, self.export_button, self.print_button):
+            top.addWidget(button)
+
+        self.tabs = QTabWidget()
+        self.cover = CoverView()
+        self.tabs.addTab(self.cover, "封面")
+        self.tables: dict[str, TableView] = {}
+        for spec in R.TABLES:
+            view = TableView(spec)
+            view.cell_chosen.connect(self.show_records_behind)
+            self.tables[spec.key] = view
+            self.tabs.addTab(view, spec.number)
+            self.tabs.setTabToolTip(self.tabs.count() - 1, spec.title)
+        self.rosters: dict[str, RosterModel] = {}
+        for roster in R.ROSTERS:
+            model = RosterModel(roster, self)
+            view = QTableView()
+            view.setModel(model)
+            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            view.verticalHeader().setDefaultSectionSize(24)
+            view.verticalHeader().hide()
+            self.rosters[roster.key] = model
+            self.tabs.addTab(view, roster.number)
+            self.tabs.setTabToolTip(self.tabs.count() - 1, roster.title)
+
+        self.findings = QTableWidget(0, 4)
+        self.findings.setObjectName("findings")
+        self.findings.setHorizontalHeaderLabels(["类别", "位置", "问题及改正方法", "说明"])
+        self.findings.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.findings.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.findings.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.findings.verticalHeader().hide()
+        self.findings.setWordWrap(True)
+        header = self.findings.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.findings.setColumnWidth(0, 48)
+        self.findings.setColumnWidth(1, 220)
+        self.findings.setColumnWidth(3, 200)
+        self.findings.cellDoubleClicked.connect(lambda r, _c: self.jump(r))
+        self.findings.itemActivated.connect(lambda item: self.jump(item.row()))
+        self.findings.currentCellChanged.connect(lambda r, *_: self._show_note(r))
+        self.summary = QLabel("尚未审核。点击“审核”检查本期报表。")
+        self.summary.setObjectName("summary")
+        self.note_edit = QPlainTextEdit()
+        self.note_edit.setObjectName("note")
+        self.note_edit.setPlaceholderText("选中一条警告，在此写明原因（如：今年新增农民工专项培训，参训人次大幅增加）")
+        self.note_edit.setMaximumHeight(70)
+        self.note_button = QPushButton("保存说明")
+        self.note_button.setObjectName("save_note")
+        self.note_button.clicked.connect(self.save_note)
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.note_edit, 1)
+        note_row.addWidget(self.note_button)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.summary)
+        bottom_layout.addWidget(self.findings, 1)
+        bottom_layout.addLayout(note_row)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self.period_box.currentIndexChanged.connect(self._period_chosen)
+        self.version_box.currentIndexChanged.connect(lambda _i: self._load() if not self._loading else None)
+        self.review_button.clicked.connect(self.run_review)
+        self.finalise_button.clicked.connect(self.finalise)
+        self.cover.saved.connect(self.save_cover)
+        self._set_note_enabled(False)
+        self.refresh()  # the main window refreshes a page only after data changed elsewhere
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def period(self) -> Period:
+        data = self.period_box.currentData()
+        return parse_period(data) if data else current_period(self.store)
+
+    @property
+    def viewing_version(self) -> int:
+        return int(self.version_box.currentData() or DRAFT)
+
+    def refresh(self) -> None:
+        """Rebuild the period list and show the return of the current period."""
+        self._loading = True
+        try:
+            chosen = current_period(self.store)
+            self.period_box.clear()
+            for period in period_options(self.store):
+                self.period_box.addItem(f"{period.label}（{period.kind_label}）", period.code)
+            index = self.period_box.findData(chosen.code)
+            if index < 0:
+                self.period_box.addItem(f"{chosen.label}（{chosen.kind_label}）", chosen.code)
+                index = self.period_box.count() - 1
+            self.period_box.setCurrentIndex(index)
+        finally:
+            self._loading = False
+        self._fill_versions()
+        self._load()
+
+    def _period_chosen(self, _index: int) -> None:
+        if self._loading:
+            return
+        set_current_period(self.store, self.period)
+        self.report = None
+        self._fill_versions()
+        self._load()
+        self.data_changed.emit()
+
+    def _fill_versions(self, select: int | None = None) -> None:
+        from models import versions
+
+        self._loading = True
+        try:
+            previous = select if select is not None else self.viewing_version
+            self.version_box.clear()
+            self.version_box.addItem("当前数据（草稿）", DRAFT)
+            for info in versions.list_versions(self.store, self.period.code):
+                self.version_box.addItem(f"已定稿 {info.label}", info.version)
+            index = self.version_box.findData(previous)
+            self.version_box.setCurrentIndex(max(index, 0))
+        finally:
+            self._loading = False
+
+    def _load(self) -> None:
+        from models import returns, versions
+        from models.db import RecordError
+
+        try:
+            if self.viewing_version:
+                ret = versions.load_version(self.store, self.period.code, self.viewing_version)
+            else:
+                ret = returns.compute(self.store, self.period)
+        except RecordError as exc:
+            self.state.setText(str(exc))
+            return
+        if ret is None:
+            return
+        self.ret = ret
+        self._show(ret)
+
+    def _show(self, ret: Return) -> None:
+        from models import returns, versions
+
+        short = returns.short_digest(returns.digest(ret))
+        self.cover.show_return(ret, short)
+        for view in self.tables.values():
+            view.show_values(ret)
+        for key, model in self.rosters.items():
+            model.set_rows(ret.rosters.get(key, []), ret.consolidated)
+        if ret.is_draft:
+            latest = versions.list_versions(self.store, self.period.code)
+            if latest:
+                self.state.setText(f"显示当前数据（草稿）。已定稿至第{latest[0].version}版；数据有变化时再次定稿生成新版本。")
+            else:
+                self.state.setText("显示当前数据（草稿），尚未定稿。")
+        else:
+            self.state.setText(f"显示已定稿的第{ret.version}版（只读，导出的文件与定稿时完全相同）。")
+        self.finalise_button.setEnabled(ret.is_draft)
+        self.review_button.setEnabled(ret.is_draft)
+        self.tabs.setTabText(0, "封面" if ret.is_draft else f"封面（第{ret.version}版）")
+        if self.report is not None and ret.is_draft:
+            self._show_findings(self.report)
+
+    # -- drill-down ----------------------------------------------------------------------------
+
+    def show_records_behind(self, table: str, row: str, column: str) -> None:
+        if self.ret is not None and not self.ret.is_draft:
+            msgbox.information(self, "已定稿版本",
+                               "已定稿的版本是当时数据的快照。要查看数字来源，请在“查看”中选择“当前数据（草稿）”。")
+            return
+        dialog = RecordsBehindDialog(self.store, self.period.code, table, row, column, self)
+        try:
+            dialog.exec()
+            changed = dialog.changed
+        finally:
+            dialog.deleteLater()
+        if changed:
+            self._after_edit()
+
+    def _after_edit(self) -> None:
+        self._load()
+        if self.report is not None:
+            self.run_review()
+        self.data_changed.emit()
+
+    # -- review and 说明 -----------------------------------------------------------------------
+
+    def run_review(self) -> None:
+        from models import returns, review
+
+        draft = returns.compute(self.store, self.period)
+        self.report = review.review(self.store, self.period, draft)
+        if self.viewing_version:
+            self._fill_versions(select=DRAFT)
+            self._load()
+        self._show_findings(self.report)
+
+    def _show_findings(self, report: ReviewReport) -> None:
+        current = self.findings.currentRow()
+        self.findings.setRowCount(len(report.findings))
+        for i, finding in enumerate(report.findings):
+            severity = QTableWidgetItem(R.SEVERITY_LABELS.get(finding.severity, finding.severity))
+            severity.setForeground(QBrush(SEVERITY_COLORS.get(finding.severity, QColor("black"))))
+            self.findings.setItem(i, 0, severity)
+            self.findings.setItem(i, 1, QTableWidgetItem(finding.label))
+            message = QTableWidgetItem(finding.message)
+            message.setToolTip(finding.message)
+            self.findings.setItem(i, 2, message)
+            note = report.note_for(finding)
+            if finding.severity == R.WARNING and not note:
+                note_item = QTableWidgetItem("（须填写说明）")
+                note_item.setForeground(QBrush(SEVERITY_COLORS[R.WARNING]))
+            else:
+                note_item = QTableWidgetItem(note)
+            self.findings.setItem(i, 3, note_item)
+        self.findings.resizeRowsToContents()
+        if report.findings:
+            self.findings.setCurrentCell(min(max(current, 0), len(report.findings) - 1), 0)
+        verdict = ("可以定稿。" if report.can_finalise
+                   else "有错误，改正后才能定稿。" if report.errors else "警告须填写说明后才能定稿。")
+        self.summary.setText(f"审核结果：{report.summary()}。{verdict}双击一行可打开相应的记录或位置。")
+        self._show_note(self.findings.currentRow())
+
+    def _finding(self, row: int) -> Finding | None:
+        if self.report is None or not 0 <= row < len(self.report.findings):
+            return None
+        return self.report.findings[row]
+
+    def _set_note_enabled(self, enabled: bool) -> None:
+        self.note_edit.setEnabled(enabled)
+        self.note_button.setEnabled(enabled)
+
+    def _show_note(self, row: int) -> None:
+        finding = self._finding(row)
+        is_warning = finding is not None and finding.severity == R.WARNING
+        self._set_note_enabled(is_warning)
+        text = self.report.note_for(finding) if finding is not None and self.report is not None else ""
+        self.note_edit.setPlainText(text)
+
+    def save_note(self) -> None:
+        from models import review
+
+        finding = self._finding(self.findings.currentRow())
+        if finding is None or finding.severity != R.WARNING:
+            return
+        review.set_note(self.store, self.period, finding.code, finding.where, self.note_edit.toPlainText())
+        row = self.findings.currentRow()
+        self.run_review()
+        self.findings.setCurrentCell(row, 0)
+
+    def jump(self, row: int) -> None:
+        """Open what a finding points at: the record, the cell or the cover field."""
+        from models import review
+        from ui.record_dialog import edit_record
+
+        finding = self._finding(row)
+        if finding is None:
+            return
+        try:
+            place = review.parse_where(finding.where)
+        except ValueError:
+            return
+        if place.kind == "record":
+            if edit_record(self, self.store, place.record_kind, place.record_id) is not None:
+                self._after_edit()
+        elif place.kind == "cell":
+            if self.viewing_version:
+                self._fill_versions(select=DRAFT)
+                self._load()
+            view = self.tables[place.table]
+            self.tabs.setCurrentWidget(view)
+            view.select_cell(place.row, place.column)
+        elif place.kind == "cover":
+            self.tabs.setCurrentWidget(self.cover)
+            self.cover.focus_field(place.field)
+        elif place.kind == "font":
+            self.note_edit.setFocus()
+
+    def save_cover(self) -> None:
+        from models import unit
+        from models.db import RecordError
+        from models.text import ParseError
+
+        values = self.cover.values()
+        try:
+            unit.update_contacts(self.store, head=values.get("head"), statistician=values.get("statistician"),
+                                 preparer=values.get("preparer"), phone=values.get("phone"))
+        except (ParseError, RecordError) as exc:
+            msgbox.warning(self, "无法保存封面信息", f"联系电话：{exc}" if isinstance(exc, ParseError) else str(exc))
+            return
+        self._after_edit()
+
+    # -- finalise, export, print ---------------------------------------------------------------
+
+    def finalise(self) -> bool:
+        from models import versions
+
+        try:
+            before = versions.list_versions(self.store, self.period.code)
+            ret = versions.finalise(self.store, self.period)
+        except versions.FinaliseRefused as exc:
+            self.report = exc.report  # type: ignore[assignment]
+            assert self.report is not None
+            self._show_findings(self.report)
+            msgbox.warning(self, "不能定稿", str(exc))
+            return False
+        if before and before[0].version == ret.version:
+            msgbox.information(self, "数据没有变化", f"自第{ret.version}版定稿以来数据没有变化，仍为第{ret.version}版。")
+        else:
+            msgbox.information(self, "已定稿", f"{self.period.label}{self.period.kind_label}已定稿为第{ret.version}版。"
+                                            "以后修改记录后再次定稿，将生成新版本，旧版本保留。")
+        self._fill_versions(select=ret.version)
+        self._load()
+        self.data_changed.emit()
+        return True
+
+    def export(self, formats: list[str], folder: str | None = None) -> None:
+        """Export the viewed version (or finalise the current data first) into a chosen folder."""
+        from ui.settings_store import preferences
+        from ui.workers import run_in_background
+
+        prefs = preferences()
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "选择导出到的文件夹（可选U盘）", prefs.last_folder("return_export"))
+        if not folder:
+            return
+        prefs.set_last_folder("return_export", str(Path(folder) / "x"))
+        version = self.viewing_version or None
+        period = self.period.code
+
+        def work(progress: Any, store: Store) -> list[Path]:
+            from models.export import export_return
+
+            return export_return(store, period, folder, formats, progress, version=version)
+
+        def done(paths: list[Path]) -> None:
+            self._fill_versions(select=version or DRAFT)
+            self._load()
+            self.data_changed.emit()
+            names = "\n".join(str(p) for p in paths)
+            msgbox.information(self, "导出完成", f"已导出到“{folder}”：\n{names}")
+
+        def failed(exc: BaseException) -> None:
+            from models.versions import FinaliseRefused
+            from ui.workers import error_text
+
+            if isinstance(exc, FinaliseRefused):
+                self.report = exc.report  # type: ignore[assignment]
+                assert self.report is not None
+                self._show_findings(self.report)
+                msgbox.warning(self, "不能导出", str(exc))
+                return
+            text, detail = error_text(exc)
+            msgbox.critical(self, "导出失败", text, detail)
+
+        run_in_background(self, "正在审核、定稿并导出报表……" if version is None else "正在导出报表……", work,
+                          on_done=done, on_error=failed, store=self.store, title="导出报表")
+
+    def print_return(self, sections: list[str] | None, title: str) -> None:
+        from ui.return_print import preview
+
+        if self.ret is None:
+            return
+        preview(self, self.ret, sections, title)
