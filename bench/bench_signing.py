@@ -72,8 +72,8 @@ def main() -> int:
         signer = FileKeySigner.open(store, PASSPHRASE)
         _, best_open, _ = timed(lambda: FileKeySigner.open(store, PASSPHRASE), args.repeat)
         from models.returns import canonical_bytes
-        from models.signing.pdf import StampBox, sign_pdf
         from models.signing.payload import sign_payload
+        from models.signing.pdf import StampBox, sign_pdf
 
         ret = versions.load_version(store, year, 1)
         assert ret is not None

@@ -75,6 +75,17 @@ def _signer(store: Any, passphrase_file: Path | None) -> Any:
         raise CliError(str(exc)) from exc
 
 
+def _export_signer(store: Any, passphrase_file: Path | None) -> Any:
+    """As ``export``: sign with the unit's key; without a key, warn and export unsigned."""
+    from models.signing import keys
+
+    if keys.active_key(store) is None:
+        print("注意：本单位尚未创建签名密钥，导出的汇总报表没有电子签名，上级单位将无法验证"
+              "（创建密钥：python main.py keys create）", file=sys.stderr)
+        return None
+    return _signer(store, passphrase_file)
+
+
 # ------------------------------------------------------------------------------------------------
 # status --period
 
@@ -216,10 +227,11 @@ def _export(store: Any, period: Any, args: argparse.Namespace, result: Any) -> i
     from models.versions import FinaliseRefused
 
     formats = export.parse_formats(args.format)
-    print(f"{period.label}{period.kind_label}汇总：{result.coverage_text}")
+    print(f"{period.label}{period.kind_label}汇总：本级直属单位及 {result.coverage['reported']} 个下级单位；"
+          f"{result.coverage_text}")
     for dup in result.duplicates():
         print(f"  注意：{dup.text()}")
-    signer = _signer(store, args.passphrase_file)
+    signer = _export_signer(store, args.passphrase_file)
     try:
         paths = export.export_return(store, period, args.out, formats, signer=signer)
     except FinaliseRefused as exc:
@@ -239,12 +251,13 @@ def _export(store: Any, period: Any, args: argparse.Namespace, result: Any) -> i
 
 def cmd_receipt_show(args: argparse.Namespace) -> int:
     from models.db import open_store
-    from models.paths import STORE_FILE
+    from models.paths import default_data_dir, store_path
     from models.receipts import open_receipt
 
-    store = None
-    if args.data_dir is not None and (Path(args.data_dir) / STORE_FILE).exists():
-        store = open_store(args.data_dir)
+    # With this unit's data folder the receipt is matched against its finalised versions; a PC without
+    # one still checks the signature (and no data folder is created for it).
+    folder = args.data_dir or default_data_dir()
+    store = open_store(folder) if store_path(folder).exists() else None
     try:
         opened = open_receipt(args.file, store)
     finally:

@@ -101,8 +101,8 @@ class Entry:
 
     @property
     def date(self) -> str:
-        """The date the version was finalised by the unit (报出), else when the file arrived."""
-        if self.current is None:
+        """The date the reported (or returned) version was finalised by the unit (报出), else when it arrived."""
+        if self.current is None or self.state not in (REPORTED, RETURNED):
             return ""
         return (self.current.finalised_at or self.current.received_at)[:10]
 
@@ -241,8 +241,9 @@ def board_html(board: Board, *, printed_at: str = "") -> str:
             f"<td align='center'>{esc(version)}</td><td align='center'>{esc(e.date)}</td>"
             f"<td>{esc(e.current.signer_name or '') if e.current and e.current.signer_fingerprint else ''}</td>"
             f"<td>{esc(note)}</td></tr>")
-    head = "".join(f"<th bgcolor='#f2f2f2'>{h}</th>" for h in
-                   ("序号", "单位", "代码", "状态", "版本", "报出日期", "签名单位", "说明"))
+    head = "".join(f"<th bgcolor='#f2f2f2' width='{w}%'>{h}</th>" for h, w in
+                   (("序号", 4), ("单位", 22), ("代码", 7), ("状态", 6), ("版本", 5), ("报出日期", 9),
+                    ("签名单位", 19), ("说明", 28)))
     counts = esc(board.counts_text())
     return (
         "<html><body style='font-size:10pt'>"

@@ -130,7 +130,8 @@ def export_return(store: Store, period: Period | str, out_dir: Path | str, forma
     Without ``version``, the return is finalised first (a new version when records changed, else
     the latest one); :class:`models.versions.FinaliseRefused` when the review does not allow it.
     With ``version``, that frozen version is exported as it was. With ``signer`` (see
-    :mod:`models.signing.provider`) the files are signed.
+    :mod:`models.signing.provider`) the files are signed; the PDF's signature box shows ``seal_image``,
+    by default the seal image kept in the data folder (if any).
     """
     from models import versions
 
@@ -144,5 +145,9 @@ def export_return(store: Store, period: Period | str, out_dir: Path | str, forma
             raise RecordError(f"{period}没有第{version}版报表")
         ret = found
     font_cache = store.path.parent / "cache" if store.path is not None else None
+    if signer is not None and seal_image is None:
+        from models.signing.pdf import stored_seal_image
+
+        seal_image = stored_seal_image(store)
     return export_snapshot(ret, out_dir, formats, progress=progress, finish=finish, signer=signer,
                            seal_image=seal_image, font_cache=font_cache)

@@ -135,6 +135,24 @@ def wrap(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
     return lines[:max_lines]
 
 
+def wrap_list(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
+    """Like :func:`wrap`, but breaks a list of names only after its “、” (a name never splits over two lines)."""
+    pieces = [p for p in text.replace("、", "、\n").split("\n") if p]
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and text_width(lines[-1] + piece, size) <= width:
+            lines[-1] += piece
+        else:
+            lines.extend(wrap(piece, width, size, max_lines))
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and text_width(last + "…", size) > width:
+            last = last[:-1]
+        lines[-1] = last + "…"
+    return lines
+
+
 def fmt(value: Number, is_money: bool) -> str:
     if is_money:
         return f"{Decimal(value):.2f}"
@@ -479,14 +497,22 @@ def _cover(ctx: _Ctx, starts: dict[str, int]) -> None:
           for f in R.COVER_FIELDS),
     ]
     if ret.consolidated:
-        rows.insert(2, ("汇总单位数", f"{len(ret.sources)} 个"))
+        reported = int(ret.coverage.get("reported", len(ret.sources) - 1))
+        rows.insert(2, ("汇总范围", f"本级直属单位及 {reported} 个下级单位"))
     x_label, x_value, x_end = 110.0, 215.0, A4_W - 110
     y = 262.0
+    step = 23.0 if ret.consolidated else 27.0  # a consolidated cover has one more row and the 上报情况 lines
     for label, value in rows:
         page.text(x_label, y, label, 12, "right", x_value - x_label - 12)
         page.text(x_value, y, value, 12)
         page.line(x_value - 4, y + 4, x_end, y + 4, 0.6)
-        y += 27
+        y += step
+    contents_y, leading = 500.0, 13.0
+    if ret.consolidated:
+        lines = wrap_list(f"上报情况：{ret.coverage_text}", x_end - x_label, 9, max_lines=3)
+        for i, line in enumerate(lines):
+            page.text(x_label, y + i * 12, line, 9)
+        contents_y, leading = y + len(lines) * 12 + 6, 12.0
     # 盖章 area and the signature box
     page.circle(MARGIN_X + 90, 655, 62, 0.8, dashed=True)
     page.text(MARGIN_X + 28, 659, "（单位盖章处）", 10, "center", 124)
@@ -500,10 +526,10 @@ def _cover(ctx: _Ctx, starts: dict[str, int]) -> None:
     contents = [f"{number} {title}　第{starts[number]}页" for number, title in names if number in starts]
     if "说明" in starts:
         contents.append(f"审核说明　第{starts['说明']}页")
-    y = 500.0
+    y = contents_y
     page.text(x_label, y, "目　　录", 10)
     for i, line in enumerate(contents):
-        page.text(x_label + (i % 2) * 190, y + 15 + (i // 2) * 13, line, 8.5)
+        page.text(x_label + (i % 2) * 190, y + 15 + (i // 2) * leading, line, 8.5)
 
 
 def _summary(ctx: _Ctx) -> None:
@@ -539,6 +565,10 @@ def _summary(ctx: _Ctx) -> None:
               f"{f'；{warn}项警告已作说明（见审核说明）' if warn else '；无警告'}。", 9)
     page.text(MARGIN_X, y + 18, f"本表数据取自{ret.unit_name}{ret.period_obj.label}{ret.period_obj.kind_label}"
               f"{'第' + str(ret.version) + '版' if ret.version else '草稿'}，数据摘要 {ctx.short}。", 9)
+    if ret.consolidated:
+        text = f"汇总情况：本级直属单位及 {int(ret.coverage.get('reported', 0))} 个下级单位；{ret.coverage_text}。"
+        for i, line in enumerate(wrap_list(text, width, 9, max_lines=3)):
+            page.text(MARGIN_X, y + 32 + i * 13, line, 9)
     # signatures and the stamp
     y = A4_H - MARGIN_BOTTOM - 96
     cover = ret.cover

@@ -316,12 +316,18 @@ def _cover(wb: Any, fmt: _Formats, ret: Return, short: str, fingerprint: str) ->
           for f in R.COVER_FIELDS),
     ]
     if ret.consolidated:
-        rows.insert(2, ("汇总单位数", f"{len(ret.sources)} 个"))
+        reported = int(ret.coverage.get("reported", len(ret.sources) - 1))
+        rows.insert(2, ("汇总范围", f"本级直属单位及 {reported} 个下级单位"))
     row = 6
     for label, value in rows:
         ws.set_row(row, 26)
         ws.write_string(row, 1, label + "：", fmt.cover_label)
         ws.write_string(row, 2, value, fmt.cover_value)
+        row += 1
+    if ret.consolidated:
+        ws.set_row(row, 42)
+        ws.write_string(row, 1, "上报情况：", fmt.cover_label)
+        ws.merge_range(row, 2, row, 3, ret.coverage_text, fmt.note)
         row += 1
     row += 1
     ws.write_string(row, 1, "证书指纹：", fmt.cover_label)

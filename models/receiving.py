@@ -186,6 +186,8 @@ class ReceiveResult:
 
     @property
     def outcome_label(self) -> str:
+        if self.outcome == CHECKED and self.status != VALID:
+            return "PDF副本未通过核验"
         return OUTCOME_LABELS[self.outcome]
 
     def describe_return(self) -> str:

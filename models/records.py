@@ -323,7 +323,9 @@ class ListQuery:
 
 def _where(q: ListQuery) -> tuple[str, list[Any]]:
     form = spec(q.kind)
-    clauses = ["t.deleted_at IS NOT NULL" if q.deleted else "t.deleted_at IS NULL"]
+    # The unary + keeps SQLite from walking the (deleted_at, sort_key) index for other sort orders.
+    live = "t.deleted_at IS NULL" if q.sort == form.name_field and not q.search.strip() else "+t.deleted_at IS NULL"
+    clauses = ["t.deleted_at IS NOT NULL" if q.deleted else live]
     params: list[Any] = []
     text = q.search.strip().lower()
     if text:

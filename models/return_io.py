@@ -240,7 +240,8 @@ def _check_signed(path: Path, wb: Any, signature: bytes, store: Store | None) ->
             # the same data written differently (e.g. a tool re-encoded the text): judge the canonical form
             verdict = payload.verify_payload(canonical_bytes(ret), signature, store=trust_store, unit_code=unit_code)
     hex_digest = digest(ret) if ret is not None else ""
-    facts = {"fingerprint": verdict.fingerprint, "signer_name": verdict.signer_name, "signed_at": verdict.signed_at}
+    facts: dict[str, Any] = {"fingerprint": verdict.fingerprint, "signer_name": verdict.signer_name,
+                             "signed_at": verdict.signed_at}
     if verdict.status in (TAMPERED, MALFORMED):
         reason = verdict.reason if verdict.status == TAMPERED else f"签名无法读取：{verdict.reason}"
         return ReadResult(path, verdict.status, reason, ret, hex_digest, **facts)
@@ -323,14 +324,35 @@ def _pdf_claim(subject: str | None) -> dict[str, Any]:
 
 
 def visible_text_problems(wb: Any, ret: Return) -> list[str]:
-    """Differences between the signed data and the visible text cells: the cover's unit and the rosters."""
+    """Differences between the signed data and the visible text: the cover, the rosters and the 说明."""
+    from models.export_pdf import date_cn
+
     problems: list[str] = []
     if "封面" in wb.sheetnames:
-        cover = {str(r[1]).rstrip("："): r[2] for r in wb["封面"].iter_rows(min_col=1, max_col=3, values_only=True)
-                 if r[1] is not None}
-        for label, value in (("填报单位（盖章）", ret.unit_name), ("单位代码", ret.unit_code)):
-            if label in cover and str(cover[label] or "") != value:
-                problems.append(f"封面“{label}”（表中“{cover[label]}”，数据“{value}”）")
+        cover = {str(r[1]).rstrip("："): str(r[2] or "") for r in
+                 wb["封面"].iter_rows(min_col=1, max_col=3, values_only=True) if r[1] is not None}
+        period = ret.period_obj
+        expected: list[tuple[str, str, bool]] = [  # (label, text, whole cell or only its start)
+            ("填报单位（盖章）", ret.unit_name, True), ("单位代码", ret.unit_code, True),
+            ("报告期", period.label, False), ("报表版本", f"第{ret.version}版" if ret.version else "草稿", False),
+            *((f.label, date_cn(ret.cover.get(f.key, "")) if f.key == "report_date" else ret.cover.get(f.key, ""),
+               True) for f in R.COVER_FIELDS),
+        ]
+        for label, text, whole in expected:
+            if label in cover and (cover[label] != text if whole else not cover[label].startswith(text)):
+                problems.append(f"封面“{label}”（表中“{cover[label]}”，数据“{text}”）")
+    if ret.notes:
+        rows = wb["审核说明"].iter_rows(min_col=1, max_col=3, values_only=True) if "审核说明" in wb.sheetnames \
+            else iter(())
+        for row in rows:
+            if row[0] == "序号":
+                break
+        else:
+            problems.append("缺少“审核说明”工作表")
+        for number, note in enumerate(ret.notes, start=1):
+            row = next(rows, None) or (None, None, None)
+            if (str(row[1] or ""), str(row[2] or "")) != (note.get("message", ""), note.get("text", "")):
+                problems.append(f"审核说明第{number}条与签名数据不一致")
     for roster in R.ROSTERS:
         if roster.number not in wb.sheetnames:
             problems.append(f"缺少工作表“{roster.number}”")

@@ -20,8 +20,8 @@ from models.signing.register_form import export_registration, qr_payload
 def test_registration_files(county_store: Store, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    from models.signing.keys import load_certificate
     from models.signing.keys import fingerprint as cert_fingerprint
+    from models.signing.keys import load_certificate
 
     key = make_key(county_store)
     files = export_registration(county_store, tmp_path / "交上级")

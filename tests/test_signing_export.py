@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -64,7 +65,7 @@ def test_covers_show_fingerprint_and_data_digest(demo_store: Store, signed_files
     if shutil.which("pdftotext"):  # the signature box is an annotation: poppler reads its appearance
         shown = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, check=True,
                                timeout=60).stdout.decode()
-        assert "签名时间（本机时钟）" in shown and "宁洱哈尼族彝族自治县总工会（530821）" in shown
+        assert "签名时间（本机时钟）" in shown and "签名单位：宁洱哈尼族彝族自治县总工会" in shown
 
 
 def test_signature_box_sits_in_the_covers_reserved_rectangle(signed_files: tuple[Path, Path]) -> None:
@@ -305,3 +306,59 @@ def test_cli_export_without_key_warns_and_no_sign(tmp_path: Path) -> None:
 def test_poppler_recognises_the_exported_signature(signed_files: tuple[Path, Path]) -> None:
     out = subprocess.run(["pdfsig", str(signed_files[1])], capture_output=True, check=False, timeout=60).stdout.decode()
     assert "Signature Validation: Signature is Valid." in out and "Total document signed" in out
+
+
+def test_the_kept_seal_image_appears_in_the_signature_box(demo_store: Store, tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    from models.signing.pdf import save_seal_image
+
+    seal = tmp_path / "公章.png"
+    image = Image.new("RGBA", (320, 320), (255, 255, 255, 0))
+    ImageDraw.Draw(image).ellipse((8, 8, 312, 312), outline=(200, 0, 0, 255), width=10)
+    image.save(seal)
+    make_key(demo_store)
+    save_seal_image(demo_store, seal)
+    signer = FileKeySigner.open(demo_store, PASSPHRASE)
+    (pdf,) = export.export_return(demo_store, YEAR, tmp_path / "U盘", ["pdf"], signer=signer)
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    def images(xobject: Any) -> int:
+        """Image XObjects drawn by a form XObject and the forms inside it."""
+        found = 0
+        resources = xobject.get("/Resources")
+        for child in (resources.get_object().get("/XObject", {}) if resources is not None else {}).values():
+            child = child.get_object()
+            found += 1 if child.get("/Subtype") == "/Image" else images(child)
+        return found
+
+    (embedded,) = PdfFileReader(io.BytesIO(pdf.read_bytes())).embedded_signatures
+    assert images(embedded.sig_field["/AP"]["/N"].get_object()) == 1
+    assert return_io.read_return(pdf, demo_store).status == return_io.VALID
+    save_seal_image(demo_store, None)
+    (plain,) = export.export_return(demo_store, YEAR, tmp_path / "无印章", ["pdf"], version=1, signer=signer)
+    (embedded,) = PdfFileReader(io.BytesIO(plain.read_bytes())).embedded_signatures
+    assert images(embedded.sig_field["/AP"]["/N"].get_object()) == 0
+
+
+def test_edited_cover_contacts_and_notes_are_tampering(demo_store: Store, tmp_path: Path) -> None:
+    from models.export_xlsx import write_xlsx
+
+    make_key(demo_store)
+    signer = FileKeySigner.open(demo_store, PASSPHRASE)
+    ret = versions.finalise(demo_store, YEAR)
+    ret.notes = [{"code": "change.over_50", "where": "T3/total/participants", "message": "参训人次比上期增加 80%",
+                  "text": "今年新增两期新型学徒制培训"}]
+    path = tmp_path / "有说明.xlsx"
+    write_xlsx(ret, path, fingerprint=group_hex(signer.fingerprint), signature=signer.sign(canonical_bytes(ret)))
+    assert return_io.read_return(path, demo_store).status == return_io.VALID
+    for sheet, find, column, value in (("封面", "单位负责人：", 2, "张三"), ("审核说明", "1", 2, "另写的说明")):
+        edited = tmp_path / f"改{sheet}.xlsx"
+        shutil.copy(path, edited)
+        wb = openpyxl.load_workbook(edited)
+        ws = wb[sheet]
+        cells = next(r for r in ws.iter_rows() if find in (r[0].value, r[1].value))
+        cells[column].value = value
+        wb.save(edited)
+        result = return_io.read_return(edited, demo_store)
+        assert result.status == return_io.TAMPERED and sheet in result.reason, (sheet, result.reason)

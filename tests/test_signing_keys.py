@@ -106,7 +106,7 @@ def test_lost_key_file_explains_the_way_out(county_store: Store, data_dir: Path)
 def test_damaged_key_file(county_store: Store, data_dir: Path) -> None:
     key = make_key(county_store)
     (data_dir / "keys" / key.key_file).write_bytes(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END")
-    with pytest.raises(SigningError, match="已损坏|口令不正确"):
+    with pytest.raises(SigningError, match=r"已损坏|口令不正确"):
         FileKeySigner.open(county_store, PASSPHRASE)
 
 

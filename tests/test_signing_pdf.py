@@ -79,7 +79,7 @@ def test_visible_box_names_unit_time_and_fingerprint(county_store: Store, signed
     text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True, check=True,
                           timeout=60).stdout.decode()
     fingerprint = county_store.scalar("SELECT fingerprint FROM own_keys")
-    assert "宁洱哈尼族彝族自治县总工会（530821）" in text
+    assert "签名单位：宁洱哈尼族彝族自治县总工会" in text and "单位代码：530821" in text
     assert "签名时间（本机时钟）" in text
     groups = group_hex(fingerprint).split(" ")
     assert " ".join(groups[:8]) in text and " ".join(groups[8:]) in text

@@ -11,7 +11,7 @@ from models.db import Store, open_store
 from models.signing import MALFORMED, TAMPERED, UNREGISTERED, UNSIGNED, VALID, SigningError, payload, trust
 from models.signing.provider import FileKeySigner
 
-DATA = '{"unit":{"code":"530822"},"tables":{"t1":{"total":{"count":105}}}}'.encode()
+DATA = b'{"unit":{"code":"530822"},"tables":{"t1":{"total":{"count":105}}}}'
 
 
 @pytest.fixture

@@ -171,3 +171,104 @@ def test_main_window_opens_the_signing_dialogs(qtbot: Any, county_store: Store, 
     window.keys_action.trigger()
     window.trust_action.trigger()
     assert opened == ["本单位签名密钥", "下级单位证书登记"]
+
+
+def test_seal_image_is_kept_in_the_data_folder(qtbot: Any, county_store: Store, data_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch, messages: list[str]) -> None:
+    from PIL import Image
+
+    from models.signing.pdf import stored_seal_image
+
+    make_key(county_store)
+    seal = tmp_path / "公章.jpg"
+    Image.new("RGB", (1200, 1200), (220, 30, 30)).save(seal)
+    dialog = KeysDialog(county_store)
+    qtbot.addWidget(dialog)
+    assert not dialog.clear_seal_button.isEnabled()
+    monkeypatch.setattr(keys_dialog, "choose_seal_image", lambda *_: seal)
+    qtbot.mouseClick(dialog.seal_button, Qt.MouseButton.LeftButton)
+    stored = stored_seal_image(county_store)
+    assert stored is not None and stored.parent == data_dir
+    with Image.open(stored) as kept:
+        assert max(kept.size) <= 600
+    assert not dialog.seal_preview.pixmap().isNull()
+    bad = tmp_path / "坏.png"
+    bad.write_bytes(b"not an image")
+    monkeypatch.setattr(keys_dialog, "choose_seal_image", lambda *_: bad)
+    qtbot.mouseClick(dialog.seal_button, Qt.MouseButton.LeftButton)
+    assert "无法读取" in messages[-1] and stored_seal_image(county_store) == stored
+    qtbot.mouseClick(dialog.clear_seal_button, Qt.MouseButton.LeftButton)
+    assert stored_seal_image(county_store) is None
+
+
+def test_return_page_exports_signed_files(qtbot: Any, demo_store: Store, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from forms.periods import Period
+    from models import return_io, versions
+    from models.signing.provider import FileKeySigner
+    from ui import return_page, settings_store
+    from ui.return_page import ReturnPage
+
+    year = dt.date.today().year - 1
+    shown: list[tuple[str, str]] = []
+    for name in ("information", "warning", "critical"):
+        monkeypatch.setattr(return_page.msgbox, name, lambda _p, title, text, *_a: shown.append((title, text)))
+    make_key(demo_store)
+    settings_store.set_current_period(demo_store, Period(str(year)))
+    page = ReturnPage(demo_store)
+    qtbot.addWidget(page)
+    page.refresh()
+    asked: list[str] = []
+
+    def cancelled(_parent: Any, _store: Store, purpose: str = "") -> None:
+        asked.append("cancel")
+        return None
+
+    monkeypatch.setattr(keys_dialog, "ask_signer", cancelled)
+    page.export(["xlsx", "pdf"], folder=str(tmp_path / "取消"))
+    assert asked == ["cancel"] and not (tmp_path / "取消").exists()
+    assert versions.list_versions(demo_store, str(year)) == []  # nothing finalised either
+
+    monkeypatch.setattr(keys_dialog, "ask_signer", lambda *_a, **_k: FileKeySigner.open(demo_store, PASSPHRASE))
+    out = tmp_path / "U盘"
+    page.export(["xlsx", "pdf"], folder=str(out))
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    assert shown[-1][0] == "导出完成" and "已用本单位密钥签名" in shown[-1][1]
+    for path in out.iterdir():
+        assert return_io.read_return(path, demo_store).status == return_io.VALID, path
+
+
+def test_verify_dialog_lists_each_files_state(qtbot: Any, demo_store: Store, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from models import export
+    from models.signing.provider import FileKeySigner
+    from ui.keys_dialog import VerifyDialog
+    from ui.main_window import MainWindow
+    from ui.settings_store import Preferences
+
+    make_key(demo_store)
+    year = str(dt.date.today().year - 1)
+    xlsx, pdf = export.export_return(demo_store, year, tmp_path / "U盘", signer=FileKeySigner.open(demo_store, PASSPHRASE))
+    broken = tmp_path / "改过.pdf"
+    data = bytearray(pdf.read_bytes())
+    data[800] ^= 0x01
+    broken.write_bytes(bytes(data))
+    shown: list[list[str]] = []
+
+    def capture(self: VerifyDialog) -> int:
+        for i in range(self.table.rowCount()):
+            shown.append([self.table.item(i, j).text() for j in range(self.table.columnCount())])
+        return 0
+
+    monkeypatch.setattr(VerifyDialog, "exec", capture)
+    monkeypatch.setattr(keys_dialog, "choose_return_files", lambda *_: [xlsx, pdf, broken])
+    window = MainWindow(demo_store, Preferences(tmp_path / "prefs"))
+    qtbot.addWidget(window)
+    window.verify_action.trigger()
+    assert [row[1] for row in shown] == ["验证通过", "验证通过", "已被修改"]
+    assert shown[0][2] == "宁洱哈尼族彝族自治县总工会（530821）" and shown[0][3] == year and shown[0][4] == "第1版"
+    assert shown[1][5].count(" ") == 15 and shown[2][6]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.text import (
@@ -54,10 +54,13 @@ def date_styles(d: dt.date) -> list[str]:
     ]
 
 
+NO_DEADLINE = settings(deadline=None)  # a busy CI machine and first-call imports must not fail a test
+
 # ---------------------------------------------------------------------------------------------
 # Dates
 
 
+@NO_DEADLINE
 @given(dates, st.integers(0, 8), st.booleans(), st.lists(st.integers(0, 20), max_size=3), spaces)
 def test_every_accepted_date_style_round_trips(d: dt.date, style: int, fullwidth: bool, gaps: list[int],
                                                space: str) -> None:
@@ -69,12 +72,14 @@ def test_every_accepted_date_style_round_trips(d: dt.date, style: int, fullwidth
     assert parse_date(text, allow_partial=True) == d.isoformat()
 
 
+@NO_DEADLINE
 @given(dates)
 def test_date_objects_and_datetimes(d: dt.date) -> None:
     assert parse_date(d) == d.isoformat()
     assert parse_date(dt.datetime(d.year, d.month, d.day, 13, 45)) == d.isoformat()
 
 
+@NO_DEADLINE
 @given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2099, 12, 31)))
 def test_excel_serial_numbers(d: dt.date) -> None:
     serial = (d - EXCEL_EPOCH).days
@@ -85,6 +90,7 @@ def test_excel_serial_numbers(d: dt.date) -> None:
         assert parse_date(to_fullwidth(str(serial))) == d.isoformat()
 
 
+@NO_DEADLINE
 @given(st.integers(1900, 2100), st.integers(1, 12), st.booleans())
 def test_partial_dates_need_allow_partial(year: int, month: int, fullwidth: bool) -> None:
     for text, expected in ((f"{year}.{month:02d}", f"{year}-{month:02d}"), (f"{year}年{month}月", f"{year}-{month:02d}"),
@@ -113,6 +119,7 @@ def test_empty_dates_are_none(empty: object) -> None:
 # Numbers
 
 
+@NO_DEADLINE
 @given(st.integers(0, 10**9), st.booleans(), st.sampled_from(["", "人", "人次", "件", "项", "个"]),
        st.lists(st.integers(0, 12), max_size=2), spaces)
 def test_parse_int_reads_non_negative_numbers(n: int, fullwidth: bool, suffix: str, gaps: list[int],
@@ -128,6 +135,7 @@ def test_parse_int_reads_non_negative_numbers(n: int, fullwidth: bool, suffix: s
     assert parse_int(f"{n}.0") == n
 
 
+@NO_DEADLINE
 @given(st.integers(max_value=-1), st.booleans())
 def test_parse_int_never_accepts_negatives(n: int, fullwidth: bool) -> None:
     for value in (n, float(n), str(n), f"{n}人", to_fullwidth(str(n)) if fullwidth else f" {n} "):
@@ -135,6 +143,7 @@ def test_parse_int_never_accepts_negatives(n: int, fullwidth: bool) -> None:
             parse_int(value)
 
 
+@NO_DEADLINE
 @given(st.integers(max_value=-1))
 def test_parse_int_allows_negatives_only_when_asked(n: int) -> None:
     assert parse_int(str(n), minimum=None) == n
@@ -148,6 +157,7 @@ def test_parse_int_refuses_non_integers(value: object) -> None:
         parse_int(value)
 
 
+@NO_DEADLINE
 @given(st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False, allow_infinity=False), st.booleans())
 def test_parse_decimal_reads_money(amount: object, fullwidth: bool) -> None:
     text = f"{amount}万元"
@@ -156,6 +166,7 @@ def test_parse_decimal_reads_money(amount: object, fullwidth: bool) -> None:
     assert parse_decimal(text) == float(amount)  # type: ignore[arg-type]
 
 
+@NO_DEADLINE
 @given(st.integers(min_value=-10**9, max_value=-1))
 def test_parse_decimal_refuses_negatives(cents: int) -> None:
     for value in (f"{cents / 100:.2f}", cents / 100, cents):
@@ -173,6 +184,7 @@ def test_parse_decimal_refuses_non_finite(value: str) -> None:
 # Years, booleans, text
 
 
+@NO_DEADLINE
 @given(st.integers(1900, 2100), st.booleans(), st.sampled_from(["", "年", "年度"]))
 def test_parse_year(year: int, fullwidth: bool, suffix: str) -> None:
     text = f"{year}{suffix}"
@@ -198,6 +210,7 @@ def test_parse_bool_refuses_other_words() -> None:
         parse_bool("可能")
 
 
+@NO_DEADLINE
 @given(st.text(alphabet="0123456789", min_size=1, max_size=30))
 def test_fullwidth_digits_become_ascii(digits: str) -> None:
     full = "".join(FULLWIDTH_DIGITS[int(c)] for c in digits)
@@ -205,6 +218,7 @@ def test_fullwidth_digits_become_ascii(digits: str) -> None:
     assert compact(sprinkle_spaces(full, [1, 5], "\u3000")) == digits
 
 
+@NO_DEADLINE
 @given(st.text())
 def test_clean_text_is_idempotent_and_trimmed(text: str) -> None:
     cleaned = clean_text(text)
@@ -213,6 +227,7 @@ def test_clean_text_is_idempotent_and_trimmed(text: str) -> None:
     assert "  " not in cleaned and "\u3000" not in cleaned
 
 
+@NO_DEADLINE
 @given(st.text())
 def test_compact_has_no_white_space(text: str) -> None:
     out = compact(text)

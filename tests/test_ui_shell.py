@@ -547,15 +547,14 @@ def test_font_translations_and_statistics(restore_app: QApplication, county_stor
 
     from models.demo import bulk_people
     from ui import app as app_module
-    from ui.record_table_model import refresh_statistics
 
     assert app_module.install_font(restore_app) == "WenQuanYi Micro Hei"
     assert restore_app.font().family() == "WenQuanYi Micro Hei"
     assert app_module.install_translations(restore_app)
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
     bulk_people(county_store, 300)
-    assert refresh_statistics(county_store) is True
-    assert refresh_statistics(county_store) is False
+    assert county_store.refresh_statistics() is True
+    assert county_store.refresh_statistics() is False
 
 
 def _run_main(*args: str) -> subprocess.CompletedProcess[str]:

@@ -99,9 +99,6 @@ def run_gui(data_dir: Path | None = None, self_test: bool = False) -> int:
         folder = store.path.parent if store.path else None
         if folder is not None:
             settings_store.install(settings_store.Preferences(folder))
-        from ui.record_table_model import refresh_statistics
-
-        refresh_statistics(store)
         if self_test:
             return _self_test(app, store, translated, family)
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from models.board import Board, Entry
     from models.db import Store
     from models.receipts import OpenedReceipt
-    from models.receiving import ReceiveResult
+    from models.receiving import Received, ReceiveResult
     from models.signing.provider import Signer
 
 STATE_COLORS = {
@@ -99,7 +99,7 @@ class BoardModel(QAbstractTableModel):
         if column == self.VERSION:
             return f"第{entry.version}版" if entry.version else ""
         if column == self.DATE:
-            return entry.date if entry.state in (board_mod.REPORTED, board_mod.RETURNED) else ""
+            return entry.date
         if column == self.RECEIVED:
             return entry.received_at
         if column == self.SIGNER:
@@ -171,6 +171,46 @@ class ReceiveResultsDialog(QDialog):
         layout.addWidget(self.list)
         layout.addWidget(buttons)
         self.resize(900, 420)
+
+
+class HistoryDialog(QDialog):
+    """Every file received from one unit for the period (older versions, failed files) and the 回执 written."""
+
+    def __init__(self, title: str, rows: list[Received], issued: dict[int, list[dict[str, Any]]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"接收记录 — {title}")
+        self.list = QTableWidget(len(rows), 6)
+        self.list.setObjectName("history")
+        self.list.setHorizontalHeaderLabels(["版本", "验证结果", "使用情况", "收到时间", "文件", "回执"])
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.verticalHeader().hide()
+        for i, row in enumerate(rows):
+            if row.returned_at:
+                use = f"已退回：{row.return_reason or ''}"
+            elif row.current:
+                use = "正在使用"
+            elif row.status == "valid":
+                use = "已被新版本取代"
+            else:
+                use = "未采用"
+            notes = "；".join(f"{'已接收' if r['decision'] == 'accepted' else '已退回'} "
+                             f"{str(r['issued_at'])[:16].replace('T', ' ')}" for r in issued.get(row.id, []))
+            for column, text in enumerate((f"第{row.version}版", row.status_label, use,
+                                           row.received_at.replace("T", " "), row.file_name, notes)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(row.reason if column == 1 else text)
+                self.list.setItem(i, column, item)
+        self.list.resizeColumnsToContents()
+        self.list.horizontalHeader().setStretchLastSection(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"{title}：本期收到的全部文件（同一数据只记一次）。"))
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+        self.resize(860, 320)
 
 
 class ReasonDialog(QDialog):
@@ -332,6 +372,8 @@ class BoardPage(QWidget):
         self.print_button.clicked.connect(self.print_board)
         self.open_receipt_button.clicked.connect(lambda: self.open_receipt())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.table.doubleClicked.connect(lambda _index: self.show_history())
+        self.table.setToolTip("双击一行查看该单位本期收到的全部文件和回执")
         self.refresh()
 
     # -- state -------------------------------------------------------------------------------
@@ -431,6 +473,23 @@ class BoardPage(QWidget):
                                       and entry.state != board_mod.RETURNED)
         self.receipt_selected_action.setEnabled(entry is not None
                                                 and entry.state in (board_mod.REPORTED, board_mod.RETURNED))
+
+    def show_history(self) -> None:
+        """The files received from the selected unit for this period."""
+        from models import receipts, receiving
+
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        rows = receiving.received(self.store, self.period.code, entry.unit.code)
+        if not rows:
+            msgbox.information(self, "接收记录", f"{entry.unit.name}{self.period.label}尚未报送。")
+            return
+        dialog = HistoryDialog(entry.unit.name, rows, {r.id: receipts.issued(self.store, r.id) for r in rows}, self)
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
 
     # -- receiving -----------------------------------------------------------------------------
 

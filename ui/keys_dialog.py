@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -67,6 +67,13 @@ def choose_certificate_file(parent: QWidget | None) -> Path | None:
     """Ask for a certificate file (replaced in tests)."""
     name, _ = QFileDialog.getOpenFileName(parent, "选择下级单位的证书文件", "",
                                           "证书文件 (*.cer *.crt *.pem *.der);;所有文件 (*)")
+    return Path(name) if name else None
+
+
+def choose_seal_image(parent: QWidget | None) -> Path | None:
+    """Ask for the seal image (replaced in tests)."""
+    name, _ = QFileDialog.getOpenFileName(parent, "选择单位印章图片（显示在PDF签名框中）", "",
+                                          "图片 (*.png *.jpg *.jpeg *.bmp);;所有文件 (*)")
     return Path(name) if name else None
 
 
@@ -171,6 +178,7 @@ class KeysDialog(QDialog):
     def refresh(self) -> None:
         from models import unit
         from models.signing import keys
+        from models.signing.pdf import stored_seal_image
 
         if self._body is not None:
             self._layout.removeWidget(self._body)
@@ -208,6 +216,27 @@ class KeysDialog(QDialog):
                 old_layout.addWidget(QLabel(f"{k.created_at[:10]} 至 {(k.retired_at or '')[:10]} 使用："))
                 old_layout.addWidget(fingerprint_label(k.grouped, 10))
             layout.addWidget(old)
+        if active is not None:
+            seal_box = QGroupBox("PDF签名框中的印章图片（可选）")
+            seal_row = QHBoxLayout(seal_box)
+            self.seal_preview = QLabel()
+            self.seal_button = QPushButton("选择印章图片…")
+            self.clear_seal_button = QPushButton("不用印章图片")
+            seal = stored_seal_image(self.store)
+            if seal is not None:
+                pixmap = QPixmap(str(seal))
+                self.seal_preview.setPixmap(pixmap.scaled(56, 56, Qt.AspectRatioMode.KeepAspectRatio,
+                                                          Qt.TransformationMode.SmoothTransformation))
+            else:
+                self.seal_preview.setText("未选择（签名框只显示文字）")
+            self.clear_seal_button.setEnabled(seal is not None)
+            seal_row.addWidget(self.seal_preview)
+            seal_row.addStretch(1)
+            seal_row.addWidget(self.seal_button)
+            seal_row.addWidget(self.clear_seal_button)
+            self.seal_button.clicked.connect(self.choose_seal)
+            self.clear_seal_button.clicked.connect(self.clear_seal)
+            layout.addWidget(seal_box)
         help_text = QLabel(
             "<b>口令遗忘或私钥丢失：</b>点“更换密钥”，把新的公钥登记表交上级单位“替换”登记，旧报表仍可验证。<br>"
             "<b>密钥泄露：</b>立即通知上级单位撤销旧证书，再更换密钥并重新登记；需要时用新密钥重新导出旧版本。")
@@ -242,6 +271,25 @@ class KeysDialog(QDialog):
             self.refresh()
             msgbox.information(self, "签名密钥", f"已创建签名密钥。\n证书指纹：{dialog.created.grouped}\n\n"
                                                  "请导出公钥登记表，签字盖章后连同证书文件交上级单位登记。")
+
+    def choose_seal(self) -> None:
+        from models.signing.pdf import save_seal_image
+
+        path = choose_seal_image(self)
+        if path is None:
+            return
+        try:
+            save_seal_image(self.store, path)
+        except SigningError as exc:
+            msgbox.warning(self, "印章图片", str(exc))
+            return
+        self.refresh()
+
+    def clear_seal(self) -> None:
+        from models.signing.pdf import save_seal_image
+
+        save_seal_image(self.store, None)
+        self.refresh()
 
     def export_registration(self) -> None:
         from models.signing.register_form import export_registration
@@ -474,6 +522,99 @@ def ask_revoke_reason(parent: QWidget | None, unit_name: str, grouped: str) -> s
         parent, "撤销登记", f"撤销{unit_name}的证书（指纹 {grouped[:19]} …）后，用它签名的报表都将显示为“未登记”。\n"
                           "撤销原因（如：密钥泄露）：")
     return reason.strip() if ok else None
+
+
+# --- verifying files ------------------------------------------------------------------------------------------
+
+STATUS_COLOURS = {"valid": "#027a48", "unregistered": "#b54708", "tampered": "#b42318", "unsigned": "#66758a",
+                  "malformed": "#b42318"}
+
+
+def choose_return_files(parent: QWidget | None) -> list[Path]:
+    """Ask for exported return files (replaced in tests)."""
+    names, _ = QFileDialog.getOpenFileNames(parent, "选择要核验的报表文件", "",
+                                            "报表文件 (*.xlsx *.pdf);;所有文件 (*)")
+    return [Path(n) for n in names]
+
+
+class VerifyDialog(QDialog):
+    """核验报表文件: the signature state of each chosen file, with the reason, the unit and the signer."""
+
+    COLUMNS = ("文件", "核验结果", "单位", "报告期", "版本", "签名证书指纹", "原因")
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("核验报表文件")
+        self.resize(1180, 420)
+        layout = QVBoxLayout(self)
+        hint = QLabel("核验 Excel 或 PDF 报表的电子签名：签名是否完好、签名之后是否被改动、签名证书是否已在本单位登记。")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.add_button = QPushButton("选择文件…")
+        self.add_button.setObjectName("primaryButton")
+        close = QPushButton("关闭")
+        row.addWidget(self.add_button)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout.addLayout(row)
+        self.add_button.clicked.connect(lambda: self.verify(choose_return_files(self)))
+        close.clicked.connect(self.reject)
+        self.results: list = []
+
+    def verify(self, paths: list[Path]) -> None:
+        from PySide6.QtGui import QColor, QGuiApplication
+
+        from models.return_io import read_return
+        from models.signing import group_hex
+
+        if not paths:
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            results = [read_return(path, self.store) for path in paths]
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.results.extend(results)
+        for r in results:
+            data = r.as_json()
+            unit = f"{data.get('unit_name') or r.signer_name or ''}（{data.get('unit_code')}）" \
+                if data.get("unit_code") else (r.signer_name or "")
+            values = (r.path.name, r.label, unit, str(data.get("period") or ""),
+                      f"第{data['version']}版" if data.get("version") else "",
+                      group_hex(r.fingerprint) if r.fingerprint else "", r.reason)
+            i = self.table.rowCount()
+            self.table.insertRow(i)
+            for j, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setToolTip(str(r.path) if j == 0 else value)
+                if j == 1:
+                    item.setForeground(QColor(STATUS_COLOURS.get(r.status, "#000000")))
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(i, j, item)
+        self.table.resizeRowsToContents()
+
+
+def open_verify_dialog(store: Store, parent: QWidget | None = None) -> None:
+    dialog = VerifyDialog(store, parent)
+    paths = choose_return_files(parent)
+    if not paths:
+        return
+    dialog.verify(paths)
+    dialog.exec()
 
 
 def open_keys_dialog(store: Store, parent: QWidget | None = None) -> None:

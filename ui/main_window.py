@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
         self.unit_action = self._action(file_menu, "设置本单位…", self.edit_unit)
         self.keys_action = self._action(file_menu, "本单位密钥…", self.open_keys)
         self.trust_action = self._action(file_menu, "下级单位证书登记…", self.open_trust)
+        self.verify_action = self._action(file_menu, "核验报表文件…", self.open_verify)
         self._action(file_menu, "打开数据文件夹", self.open_data_folder)
         file_menu.addSeparator()
         self._action(file_menu, "退出", self.close, QKeySequence("Ctrl+Q"))
@@ -329,9 +330,7 @@ class MainWindow(QMainWindow):
             self.show_page(target)
 
     def _data_changed(self, source: str) -> None:
-        from ui.record_table_model import refresh_statistics
-
-        refresh_statistics(self.store)  # an import may have added thousands of rows
+        self.store.refresh_statistics()  # an import may have added thousands of rows
         self._dirty.update(k for k in self.pages if k != source)
         self.update_unit()
         self._update_actions()
@@ -400,6 +399,11 @@ class MainWindow(QMainWindow):
         from ui.keys_dialog import open_trust_dialog
 
         open_trust_dialog(self.store, self)
+
+    def open_verify(self) -> None:
+        from ui.keys_dialog import open_verify_dialog
+
+        open_verify_dialog(self.store, self)
 
     def open_data_folder(self) -> None:
         folder = self.store.path.parent if self.store.path else None

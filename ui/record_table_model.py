@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -75,38 +74,6 @@ def alignment(kind: str) -> Qt.AlignmentFlag:
     if kind in (F.BOOL, F.YEAR, F.DATE, F.PERIOD):
         return _ALIGN_CENTER
     return _ALIGN_TEXT
-
-
-def refresh_statistics(store: Store) -> bool:
-    """Give SQLite's planner current row counts (``ANALYZE``) when they are missing or stale.
-
-    Without statistics SQLite takes ``deleted_at IS NULL`` for a selective index lookup and a
-    search over 50,000 people costs five times more. ANALYZE takes milliseconds. Called at
-    start-up and after every change of data (cheap: a few ``count(*)``).
-    """
-    from forms.records import TOP_LEVEL, spec
-
-    try:
-        known = {r["tbl"]: r["stat"] for r in store.query("SELECT tbl, stat FROM sqlite_stat1 WHERE idx IS NOT NULL")}
-    except sqlite3.OperationalError:
-        known = {}
-    stale = False
-    for kind in TOP_LEVEL:
-        table = spec(kind).table
-        rows = int(store.scalar(f"SELECT count(*) FROM {table}"))
-        if rows < 200:
-            continue
-        stat = known.get(table)
-        estimate = int(str(stat).split()[0]) if stat else 0
-        if not estimate or not estimate / 2 <= rows <= estimate * 2:
-            stale = True
-    if stale:
-        try:
-            store.conn.execute("ANALYZE")
-            store.conn.commit()
-        except sqlite3.Error:  # a read-only or busy store: only speed is lost
-            return False
-    return stale
 
 
 def _header_label(kind: str, column: records.Column) -> str:

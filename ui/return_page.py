@@ -252,7 +252,9 @@ class CoverView(QWidget):
         self.info.setText(f"表号：{R.FORM_NO}　　制定机关：{R.AUTHORITY}\n"
                           f"填报单位：{ret.unit_name}　　单位代码：{ret.unit_code}\n"
                           f"报告期：{period.start.isoformat()} 至 {period.end.isoformat()}　　版本：{version}\n"
-                          f"报出日期：{ret.cover.get('report_date', '')}　　数据摘要：{digest_text}")
+                          f"报出日期：{ret.cover.get('report_date', '')}　　数据摘要：{digest_text}"
+                          + (f"\n汇总：本级直属单位及各下级单位报表（{ret.coverage_text}）。双击数字可查看各单位的构成"
+                             if ret.consolidated else ""))
         for key, edit in self.edits.items():
             edit.setText(ret.cover.get(key, ""))
             edit.setReadOnly(not ret.is_draft)
@@ -332,6 +334,7 @@ class RecordsBehindDialog(QDialog):
 
 class ReturnPage(QWidget):
     data_changed = Signal()
+    navigate = Signal(str)  # page key: a consolidated return's 未报 finding opens 上报情况
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -549,11 +552,28 @@ class ReturnPage(QWidget):
     # -- drill-down ----------------------------------------------------------------------------
 
     def show_records_behind(self, table: str, row: str, column: str) -> None:
+        if self.ret is not None and self.ret.consolidated:
+            self.show_contributions(table, row, column)
+            return
         if self.ret is not None and not self.ret.is_draft:
             msgbox.information(self, "已定稿版本",
                                "已定稿的版本是当时数据的快照。要查看数字来源，请在“查看”中选择“当前数据（草稿）”。")
             return
         dialog = RecordsBehindDialog(self.store, self.period.code, table, row, column, self)
+        try:
+            dialog.exec()
+            changed = dialog.changed
+        finally:
+            dialog.deleteLater()
+        if changed:
+            self._after_edit()
+
+    def show_contributions(self, table: str, row: str, column: str) -> None:
+        """A consolidated return's number: each unit's part (draft or finalised version)."""
+        from ui.contributions_dialog import ContributionsDialog
+
+        assert self.ret is not None
+        dialog = ContributionsDialog(self.store, self.ret, table, row, column, self)
         try:
             dialog.exec()
             changed = dialog.changed
@@ -660,6 +680,24 @@ class ReturnPage(QWidget):
             self.cover.focus_field(place.field)
         elif place.kind == "font":
             self.note_edit.setFocus()
+        elif place.kind == "roster":
+            self.show_roster_row(place.table, int(place.row or 0))
+        elif place.kind == "units":
+            self.navigate.emit("board")
+
+    def show_roster_row(self, roster: str, seq: int) -> None:
+        """Show the roster tab with row ``seq`` (序号) selected."""
+        model = self.rosters.get(roster)
+        if model is None:
+            return
+        for index in range(self.tabs.count()):
+            view = self.tabs.widget(index)
+            if isinstance(view, QTableView) and view.model() is model:
+                self.tabs.setCurrentIndex(index)
+                if 1 <= seq <= model.rowCount():
+                    view.selectRow(seq - 1)
+                    view.setFocus()
+                return
 
     def save_cover(self) -> None:
         from models import unit
@@ -712,18 +750,30 @@ class ReturnPage(QWidget):
         prefs.set_last_folder("return_export", str(Path(folder) / "x"))
         version = self.viewing_version or None
         period = self.period.code
+        # Signed by default: the passphrase is asked once, before anything is finalised or written.
+        from models.signing import keys
+
+        signer = None
+        if keys.active_key(self.store) is not None:
+            from ui.keys_dialog import ask_signer
+
+            signer = ask_signer(self, self.store)
+            if signer is None:
+                return
 
         def work(progress: Any, store: Store) -> list[Path]:
             from models.export import export_return
 
-            return export_return(store, period, folder, formats, progress, version=version)
+            return export_return(store, period, folder, formats, progress, version=version, signer=signer)
 
         def done(paths: list[Path]) -> None:
             self._fill_versions(select=version or DRAFT)
             self._load()
             self.data_changed.emit()
             names = "\n".join(str(p) for p in paths)
-            msgbox.information(self, "导出完成", f"已导出到“{folder}”：\n{names}")
+            signed = ("已用本单位密钥签名。" if signer is not None else
+                      "注意：本单位尚未创建签名密钥，报表没有电子签名（文件 → 本单位密钥）。")
+            msgbox.information(self, "导出完成", f"已导出到“{folder}”：\n{names}\n\n{signed}")
 
         def failed(exc: BaseException) -> None:
             from models.versions import FinaliseRefused

@@ -281,3 +281,40 @@ def document_subject(data: bytes) -> str | None:
 def check_seal_image(path: Path) -> None:
     """SigningError with a Chinese reason when ``path`` is not an image the signature box can show."""
     _seal_content(path)
+
+
+# --- the unit's seal image for the signature box -----------------------------------------------------------
+
+SEAL_FILE = "seal.png"
+
+
+def stored_seal_image(store: Store) -> Path | None:
+    """The seal image chosen for the signature box (kept in the data folder), or None."""
+    if store.path is None:
+        return None
+    path = store.path.parent / SEAL_FILE
+    return path if path.is_file() else None
+
+
+def save_seal_image(store: Store, source: Path | None) -> Path | None:
+    """Keep a copy of ``source`` (PNG/JPG, scaled to at most 600 px) as the seal image; None removes it."""
+    from PIL import Image, UnidentifiedImageError
+
+    from models.atomic_file import atomic_path
+
+    if store.path is None:
+        raise SigningError("内存中的临时数据库不能保存印章图片")
+    target = store.path.parent / SEAL_FILE
+    if source is None:
+        target.unlink(missing_ok=True)
+        return None
+    try:
+        with Image.open(source) as img:
+            img.load()
+            image = img.convert("RGBA")
+    except (OSError, UnidentifiedImageError) as exc:
+        raise SigningError(f"印章图片“{Path(source).name}”无法读取，请选择 PNG 或 JPG 图片") from exc
+    image.thumbnail((SEAL_MAX_PIXELS, SEAL_MAX_PIXELS))
+    with atomic_path(target) as tmp:
+        image.save(tmp, format="PNG")
+    return target

@@ -1,0 +1,101 @@
+"""The PyInstaller spec keeps up with the code: what the program imports is bundled, nothing excluded is used.
+
+The build itself runs in CI (``.ci/run``); these checks catch, in a second, the mistakes that would only show
+as a crash of the built program: a module imported by name that is not collected, or a module the spec
+excludes to keep the bundle small that the code has started to use.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "build_spec" / "changai.spec"
+NOT_BUNDLED = {"tests", "bench", "build_spec", "build", "dist"}
+
+
+def spec_constant(name: str) -> object:
+    """A literal assigned at the top of the spec (the spec itself only runs inside PyInstaller)."""
+    tree = ast.parse(SPEC.read_text(encoding="utf-8"), filename=str(SPEC))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{name} not found in {SPEC.name}")
+
+
+def app_files() -> list[Path]:
+    packages = spec_constant("APP_PACKAGES")
+    assert isinstance(packages, tuple)
+    files = [ROOT / "main.py"]
+    for package in packages:
+        files.extend(sorted((ROOT / package).rglob("*.py")))
+    return files
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_every_project_package_is_bundled() -> None:
+    packages = spec_constant("APP_PACKAGES")
+    assert isinstance(packages, tuple)
+    on_disk = {p.parent.name for p in ROOT.glob("*/__init__.py")} - NOT_BUNDLED
+    assert on_disk <= set(packages), f"packages missing from APP_PACKAGES in {SPEC.name}: {on_disk - set(packages)}"
+
+
+def test_no_excluded_module_is_imported() -> None:
+    excludes = spec_constant("EXCLUDES")
+    assert isinstance(excludes, list)
+    offenders = {}
+    for path in app_files():
+        used = {m for m in imported_modules(path) for x in excludes if m == x or m.startswith(f"{x}.")}
+        if used:
+            offenders[str(path.relative_to(ROOT))] = sorted(used)
+    assert offenders == {}, f"these modules are excluded from the build in {SPEC.name}"
+
+
+def test_qt_modules_used_are_listed() -> None:
+    listed = spec_constant("QT_MODULES")
+    assert isinstance(listed, list)
+    used = {".".join(m.split(".")[:2]) for path in app_files() for m in imported_modules(path)
+            if m.startswith("PySide6.Qt")}
+    assert used <= set(listed), f"add {sorted(used - set(listed))} to QT_MODULES in {SPEC.name}"
+
+
+def test_pages_and_commands_imported_by_name_exist() -> None:
+    from cli import COMMAND_MODULES
+    from ui.pages import PAGES
+
+    names = [entry.target.split(":")[0] for entry in PAGES] + list(COMMAND_MODULES)
+    for name in names:
+        assert importlib.util.find_spec(name) is not None, name
+        assert (ROOT / (name.replace(".", "/") + ".py")).is_file(), name
+
+
+@pytest.mark.parametrize("resource", ["fonts/WenQuanYiMicroHei.ttf", "fonts/LICENSE-wqy-microhei.txt",
+                                      "data/SOURCES.md", "data/yunnan_divisions.csv"])
+def test_bundled_resources_exist(resource: str) -> None:
+    from models.paths import resource_path
+
+    assert resource_path(*resource.split("/")).is_file()
+
+
+def test_qt_chinese_translation_is_kept() -> None:
+    from PySide6.QtCore import QLibraryInfo
+
+    keep = spec_constant("KEEP_LANGUAGES")
+    assert isinstance(keep, tuple) and "_zh_CN.qm" in keep
+    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    assert (folder / "qtbase_zh_CN.qm").is_file()
