@@ -486,6 +486,11 @@ def received(store: Store, period: str | None = None, unit_code: str | None = No
     return [_received(r) for r in rows]
 
 
+def periods(store: Store) -> list[str]:
+    """The periods for which anything was received, newest first."""
+    return [str(r["period"]) for r in store.query("SELECT DISTINCT period FROM received_returns ORDER BY period DESC")]
+
+
 def get_received(store: Store, received_id: int) -> Received:
     rows = store.query(f"SELECT {_ROW} FROM received_returns WHERE id = ?", (received_id,))
     if not rows:

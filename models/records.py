@@ -353,7 +353,9 @@ def fetch(store: Store, q: ListQuery, offset: int = 0, limit: int = 200) -> list
     select = ", ".join(f"{c.sql} AS {c.name}" for c in cols)
     where, params = _where(q)
     order = _order(form, cols, q)
-    sql = f"SELECT t.id AS id, {select} FROM {form.table} t WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+    # Pick the page's ids first, then compute the (possibly costly) columns for those rows only.
+    sql = (f"WITH page AS MATERIALIZED (SELECT t.id FROM {form.table} t WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?) "
+           f"SELECT t.id AS id, {select} FROM page JOIN {form.table} t ON t.id = page.id ORDER BY {order}")
     return store.query(sql, [*params, limit, offset])
 
 

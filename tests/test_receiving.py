@@ -319,3 +319,39 @@ def test_a_new_version_after_send_back_is_reported(prefecture: Store, counties: 
     assert result.outcome == ACCEPTED and result.note == "取代第1版"
     entry = {e.unit.code: e for e in board.build_board(prefecture, YEAR).entries}["530822"]
     assert (entry.state, entry.version) == (board.REPORTED, 2)
+
+
+def test_the_province_takes_prefectures_and_registered_industry_unions(tmp_path: Path) -> None:
+    from stdnum.cn import uscc
+
+    from models import export, unit
+    from models.demo import fill_demo
+    from models.signing import trust
+    from models.signing.register_form import export_registration
+
+    body = "91530000MA6K1234Y"
+    credit = body + uscc.calc_check_digit(body)
+    grid = open_store(tmp_path / "电网")
+    try:
+        unit.setup(grid, code=credit, name="云南电网有限责任公司工会", industry=True, head="赵强", statistician="钱芳",
+                   preparer="孙丽", phone="0871-63211234")
+        fill_demo(grid, seed=21)
+        make_key(grid)
+        xlsx = export.export_return(grid, YEAR, tmp_path / "电网导出", ["xlsx"], signer=signer(grid))[0]
+        cert = export_registration(grid, tmp_path / "电网证书").certificate
+    finally:
+        grid.close()
+    province = receiving_store(tmp_path / "云南省", code="530000")
+    try:
+        assert [s.code for s in board.subordinates(province)][-1] == "533400"  # 16 prefectures only, for now
+        unregistered = receiving.receive_files(province, [xlsx])[0]
+        assert unregistered.outcome == NOT_ACCEPTED
+        subs = board.subordinates(province)
+        assert len(subs) == 17 and subs[-1].code == credit and subs[-1].kind == "industry"
+        trust.register(province, cert)
+        receiving.recheck(province, YEAR)
+        entry = board.build_board(province, YEAR).entries[-1]
+        assert (entry.unit.short_name, entry.state) == ("云南电网", board.REPORTED)
+        assert board.build_board(province, YEAR).summary().startswith("应报 17 个，实报 1 个，未报：昆明市、曲靖市")
+    finally:
+        province.close()

@@ -387,11 +387,12 @@ class BoardPage(QWidget):
         return board_mod.has_subordinates(self.store)
 
     def _period_options(self) -> list[Period]:
+        from models.receiving import periods
         from ui.home_page import period_choices
 
         options = period_choices()
-        for row in self.store.query("SELECT DISTINCT period FROM received_returns"):
-            period = parse_period(row["period"])
+        for code in periods(self.store):
+            period = parse_period(code)
             if period not in options:
                 options.append(period)
         return sorted(options, key=lambda p: (-p.year, p.part))
