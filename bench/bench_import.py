@@ -83,16 +83,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="导入速度测试")
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--csv", action="store_true", help="GBK CSV instead of .xlsx")
-    parser.add_argument("--with-id-cache", action="store_true",
-                        help="measure with models.ids.check_id_number memoised (it runs 4x per person in "
-                             "forms.validation.validate; a proposed one-line change to models/ids.py)")
     args = parser.parse_args()
-    if args.with_id_cache:
-        import functools
-
-        from models import ids
-
-        ids.check_id_number = functools.lru_cache(maxsize=65536)(ids.check_id_number)  # type: ignore[assignment]
 
     from models import importer
     from models.db import open_store
@@ -114,7 +105,7 @@ def main() -> int:
         honours = store.scalar("SELECT count(*) FROM honours")
         store.close()
     print(f"rows={args.rows} format={'csv' if args.csv else 'xlsx'} batch={batch} people={people} honours={honours} "
-          f"errors={len(plan.errors)} id_cache={'on' if args.with_id_cache else 'off'} (cold start: pypinyin's "
+          f"errors={len(plan.errors)} (cold start: pypinyin's "
           "dictionary loads during the first import)")
     print(f"read_table   {t_read - start:6.2f} s")
     print(f"plan_import  {t_plan - t_read:6.2f} s")

@@ -196,3 +196,16 @@ def test_stamp_font_subset_is_cached_on_disk(tmp_path: Path) -> None:
     assert all(ord(c) in cmap for c in "宁洱哈尼族彝族自治县总工会0123456789ABCDEF")
     assert len(data) < 200_000
     assert stamp_font_bytes("签名单位：宁洱哈尼族彝族自治县总工会", cache) == data
+
+
+def test_warm_up_prepares_the_same_stamp_font(county_store: Store, tmp_path: Path) -> None:
+    from models.signing.pdf import warm_up
+
+    cache = tmp_path / "cache"
+    warm_up("宁洱哈尼族彝族自治县总工会", "530821", cache)
+    prepared = sorted(cache.iterdir())
+    assert len(prepared) == 1
+    make_key(county_store)
+    sign_pdf(simple_pdf(), FileKeySigner.open(county_store, PASSPHRASE), unit_name="宁洱哈尼族彝族自治县总工会",
+             unit_code="530821", box=StampBox(STAMP_RECT), font_cache=cache)
+    assert sorted(cache.iterdir()) == prepared  # signing found the prepared subset

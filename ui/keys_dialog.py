@@ -328,6 +328,27 @@ class PassphraseDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(_buttons("签名", self))
         self.setMinimumWidth(380)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Load the signing libraries while the passphrase is typed, so the export itself is not slowed."""
+        import threading
+
+        from models import unit
+        from models.signing.pdf import warm_up
+
+        current = unit.load(self.store)
+        if current is None or self.store.path is None:
+            return
+        cache = self.store.path.parent / "cache"
+
+        def work() -> None:
+            try:
+                warm_up(current.name, current.code, cache)
+            except Exception:  # only an optimisation: signing itself reports any real problem
+                return
+
+        threading.Thread(target=work, name="signing-warm-up", daemon=True).start()
 
     def accept(self) -> None:
         from models.signing.provider import FileKeySigner
@@ -540,7 +561,8 @@ def choose_return_files(parent: QWidget | None) -> list[Path]:
 class VerifyDialog(QDialog):
     """核验报表文件: the signature state of each chosen file, with the reason, the unit and the signer."""
 
-    COLUMNS = ("文件", "核验结果", "单位", "报告期", "版本", "签名证书指纹", "原因")
+    COLUMNS = ("文件", "核验结果", "原因", "单位", "报告期", "版本", "签名证书指纹")
+    REASON_COLUMN = 2
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -559,7 +581,8 @@ class VerifyDialog(QDialog):
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(self.REASON_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())  # wrapped reasons
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.add_button = QPushButton("选择文件…")
@@ -591,14 +614,14 @@ class VerifyDialog(QDialog):
             data = r.as_json()
             unit = f"{data.get('unit_name') or r.signer_name or ''}（{data.get('unit_code')}）" \
                 if data.get("unit_code") else (r.signer_name or "")
-            values = (r.path.name, r.label, unit, str(data.get("period") or ""),
-                      f"第{data['version']}版" if data.get("version") else "",
-                      group_hex(r.fingerprint) if r.fingerprint else "", r.reason)
+            grouped = group_hex(r.fingerprint) if r.fingerprint else ""
+            values = (r.path.name, r.label, r.reason, unit, str(data.get("period") or ""),
+                      f"第{data['version']}版" if data.get("version") else "", grouped[:19] + " …" if grouped else "")
             i = self.table.rowCount()
             self.table.insertRow(i)
             for j, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                item.setToolTip(str(r.path) if j == 0 else value)
+                item.setToolTip(str(r.path) if j == 0 else grouped if j == 6 else value)
                 if j == 1:
                     item.setForeground(QColor(STATUS_COLOURS.get(r.status, "#000000")))
                     font = item.font()

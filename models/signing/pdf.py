@@ -133,7 +133,11 @@ def stamp_font_bytes(text: str, cache_dir: Path | None = None) -> bytes:
 
 def _font_factory(font_bytes: bytes, size: int) -> Any:
     from pyhanko.pdf_utils.font.api import FontEngineFactory
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+
+    try:
+        from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+    except ImportError as exc:  # pyHanko's "opentype" extra: fontTools and uharfbuzz
+        raise SigningError("程序缺少PDF签名框所需的字体组件（uharfbuzz），请重新安装本程序") from exc
 
     class _InMemoryFont(FontEngineFactory):
         def create_font_engine(self, writer: BasePdfFileWriter, obj_stream: Any = None) -> FontEngine:
@@ -157,6 +161,21 @@ def _seal_content(path: Path) -> Any:
         raise SigningError(f"印章图片“{path.name}”无法读取，请选择 PNG 或 JPG 图片") from exc
     image.thumbnail((SEAL_MAX_PIXELS, SEAL_MAX_PIXELS))
     return PdfImage(image)
+
+
+def warm_up(unit_name: str, unit_code: str, font_cache: Path | None = None) -> None:
+    """Import pyHanko and prepare the stamp font ahead of signing (about half a second in a fresh process).
+
+    Meant for a background thread while the user types the passphrase.
+    """
+    import importlib
+
+    for module in ("pyhanko.sign.signers", "pyhanko.stamp", "pyhanko.pdf_utils.font.opentype",
+                   "pyhanko.sign.validation"):
+        importlib.import_module(module)
+
+    lines = stamp_lines(unit_name, unit_code, "0" * 64, dt.datetime.now())
+    stamp_font_bytes("\n".join(lines), font_cache)
 
 
 # --- signing -----------------------------------------------------------------------------------------------
