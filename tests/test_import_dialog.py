@@ -16,7 +16,6 @@ from ui.import_dialog import BatchesDialog, ImportDialog, run_import_dialog
 SAMPLES = Path(__file__).parent / "samples"
 
 # The offscreen platform cannot size the (window-modal) progress dialog; harmless.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 @pytest.fixture

@@ -23,8 +23,6 @@ from ui import return_page, settings_store
 from ui.return_page import RecordsBehindDialog, ReturnPage
 from ui.return_print import page_image, print_pages
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
 YEAR = dt.date.today().year - 1
 
 

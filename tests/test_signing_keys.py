@@ -44,11 +44,13 @@ def test_private_key_is_stored_encrypted_only(county_store: Store, data_dir: Pat
     files = sorted((data_dir / "keys").iterdir())
     assert [f.name for f in files] == [key.key_file]
     pem = files[0].read_bytes()
-    assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert pem.startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----")
     assert b"BEGIN PRIVATE KEY" not in pem and b"BEGIN EC PRIVATE KEY" not in pem
-    with pytest.raises(TypeError):
-        serialization.load_pem_private_key(pem, None)
-    loaded = serialization.load_pem_private_key(pem, PASSPHRASE.encode("utf-8"))
+    with pytest.raises(TypeError):  # encrypted: unusable without the passphrase
+        serialization.load_ssh_private_key(pem, None)
+    with pytest.raises(ValueError):
+        serialization.load_ssh_private_key(pem, b"not-the-passphrase")
+    loaded = serialization.load_ssh_private_key(pem, PASSPHRASE.encode("utf-8"))
     assert loaded.public_key().public_numbers() == key.certificate().public_key().public_numbers()
     # the store holds only the certificate
     dump = "\n".join(county_store.conn.iterdump())

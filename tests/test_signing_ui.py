@@ -15,8 +15,6 @@ from models.signing import keys, trust
 from ui import keys_dialog, msgbox
 from ui.keys_dialog import CreateKeyDialog, KeysDialog, PassphraseDialog, TrustDialog
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
 
 @pytest.fixture
 def messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -25,7 +25,6 @@ from ui.recycle_page import RecyclePage
 from ui.settings_store import Preferences
 
 # Qt's offscreen platform warns about every top-level window with a layout.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["王伟", "王芳", "李娜", "张伟", "刘洋", "陈静", "杨磊", "赵敏"]
