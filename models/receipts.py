@@ -263,7 +263,7 @@ class OpenedReceipt:
         return STATUS_LABELS.get(self.status, self.status)
 
     def lines(self) -> list[str]:
-        out = [f"{self.path.name}：签名{self.status_label}"]
+        out = [f"{self.path.name}：核验结果 {self.status_label}"]
         if self.reason:
             out.append(f"  {self.reason}")
         if self.verdict is not None and self.verdict.fingerprint:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Any
 from forms import divisions
 from forms.periods import parse_period
 from models.db import RecordError, Store, now
-from models.returns import Return, ReturnFormatError, canonical_bytes, digest, from_canonical
+from models.returns import Return, ReturnFormatError, canonical_bytes, from_canonical
 from models.signing.common import MALFORMED, STATUS_LABELS, UNREGISTERED, VALID
 from models.text import ParseError
 from models.unit import Unit
@@ -85,7 +86,8 @@ class Inspection:
 
     @property
     def digest(self) -> str:
-        return digest(self.ret) if self.ret is not None else ""
+        """SHA-256 of the canonical bytes (``models.returns.digest``), the key that makes receiving idempotent."""
+        return hashlib.sha256(self.payload).hexdigest() if self.payload is not None else ""
 
 
 def inspect_payload(store: Store, payload: bytes, signature: bytes | None, *, path: Path | str = "") -> Inspection:

@@ -323,8 +323,9 @@ class BoardPage(QWidget):
         self.open_receipt_button = QPushButton("打开回执(&O)……")
         self.open_receipt_button.setObjectName("open_receipt")
 
+        self.period_label = QLabel("报告期")
         top = QHBoxLayout()
-        top.addWidget(QLabel("报告期"))
+        top.addWidget(self.period_label)
         top.addWidget(self.period_box)
         top.addStretch(1)
         for button in (self.receive_button, self.return_button, self.receipt_button, self.consolidate_button,
@@ -430,7 +431,7 @@ class BoardPage(QWidget):
 
         own = unit.load(self.store)
         subordinate = self.has_subordinates()
-        for widget in (self.table, self.summary, self.counts, self.period_box):
+        for widget in (self.table, self.summary, self.counts, self.period_label, self.period_box):
             widget.setVisible(subordinate)
         for button in (self.receive_button, self.return_button, self.receipt_button, self.consolidate_button,
                        self.print_button):
