@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 # Each module has ``register(subparsers)`` adding its sub-commands; every sub-command sets
 # ``func`` (args -> exit code) with ``set_defaults``.
@@ -27,7 +28,29 @@ class CliError(Exception):
     """Bad input: printed in Chinese on stderr, exit code 2."""
 
 
+_HEADINGS = (("usage: ", "用法："), ("positional arguments:", "位置参数："), ("options:", "选项："))
+
+
 class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with its own words (usage, options, -h) in Chinese."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
+    def format_help(self) -> str:
+        return self._chinese(super().format_help())
+
+    def format_usage(self) -> str:
+        return self._chinese(super().format_usage())
+
+    @staticmethod
+    def _chinese(text: str) -> str:
+        for english, chinese in _HEADINGS:
+            text = text.replace(english, chinese)
+        return text
+
     def error(self, message: str) -> None:  # type: ignore[override]
         message = (message.replace("the following arguments are required", "缺少必填参数")
                    .replace("unrecognized arguments", "无法识别的参数")
@@ -40,7 +63,7 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(
-        prog="main.py", description="产改统计填报：不带子命令时打开图形界面。", add_help=True)
+        prog="main.py", description="产改统计填报：不带子命令时打开图形界面。")
     parser.add_argument("--data-dir", type=Path, default=None, help="数据文件夹（默认为本用户的数据文件夹）")
     parser.add_argument("--self-test", action="store_true", help="打开主窗口（可无显示器）、读取数据后退出，用于检查安装包")
     sub = parser.add_subparsers(dest="command", metavar="子命令", parser_class=ChineseArgumentParser)

@@ -24,6 +24,7 @@ from typing import Any
 from forms import returns as R
 from models.fonts import FONT_NAME, printable, reportlab_font
 from models.returns import Number, Return, digest, short_digest
+from models.text import date_cn
 
 Progress = Callable[..., None]
 
@@ -159,15 +160,6 @@ def fmt(value: Number, is_money: bool) -> str:
     return str(int(value))
 
 
-def date_cn(iso: str) -> str:
-    """``2026-01-15`` → ``2026年1月15日``."""
-    try:
-        d = dt.date.fromisoformat(iso[:10])
-    except ValueError:
-        return iso
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 # ------------------------------------------------------------------------------------------------
 # Layout
 
@@ -251,10 +243,7 @@ def _top_block(ctx: _Ctx, page: Page, title: str, form_no: str, unit_note: str, 
 
 
 def _signature_line(ctx: _Ctx, page: Page, y: float) -> None:
-    cover = ctx.ret.cover
-    parts = [f"{f.label}：{cover.get(f.key, '')}" for f in R.COVER_FIELDS if f.key != "report_date"]
-    parts.append(f"报出日期：{date_cn(cover.get('report_date', ''))}")
-    page.text(MARGIN_X, y, "　　".join(parts), 8.5)
+    page.text(MARGIN_X, y, ctx.ret.contacts_line(), 8.5)
 
 
 def header_caption(spec: R.TableSpec, col: R.Column) -> str:
@@ -488,17 +477,7 @@ def _cover(ctx: _Ctx, starts: dict[str, int]) -> None:
     page.text(0, 196, f"（{period.label}{period.kind_label}）", 15, "center", A4_W)
     if ret.is_draft:
         page.text(0, 222, "草稿　未定稿，不作上报用", 11, "center", A4_W)
-    rows = [
-        ("填报单位（盖章）", ret.unit_name),
-        ("单位代码", ret.unit_code),
-        ("报告期", f"{period.label}（{period.start.isoformat()} 至 {period.end.isoformat()}）"),
-        ("报表版本", f"第{ret.version}版（定稿于 {ret.finalised_at.replace('T', ' ')}）" if ret.version else "草稿"),
-        *((f.label, date_cn(ret.cover.get(f.key, "")) if f.key == "report_date" else ret.cover.get(f.key, ""))
-          for f in R.COVER_FIELDS),
-    ]
-    if ret.consolidated:
-        reported = int(ret.coverage.get("reported", len(ret.sources) - 1))
-        rows.insert(2, ("汇总范围", f"本级直属单位及 {reported} 个下级单位"))
+    rows = ret.cover_lines()
     x_label, x_value, x_end = 110.0, 215.0, A4_W - 110
     y = 262.0
     step = 23.0 if ret.consolidated else 27.0  # a consolidated cover has one more row and the 上报情况 lines

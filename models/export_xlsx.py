@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from forms import returns as R
-from models.export_pdf import date_cn, header_cells
+from models.export_pdf import header_cells
 from models.returns import Return, canonical_bytes, digest, short_digest
 
 Progress = Callable[..., None]
@@ -180,10 +180,7 @@ def _head_block(ws: Any, fmt: _Formats, ret: Return, title: str, form_no: str, u
 
 
 def _signature(ws: Any, fmt: _Formats, ret: Return, row: int, last_col: int) -> None:
-    cover = ret.cover
-    parts = [f"{f.label}：{cover.get(f.key, '')}" for f in R.COVER_FIELDS if f.key != "report_date"]
-    parts.append(f"报出日期：{date_cn(cover.get('report_date', ''))}")
-    ws.merge_range(row, 0, row, last_col, "　　".join(parts), fmt.meta)
+    ws.merge_range(row, 0, row, last_col, ret.contacts_line(), fmt.meta)
 
 
 def _table(wb: Any, fmt: _Formats, ret: Return, spec: R.TableSpec) -> None:
@@ -307,17 +304,7 @@ def _cover(wb: Any, fmt: _Formats, ret: Return, short: str, fingerprint: str) ->
     ws.merge_range(3, 0, 3, 3, R.RETURN_TITLE, fmt.cover_title)
     period = ret.period_obj
     ws.merge_range(4, 0, 4, 3, f"（{period.label}{period.kind_label}）", fmt.cover_sub)
-    rows = [
-        ("填报单位（盖章）", ret.unit_name),
-        ("单位代码", ret.unit_code),
-        ("报告期", f"{period.label}（{period.start.isoformat()} 至 {period.end.isoformat()}）"),
-        ("报表版本", f"第{ret.version}版（定稿于 {ret.finalised_at.replace('T', ' ')}）" if ret.version else "草稿"),
-        *((f.label, date_cn(ret.cover.get(f.key, "")) if f.key == "report_date" else ret.cover.get(f.key, ""))
-          for f in R.COVER_FIELDS),
-    ]
-    if ret.consolidated:
-        reported = int(ret.coverage.get("reported", len(ret.sources) - 1))
-        rows.insert(2, ("汇总范围", f"本级直属单位及 {reported} 个下级单位"))
+    rows = ret.cover_lines()
     row = 6
     for label, value in rows:
         ws.set_row(row, 26)

@@ -120,27 +120,6 @@ def m0001_initial(db: Database) -> None:
         db.execute(sql)
 
 
-@MIGRATIONS(name="0004_signing")
-def m0004_signing(db: Database) -> None:
-    # own_keys: every key pair this unit has had (the newest with retired_at NULL signs); a retired key's
-    # certificate still verifies the returns it signed. key_file is a name inside the data folder's keys/.
-    # trusted_certs: certificates of subordinate units registered by this (superior) unit.
-    statements = [
-        """CREATE TABLE own_keys (
-            id INTEGER PRIMARY KEY,
-            fingerprint TEXT NOT NULL UNIQUE, unit_code TEXT NOT NULL, unit_name TEXT NOT NULL,
-            cert_pem TEXT NOT NULL, key_file TEXT NOT NULL, created_at TEXT NOT NULL, retired_at TEXT)""",
-        """CREATE TABLE trusted_certs (
-            id INTEGER PRIMARY KEY,
-            unit_code TEXT NOT NULL, unit_name TEXT NOT NULL, fingerprint TEXT NOT NULL UNIQUE,
-            cert_pem TEXT NOT NULL, registered_at TEXT NOT NULL, revoked_at TEXT, revoke_reason TEXT,
-            replaced_by TEXT, note TEXT)""",
-        "CREATE INDEX trusted_certs_unit ON trusted_certs(unit_code)",
-    ]
-    for sql in statements:
-        db.execute(sql)
-
-
 @MIGRATIONS(name="0002_returns")
 def m0002_returns(db: Database) -> None:
     """Finalised return versions (canonical JSON snapshots) and the 说明 written for review warnings."""
@@ -178,6 +157,27 @@ def m0003_import_batches(db: Database) -> None:
             before TEXT)""",
         "CREATE INDEX import_items_batch ON import_batch_items(batch_id)",
         "CREATE INDEX import_items_record ON import_batch_items(table_name, record_id)",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+@MIGRATIONS(name="0004_signing")
+def m0004_signing(db: Database) -> None:
+    # own_keys: every key pair this unit has had (the newest with retired_at NULL signs); a retired key's
+    # certificate still verifies the returns it signed. key_file is a name inside the data folder's keys/.
+    # trusted_certs: certificates of subordinate units registered by this (superior) unit.
+    statements = [
+        """CREATE TABLE own_keys (
+            id INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL UNIQUE, unit_code TEXT NOT NULL, unit_name TEXT NOT NULL,
+            cert_pem TEXT NOT NULL, key_file TEXT NOT NULL, created_at TEXT NOT NULL, retired_at TEXT)""",
+        """CREATE TABLE trusted_certs (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL, unit_name TEXT NOT NULL, fingerprint TEXT NOT NULL UNIQUE,
+            cert_pem TEXT NOT NULL, registered_at TEXT NOT NULL, revoked_at TEXT, revoke_reason TEXT,
+            replaced_by TEXT, note TEXT)""",
+        "CREATE INDEX trusted_certs_unit ON trusted_certs(unit_code)",
     ]
     for sql in statements:
         db.execute(sql)

@@ -325,7 +325,7 @@ def _pdf_claim(subject: str | None) -> dict[str, Any]:
 
 def visible_text_problems(wb: Any, ret: Return) -> list[str]:
     """Differences between the signed data and the visible text: the cover, the rosters and the 说明."""
-    from models.export_pdf import date_cn
+    from models.text import date_cn
 
     problems: list[str] = []
     if "封面" in wb.sheetnames:

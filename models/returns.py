@@ -85,6 +85,32 @@ class Return:
         """``应报 10 个，实报 9 个，未报：澜沧县`` for a consolidated return, else ``""``."""
         return str(self.coverage.get("text", "")) if self.consolidated else ""
 
+    def cover_lines(self) -> list[tuple[str, str]]:
+        """The cover's label/value lines, as both exports print them."""
+        from models.text import date_cn
+
+        period = self.period_obj
+        lines = [
+            ("填报单位（盖章）", self.unit_name),
+            ("单位代码", self.unit_code),
+            ("报告期", f"{period.label}（{period.start.isoformat()} 至 {period.end.isoformat()}）"),
+            ("报表版本", f"第{self.version}版（定稿于 {self.finalised_at.replace('T', ' ')}）" if self.version else "草稿"),
+            *((f.label, date_cn(self.cover.get(f.key, "")) if f.key == "report_date" else self.cover.get(f.key, ""))
+              for f in R.COVER_FIELDS),
+        ]
+        if self.consolidated:
+            reported = int(self.coverage.get("reported", len(self.sources) - 1))
+            lines.insert(2, ("汇总范围", f"本级直属单位及 {reported} 个下级单位"))
+        return lines
+
+    def contacts_line(self) -> str:
+        """``单位负责人：李国华　　统计负责人：…　　报出日期：2026年1月15日``, under every table."""
+        from models.text import date_cn
+
+        parts = [f"{f.label}：{self.cover.get(f.key, '')}" for f in R.COVER_FIELDS if f.key != "report_date"]
+        parts.append(f"报出日期：{date_cn(self.cover.get('report_date', ''))}")
+        return "　　".join(parts)
+
     def value(self, table: str, row: str, column: str) -> Number:
         return self.tables[table][row][column]
 

@@ -189,3 +189,12 @@ def parse_bool(value: object) -> bool:
     if text in _FALSE:
         return False
     raise ParseError(f"“{clean_text(value)}”应为“是”或“否”")
+
+
+def date_cn(iso: str) -> str:
+    """``2026-01-15`` → ``2026年1月15日`` (other text is returned as it is)."""
+    try:
+        d = dt.date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return f"{d.year}年{d.month}月{d.day}日"
