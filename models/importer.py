@@ -1258,7 +1258,7 @@ def _unique_honours(honours: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _age_warnings(reader: _RowReader, person: Mapping[str, Any], honours: Sequence[Mapping[str, Any]]) -> list[str]:
-    findings = records._honour_age_warnings(person, honours)
+    findings = records.honour_age_warnings(person, honours)
     column = reader.column("honours.award_year", "授予年份")
     return [f"“{column}”：{f.message}" for f in findings]
 

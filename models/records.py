@@ -87,7 +87,7 @@ def _store_checks(store: Store, form: FormSpec, clean: Mapping[str, Any], record
     if form is STUDIOS:
         out.extend(_studio_leader_check(store, clean))
     if form is PEOPLE and "honours" in children:
-        out.extend(_honour_age_warnings(clean, children["honours"]))
+        out.extend(honour_age_warnings(clean, children["honours"]))
     if form is STUDIOS and "studio_outputs" in children:
         years = [r.get("year") for r in children["studio_outputs"] if r.get("year")]
         for year in {y for y in years if years.count(y) > 1}:
@@ -110,7 +110,7 @@ def _studio_leader_check(store: Store, clean: Mapping[str, Any]) -> list[Finding
                     "studios.leader_id.honour")]
 
 
-def _honour_age_warnings(person: Mapping[str, Any], honours: Sequence[Mapping[str, Any]]) -> list[Finding]:
+def honour_age_warnings(person: Mapping[str, Any], honours: Sequence[Mapping[str, Any]]) -> list[Finding]:
     birth = person.get("birth_date")
     out = []
     for index, honour in enumerate(honours, start=1):
@@ -133,7 +133,6 @@ def search_columns(form: FormSpec, clean: Mapping[str, Any]) -> dict[str, str]:
     return {"search": search, "sort_key": pinyin.full(name) if name else ""}
 
 
-_search_columns = search_columns  # the old private name
 
 
 def _db_value(value: Any) -> Any:
@@ -154,7 +153,7 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
     if errors(findings):
         raise ValidationFailed(findings)
     row = {k: _db_value(v) for k, v in clean.items()}
-    row.update(_search_columns(form, clean))
+    row.update(search_columns(form, clean))
     stamp = now()
     with store.atomic():
         if record_id is None:

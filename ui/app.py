@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -78,6 +78,12 @@ def _report_unexpected(kind: type[BaseException], exc: BaseException, tb: Traceb
         traceback.print_exc()
 
 
+def _warm_up() -> None:
+    from models.pinyin import initials
+
+    initials("张")
+
+
 def run_gui(data_dir: Path | None = None, self_test: bool = False) -> int:
     """Run the application; the exit code. ``self_test`` opens everything, reports and quits."""
     app = make_application()
@@ -118,6 +124,8 @@ def run_gui(data_dir: Path | None = None, self_test: bool = False) -> int:
         try:
             window = MainWindow(store)
             window.show()
+            # Load the pinyin dictionary once the window is up, so the first entry form opens at once.
+            QTimer.singleShot(400, _warm_up)
             return int(app.exec())
         finally:
             sys.excepthook = previous_hook

@@ -19,6 +19,7 @@ then the registry decides whether the signer is registered for the return's unit
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -124,10 +125,8 @@ def stamp_font_bytes(text: str, cache_dir: Path | None = None) -> bytes:
             return data
     data = _subset_in_memory(chars, font_id)
     if cached is not None:
-        try:
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             write_bytes_atomic(cached, data)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
     return data
 
 
