@@ -88,6 +88,11 @@ def run(argv: Sequence[str]) -> int:
     except (CliError, ParseError, RecordError, StoreError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an unwritable folder, a full or pulled USB stick …: a reason, not a traceback
+        from models.atomic_file import os_error_text
+
+        print(f"错误：{os_error_text(exc)}", file=sys.stderr)
+        return 2
 
 
 def open_store_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]

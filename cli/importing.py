@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from models.importer import ImportFileError, apply_import, export_error_rows, plan_import, read_table
+    from models.importer import ERROR_ROWS_NOTICE, ImportFileError, apply_import, export_error_rows, plan_import, read_table
 
     try:
         table = read_table(args.file, sheet=args.sheet, kind=args.kind)
@@ -61,6 +61,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.errors_xlsx and plan.errors:
             count = export_error_rows(plan, args.errors_xlsx)
             print(f"已把 {count} 行错误行导出到：{args.errors_xlsx}")
+            print(f"注意：{ERROR_ROWS_NOTICE}")
         if args.dry_run:
             print("试运行：没有写入任何数据")
         elif plan.has_work:

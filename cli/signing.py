@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cli import CliError, need_unit, open_store_for
+from models.atomic_file import os_reason
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -67,7 +68,7 @@ def read_passphrase_file(path: Path) -> str:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        raise CliError(f"无法读取口令文件“{path}”：{exc.strerror or exc}") from exc
+        raise CliError(f"无法读取口令文件“{path}”：{os_reason(exc)}") from exc
     except UnicodeDecodeError as exc:
         raise CliError(f"口令文件“{path}”不是 UTF-8 文本") from exc
     lines = text.splitlines()

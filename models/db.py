@@ -149,7 +149,9 @@ def open_store(data_dir: Path | str | None = None, *, memory: bool = False) -> S
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"无法创建数据文件夹“{folder}”：{exc.strerror or exc}") from exc
+                from models.atomic_file import os_reason
+
+                raise StoreError(f"无法创建数据文件夹“{folder}”：{os_reason(exc)}") from exc
             path = folder / STORE_FILE
             conn = sqlite3.connect(str(path))
             conn.execute("PRAGMA journal_mode = WAL")

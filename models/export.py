@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from forms.periods import Period
-from models.atomic_file import atomic_path
+from models.atomic_file import atomic_path, os_reason
 from models.db import RecordError, Store
 from models.returns import Return
 from models.text import ParseError
@@ -81,7 +81,7 @@ def export_snapshot(ret: Return, out_dir: Path | str, formats: Sequence[str] = F
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RecordError(f"无法创建文件夹“{folder}”：{exc.strerror or exc}") from exc
+        raise RecordError(f"无法创建文件夹“{folder}”：{os_reason(exc)}") from exc
     written: list[Path] = []
     count = len(formats)
     for index, fmt in enumerate(formats):

@@ -35,6 +35,7 @@ from forms.honours import infer, parse_title_with_year, split_titles
 from forms.records import HONOURS, PEOPLE, STUDIOS, spec
 from forms.validation import validate
 from models import records
+from models.atomic_file import os_reason
 from models.db import RecordError, Store, now
 from models.text import ParseError, clean_text, compact, halfwidth, parse_date
 
@@ -192,7 +193,7 @@ def _open_book(path: Path) -> _Book:
     except FileNotFoundError:
         raise ImportFileError(f"找不到文件“{path}”") from None
     except OSError as exc:
-        raise ImportFileError(f"无法读取文件“{name}”：{exc.strerror or exc}") from None
+        raise ImportFileError(f"无法读取文件“{name}”：{os_reason(exc)}") from None
     if path.is_dir():
         raise ImportFileError(f"“{name}”是文件夹，请选择表格文件")
     if size == 0:
@@ -204,7 +205,7 @@ def _open_book(path: Path) -> _Book:
         with open(path, "rb") as fh:
             head = fh.read(4096)
     except OSError as exc:
-        raise ImportFileError(f"无法读取文件“{name}”：{exc.strerror or exc}（文件是否正在Excel或WPS中打开？）") from None
+        raise ImportFileError(f"无法读取文件“{name}”：{os_reason(exc)}") from None
     suffix = path.suffix.lower()
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path)
@@ -304,7 +305,7 @@ def _open_xls(path: Path) -> _Book:
         with open(path, "rb") as fh:
             content = fh.read()
     except OSError as exc:
-        raise ImportFileError(f"无法读取文件“{name}”：{exc.strerror or exc}") from None
+        raise ImportFileError(f"无法读取文件“{name}”：{os_reason(exc)}") from None
     if "EncryptedPackage".encode("utf-16-le") in content:
         raise ImportFileError(f"文件“{name}”设置了打开密码，请在Excel中取消密码并另存后再导入")
     if path.suffix.lower() in (".xlsx", ".xlsm") and "Workbook".encode("utf-16-le") not in content:
@@ -424,7 +425,7 @@ class _CsvBook(_Book):
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise ImportFileError(f"无法读取文件“{path.name}”：{exc.strerror or exc}") from None
+            raise ImportFileError(f"无法读取文件“{path.name}”：{os_reason(exc)}") from None
         self.text, self.encoding = _decode(raw, path.name)
 
     def grid(self, sheet: str | None) -> Grid:
@@ -1555,10 +1556,21 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
 # Error rows back to Excel
 
 
+ERROR_ROWS_NOTICE = "错误行文件含完整的身份证号和电话号码（以便改正后重新导入），请妥善保管，不要外传；重新导入后请及时删除"
+ERROR_ROWS_NOTICE_LINES = (
+    "注意：本文件含完整的身份证号和电话号码等个人信息，请妥善保管，不要外传。",
+    "为了改正后能重新导入，错误行保留了原文件中的全部内容（身份证号、电话号码没有遮盖）。",
+    "用法：在“错误行”工作表中按“错误原因”列改正，保存后重新导入（“错误原因”列会被忽略）。",
+    "重新导入成功后，请及时删除本文件。",
+)
+
+
 def export_error_rows(plan: ImportPlan, path: Path | str) -> int:
     """Write the rows with errors, as read, plus a 错误原因 column, to an .xlsx; returns the row count.
 
-    The file has the original headers in row 1, so after correcting it can be imported again.
+    The file has the original headers in row 1, so after correcting it can be imported again. It keeps
+    the full ID numbers and phone numbers on purpose (masked ones could not be imported again); a second
+    sheet “说明” and :data:`ERROR_ROWS_NOTICE` say so.
     """
     import xlsxwriter
 
@@ -1588,6 +1600,10 @@ def export_error_rows(plan: ImportPlan, path: Path | str) -> int:
             width = 40 if c == len(headers) - 1 else max(8, min(30, len(header) * 2 + 2))
             sheet.set_column(c, c, width)
         sheet.freeze_panes(1, 0)
+        note = book.add_worksheet("说明")
+        note.set_column(0, 0, 100)
+        for r, line in enumerate(ERROR_ROWS_NOTICE_LINES):
+            note.write_string(r, 0, line, red if r == 0 else None)
         book.close()
     return len(rows)
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from forms.periods import parse_period
+from models.atomic_file import os_reason
 from models.db import RecordError, Store, now
 from models.receiving import Received, get_received
 from models.signing.common import MALFORMED, STATUS_LABELS, UNREGISTERED, UNSIGNED, VALID, Verdict
@@ -147,7 +148,7 @@ def write_receipt_file(receipt: Receipt, signer: Signer, out_dir: Path | str) ->
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RecordError(f"无法创建文件夹“{folder}”：{exc.strerror or exc}") from exc
+        raise RecordError(f"无法创建文件夹“{folder}”：{os_reason(exc)}") from exc
     signature = signer.sign(receipt.canonical())
     document = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "receipt": receipt.to_dict(),
                 "signature": base64.b64encode(signature).decode("ascii"), "说明": README}
@@ -156,13 +157,14 @@ def write_receipt_file(receipt: Receipt, signer: Signer, out_dir: Path | str) ->
         with atomic_path(target) as tmp:
             tmp.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     except OSError as exc:
-        raise RecordError(f"无法写入回执“{target}”：{exc.strerror or exc}") from exc
+        raise RecordError(f"无法写入回执“{target}”：{os_reason(exc)}") from exc
     return target
 
 
-def _log(store: Store, row: Received, receipt: Receipt, path: Path) -> None:
+def _log(store: Store, row: Received, receipt: Receipt) -> None:
+    # Logged before the file is written (inside the same transaction): a failure leaves neither behind.
     store.conn.execute("INSERT INTO receipts (received_id, decision, reason, issued_at, file_name) VALUES (?, ?, ?, ?, ?)",
-                       (row.id, receipt.decision, receipt.reason, receipt.issued_at, path.name))
+                       (row.id, receipt.decision, receipt.reason, receipt.issued_at, receipt.file_name_for()))
 
 
 def send_back(store: Store, received_id: int, reason: str, signer: Signer, out_dir: Path | str) -> Path:
@@ -178,8 +180,8 @@ def send_back(store: Store, received_id: int, reason: str, signer: Signer, out_d
     with store.atomic():
         store.conn.execute("UPDATE received_returns SET returned_at = ?, return_reason = ? WHERE id = ?",
                            (receipt.issued_at, text, row.id))
+        _log(store, row, receipt)
         path = write_receipt_file(receipt, signer, out_dir)
-        _log(store, row, receipt, path)
     return path
 
 
@@ -193,8 +195,8 @@ def accept_receipt(store: Store, received_id: int, signer: Signer, out_dir: Path
         raise RecordError(f"{row.unit_name}{_period_text(row)}第{row.version}版已退回，不能再出具接收回执")
     receipt = make_receipt(store, row, ACCEPTED, clean_text(note))
     with store.atomic():
+        _log(store, row, receipt)
         path = write_receipt_file(receipt, signer, out_dir)
-        _log(store, row, receipt, path)
     return path
 
 
@@ -216,8 +218,8 @@ def write_receipts(store: Store, period: str, signer: Signer, out_dir: Path | st
             receipt = dataclasses.replace(make_receipt(store, row, RETURNED, row.return_reason or ""),
                                           issued_at=row.returned_at or now())
             with store.atomic():
+                _log(store, row, receipt)
                 path = write_receipt_file(receipt, signer, out_dir)
-                _log(store, row, receipt, path)
         else:
             continue
         paths.append(path)
@@ -293,7 +295,7 @@ def open_receipt(path: Path | str, store: Store | None = None) -> OpenedReceipt:
     except FileNotFoundError:
         return OpenedReceipt(path, MALFORMED, "文件不存在")
     except OSError as exc:
-        return OpenedReceipt(path, MALFORMED, f"无法读取文件：{exc.strerror or exc}")
+        return OpenedReceipt(path, MALFORMED, f"无法读取文件：{os_reason(exc)}")
     try:
         document = json.loads(raw.decode("utf-8-sig"))
         if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:

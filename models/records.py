@@ -213,14 +213,22 @@ def find_person_by_id_number(store: Store, id_number: str) -> dict[str, Any] | N
     return get(store, "people", row[0]["id"]) if row else None
 
 
-def delete(store: Store, kind: str, record_id: int) -> None:
-    """Move a record to the 回收站. A person who leads a studio cannot be deleted."""
-    form = spec(kind)
+def delete_refusal(store: Store, kind: str, record_id: int) -> str | None:
+    """Why the record may not be deleted (a person who leads a studio), or ``None``."""
     if kind == "people":
         led = store.query("SELECT name FROM studios WHERE leader_id = ? AND deleted_at IS NULL", (record_id,))
         if led:
             names = "、".join(f"“{r['name']}”" for r in led)
-            raise RecordError(f"此人是{names}的领办人，不能删除。请先为工作室更换领办人")
+            return f"此人是{names}的领办人，不能删除。请先为工作室更换领办人。"
+    return None
+
+
+def delete(store: Store, kind: str, record_id: int) -> None:
+    """Move a record to the 回收站. A person who leads a studio cannot be deleted."""
+    form = spec(kind)
+    refusal = delete_refusal(store, kind, record_id)
+    if refusal:
+        raise RecordError(refusal)
     with store.atomic():
         cursor = store.conn.execute(f"UPDATE {form.table} SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
                                     (now(), record_id))

@@ -91,6 +91,8 @@ def finalise(store: Store, period: Period | str, *, today: dt.date | None = None
     from models import review
 
     period = parse_period(period) if isinstance(period, str) else period
+    if period.start > (today or dt.date.today()):  # a typo (2062 for 2026): the superior would refuse it anyway
+        raise RecordError(f"报告期{period.label}（{period.code}）尚未开始，不能定稿。请核对报告期")
     draft = ret_mod.compute(store, period, today=today)
     report = review.review(store, period, draft)
     if report.errors:

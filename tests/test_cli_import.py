@@ -90,6 +90,7 @@ def test_sheet_option_and_errors_xlsx(capsys: pytest.CaptureFixture[str], data_d
                          "--sheet", "2024年培训", "--errors-xlsx", str(target), "--warnings")
     assert code == 1
     assert f"已把 2 行错误行导出到：{target}" in lines
+    assert any(line.startswith("注意：") and "完整的身份证号" in line for line in lines)  # kept on purpose, said so
     assert target.exists()
     code, _, err = cli(capsys, data_dir, "import", str(SAMPLES / "职工培训台账.xlsx"), "--kind", "trainings",
                        "--sheet", "不存在")

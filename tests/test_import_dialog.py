@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from models.db import Store
 from ui import import_dialog, msgbox, workers
@@ -177,3 +177,18 @@ def test_run_import_dialog_reports_whether_data_changed(qtbot: Any, store: Store
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ImportDialog, "exec", lambda self: 0)
     assert run_import_dialog(None, store, "studios") is False
+
+
+def test_keyboard_starts_on_choose_file(qtbot: Any, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl+I then Space (or Alt+O) opens the file chooser: the read-only path box does not take the keyboard."""
+    asked: list[str] = []
+    monkeypatch.setattr(import_dialog, "_ask_open_path", lambda parent, folder: asked.append(folder) or "")
+    dialog = ImportDialog(store, "people")
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):
+        dialog.show()
+    assert QApplication.focusWidget() is dialog.choose_button
+    qtbot.keyClick(dialog.choose_button, Qt.Key.Key_Space)
+    assert len(asked) == 1
+    assert "(&O)" in dialog.choose_button.text()
+    assert dialog.file_edit.focusPolicy() == Qt.FocusPolicy.ClickFocus

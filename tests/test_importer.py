@@ -534,6 +534,9 @@ def test_error_rows_exported_fixed_and_imported_again(store: Store, tmp_path: Pa
     assert values[1][-1].startswith("“身份证号码”：身份证号校验位不对")  # type: ignore[union-attr]
     assert values[1][-1].endswith("（原第18行）")  # type: ignore[union-attr]
     assert isinstance(values[1][5], str)  # ID numbers stay text
+    # the full ID numbers are kept on purpose; a second sheet says so (and is not what gets imported again)
+    assert book.sheetnames == ["错误行", "说明"]
+    assert "身份证号" in str(book["说明"]["A1"].value) and "妥善保管" in str(book["说明"]["A1"].value)
     # fix the check digit of row 18 and the employer of row 22, import the file again
     good = make_id_number("530821", dt.date(1985, 4, 4), 12, "女")
     sheet.cell(row=2, column=6, value=good)

@@ -152,3 +152,14 @@ def test_printing_draws_the_same_pages_as_the_pdf(qtbot: Any, page: ReturnPage, 
     box = reader.pages[1].mediabox
     assert float(box.width) > float(box.height)  # 表2 prints landscape
     assert QColor(255, 255, 255).lightness() == 255
+
+
+def test_long_state_sentence_does_not_widen_the_page(qtbot: Any, page: ReturnPage, demo_store: Store,
+                                                      messages: list[tuple[str, str]]) -> None:
+    """On a 1366×768 screen the page gets about 1100 px beside the navigation; the state line must wrap, not widen it."""
+    assert page.finalise()
+    assert "第1版" in page.state.text()
+    assert page.minimumSizeHint().width() <= 1100
+    page.version_box.setCurrentIndex(page.version_box.findData(None))
+    assert "已定稿至第1版" in page.state.text()
+    assert page.minimumSizeHint().width() <= 1100

@@ -647,3 +647,47 @@ def test_demo_records_save_unchanged(qtbot, demo_store, open_dialog, kind: str) 
     assert not dialog.isVisible(), dialog.panel.findings
     assert dialog.saved_id == record_id
     assert plain(records.get(demo_store, kind, record_id)) == plain(before)
+
+
+def test_child_row_message_is_not_clipped(qtbot, county_store) -> None:
+    """A two-line message under a field in a narrow child row grows the dialog instead of being squeezed."""
+    from forms.records import STUDIO_OUTPUTS
+
+    sub = ChildRowDialog(STUDIO_OUTPUTS, county_store, {"year": 2025, "patents": 5, "invention_patents": 7}, "添加年度成果")
+    qtbot.addWidget(sub)
+    with qtbot.waitActive(sub):
+        sub.show()
+    sub.accept_row()
+    message = sub.panel.messages["invention_patents"]
+    qtbot.waitUntil(lambda: message.isVisible() and message.height() >= message.heightForWidth(message.width()))
+    sub._dirty = False
+    sub.reject()
+
+
+def test_leader_honours_beside_the_picker_wrap_instead_of_being_cut(qtbot, county_store, open_dialog) -> None:
+    honours = [{"title": title, "award_year": year} for title, year in
+               [("普洱市技术能手", 2015), ("云南省劳动模范", 2020), ("全国五一劳动奖章", 2023), ("云岭工匠", 2024)]]
+    leader = make_person(county_store, "张三", PERSON_ID, honours)
+    dialog = open_dialog(county_store, "studios")
+    editor = dialog.panel.editors["leader_id"]
+    editor.set_value(leader)
+    info = editor.info
+    assert info.fontMetrics().horizontalAdvance(info.text()) > info.width()  # longer than the room beside the box
+    assert info.heightForWidth(info.width()) > info.fontMetrics().height()  # so it takes a second line
+    qtbot.waitUntil(lambda: info.height() >= info.heightForWidth(info.width()))
+    assert "2024云岭工匠" in editor.info.text()
+    assert editor.completer.popup().minimumWidth() > editor.edit.width()
+
+
+def test_a_choice_is_judged_when_left_not_while_typing_pinyin(qtbot, county_store, open_dialog) -> None:
+    dialog = open_dialog(county_store, "studios")
+    dialog.panel.editors["type"].widget.setFocus()
+    qtbot.waitUntil(lambda: field_of_focus(dialog) == "type")
+    type_text(qtbot, "lmx")  # pinyin initials that match nothing yet
+    qtbot.wait(dialog.panel.DEBOUNCE_MS + 200)
+    dialog.panel.refresh()
+    assert "不在可选范围内" not in dialog.panel.message_of("type")
+    if QApplication.activePopupWidget() is not None:
+        press(qtbot, Qt.Key.Key_Escape)  # close the completion list, as a person would
+    press(qtbot, Qt.Key.Key_Tab)  # leave the field
+    qtbot.waitUntil(lambda: "不在可选范围内" in dialog.panel.message_of("type"))

@@ -72,7 +72,7 @@ def focused() -> Any:
 
 
 @pytest.fixture
-def restore_app() -> Any:
+def restore_app(qapp: Any) -> Any:
     """run_gui names the shared QApplication, sets its font and translator: undo that afterwards."""
     from PySide6.QtCore import QLocale
 
@@ -203,13 +203,15 @@ def test_refused_delete_shows_the_reason(county_store: Store, qtbot: Any, prefs:
     records.save(county_store, "studios", {"name": "李国强劳模创新工作室", "type": "劳模创新工作室", "level": "县级",
                                            "host_unit": "宁洱县供电局", "leader_id": leader, "named_year": 2018})
     warnings: list[str] = []
-    monkeypatch.setattr(msgbox, "confirm", lambda *a, **k: True)
+    asked: list[str] = []
+    monkeypatch.setattr(msgbox, "confirm", lambda parent, title, text, *a, **k: asked.append(text) or True)
     monkeypatch.setattr(msgbox, "warning", lambda parent, title, text, *a: warnings.append(text))
     page = PeoplePage(county_store)
     qtbot.addWidget(page)
     page.select_row(0)
     page.delete_current()
     assert warnings and "李国强劳模创新工作室" in warnings[0] and "领办人" in warnings[0]
+    assert asked == []  # refused before asking "确定要删除…吗？"
     assert records.recycle_bin(county_store) == []
     assert not page.undo_bar.isVisible()
 
@@ -551,6 +553,15 @@ def test_font_translations_and_statistics(restore_app: QApplication, county_stor
     assert restore_app.font().family() == "WenQuanYi Micro Hei"
     assert app_module.install_translations(restore_app)
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+    # Qt 6.11 renamed these file-dialog labels and its zh_CN file lacks them: they must not show in English.
+    from PySide6.QtWidgets import QFileDialog, QLabel
+
+    dialog = QFileDialog(None, "选择文件夹")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    labels = {label.objectName(): label.text() for label in dialog.findChildren(QLabel)}
+    assert labels["lookInLabel"] == "查找范围(&L)：" and labels["fileTypeLabel"] == "文件类型(&T)："
+    assert QCoreApplication.translate("QAbstractFileIconProvider", "Folder", "All other platforms") == "文件夹"
+    dialog.deleteLater()
     bulk_people(county_store, 300)
     assert county_store.refresh_statistics() is True
     assert county_store.refresh_statistics() is False
@@ -667,3 +678,23 @@ def test_a_page_that_fails_to_open_is_explained(window: MainWindow, monkeypatch:
     assert shown == ["无法打开“回收站”：尚未设置本单位"]
     assert window.stack.currentWidget() is window.pages["people"]
     assert window.nav.currentRow() == 1
+
+
+def test_page_button_mnemonics_do_not_clash_with_the_menus(window: MainWindow) -> None:
+    """Alt+letter of a page's button must not be taken by a menu (the menu would win and the button be unreachable)."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton
+
+    def letter(text: str) -> str | None:
+        found = re.search(r"&([A-Za-z])", text)
+        return found.group(1).upper() if found else None
+
+    menu_letters = {letter(a.text()) for a in window.menuBar().actions()} - {None}
+    assert menu_letters == {"F", "D", "P", "H"}
+    for entry in PAGES:
+        window.show_page(entry.key)
+        page = window.page(entry.key)
+        letters = [letter(b.text()) for b in page.findChildren(QAbstractButton) if letter(b.text())]
+        assert not menu_letters & set(letters), (entry.key, letters)
+        assert len(letters) == len(set(letters)), (entry.key, letters)

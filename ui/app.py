@@ -35,12 +35,30 @@ def make_application() -> QApplication:
     return app
 
 
+# Strings whose source text changed in Qt 6.11 and that its qtbase_zh_CN file therefore lacks: without these the
+# file dialogs (导出, 导入, 选择文件夹) show “Look in:”, “Files of type:” and “Folder” in English.
+MISSING_ZH: dict[tuple[str, str], str] = {
+    ("QFileDialog", "&Look in:"): "查找范围(&L)：",
+    ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+    ("QAbstractFileIconProvider", "Folder"): "文件夹",
+    ("QAbstractFileIconProvider", "Drive"): "驱动器",
+}
+
+
+class _ChineseTranslator(QTranslator):
+    """Qt's zh_CN translation, completed with ``MISSING_ZH``."""
+
+    def translate(self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1) -> str:
+        text = super().translate(context, source_text, disambiguation, n)
+        return text or MISSING_ZH.get((context, source_text), "")
+
+
 def install_translations(app: QApplication) -> bool:
     """Load Qt's own zh_CN strings so standard buttons read 确定/取消/是/否."""
     if getattr(app, "_changai_translator", None) is not None:
         return True
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    translator = QTranslator(app)
+    translator = _ChineseTranslator(app)
     if not translator.load("qtbase_zh_CN", folder):
         return False
     app.installTranslator(translator)

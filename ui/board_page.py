@@ -318,7 +318,7 @@ class BoardPage(QWidget):
         self.consolidate_button = QPushButton("汇总(&C)")
         self.consolidate_button.setObjectName("consolidate")
         self.consolidate_button.setToolTip("转到“报表”页查看本期汇总数（本级数据加各下级最新有效报表），审核、定稿、签名导出")
-        self.print_button = QPushButton("打印(&P)……")
+        self.print_button = QPushButton("打印(&Y)……")
         self.print_button.setObjectName("print")
         self.open_receipt_button = QPushButton("打开回执(&O)……")
         self.open_receipt_button.setObjectName("open_receipt")

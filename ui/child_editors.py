@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,6 +61,8 @@ class ChildRowDialog(QDialog):
         self.panel.checker = self._check
         self.panel.field_changed.connect(self._on_changed)
         self.panel.last_field_done.connect(self.accept_row)
+        # A message under a field may wrap to two lines: grow the window so it is not squeezed.
+        self.panel.other_findings.connect(lambda _findings: QTimer.singleShot(0, self, self._fit_height))
         heading = QLabel(title)
         font = heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -93,6 +95,15 @@ class ChildRowDialog(QDialog):
 
     def _on_changed(self, _name: str) -> None:
         self._dirty = True
+
+    def _fit_height(self) -> None:
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return
+        needed = layout.totalHeightForWidth(self.width())
+        self.setMinimumHeight(max(self.minimumSizeHint().height(), needed))
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _findings(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Finding]]:
         clean, findings = validate(self.form, raw)

@@ -85,7 +85,8 @@ class ImportDialog(QDialog):
         self.file_edit = QLineEdit()
         self.file_edit.setReadOnly(True)
         self.file_edit.setPlaceholderText("请选择 .xlsx、.xls 或 .csv 文件")
-        self.choose_button = QPushButton("选择文件…")
+        self.file_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # read-only: the keyboard starts on 选择文件
+        self.choose_button = QPushButton("选择文件(&O)…")
         self.choose_button.clicked.connect(self.choose_file)
         file_row = QHBoxLayout()
         file_row.addWidget(self.file_edit, 1)
@@ -206,6 +207,7 @@ class ImportDialog(QDialog):
         self._replan_timer.setInterval(250)
         self._replan_timer.timeout.connect(self.replan)
         self._update_buttons()
+        self.choose_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- state ---------------------------------------------------------------------------------
 

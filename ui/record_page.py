@@ -387,6 +387,11 @@ class RecordPage(QWidget):
         if not targets:
             return
         title = self.form.title
+        refusals = [(name, records.delete_refusal(self.store, self.kind, rid)) for rid, name in targets]
+        refusals = [(name, why) for name, why in refusals if why]
+        if len(refusals) == len(targets):  # nothing can be deleted: say why before asking anything
+            msgbox.warning(self, f"不能删除{title}", "\n".join(f"“{name}”：{why}" for name, why in refusals))
+            return
         if len(targets) == 1:
             question = f"确定要删除{title}“{targets[0][1]}”吗？"
         else:

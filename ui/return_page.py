@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -351,8 +352,12 @@ class ReturnPage(QWidget):
         self.version_box.setMinimumWidth(220)
         self.state = QLabel()
         self.state.setObjectName("state")
+        # The state sentence is long (“显示已定稿的第1版（只读……）”): wrap it instead of widening the window off a 1366 screen.
+        self.state.setWordWrap(True)
+        self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.state.setMinimumWidth(160)
         self.review_button = QPushButton("审核(&R)")
-        self.finalise_button = QPushButton("定稿(&F)")
+        self.finalise_button = QPushButton("定稿(&G)")
         self.export_button = QToolButton()
         self.export_button.setText("导出(&E)")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -366,7 +371,7 @@ class ReturnPage(QWidget):
             action.triggered.connect(lambda _checked=False, f=formats: self.export(list(f)))
         self.export_button.setMenu(export_menu)
         self.print_button = QToolButton()
-        self.print_button.setText("打印(&P)")
+        self.print_button.setText("打印(&Y)")
         self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         print_menu = QMenu(self.print_button)
         print_menu.addAction("打印汇总表……").triggered.connect(lambda: self.print_return(["汇总表"], "汇总表"))

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -403,6 +404,7 @@ class RefEditor(FieldEditor):
         self.info.setProperty("role", "hint")
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.info.setMinimumWidth(120)
+        self.info.setWordWrap(True)  # a leader's honours run long: wrap them rather than cut them off at the edge
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit, 2)
@@ -412,6 +414,7 @@ class RefEditor(FieldEditor):
         self.completer = _DisplayCompleter(self.model, self)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setMaxVisibleItems(12)
+        self.completer.popup().setMinimumWidth(420)  # entries carry employer and honours, wider than the box
         self.edit.setCompleter(self.completer)
         self._first_on_enter = _FirstOnEnter(self.completer, lambda: True)
         self._id: int | None = None
@@ -818,6 +821,9 @@ class FormPanel(QWidget):
         for name, editor in self.editors.items():
             visible = self.show_all or name in self.touched
             shown = by_field.get(name, []) if visible else []
+            if editor.field.kind == F.CHOICE and not self.show_all and self._typing_in(editor):
+                # Still typing (pinyin initials, a partial name): judge the value when the field is left.
+                shown = [f for f in shown if not f.code.endswith(".invalid")]
             errors = [f for f in shown if f.is_error]
             message = self.messages[name]
             if errors:
@@ -836,6 +842,11 @@ class FormPanel(QWidget):
                 repolish(message)
             editor.set_state(state if state in ("error", "warning") else "")
         self.other_findings.emit(others)
+
+    @staticmethod
+    def _typing_in(editor: FieldEditor) -> bool:
+        focus = QApplication.focusWidget()
+        return focus is not None and (focus is editor.widget or editor.widget.isAncestorOf(focus))
 
     def first_error_field(self, findings: Iterable[Finding]) -> str | None:
         bad = {f.where for f in findings if f.is_error}

@@ -21,6 +21,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from models.atomic_file import os_reason
 from models.db import Store, now
 from models.signing.common import MIN_PASSPHRASE_LENGTH, SigningError, fingerprint_of_der, group_hex
 
@@ -242,7 +243,7 @@ def create_key(store: Store, passphrase: str, again: str | None = None) -> OwnKe
     pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
                                     encryption.build(secret.encode("utf-8")))
     key_file = f"{current.code}-{fp[:16]}.key"
-    write_bytes_atomic(folder / key_file, pem)
+    write_bytes_atomic(folder / key_file, pem, mode=0o600)  # encrypted, but still nobody else's to copy
     stamp = now()
     try:
         with store.atomic():
@@ -269,7 +270,7 @@ def load_private_key(store: Store, key: OwnKey, passphrase: str) -> EllipticCurv
         raise SigningError(f"找不到本单位的私钥文件“{key.key_file}”。如已丢失，请在“本单位密钥”中创建新密钥，"
                            "并把新的公钥登记表交上级单位重新登记") from exc
     except OSError as exc:
-        raise SigningError(f"无法读取私钥文件“{key.key_file}”：{exc.strerror or exc}") from exc
+        raise SigningError(f"无法读取私钥文件“{key.key_file}”：{os_reason(exc)}") from exc
     if not passphrase:
         raise SigningError("请输入签名口令")
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from models.atomic_file import os_reason
 from models.db import Store
 from models.signing.common import SigningError, group_hex
 from models.signing.keys import OwnKey
@@ -173,5 +174,5 @@ def export_registration(store: Store, out_dir: Path, key: OwnKey | None = None) 
         write_bytes_atomic(out_dir / form_name,
                            render_form(key, unit_level=level, parent_name=parent, certificate_file=cert_name))
     except OSError as exc:
-        raise SigningError(f"无法写入文件夹“{out_dir}”：{exc.strerror or exc}") from exc
+        raise SigningError(f"无法写入文件夹“{out_dir}”：{os_reason(exc)}") from exc
     return RegistrationFiles(out_dir / cert_name, out_dir / form_name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from models.atomic_file import os_reason
 from models.db import Store, now
 from models.signing.common import SigningError, group_hex, normalise_fingerprint
 from models.signing.keys import CertInfo
@@ -76,7 +77,7 @@ def read_certificate(source: Path | bytes) -> CertInfo:
         try:
             data = source.read_bytes()
         except OSError as exc:
-            raise SigningError(f"无法读取证书文件“{source.name}”：{exc.strerror or exc}") from exc
+            raise SigningError(f"无法读取证书文件“{source.name}”：{os_reason(exc)}") from exc
     else:
         data = source
     cert = load_certificate(data)
