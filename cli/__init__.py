@@ -7,9 +7,10 @@ Exit codes: 0 success, 1 the command ran but found problems (review errors, refu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,21 @@ def open_store_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from models.db import open_store
 
     return open_store(args.data_dir)
+
+
+@contextlib.contextmanager
+def existing_store(args: argparse.Namespace) -> Iterator[Any]:
+    """The data folder's store when there is one, else ``None`` (no data folder is created for it)."""
+    from models.db import open_store
+    from models.paths import default_data_dir, store_path
+
+    folder = args.data_dir or default_data_dir()
+    store = open_store(folder) if store_path(folder).exists() else None
+    try:
+        yield store
+    finally:
+        if store is not None:
+            store.close()
 
 
 def need_unit(store):  # type: ignore[no-untyped-def]

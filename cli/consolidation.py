@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli import CliError, need_unit, open_store_for
+from cli import CliError, existing_store, need_unit, open_store_for
+from cli.returns import export_or_refuse
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -223,8 +224,7 @@ def _show_cell(store: Any, period: Any, args: argparse.Namespace) -> int:
 
 
 def _export(store: Any, period: Any, args: argparse.Namespace, result: Any) -> int:
-    from models import export, review
-    from models.versions import FinaliseRefused
+    from models import export
 
     formats = export.parse_formats(args.format)
     print(f"{period.label}{period.kind_label}汇总：本级直属单位及 {result.coverage['reported']} 个下级单位；"
@@ -232,13 +232,8 @@ def _export(store: Any, period: Any, args: argparse.Namespace, result: Any) -> i
     for dup in result.duplicates():
         print(f"  注意：{dup.text()}")
     signer = _export_signer(store, args.passphrase_file)
-    try:
-        paths = export.export_return(store, period, args.out, formats, signer=signer)
-    except FinaliseRefused as exc:
-        report = exc.report
-        print(f"不能定稿导出：{report.summary()}", file=sys.stderr)  # type: ignore[attr-defined]
-        for line in review.findings_text(report.findings, report.notes):  # type: ignore[attr-defined]
-            print(line, file=sys.stderr)
+    paths = export_or_refuse(store, period, args.out, formats, signer=signer)
+    if paths is None:
         return 1
     for path in paths:
         print(f"已导出：{path}")
@@ -250,19 +245,12 @@ def _export(store: Any, period: Any, args: argparse.Namespace, result: Any) -> i
 
 
 def cmd_receipt_show(args: argparse.Namespace) -> int:
-    from models.db import open_store
-    from models.paths import default_data_dir, store_path
     from models.receipts import open_receipt
 
     # With this unit's data folder the receipt is matched against its finalised versions; a PC without
-    # one still checks the signature (and no data folder is created for it).
-    folder = args.data_dir or default_data_dir()
-    store = open_store(folder) if store_path(folder).exists() else None
-    try:
+    # one still checks the signature.
+    with existing_store(args) as store:
         opened = open_receipt(args.file, store)
-    finally:
-        if store is not None:
-            store.close()
     if args.json:
         print(json.dumps(opened.as_json(), ensure_ascii=False, indent=2))
     else:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from cli import need_unit, open_store_for
+from cli import existing_store, need_unit, open_store_for
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -122,9 +122,23 @@ def _open_signer(args: argparse.Namespace, store):  # type: ignore[no-untyped-de
         raise CliError(f"{exc}（未导出任何文件）") from exc
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def export_or_refuse(store, period, out, formats, **options):  # type: ignore[no-untyped-def]
+    """Finalise (if needed) and export; when the review refuses, print its findings and return None."""
     from models import export, review
     from models.versions import FinaliseRefused
+
+    try:
+        return export.export_return(store, period, out, formats, **options)
+    except FinaliseRefused as exc:
+        report = exc.report
+        print(f"不能定稿导出：{report.summary()}", file=sys.stderr)  # type: ignore[attr-defined]
+        for line in review.findings_text(report.findings, report.notes):  # type: ignore[attr-defined]
+            print(line, file=sys.stderr)
+        return None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from models import export
 
     period = _period(args.period)
     formats = export.parse_formats(args.format)
@@ -132,14 +146,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         need_unit(store)
         signer = _open_signer(args, store)
-        try:
-            paths = export.export_return(store, period, args.out, formats, version=args.version, signer=signer,
-                                         seal_image=args.seal_image if signer is not None else None)
-        except FinaliseRefused as exc:
-            report = exc.report
-            print(f"不能定稿导出：{report.summary()}", file=sys.stderr)  # type: ignore[attr-defined]
-            for line in review.findings_text(report.findings, report.notes):  # type: ignore[attr-defined]
-                print(line, file=sys.stderr)
+        paths = export_or_refuse(store, period, args.out, formats, version=args.version, signer=signer,
+                                 seal_image=args.seal_image if signer is not None else None)
+        if paths is None:
             return 1
     finally:
         store.close()
@@ -169,20 +178,13 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from models.db import open_store
-    from models.paths import default_data_dir, store_path
     from models.return_io import VALID, read_return
     from models.signing import group_hex
 
     # The registry of subordinate certificates lives in the data folder; a PC without one verifies
-    # signatures but registers nobody (and no data folder is created for it).
-    folder = args.data_dir or default_data_dir()
-    store = open_store(folder) if store_path(folder).exists() else None
-    try:
+    # signatures but registers nobody.
+    with existing_store(args) as store:
         results = [read_return(path, store) for path in args.files]
-    finally:
-        if store is not None:
-            store.close()
     if args.json:
         print(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
     else:
