@@ -100,6 +100,7 @@ class FormSpec:
     parent_key: str | None = None  # child forms (honours, yearly outputs): the parent id column
     soft_delete: bool = True
     unique: tuple[str, ...] = ()  # fields unique in the store
+    match_keys: tuple[str, ...] = ()  # what identifies the same record when importing a file again
 
     def field(self, name: str) -> Field:
         for f in self.fields:

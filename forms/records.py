@@ -41,7 +41,7 @@ def _person_derive(rec: dict[str, Any]) -> None:
 
 
 PEOPLE = FormSpec(
-    kind="people", table="people", title="人员",
+    kind="people", table="people", title="人员", match_keys=("id_number",),
     search_fields=("name", "id_number", "employer"),
     unique=("id_number",),
     checks=(_person_checks,), derive=(_person_derive,),
@@ -131,7 +131,7 @@ def _studio_checks(rec: Mapping[str, Any]) -> list[Finding]:
 
 
 STUDIOS = FormSpec(
-    kind="studios", table="studios", title="工作室", unique=("name",),
+    kind="studios", table="studios", title="工作室", unique=("name",), match_keys=("name",),
     search_fields=("name", "host_unit"), checks=(_studio_checks,),
     fields=(
         Field("name", "名称", required=True, width=18, synonyms=("工作室名称", "名 称", "工作室")),
@@ -189,7 +189,7 @@ def _training_checks(rec: Mapping[str, Any]) -> list[Finding]:
 
 
 TRAININGS = FormSpec(
-    kind="trainings", table="trainings", title="培训", default_order="start_date DESC",
+    kind="trainings", table="trainings", title="培训", default_order="start_date DESC", match_keys=("name", "start_date"),
     search_fields=("name", "organizer"), checks=(_training_checks,),
     fields=(
         Field("name", "培训名称", required=True, width=18, synonyms=("名称", "培训班名称", "培训项目", "项目名称")),
@@ -218,7 +218,7 @@ TRAININGS = FormSpec(
 )
 
 COMPETITIONS = FormSpec(
-    kind="competitions", table="competitions", title="竞赛", default_order="date DESC",
+    kind="competitions", table="competitions", title="竞赛", default_order="date DESC", match_keys=("name", "date"),
     search_fields=("name", "host"),
     fields=(
         Field("name", "竞赛名称", required=True, width=18, synonyms=("名称", "赛事名称", "竞赛项目")),

@@ -51,12 +51,6 @@ IMPORT_KINDS: dict[str, str] = {
 
 # Records of these kinds are matched to existing ones by these fields (people and studios: their
 # unique field; trainings and competitions have none, so name and date stand for one event).
-MATCH_KEYS: dict[str, tuple[str, ...]] = {
-    "people": ("id_number",),
-    "studios": ("name",),
-    "trainings": ("name", "start_date"),
-    "competitions": ("name", "date"),
-}
 
 # Limits that keep a hostile or broken file from exhausting memory or time.
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -934,7 +928,7 @@ class ImportPlan:
 
 def _match_words(kind: str) -> str:
     form = spec(kind)
-    return "、".join(form.field(n).label for n in MATCH_KEYS[kind])
+    return "、".join(form.field(n).label for n in form.match_keys)
 
 
 def _target_label(kind: str, key: str) -> str:
@@ -1299,7 +1293,7 @@ def _settle_update(reader: _RowReader, form: FormSpec, record: PlanRow, old: Map
 def _plan_others(store: Store, kind: str, reader: _RowReader, progress: ProgressFn | None) -> list[PlanRow]:
     """Small files, as a rule: each row gets the full ``records.check`` (uniqueness, studio leader's honour)."""
     form = spec(kind)
-    keys = MATCH_KEYS[kind]
+    keys = form.match_keys
     live_only = "" if form.unique else "WHERE deleted_at IS NULL"
     existing: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in store.query(f"SELECT * FROM {form.table} {live_only}"):
