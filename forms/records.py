@@ -109,7 +109,7 @@ HONOURS = FormSpec(
     fields=(
         Field("title", "称号", F.CHOICE, choices="honour_title", required=True, free_text=True, width=12,
               synonyms=("荣誉称号", "获得荣誉", "荣誉", "所获荣誉", "获奖称号", "表彰称号")),
-        Field("category", "类别", F.CHOICE, choices="honour_category", required=True, width=8,
+        Field("category", "类别", F.CHOICE, choices="honour_category", required=True, width=10,
               synonyms=("荣誉类别", "荣誉类型")),
         Field("level", "级别", F.CHOICE, choices="honour_level", required=True, width=5, synonyms=("荣誉级别",)),
         Field("award_year", "授予年份", F.YEAR, required=True, width=5,

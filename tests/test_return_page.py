@@ -163,3 +163,15 @@ def test_long_state_sentence_does_not_widen_the_page(qtbot: Any, page: ReturnPag
     page.version_box.setCurrentIndex(page.version_box.findData(None))
     assert "已定稿至第1版" in page.state.text()
     assert page.minimumSizeHint().width() <= 1100
+
+
+def test_period_and_version_boxes_have_keyboard_labels(qtbot, demo_store) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from ui.return_page import ReturnPage
+
+    page = ReturnPage(demo_store)
+    qtbot.addWidget(page)
+    buddies = {label.text(): label.buddy() for label in page.findChildren(QLabel) if label.buddy() is not None}
+    assert buddies["报告期(&Q)"] is page.period_box
+    assert buddies["查看(&V)"] is page.version_box

@@ -179,7 +179,7 @@ class ChildTable(QGroupBox):
         for index, field in enumerate(self.columns):
             chars = max(len(field.label), len(field.unit) + 2, 4 if field.kind in F.NUMERIC_KINDS else 0)
             if field.kind in (F.TEXT, F.CHOICE):
-                chars = max(chars, min(field.width, 9))
+                chars = max(chars, min(field.width, 10))
             header.resizeSection(index, chars * char + 16)
             if field.name == form.name_field and field.kind in (F.TEXT, F.CHOICE):
                 stretch = index

@@ -130,7 +130,7 @@ class CreateKeyDialog(QDialog):
         self.meter = QProgressBar()
         self.meter.setRange(0, 3)
         self.meter.setTextVisible(False)
-        self.meter.setMaximumHeight(8)
+        self.meter.setFixedHeight(10)
         self.strength = QLabel()
         strength_box = QVBoxLayout()
         strength_box.addWidget(self.meter)

@@ -379,10 +379,11 @@ class ReturnPage(QWidget):
         self.print_button.setMenu(print_menu)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("报告期"))
-        top.addWidget(self.period_box)
-        top.addWidget(QLabel("查看"))
-        top.addWidget(self.version_box)
+        for text, box in (("报告期(&Q)", self.period_box), ("查看(&V)", self.version_box)):
+            label = QLabel(text)
+            label.setBuddy(box)  # Alt+Q / Alt+V reach the boxes from the keyboard
+            top.addWidget(label)
+            top.addWidget(box)
         top.addWidget(self.state, 1)
         for button in (self.review_button, self.finalise_button, self.export_button, self.print_button):
             top.addWidget(button)
