@@ -96,10 +96,16 @@ def run(argv: Sequence[str]) -> int:
         return 2
 
 
-def open_store_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+@contextlib.contextmanager
+def opened_store(args: argparse.Namespace) -> Iterator[Any]:
+    """The store of ``--data-dir`` (or the per-user folder), closed when the command is done."""
     from models.db import open_store
 
-    return open_store(args.data_dir)
+    store = open_store(args.data_dir)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from cli import need_unit, open_store_for
+from cli import need_unit, opened_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,12 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def cmd_setup(args: argparse.Namespace) -> int:
     from models import unit
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         result = unit.setup(store, code=args.unit_code, name=args.unit_name, industry=args.industry,
                             head=args.head, statistician=args.statistician, preparer=args.preparer, phone=args.phone)
-    finally:
-        store.close()
     print(f"已设置本单位：{result.name}（代码 {result.code}，{result.level_label}）")
     return 0
 
@@ -45,12 +42,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from models.demo import fill_demo
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         current = need_unit(store)
         summary = fill_demo(store, seed=args.seed)
-    finally:
-        store.close()
     print(f"已为{current.name}填入演示数据：" + "，".join(f"{k} {v}" for k, v in summary.items()))
     return 0
 
@@ -70,16 +64,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     from forms.records import SPECS
 
     board_lines: list[str] = []
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         data = status_data(store)
         if args.period:
             from cli.consolidation import board_status
 
             need_unit(store)
             data["board"], board_lines = board_status(store, args.period)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0

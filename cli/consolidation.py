@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli import CliError, existing_store, need_unit, open_store_for
+from cli import CliError, existing_store, need_unit, opened_store
 from cli.returns import export_or_refuse
 
 
@@ -115,12 +115,9 @@ def cmd_receive(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         raise CliError("找不到：" + "、".join(str(p) for p in missing))
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         results = receiving.receive_files(store, args.paths)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
     else:
@@ -137,13 +134,10 @@ def cmd_received(args: argparse.Namespace) -> int:
     from models import receiving
 
     period = _period(args.period)
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         receiving.recheck(store, period.code)
         rows = receiving.received(store, period.code)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps([{"id": r.id, "unit_code": r.unit_code, "unit_name": r.unit_name, "period": r.period,
                            "version": r.version, "status": r.status, "current": r.current, "usable": r.usable,
@@ -175,8 +169,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     period = _period(args.period)
     if args.cell is None and args.out is None:
         raise CliError("请用 --out 指定导出文件夹（或用 --cell 查看某个数字的构成）")
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         if not board.has_subordinates(store):
             raise CliError("本单位没有下级单位，不需要汇总；请用 export 导出本单位报表")
@@ -184,8 +177,6 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         if args.cell is not None:
             return _show_cell(store, period, args)
         return _export(store, period, args, consolidate.consolidate_period(store, period))
-    finally:
-        store.close()
 
 
 def _show_cell(store: Any, period: Any, args: argparse.Namespace) -> int:
@@ -279,15 +270,12 @@ def cmd_receipt_return(args: argparse.Namespace) -> int:
     from models import receipts, receiving
 
     period = _period(args.period)
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         receiving.recheck(store, period.code)
         row = _target_row(store, period, args.unit.strip().upper(), args.version)
         signer = _signer(store, args.passphrase_file)
         path = receipts.send_back(store, row.id, args.reason, signer, args.out)
-    finally:
-        store.close()
     print(f"已退回：{row.unit_name}（{row.unit_code}）{period.label}第{row.version}版")
     print(f"退回回执：{path}")
     return 0
@@ -297,15 +285,12 @@ def cmd_receipt_accept(args: argparse.Namespace) -> int:
     from models import receipts, receiving
 
     period = _period(args.period)
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         receiving.recheck(store, period.code)
         signer = _signer(store, args.passphrase_file)
         codes = [c.strip().upper() for c in args.unit] if args.unit else None
         paths = receipts.write_receipts(store, period.code, signer, args.out, codes)
-    finally:
-        store.close()
     if not paths:
         print(f"{period.label}没有已报或已退回的下级报表，未写出回执")
         return 1

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli import open_store_for
+from cli import opened_store
 
 KIND_CHOICES = ("people", "studios", "trainings", "competitions")
 
@@ -44,8 +44,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ImportFileError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         plan = plan_import(store, args.kind, table, on_duplicate=args.on_duplicate)
         for line in plan.report_lines():
             print(line)
@@ -69,19 +68,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"已导入（批次 {batch_id}；如需撤销：python main.py import-undo {batch_id}）")
         else:
             print("没有需要写入的行")
-    finally:
-        store.close()
     return 1 if plan.errors else 0
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
     from models.importer import list_batches
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         batches = list_batches(store)
-    finally:
-        store.close()
     if not batches:
         print("还没有导入过文件")
         return 0
@@ -95,11 +89,8 @@ def cmd_batches(args: argparse.Namespace) -> int:
 def cmd_undo(args: argparse.Namespace) -> int:
     from models.importer import undo_import
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         result = undo_import(store, args.batch)
-    finally:
-        store.close()
     print(f"已撤销批次 {result.batch_id}：删除 {result.removed} 条，恢复 {result.restored} 条"
           + (f"，删除荣誉 {result.honours_removed} 项" if result.honours_removed else ""))
     return 0

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from cli import existing_store, need_unit, open_store_for
+from cli import existing_store, need_unit, opened_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,12 +55,9 @@ def cmd_review(args: argparse.Namespace) -> int:
     from models import review
 
     period = _period(args.period)
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         current = need_unit(store)
         report = review.review(store, period)
-    finally:
-        store.close()
     if args.json:
         data = {"unit_code": current.code, "period": period.code, "can_finalise": report.can_finalise,
                 "findings": [{"severity": f.severity, "severity_label": SEVERITY_LABELS.get(f.severity, f.severity),
@@ -80,8 +77,7 @@ def cmd_note(args: argparse.Namespace) -> int:
     from models import review
 
     period = _period(args.period)
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         report = review.review(store, period)
         known = {(f.code, f.where) for f in report.warnings}
@@ -90,8 +86,6 @@ def cmd_note(args: argparse.Namespace) -> int:
 
             raise CliError(f"{period.label}的审核结果中没有代码为“{args.code}”、位置为“{args.where}”的警告")
         review.set_note(store, period, args.code, args.where, args.text)
-    finally:
-        store.close()
     print("已保存说明" if args.text.strip() else "已删除说明")
     return 0
 
@@ -142,16 +136,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     period = _period(args.period)
     formats = export.parse_formats(args.format)
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         signer = _open_signer(args, store)
         paths = export_or_refuse(store, period, args.out, formats, version=args.version, signer=signer,
                                  seal_image=args.seal_image if signer is not None else None)
         if paths is None:
             return 1
-    finally:
-        store.close()
     for path in paths:
         print(f"已导出：{path}")
     if signer is not None:
@@ -164,12 +155,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_versions(args: argparse.Namespace) -> int:
     from models import versions
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         found = versions.list_versions(store, _period(args.period).code if args.period else None)
-    finally:
-        store.close()
     if not found:
         print("还没有定稿的报表")
     for v in found:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from cli import CliError, need_unit, open_store_for
+from cli import CliError, need_unit, opened_store
 from models.atomic_file import os_reason
 
 
@@ -94,8 +94,7 @@ def ask_passphrase(passphrase_file: Path | None, *, twice: bool = False) -> tupl
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from models.signing import keys
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         existing = keys.active_key(store)
         if existing is not None and not args.replace:
@@ -103,8 +102,6 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
                            "请加 --replace，并把新的公钥登记表交上级单位重新登记")
         first, second = ask_passphrase(args.passphrase_file, twice=True)
         created = keys.create_key(store, first, second)
-    finally:
-        store.close()
     print(f"已创建本单位签名密钥：{created.unit_name}（{created.unit_code}）")
     print(f"证书指纹（SHA-256）：{created.grouped}")
     if existing is not None:
@@ -117,13 +114,10 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 def cmd_keys_show(args: argparse.Namespace) -> int:
     from models.signing import keys
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         history = keys.own_keys(store)
         active = keys.active_key(store)
-    finally:
-        store.close()
     if args.json:
         data = {
             "fingerprint": active.fingerprint if active else None,
@@ -153,12 +147,9 @@ def cmd_keys_show(args: argparse.Namespace) -> int:
 def cmd_keys_export(args: argparse.Namespace) -> int:
     from models.signing.register_form import export_registration
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         files = export_registration(store, args.out)
-    finally:
-        store.close()
     print(f"证书文件：{files.certificate}")
     print(f"公钥登记表：{files.form}")
     print("请打印公钥登记表，单位负责人签字并盖章后，连同证书文件交上级单位登记。")
@@ -169,15 +160,12 @@ def cmd_keys_export(args: argparse.Namespace) -> int:
 def cmd_trust_add(args: argparse.Namespace) -> int:
     from models.signing import trust
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         need_unit(store)
         info = trust.read_certificate(args.cert)
         warning = trust.subordinate_warning(store, info.unit_code)
         registration = trust.register(store, args.cert, expected_fingerprint=args.fingerprint,
                                       replace=args.replace, note=args.note)
-    finally:
-        store.close()
     print(f"已登记：{registration.unit_name}（{registration.unit_code}）")
     print(f"证书指纹（SHA-256）：{registration.grouped}")
     if args.fingerprint is None:
@@ -191,11 +179,8 @@ def cmd_trust_add(args: argparse.Namespace) -> int:
 def cmd_trust_list(args: argparse.Namespace) -> int:
     from models.signing import trust
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         rows = trust.registrations(store)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps([{"unit_code": r.unit_code, "unit_name": r.unit_name, "fingerprint": r.fingerprint,
                            "state": r.state, "registered_at": r.registered_at, "revoked_at": r.revoked_at,
@@ -215,11 +200,8 @@ def cmd_trust_list(args: argparse.Namespace) -> int:
 def cmd_trust_remove(args: argparse.Namespace) -> int:
     from models.signing import trust
 
-    store = open_store_for(args)
-    try:
+    with opened_store(args) as store:
         revoked = trust.revoke(store, unit_code=args.code, reason=args.reason)
-    finally:
-        store.close()
     for r in revoked:
         print(f"已撤销登记：{r.unit_name}（{r.unit_code}）指纹 {r.grouped}")
     print("用这些证书签名的报表今后显示为“签名有效但未登记”。")
