@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -23,6 +24,46 @@ COMMAND_MODULES = [
     "cli.importing",
     "cli.consolidation",
 ]
+
+
+def program() -> str:
+    """The command a user types to run this program's commands, as it was started.
+
+    From source ``python main.py``; the built program names its console executable
+    (``ChanGaiTongJi-cli.exe``), also when the message is shown by the windowed one.
+    """
+    if not getattr(sys, "frozen", False):
+        return "python main.py"
+    exe = Path(sys.executable)
+    name = exe.stem if exe.stem.endswith("-cli") else f"{exe.stem}-cli"
+    name += exe.suffix
+    return f'"{name}"' if " " in name else name
+
+
+def stdin_is_terminal() -> bool:
+    """Whether someone can type answers (a passphrase, a yes) on standard input.
+
+    On Windows the NUL device counts as a terminal for ``isatty()`` (``< NUL``, or no input at all under a
+    scheduler), and getpass then waits forever on a console nobody sees: only a real console counts.
+    """
+    stream = sys.stdin
+    if stream is None:  # the windowed program
+        return False
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return False
+    if sys.platform == "win32":
+        import ctypes
+        import msvcrt
+
+        try:
+            handle = msvcrt.get_osfhandle(fd)
+        except OSError:
+            return False
+        mode = ctypes.c_ulong()
+        return bool(ctypes.windll.kernel32.GetConsoleMode(ctypes.c_void_p(handle), ctypes.byref(mode)))
+    return os.isatty(fd)
 
 
 class CliError(Exception):
@@ -64,7 +105,7 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(
-        prog="main.py", description="产改统计填报：不带子命令时打开图形界面。")
+        prog=program(), description="产改统计填报：不带子命令时打开图形界面。")
     parser.add_argument("--data-dir", type=Path, default=None, help="数据文件夹（默认为本用户的数据文件夹）")
     parser.add_argument("--self-test", action="store_true", help="打开主窗口（可无显示器）、读取数据后退出，用于检查安装包")
     sub = parser.add_subparsers(dest="command", metavar="子命令", parser_class=ChineseArgumentParser)
@@ -128,5 +169,5 @@ def need_unit(store):  # type: ignore[no-untyped-def]
 
     current = unit.load(store)
     if current is None:
-        raise CliError("尚未设置本单位，请先运行：python main.py setup --unit-code 单位代码")
+        raise CliError(f"尚未设置本单位，请先运行：{program()} setup --unit-code 单位代码")
     return current

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli import CliError, existing_store, need_unit, opened_store
+from cli import CliError, existing_store, need_unit, opened_store, program
 from cli.returns import export_or_refuse
 
 
@@ -82,7 +82,7 @@ def _export_signer(store: Any, passphrase_file: Path | None) -> Any:
 
     if keys.active_key(store) is None:
         print("注意：本单位尚未创建签名密钥，导出的汇总报表没有电子签名，上级单位将无法验证"
-              "（创建密钥：python main.py keys create）", file=sys.stderr)
+              f"（创建密钥：{program()} keys create）", file=sys.stderr)
         return None
     return _signer(store, passphrase_file)
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli import opened_store
+from cli import opened_store, program
 
 KIND_CHOICES = ("people", "studios", "trainings", "competitions")
 
@@ -65,7 +65,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print("试运行：没有写入任何数据")
         elif plan.has_work:
             batch_id = apply_import(store, plan)
-            print(f"已导入（批次 {batch_id}；如需撤销：python main.py import-undo {batch_id}）")
+            print(f"已导入（批次 {batch_id}；如需撤销：{program()} import-undo {batch_id}）")
         else:
             print("没有需要写入的行")
     return 1 if plan.errors else 0

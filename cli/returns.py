@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from cli import existing_store, need_unit, opened_store
+from cli import existing_store, need_unit, opened_store, program
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -69,7 +69,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         for line in review.findings_text(report.findings, report.notes):
             print(line)
         if report.missing_notes and not report.errors:
-            print("有警告尚未填写说明，可用：python main.py note --period 报告期 --code 代码 --where 位置 --text 说明")
+            print(f"有警告尚未填写说明，可用：{program()} note --period 报告期 --code 代码 --where 位置 --text 说明")
     return 1 if report.errors else 0
 
 
@@ -106,7 +106,7 @@ def _open_signer(args: argparse.Namespace, store):  # type: ignore[no-untyped-de
         except SigningError as exc:
             raise CliError(str(exc)) from exc
     if keys.active_key(store) is None:
-        print("注意：本单位尚未创建签名密钥，导出的报表没有电子签名（创建密钥：python main.py keys create）",
+        print(f"注意：本单位尚未创建签名密钥，导出的报表没有电子签名（创建密钥：{program()} keys create）",
               file=sys.stderr)
         return None
     passphrase, _ = ask_passphrase(args.passphrase_file)

@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from cli import CliError, need_unit, opened_store
+from cli import CliError, need_unit, opened_store, stdin_is_terminal
 from models.atomic_file import os_reason
 
 
@@ -81,7 +80,7 @@ def ask_passphrase(passphrase_file: Path | None, *, twice: bool = False) -> tupl
     """(passphrase, second entry or None) from the file, or typed on the terminal without echo."""
     if passphrase_file is not None:
         return read_passphrase_file(passphrase_file), None
-    if not sys.stdin.isatty():
+    if not stdin_is_terminal():
         raise CliError("需要签名口令：请在终端运行，或用 --passphrase-file 指定口令文件（导出时也可加 --no-sign 不签名）")
     import getpass
 

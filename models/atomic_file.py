@@ -5,9 +5,38 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+WINDOWS = sys.platform == "win32"
+# Windows refuses paths of 260 characters or more unless they are written in the extended form
+# (\\?\C:\...); a deep folder on a USB stick with long Chinese names gets there quickly.
+_LONG_PATH = 240
+
+
+def os_path(path: Path | str) -> str:
+    """``path`` as the operating system should be given it: on Windows, long paths in extended form."""
+    text = str(path)
+    if not WINDOWS or len(text) < _LONG_PATH or text.startswith("\\\\?\\"):
+        return text
+    absolute = os.path.abspath(text)
+    if absolute.startswith("\\\\"):  # \\server\share\... → \\?\UNC\server\share\...
+        return "\\\\?\\UNC\\" + absolute[2:]
+    return "\\\\?\\" + absolute
+
+
+def _fsync(path: Path | str) -> None:
+    """Flush a finished file to the disk or USB stick.
+
+    Windows' FlushFileBuffers needs a handle opened for writing (a read-only one gives "access denied").
+    """
+    fd = os.open(os_path(path), os.O_RDWR | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -19,17 +48,16 @@ def atomic_path(target: Path, mode: int = 0o644) -> Iterator[Path]:
     On any error the temporary file is removed and ``target`` is left as it was.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~" + target.stem + "-", suffix=target.suffix + ".part",
-                                    dir=str(target.parent))
+    Path(os_path(target.parent)).mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~" + target.stem[:40] + "-", suffix=target.suffix + ".part",
+                                    dir=os_path(target.parent))
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        _fsync(tmp)
         os.chmod(tmp, mode)  # mkstemp makes the file private; an exported return is meant to be shared
-        os.replace(tmp, target)
+        os.replace(tmp, os_path(target))
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -58,8 +86,34 @@ _REASONS = {
 }
 
 
+# Windows error codes whose errno is missing or too vague (Python maps many of them to EINVAL or EACCES).
+_WINDOWS_REASONS = {
+    5: "没有读写权限（文件或文件夹是否只读，或文件正在Excel或WPS中打开？）",  # ERROR_ACCESS_DENIED
+    32: "文件正在被其他程序使用（是否在Excel或WPS中打开？请先关闭它）",  # ERROR_SHARING_VIOLATION
+    33: "文件的一部分被其他程序锁定（是否在Excel或WPS中打开？请先关闭它）",  # ERROR_LOCK_VIOLATION
+    19: "磁盘或U盘有写保护",  # ERROR_WRITE_PROTECT
+    21: "设备未就绪（U盘是否已拔出？）",  # ERROR_NOT_READY
+    15: "找不到该盘符（U盘是否已拔出？）",  # ERROR_INVALID_DRIVE
+    433: "设备不存在（U盘是否已拔出？）",  # ERROR_NO_SUCH_DEVICE
+    1167: "设备已断开（U盘是否已拔出？）",  # ERROR_DEVICE_NOT_CONNECTED
+    23: "读写出错（U盘或磁盘可能已损坏或已拔出）",  # ERROR_CRC
+    31: "设备出错（U盘是否已拔出？）",  # ERROR_GEN_FAILURE
+    112: "磁盘或U盘已满",  # ERROR_DISK_FULL
+    39: "磁盘或U盘已满",  # ERROR_HANDLE_DISK_FULL
+    206: "文件路径太长，请换一个层级较浅的文件夹",  # ERROR_FILENAME_EXCED_RANGE
+    3: "找不到文件夹（路径是否正确，U盘是否已拔出？）",  # ERROR_PATH_NOT_FOUND
+    2: "找不到文件或文件夹",  # ERROR_FILE_NOT_FOUND
+    123: "文件名或文件夹名中有不允许的字符",  # ERROR_INVALID_NAME
+    183: "已有同名的文件",  # ERROR_ALREADY_EXISTS
+    80: "已有同名的文件",  # ERROR_FILE_EXISTS
+}
+
+
 def os_reason(exc: OSError) -> str:
     """Why a file operation failed, in Chinese where the cause is a common one."""
+    winerror = getattr(exc, "winerror", None)
+    if winerror in _WINDOWS_REASONS:
+        return _WINDOWS_REASONS[winerror]
     return _REASONS.get(exc.errno or 0) or str(exc.strerror or exc)
 
 
@@ -68,6 +122,8 @@ def os_error_text(exc: OSError) -> str:
     reason = os_reason(exc)
     name = str(exc.filename2 or exc.filename or "")  # filename2: the target of a failed rename (open in Excel)
     if name:
+        if name.startswith("\\\\?\\"):  # the extended form of a long Windows path: show it as typed
+            name = name[4:]
         path = Path(name)
         if path.name.startswith(".~") and path.name.endswith(".part"):
             return f"无法写入文件夹“{path.parent}”：{reason}"

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Without fontconfig (Windows) the offscreen platform looks for fonts in Qt's own folder, which Qt no longer
+# ships; the bundled font folder stands in (ui.app does the same for the built program's self-test).
+os.environ.setdefault("QT_QPA_FONTDIR", str(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                                         "resources", "fonts")))
 
 from collections.abc import Iterator
 from pathlib import Path

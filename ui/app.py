@@ -5,7 +5,9 @@ Start-up stays light: record pages, exports and their heavy libraries load when 
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 import traceback
 from pathlib import Path
 from types import TracebackType
@@ -14,6 +16,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
+
+from ui import msgbox
 
 if TYPE_CHECKING:
     from models.db import Store
@@ -28,11 +32,24 @@ def make_application() -> QApplication:
     """The QApplication (reused when one exists, as under pytest-qt), named and in Chinese."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
+        _offscreen_fonts()
         app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANISATION)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     return app
+
+
+def _offscreen_fonts() -> None:
+    """Point Qt's offscreen platform at the bundled font folder.
+
+    Without fontconfig (Windows) that platform looks for fonts in Qt's own ``lib/fonts``, which Qt no
+    longer ships, and warns; the self-test and the tests run offscreen.
+    """
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen") and "QT_QPA_FONTDIR" not in os.environ:
+        from models.paths import resource_path
+
+        os.environ["QT_QPA_FONTDIR"] = str(resource_path("fonts"))
 
 
 # Strings whose source text changed in Qt 6.11 and that its qtbase_zh_CN file therefore lacks: without these the
@@ -86,7 +103,6 @@ def install_font(app: QApplication) -> str | None:
 def _report_unexpected(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """Unexpected errors in slots: explain in Chinese instead of dying silently."""
     traceback.print_exception(kind, exc, tb)
-    from ui import msgbox
     from ui.workers import error_text
 
     text, detail = error_text(exc)
@@ -109,7 +125,7 @@ def run_gui(data_dir: Path | None = None, self_test: bool = False) -> int:
     family = install_font(app)
 
     from models.db import StoreError, open_store
-    from ui import msgbox, settings_store
+    from ui import settings_store
 
     try:
         store = open_store(data_dir)
@@ -155,8 +171,38 @@ def run_gui(data_dir: Path | None = None, self_test: bool = False) -> int:
         store.close()
 
 
+# The self-test runs where nobody can click: past this many seconds it reports and exits whatever happens.
+SELF_TEST_LIMIT_S = 300
+
+
+def _start_watchdog(limit_s: float) -> threading.Timer:
+    def give_up() -> None:
+        print(f"自检失败：超过 {limit_s:.0f} 秒仍未完成（可能有窗口在等待操作）", file=sys.stderr, flush=True)
+        os._exit(3)
+
+    timer = threading.Timer(limit_s, give_up)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def _self_test(app: QApplication, store: Store, translated: bool, family: str | None) -> int:
-    """Open the main window and every page offscreen, read the counts, print one line."""
+    """Open the main window and every page offscreen, read the counts, print one line.
+
+    Never waits for a person: message boxes are collected (an error or warning box is a failure) and a
+    watchdog ends the process if anything else blocks.
+    """
+    watchdog = _start_watchdog(SELF_TEST_LIMIT_S)
+    try:
+        with msgbox.unattended() as shown:
+            code = _run_self_test(app, store, translated, family, shown)
+    finally:
+        watchdog.cancel()
+    return code
+
+
+def _run_self_test(app: QApplication, store: Store, translated: bool, family: str | None,
+                   shown: list[tuple[str, str, str]]) -> int:
     from models import records
     from models import unit as unit_model
     from models.db import RecordError
@@ -206,6 +252,7 @@ def _self_test(app: QApplication, store: Store, translated: bool, family: str | 
             window.deleteLater()
         app.processEvents()
     problems.extend(f"{type(e).__name__}: {e}" for e in failures)
+    problems.extend(f"{title}：{text}" for level, title, text in shown if level in ("错误", "警告"))
     if problems:
         print("自检失败：" + "；".join(problems), file=sys.stderr)
         return 1

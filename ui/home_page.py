@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from forms.periods import Period
 from models import records
 from models import unit as unit_model
+from models.text import date_cn
 from ui.settings_store import current_period, set_current_period
 
 if TYPE_CHECKING:
@@ -237,7 +238,7 @@ class HomePage(QWidget):
             self.contacts_box.show()
         period = current_period(self.store)
         self._fill_periods(period)
-        self.period_range.setText(f"{period.start:%Y年%m月%d日} 至 {period.end:%Y年%m月%d日}")
+        self.period_range.setText(f"{date_cn(period.start.isoformat())} 至 {date_cn(period.end.isoformat())}")
 
         counts = records.counts(self.store)
         for key, tile in self.tiles.items():

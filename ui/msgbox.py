@@ -6,10 +6,36 @@ replace them with ``monkeypatch.setattr(msgbox, "confirm", lambda *a, **k: True)
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 _Icon = QMessageBox.Icon
+
+# While set (the self-test), no box waits for a click: each message is collected here instead, and
+# questions are answered "no". A self-test on a machine with nobody in front of it must never hang.
+_collected: list[tuple[str, str, str]] | None = None
+_LEVELS = {_Icon.Information: "提示", _Icon.Warning: "警告", _Icon.Critical: "错误", _Icon.Question: "询问"}
+
+
+@contextlib.contextmanager
+def unattended() -> Iterator[list[tuple[str, str, str]]]:
+    """Collect ``(level, title, text)`` of every box shown inside the block instead of showing it."""
+    global _collected
+    previous, _collected = _collected, []
+    try:
+        yield _collected
+    finally:
+        _collected = previous
+
+
+def _collect(icon: QMessageBox.Icon, title: str, text: str, detail: str | None) -> bool:
+    if _collected is None:
+        return False
+    _collected.append((_LEVELS.get(icon, "提示"), title, text + (f"\n{detail}" if detail else "")))
+    return True
 
 
 def _box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, detail: str | None) -> QMessageBox:
@@ -25,6 +51,8 @@ def _text_format(text: str) -> Qt.TextFormat:
 
 
 def _show(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, detail: str | None) -> None:
+    if _collect(icon, title, text, detail):
+        return
     box = _box(parent, icon, title, text, detail)
     ok = box.addButton("确定", QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(ok)
@@ -50,6 +78,8 @@ def confirm(parent: QWidget | None, title: str, text: str, yes_text: str = "是"
 
     The default button is "no" unless ``default_yes``: a stray Enter never deletes anything.
     """
+    if _collect(_Icon.Question, title, text, detail):
+        return False
     box = _box(parent, _Icon.Question, title, text, detail)
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.YesRole)
     no = box.addButton(no_text, QMessageBox.ButtonRole.NoRole)

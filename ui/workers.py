@@ -51,15 +51,10 @@ def error_text(exc: BaseException) -> tuple[str, str | None]:
 
     if isinstance(exc, StoreError | RecordError | ParseError):
         return str(exc), None
-    if isinstance(exc, PermissionError):
-        name = f"“{exc.filename}”" if exc.filename else ""
-        return f"没有权限读写文件{name}（文件是否正在Excel或WPS中打开？请关闭后重试）", None
-    if isinstance(exc, FileNotFoundError):
-        name = f"“{exc.filename}”" if exc.filename else ""
-        return f"找不到文件或文件夹{name}", None
-    if isinstance(exc, OSError):
-        name = f"“{exc.filename}”" if exc.filename else ""
-        return f"读写文件{name}出错：{exc.strerror or exc}", None
+    if isinstance(exc, OSError):  # names the target (not the temporary file) with a Chinese reason
+        from models.atomic_file import os_error_text
+
+        return os_error_text(exc), None
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return "发生意外错误，操作没有完成。请把“详细信息”中的内容发给技术支持。", detail
 

@@ -126,7 +126,7 @@ def write_people_xlsx(folder: Path) -> Path:
     import xlsxwriter
 
     path = folder / "宁洱县劳模名册.xlsx"
-    book = xlsxwriter.Workbook(str(path))
+    book = xlsxwriter.Workbook(str(path), {"in_memory": True})  # same bytes on Windows (no CRLF)
     book.set_properties({"created": CREATED, "author": "宁洱县总工会"})
     title = book.add_format({"bold": True, "font_size": 16, "align": "center"})
     head = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True})
@@ -258,7 +258,7 @@ def write_trainings_xlsx(folder: Path) -> Path:
     import xlsxwriter
 
     path = folder / "职工培训台账.xlsx"
-    book = xlsxwriter.Workbook(str(path))
+    book = xlsxwriter.Workbook(str(path), {"in_memory": True})  # same bytes on Windows (no CRLF)
     book.set_properties({"created": CREATED})
     date = book.add_format({"num_format": "yyyy年m月d日"})
     notes = book.add_worksheet("说明")
@@ -378,7 +378,7 @@ def write_hostile(folder: Path) -> list[Path]:
                                               "word/document.xml": b"<document/>"}))
     # A sheet with a stray cell 300 columns to the right.
     wide = folder / "超宽表格.xlsx"
-    book = xlsxwriter.Workbook(str(wide))
+    book = xlsxwriter.Workbook(str(wide), {"in_memory": True})  # same bytes on Windows (no CRLF)
     book.set_properties({"created": CREATED})
     sheet = book.add_worksheet("名册")
     sheet.write_row(0, 0, ["姓名", "身份证号", "工作单位"])
@@ -387,7 +387,7 @@ def write_hostile(folder: Path) -> list[Path]:
     out.append(wide)
     # A valid roster with a stray note a million rows down (read by streaming, not refused).
     far = folder / "远处有内容.xlsx"
-    book = xlsxwriter.Workbook(str(far))
+    book = xlsxwriter.Workbook(str(far), {"in_memory": True})  # same bytes on Windows (no CRLF)
     book.set_properties({"created": CREATED})
     sheet = book.add_worksheet("名册")
     sheet.write_row(0, 0, ["姓名", "身份证号", "工作单位", "荣誉称号", "授予年份"])
@@ -398,7 +398,7 @@ def write_hostile(folder: Path) -> list[Path]:
     out.append(far)
     # No header anywhere.
     nohead = folder / "没有表头.csv"
-    nohead.write_text("1,2,3\n4,5,6\n", encoding="utf-8")
+    nohead.write_bytes(b"1,2,3\n4,5,6\n")
     out.append(nohead)
     return out
 
