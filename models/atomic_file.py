@@ -118,7 +118,10 @@ def os_reason(exc: OSError) -> str:
 
 
 def os_error_text(exc: OSError) -> str:
-    """A Chinese sentence for a failed file operation, naming the file (or, for a temporary file, its folder)."""
+    """A Chinese sentence for a failed file operation, naming the file (or, for a temporary file, its folder).
+
+    Notes added on the way up (``exc.add_note``: what the failure means for the user's work) follow it.
+    """
     reason = os_reason(exc)
     name = str(exc.filename2 or exc.filename or "")  # filename2: the target of a failed rename (open in Excel)
     if name:
@@ -126,6 +129,10 @@ def os_error_text(exc: OSError) -> str:
             name = name[4:]
         path = Path(name)
         if path.name.startswith(".~") and path.name.endswith(".part"):
-            return f"无法写入文件夹“{path.parent}”：{reason}"
-        return f"无法读写“{name}”：{reason}"
-    return f"读写文件出错：{reason}"
+            text = f"无法写入文件夹“{path.parent}”：{reason}"
+        else:
+            text = f"无法读写“{name}”：{reason}"
+    else:
+        text = f"读写文件出错：{reason}"
+    notes = [str(note) for note in getattr(exc, "__notes__", ())]
+    return "\n".join([text, *notes])

@@ -149,5 +149,10 @@ def export_return(store: Store, period: Period | str, out_dir: Path | str, forma
         from models.signing.pdf import stored_seal_image
 
         seal_image = stored_seal_image(store)
-    return export_snapshot(ret, out_dir, formats, progress=progress, finish=finish, signer=signer,
-                           seal_image=seal_image, font_cache=font_cache)
+    try:
+        return export_snapshot(ret, out_dir, formats, progress=progress, finish=finish, signer=signer,
+                               seal_image=seal_image, font_cache=font_cache)
+    except OSError as exc:  # the version stays finalised: say so, and that exporting again makes no new one
+        exc.add_note(f"第{ret.version}版报表已定稿，但文件没有写出（已写出的旧文件保持原样）。"
+                     "解决上述问题后再次导出即可，不会产生新的版本。")
+        raise

@@ -192,6 +192,7 @@ def test_export_onto_a_file_open_in_excel_keeps_it_and_says_so(demo_store: Store
         release()
     assert first.name in text and ("Excel" in text or "其他程序" in text), text
     assert ".part" not in text
+    assert "第1版报表已定稿，但文件没有写出" in text and "不会产生新的版本" in text
     assert first.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == [first.name]
 

