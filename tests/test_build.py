@@ -99,3 +99,23 @@ def test_qt_chinese_translation_is_kept() -> None:
     assert isinstance(keep, tuple) and "_zh_CN.qm" in keep
     folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
     assert (folder / "qtbase_zh_CN.qm").is_file()
+
+
+def test_packages_that_import_by_name_are_collected_whole() -> None:
+    """reportlab's barcode package imports its symbologies by name: the built program's ``keys export`` crashed
+    with ``No module named reportlab.graphics.barcode.code128`` after writing the certificate."""
+    lazy = spec_constant("LAZY_PACKAGES")
+    assert isinstance(lazy, list)
+    used = {m for path in app_files() for m in imported_modules(path) if m.startswith("reportlab.graphics.barcode")}
+    assert used, "the 公钥登记表 draws its QR code with reportlab.graphics.barcode"
+    assert all(any(m == p or m.startswith(f"{p}.") for p in lazy) for m in used), sorted(used)
+
+
+def test_the_bundle_leaves_out_what_the_program_never_uses() -> None:
+    excludes = spec_constant("EXCLUDES")
+    dropped = spec_constant("DROP_BINARIES")
+    plugins = spec_constant("DROP_PLUGINS")
+    assert isinstance(excludes, list) and isinstance(dropped, tuple) and isinstance(plugins, tuple)
+    assert {"setuptools", "pkg_resources", "PIL._avif", "PySide6.QtNetwork"} <= set(excludes)
+    assert {"opengl32sw.dll", "qt6network.dll", "libqt6network.so.6"} <= set(dropped)
+    assert any("qtuiotouchplugin" in p for p in plugins) and any("qgtk3" in p for p in plugins)
