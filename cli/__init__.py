@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "cli.signing",
     "cli.importing",
     "cli.consolidation",
+    "cli.history",
 ]
 
 
