@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "cli.importing",
     "cli.consolidation",
     "cli.history",
+    "cli.backup",
 ]
 
 

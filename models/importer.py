@@ -1400,6 +1400,9 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
     form = spec(plan.kind)
     adds, updates = plan.to_add, plan.to_update
     total = len(adds) + len(updates)
+    from models.backup import snapshot
+
+    snapshot(store, "import", f"导入“{plan.file_name}”之前")
     stamp = now()
     counts = plan.counts
     items: list[tuple[int, str, int, str, str | None]] = []
@@ -1545,6 +1548,9 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
         raise RecordError(f"无法撤销：{shown}在导入之后又被修改过，撤销会丢失这些修改。请手工处理这些记录")
     if leaders:
         raise RecordError("无法撤销：" + "；".join(leaders[:5]) + "。请先为这些工作室更换领办人")
+    from models.backup import snapshot
+
+    snapshot(store, "import_undo", f"撤销导入“{batch['file_name']}”之前")
     removed = restored = honours_removed = 0
     honour_ids = [i["record_id"] for i in items if i["table_name"] == "honours" and i["action"] == "insert"]
     inserted_ids = [i["record_id"] for i in main_items if i["action"] == "insert"]
