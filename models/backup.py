@@ -174,12 +174,12 @@ def describe_db(conn: sqlite3.Connection) -> dict[str, Any]:
     }
 
 
-def content_digest(conn: sqlite3.Connection) -> str:
+def content_digest(conn: sqlite3.Connection, exclude: tuple[str, ...] = ()) -> str:
     """SHA-256 over every row of every table (in rowid order): equal digests, equal stores record for record."""
     digest = hashlib.sha256()
     tables = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    for table in tables:
+    for table in (t for t in tables if t not in exclude):
         digest.update(f"\x00table {table}\x00".encode())
         cursor = conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
         while rows := cursor.fetchmany(5000):  # one repr per batch: the same batches on both sides
