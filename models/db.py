@@ -159,6 +159,9 @@ def open_store(data_dir: Path | str | None = None, *, memory: bool = False) -> S
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 3000")
         store = Store(conn, path)
+        from models import leftovers
+
+        leftovers.set_data_dir(path.parent if path is not None else None)
         pending = MIGRATIONS.pending(conn)
         if pending:
             if path is not None and len(pending) < len(MIGRATIONS.names):  # an existing store: keep its old form

@@ -125,5 +125,11 @@ def test_kill_during_backup_leaves_store_and_no_half_backup(sides: tuple[Path, P
                 assert backup.content_digest(conn_store.conn) == info.manifest["records_digest"]
             finally:
                 conn_store.close()
-    print(f"backup: full run {duration:.2f} s; {killed} of {KILLS} runs killed")
+    parts = [p for p in out.iterdir() if p.name.endswith(".part")] if out.exists() else []
+    print(f"backup: full run {duration:.2f} s; {killed} of {KILLS} runs killed; {len(parts)} unfinished files")
     assert killed >= KILLS // 2
+    # the next start removes the unfinished files and says which backup was not written
+    proc = subprocess.run(command(folder, "status"), cwd=ROOT, capture_output=True, timeout=120, check=True)
+    if parts:
+        assert "没有写成" in proc.stderr.decode("utf-8")
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")] if out.exists() else True
