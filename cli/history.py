@@ -1,4 +1,4 @@
-"""Traceability commands: ``history`` (what changed in the records)."""
+"""Traceability commands: ``history`` (what changed in the records), ``diff`` (between two versions of a return)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--limit", type=int, default=None, help="最多显示多少条（默认全部）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（已遮盖身份证号和电话）")
     p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("diff", help="两个版本的报表有什么变化（表格数字、名册、说明）")
+    p.add_argument("--period", required=True, help="报告期，如 2025、2026H1、2026Q3")
+    p.add_argument("--from", dest="v_from", type=int, default=None, help="原版本号（默认为新版本的上一版）")
+    p.add_argument("--to", dest="v_to", type=int, default=None, help="新版本号（默认为最新版本）")
+    p.add_argument("--unit", default=None, help="下级单位代码：比较收到的该单位报表（不填则比较本单位定稿的版本）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=cmd_diff)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -46,4 +54,22 @@ def cmd_history(args: argparse.Namespace) -> int:
         for entry in found:
             print(history.describe(entry, store))
     print(f"共{len(found)}条修改记录")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from forms.periods import parse_period
+    from models import diff
+
+    period = parse_period(args.period).code
+    with opened_store(args) as store:
+        if args.unit:
+            result = diff.received_diff(store, period, args.unit, args.v_from, args.v_to)
+        else:
+            result = diff.own_diff(store, period, args.v_from, args.v_to)
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    for line in result.lines():
+        print(line)
     return 0

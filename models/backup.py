@@ -187,6 +187,11 @@ def content_digest(conn: sqlite3.Connection, exclude: tuple[str, ...] = ()) -> s
     return digest.hexdigest()
 
 
+def _read_only_uri(path: Path) -> str:
+    """A read-only SQLite URI; ``as_uri`` percent-encodes Chinese, spaces and ``#`` (Windows: file:///C:/…)."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
 def integrity_problem(conn: sqlite3.Connection) -> str | None:
     """``None`` when ``PRAGMA integrity_check`` finds nothing, else its first message."""
     try:
@@ -217,17 +222,23 @@ def data_dir_of(store: Store) -> Path:
 
 
 def _copy_db(store: Store, target: Path) -> None:
-    """A consistent copy of the open store (SQLite online backup), as a plain single-file database."""
-    if store.conn.in_transaction:  # a caller's write in progress would be half in the copy
-        raise RuntimeError("backup or snapshot requested inside a transaction")
+    """A consistent copy of the open store (SQLite online backup), as a plain single-file database.
+
+    Read through a connection of its own: it sees exactly what is committed, even while this
+    process (or another window) is in the middle of a write.
+    """
+    assert store.path is not None
+    source = sqlite3.connect(_read_only_uri(store.path), uri=True)
     dest = sqlite3.connect(str(target))
     try:
         with known_errors():
-            store.conn.backup(dest)
+            source.execute("PRAGMA busy_timeout = 3000")
+            source.backup(dest)
             dest.execute("PRAGMA journal_mode = DELETE")
             dest.commit()
     finally:
         dest.close()
+        source.close()
 
 
 def write_backup(store: Store, out: Path, *, cause: str = "manual", cause_text: str = "",
@@ -392,7 +403,7 @@ def inspect_backup(path: Path | str, *, deep: bool = True, extract_to: Path | No
                 sink.parent.mkdir(parents=True, exist_ok=True)
                 _check_member(zf, name, expected, path, sink)
             db_file = (extract_to or tmp) / DB_MEMBER
-            conn = sqlite3.connect(f"file:{db_file.as_posix()}?mode=ro", uri=True)
+            conn = sqlite3.connect(_read_only_uri(db_file), uri=True)
             try:
                 problem = integrity_problem(conn)  # the bytes match the manifest; is the database itself sound?
             finally:
@@ -465,7 +476,7 @@ def restore_backup(store: Store, path: Path | str, *, progress: Progress | None 
                         shutil.copy2(target, target.with_name(target.name + f".{_stamp()}.bak"))
                     write_bytes_atomic(target, data, 0o600)
         _report(progress, 3, 5, "正在恢复数据库……")
-        source = sqlite3.connect(f"file:{(tmp / DB_MEMBER).as_posix()}?mode=ro", uri=True)
+        source = sqlite3.connect(_read_only_uri(tmp / DB_MEMBER), uri=True)
         try:
             store.conn.commit()
             with known_errors():

@@ -1,0 +1,131 @@
+"""What changed between two versions of a return: own versions, a subordinate's received v1 → v2, the diff command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from consolidation_support import YEAR, County, county_exports, open_county_copy, receiving_store, signer
+
+from cli import run
+from models import diff, export, receiving, records, review, versions
+from models.db import RecordError, Store
+
+
+def change_records(store: Store) -> dict[str, Any]:
+    """Edits between two versions: a new training, a person removed, a studio's members changed."""
+    records.save(store, "trainings", {"name": "补录的电工培训", "organizer": "县总工会", "type": "职业技能培训",
+                                      "start_date": f"{YEAR}-06-01", "end_date": f"{YEAR}-06-03",
+                                      "participants": 100, "female": 30})
+    person = store.query("SELECT p.id, p.name FROM people p WHERE p.deleted_at IS NULL AND p.id NOT IN "
+                         "(SELECT leader_id FROM studios) AND EXISTS (SELECT 1 FROM honours h WHERE h.person_id = p.id "
+                         f"AND h.award_year <= {YEAR}) AND p.status = '在职' ORDER BY p.id LIMIT 1")[0]
+    records.delete(store, "people", person["id"])
+    studio = store.query("SELECT id, name, members FROM studios ORDER BY id LIMIT 1")[0]
+    records.save(store, "studios", {**(records.get(store, "studios", studio["id"]) or {}),
+                                    "members": studio["members"] + 7}, studio["id"])
+    return {"person": person["name"], "studio": studio["name"], "members": studio["members"]}
+
+
+def finalise_with_notes(store: Store, period: str) -> Any:
+    report = review.review(store, period)
+    for finding in report.missing_notes:
+        review.set_note(store, period, finding.code, finding.where, "已核实")
+    return versions.finalise(store, period)
+
+
+def test_own_versions_numbers_rosters_and_notes(demo_store: Store, data_dir: Path, capsys) -> None:
+    first = finalise_with_notes(demo_store, YEAR)
+    changed = change_records(demo_store)
+    second = finalise_with_notes(demo_store, YEAR)
+    assert (first.version, second.version) == (1, 2)
+    result = diff.own_diff(demo_store, YEAR)
+    where = {c.where: c for c in result.numbers}
+    total = where["表3 合计 · 参训人次"]
+    assert total.difference == 100 and total.difference_text == "+100"
+    assert int(total.new_text) - int(total.old_text) == 100
+    assert all(c.old != c.new for c in result.numbers)
+    removed = [c for c in result.rosters if c.action == "removed"]
+    assert [c.roster_title for c in removed] == ["附表1"] and removed[0].label.startswith(changed["person"])
+    assert "*" in removed[0].label  # the ID number stays masked
+    studio = next(c for c in result.rosters if c.action == "changed" and c.label == changed["studio"])
+    assert ("成员人数", str(changed["members"]), str(changed["members"] + 7)) in studio.fields
+    assert result.summary().startswith("较第1版：表格数字变动")
+    assert "名册删去1行、改动" in result.summary() or "名册删去1行" in result.summary()
+    demo_store.close()
+    assert run(["--data-dir", str(data_dir), "diff", "--period", YEAR, "--from", "1", "--to", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "第1版 → 第2版" in out and "表3 合计 · 参训人次" in out and "（+100）" in out
+    assert run(["--data-dir", str(data_dir), "diff", "--period", YEAR, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["from"] == 1 and data["to"] == 2
+    assert any(n["difference"] == "+100" for n in data["numbers"])
+    assert run(["--data-dir", str(data_dir), "diff", "--period", YEAR, "--from", "1", "--to", "5"]) == 2
+    assert "没有第5版" in capsys.readouterr().err
+    assert run(["--data-dir", str(data_dir), "diff", "--period", "2019"]) == 2
+    assert "没有可比较的版本" in capsys.readouterr().err
+    from models.db import open_store
+
+    demo_store.conn = open_store(data_dir).conn
+
+
+def test_same_version_twice_has_no_changes(demo_store: Store) -> None:
+    ret = finalise_with_notes(demo_store, YEAR)
+    result = diff.diff_returns(ret, ret)
+    assert result.empty and result.summary() == "与第1版相比没有变化"
+
+
+def test_notes_changes_are_listed(demo_store: Store) -> None:
+    ret = finalise_with_notes(demo_store, YEAR)
+    old = versions.load_version(demo_store, YEAR, 1)
+    assert old is not None
+    import dataclasses
+
+    new = dataclasses.replace(ret, version=2, notes=[*ret.notes, {"code": "x", "where": "T3", "message": "表3参训人次变化较大",
+                                                                  "text": "新增农民工专项培训"}])
+    result = diff.diff_returns(old, new)
+    assert [c.text() for c in result.notes] == ["说明新增：表3参训人次变化较大：新增农民工专项培训"]
+
+
+@pytest.fixture(scope="module")
+def counties(tmp_path_factory: pytest.TempPathFactory) -> dict[str, County]:
+    return county_exports(tmp_path_factory.mktemp("counties"))
+
+
+def county_v2(county: County, folder: Path) -> tuple[Path, dict[str, Any]]:
+    """The county corrects its records and sends version 2; the folder of its files."""
+    store = open_county_copy(county, folder / "数据")
+    try:
+        changed = change_records(store)
+        report = review.review(store, YEAR)
+        for finding in report.missing_notes:
+            review.set_note(store, YEAR, finding.code, finding.where, "已核实")
+        export.export_return(store, YEAR, folder / "导出", ["xlsx"], signer=signer(store))
+    finally:
+        store.close()
+    return folder / "导出", changed
+
+
+def test_received_v1_to_v2(counties: dict[str, County], tmp_path: Path, capsys) -> None:
+    county = counties["530821"]
+    v2_files, changed = county_v2(county, tmp_path / "宁洱v2")
+    store = receiving_store(tmp_path / "普洱市", counties=counties)
+    try:
+        receiving.receive_files(store, [county.xlsx])
+        with pytest.raises(RecordError, match="只有1个版本"):
+            diff.received_diff(store, YEAR, "530821")
+        receiving.receive_files(store, [v2_files])
+        result = diff.received_diff(store, YEAR, "530821")
+        assert (result.old.version, result.new.version) == (1, 2)
+        assert any(c.where == "表3 合计 · 参训人次" and c.difference == 100 for c in result.numbers)
+        assert any(c.action == "removed" and c.label.startswith(changed["person"]) for c in result.rosters)
+        assert set(diff.board_changes(store, YEAR, ["530821", "530822"])) == {"530821"}
+        assert store.path is not None
+        folder = store.path.parent
+    finally:
+        store.close()
+    assert run(["--data-dir", str(folder), "diff", "--period", YEAR, "--unit", "530821"]) == 0
+    out = capsys.readouterr().out
+    assert "宁洱哈尼族彝族自治县总工会" in out and "第1版 → 第2版" in out and "附表1 删去：" in out
