@@ -129,3 +129,86 @@ def test_received_v1_to_v2(counties: dict[str, County], tmp_path: Path, capsys) 
     assert run(["--data-dir", str(folder), "diff", "--period", YEAR, "--unit", "530821"]) == 0
     out = capsys.readouterr().out
     assert "宁洱哈尼族彝族自治县总工会" in out and "第1版 → 第2版" in out and "附表1 删去：" in out
+
+
+# ---------------------------------------------------------------------------------------------
+# On screen: the board, the received return, the return page
+
+
+def test_board_shows_the_change_and_opens_the_received_return(qtbot, counties: dict[str, County], tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from forms.periods import Period
+    from PySide6.QtCore import Qt
+
+    from ui import settings_store
+    from ui.board_page import BoardModel, BoardPage
+    from ui.received_return_dialog import ReceivedReturnDialog
+
+    county = counties["530821"]
+    v2_files, changed = county_v2(county, tmp_path / "宁洱v2")
+    store = receiving_store(tmp_path / "普洱市", counties=counties)
+    try:
+        settings_store.set_current_period(store, Period(int(YEAR)))
+        receiving.receive_files(store, [county.xlsx, counties["530822"].xlsx])
+        receiving.receive_files(store, [v2_files])
+        page = BoardPage(store)
+        qtbot.addWidget(page)
+        page.resize(1000, 600)
+        page.show()
+        rows = {e.unit.code: i for i, e in enumerate(page.model.entries)}
+        note = page.model.index(rows["530821"], BoardModel.NOTE).data()
+        assert note.startswith("较第1版：表格数字变动") and "名册删去1行" in note
+        assert page.model.index(rows["530821"], BoardModel.VERSION).data() == "第2版"
+        assert not page.model.index(rows["530822"], BoardModel.NOTE).data().startswith("较第")
+        seen: list[ReceivedReturnDialog] = []
+        monkeypatch.setattr(ReceivedReturnDialog, "exec", lambda dialog: seen.append(dialog) or 0)
+        page.table.selectRow(rows["530821"])
+        page.table.setFocus()
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)
+        assert len(seen) == 1
+        dialog = seen[0]
+        assert dialog.width() <= 1024 and dialog.height() <= 768
+        assert "宁洱哈尼族彝族自治县总工会" in dialog.windowTitle() and "第2版" in dialog.windowTitle()
+        assert dialog.signature.text().startswith("签名核验：验证通过")
+        tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+        assert tabs[:6] == ["封面", "表1", "表2", "表3", "表4", "表5"]
+        assert tabs[6].startswith("附表1（") and tabs[8].startswith("审核和说明") and tabs[9] == "与第1版比较"
+        assert "单位负责人：李国华" in dialog.cover.toPlainText()
+        assert dialog.tables["T3"].item(dialog.tables["T3"].first_data, 0).text()
+        lines = dialog.diff_view.texts()  # type: ignore[union-attr]
+        assert any(line.startswith("表3 合计 · 参训人次 |") and line.endswith("| +100") for line in lines)
+        assert any(line.startswith(f"附表1 删去：{changed['person']}") for line in lines)
+        texts = [dialog.findings.item(r, 3).text() for r in range(dialog.findings.rowCount())]
+        assert "已核实" in texts or dialog.findings.rowCount() == 0
+        # double-click on a unit with one version: no comparison tab
+        page.table.selectRow(rows["530822"])
+        page.open_return()
+        assert seen[-1].diff_view is None and "与第" not in seen[-1].tabs.tabText(seen[-1].tabs.count() - 1)
+    finally:
+        store.close()
+
+
+def test_return_page_compares_own_versions(qtbot, demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from forms.periods import Period
+
+    from ui import msgbox, settings_store
+    from ui.diff_dialog import DiffDialog
+    from ui.return_page import ReturnPage
+
+    settings_store.set_current_period(demo_store, Period(int(YEAR)))
+    page = ReturnPage(demo_store)
+    qtbot.addWidget(page)
+    told: list[str] = []
+    monkeypatch.setattr(msgbox, "information", lambda parent, title, text, *a: told.append(text))
+    page.compare_button.click()
+    assert told and "没有可比较的版本" in told[0]
+    finalise_with_notes(demo_store, YEAR)
+    change_records(demo_store)
+    finalise_with_notes(demo_store, YEAR)
+    shown: list[DiffDialog] = []
+    monkeypatch.setattr(DiffDialog, "exec", lambda dialog: shown.append(dialog) or 0)
+    page.refresh()
+    page.compare_button.click()
+    assert shown and shown[0].windowTitle() == "版本比较"
+    assert shown[0].view.summary.text().startswith("较第1版：")
+    assert shown[0].width() <= 1024 and shown[0].height() <= 768
