@@ -137,9 +137,9 @@ def test_received_v1_to_v2(counties: dict[str, County], tmp_path: Path, capsys) 
 
 def test_board_shows_the_change_and_opens_the_received_return(qtbot, counties: dict[str, County], tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from forms.periods import Period
     from PySide6.QtCore import Qt
 
+    from forms.periods import Period
     from ui import settings_store
     from ui.board_page import BoardModel, BoardPage
     from ui.received_return_dialog import ReceivedReturnDialog
@@ -163,6 +163,7 @@ def test_board_shows_the_change_and_opens_the_received_return(qtbot, counties: d
         seen: list[ReceivedReturnDialog] = []
         monkeypatch.setattr(ReceivedReturnDialog, "exec", lambda dialog: seen.append(dialog) or 0)
         page.table.selectRow(rows["530821"])
+        assert page.change_label.isVisible() and page.change_label.text().startswith("宁洱哈尼族彝族自治县总工会第2版较第1版：")
         page.table.setFocus()
         qtbot.keyClick(page.table, Qt.Key.Key_Return)
         assert len(seen) == 1
@@ -190,7 +191,6 @@ def test_board_shows_the_change_and_opens_the_received_return(qtbot, counties: d
 
 def test_return_page_compares_own_versions(qtbot, demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from forms.periods import Period
-
     from ui import msgbox, settings_store
     from ui.diff_dialog import DiffDialog
     from ui.return_page import ReturnPage

@@ -366,6 +366,12 @@ class BoardPage(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.counts)
         layout.addWidget(self.table, 1)
+        self.change_label = QLabel()  # what the selected unit's new version changed (version 2 on)
+        self.change_label.setObjectName("change")
+        self.change_label.setWordWrap(True)
+        self.change_label.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        self.change_label.hide()
+        layout.addWidget(self.change_label)
         layout.addWidget(self.no_subordinates, 1)
 
         self.period_box.currentIndexChanged.connect(self._period_chosen)
@@ -477,6 +483,10 @@ class BoardPage(QWidget):
 
     def _update_buttons(self) -> None:
         entry = self.selected_entry()
+        change = self.model.changes.get(entry.unit.code, "") if entry is not None else ""
+        self.change_label.setText(f"{entry.unit.name}第{entry.version}版{change}（按回车查看报表和逐项变化）"
+                                  if entry is not None and change else "")
+        self.change_label.setVisible(bool(change))
         self.return_button.setEnabled(entry is not None and entry.current is not None
                                       and entry.state != board_mod.RETURNED)
         self.receipt_selected_action.setEnabled(entry is not None
