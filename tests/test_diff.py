@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from consolidation_support import YEAR, County, county_exports, open_county_copy, receiving_store, signer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli import run
 from models import diff, export, receiving, records, review, versions
@@ -212,3 +216,52 @@ def test_return_page_compares_own_versions(qtbot, demo_store: Store, monkeypatch
     assert shown and shown[0].windowTitle() == "版本比较"
     assert shown[0].view.summary.text().startswith("较第1版：")
     assert shown[0].width() <= 1024 and shown[0].height() <= 768
+
+
+# ---------------------------------------------------------------------------------------------
+# Property: exactly the cells changed are listed, with the right difference
+
+
+_BASE: list[Any] = []
+
+
+def _base_return() -> Any:
+    if not _BASE:
+        from models import returns, unit
+        from models.db import open_store
+        from models.demo import fill_demo
+
+        store = open_store(memory=True)
+        unit.setup(store, code="530821", head="李国华", statistician="王丽", preparer="张敏", phone="0879-3231234")
+        fill_demo(store, seed=2025)
+        _BASE.append(returns.compute(store, YEAR))
+        store.close()
+    return _BASE[0]
+
+
+def _cells() -> list[tuple[str, str, str, bool]]:
+    from forms import returns as R
+
+    return [(t.key, r.key, c.key, c.money) for t in R.TABLES for r in t.rows for c in t.columns]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.integers(0, len(_cells()) - 1), st.integers(-500, 500).filter(bool), max_size=12))
+def test_diff_lists_exactly_the_changed_cells(changes: dict[int, int]) -> None:
+    cells = _cells()
+    base = _base_return()
+    new = copy.deepcopy(base)
+    new.version = 2
+    for index, delta in changes.items():
+        table, row, column, money = cells[index]
+        new.tables[table][row][column] += Decimal(delta) / 100 if money else delta
+    result = diff.diff_returns(base, new)
+    expected = set()
+    for index, delta in changes.items():
+        table, row, column, money = cells[index]
+        before = base.tables[table][row][column]
+        expected.add((table, before, before + (Decimal(delta) / 100 if money else delta)))
+    assert {(c.table, c.old, c.new) for c in result.numbers} == expected
+    assert len(result.numbers) == len(changes)
+    assert all(c.difference == c.new - c.old for c in result.numbers)
+    assert not result.rosters and not result.notes
