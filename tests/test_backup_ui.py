@@ -141,3 +141,8 @@ def test_main_window_file_menu_has_backup_and_restore(qtbot, demo_store: Store, 
     window.backup_action.trigger()
     window.restore_action.trigger()
     assert opened == ["backup", "restore"]
+    from ui import history_dialog
+
+    monkeypatch.setattr(history_dialog.HistoryDialog, "exec", lambda dialog: opened.append(dialog.texts()[0]) or 0)
+    window.history_action.trigger()
+    assert "生成演示数据" in opened[-1] and "“" in opened[-1]

@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
             data_menu, "查找", lambda: self._call("focus_search"), QKeySequence("Ctrl+F"))
         data_menu.addSeparator()
         self.import_action = self._action(data_menu, "从Excel/CSV导入…", self.import_records, QKeySequence("Ctrl+I"))
+        self.history_action = self._action(data_menu, "全部修改历史…", self.open_history)
 
         page_menu = bar.addMenu("页面(&P)")
         self.page_actions: dict[str, QAction] = {}
@@ -407,6 +408,11 @@ class MainWindow(QMainWindow):
         from ui.keys_dialog import open_verify_dialog
 
         open_verify_dialog(self.store, self)
+
+    def open_history(self) -> None:
+        from ui.history_dialog import show_history
+
+        show_history(self, self.store)
 
     def open_backup(self) -> None:
         from ui.backup_dialog import open_backup_dialog

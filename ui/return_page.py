@@ -358,7 +358,7 @@ class ReturnPage(QWidget):
         self.state.setMinimumWidth(160)
         self.review_button = QPushButton("审核(&R)")
         self.finalise_button = QPushButton("定稿(&G)")
-        self.compare_button = QPushButton("比较(&D)…")
+        self.compare_button = QPushButton("比较(&K)…")
         self.compare_button.setObjectName("compare")
         self.compare_button.setToolTip("与上一个定稿版本比较：表格数字、名册、说明有什么变化")
         self.compare_button.clicked.connect(self.compare_versions)
