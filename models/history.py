@@ -89,7 +89,9 @@ def snapshot(kind: str, record: Mapping[str, Any] | None) -> dict[str, Any] | No
 
 def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[Change]:
     """Fields whose value differs (empty strings count as empty)."""
-    old = old or {}
+    if not old:  # a new record (the common case of an import): every filled field, quickly
+        return [(k, None, int(v) if isinstance(v, bool) else v) for k, v in (new or {}).items()
+                if v is not None and v != "" and v != []]
     new = new or {}
     out: list[Change] = []
     for name in dict.fromkeys([*old, *new]):
