@@ -115,15 +115,17 @@ def log(store: Store, operation: str, kind: str, record_id: int, label: str,
     store.conn.execute(
         "INSERT INTO history (at, operation, kind, record_id, label, batch_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (at or now(), operation, kind, record_id, label or "", batch_id,
-         json.dumps([list(c) for c in changes], ensure_ascii=False)))
+         _dumps(changes)))
 
 
 def log_many(store: Store, rows: Iterable[tuple[str, str, str, int, str, int | None, Sequence[Change]]]) -> None:
     """Many writes at once (imports): rows of (at, operation, kind, record_id, label, batch_id, changes)."""
     store.conn.executemany(
         "INSERT INTO history (at, operation, kind, record_id, label, batch_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(at, op, kind, rid, label or "", batch, json.dumps([list(c) for c in changes], ensure_ascii=False))
-         for at, op, kind, rid, label, batch, changes in rows])
+        [(at, op, kind, rid, label or "", batch, _dumps(changes)) for at, op, kind, rid, label, batch, changes in rows])
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 # ---------------------------------------------------------------------------------------------

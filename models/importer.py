@@ -1430,8 +1430,12 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
                 cur = store.conn.execute(insert_sql, [*row, search["search"], search["sort_key"], stamp, stamp])
                 record_id = int(cur.lastrowid or 0)
                 items.append((batch_id, form.table, record_id, "insert", None))
+                added: list[history.Change] = [(c, None, v) for c, v in zip(columns, row, strict=True)
+                                               if v is not None and v != ""]
+                if record.honours:
+                    added.append(("honours", None, sorted(history.child_line(HONOURS, h) for h in record.honours)))
                 logged.append((stamp, "import", plan.kind, record_id, str(values.get(form.name_field) or ""), batch_id,
-                               history.diff(None, _history_values(plan.kind, values, record.honours))))
+                               added))
                 honour_rows.extend((record_id, *[_db_value(h.get(c)) for c in honour_columns]) for h in record.honours)
                 done += 1
                 _progress(progress, done, total, "正在导入……")
@@ -1476,13 +1480,6 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
 
 def _db_value(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
-
-
-def _history_values(kind: str, values: Mapping[str, Any], honours: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    out = history.snapshot(kind, values) or {}
-    if kind == "people":
-        out["honours"] = sorted(history.child_line(HONOURS, h) for h in honours)
-    return out
 
 
 def list_batches(store: Store) -> list[dict[str, Any]]:
