@@ -19,7 +19,9 @@ from pathlib import Path
 
 PENDING_FOLDER = "pending"
 
-_journal_dir: Path | None = None  # the open data folder (set by models.db.open_store)
+# The open data folder (set by models.db.open_store; a worker thread's own connection sets the same folder,
+# so closing a store leaves it set). Notes go there only while the folder exists.
+_journal_dir: Path | None = None
 
 
 def set_data_dir(folder: Path | None) -> None:
@@ -27,13 +29,14 @@ def set_data_dir(folder: Path | None) -> None:
     _journal_dir = folder
 
 
+
 def begin(tmp: Path, target: Path) -> Path | None:
     """Note that ``tmp`` is being written for ``target``; the note's path (None when there is no data folder)."""
-    if _journal_dir is None:
+    if _journal_dir is None or not _journal_dir.is_dir():
         return None
     note = _journal_dir / PENDING_FOLDER / f"{uuid.uuid4().hex}.json"
     try:
-        note.parent.mkdir(parents=True, exist_ok=True)
+        note.parent.mkdir(exist_ok=True)
         note.write_text(json.dumps({"tmp": str(tmp), "target": str(target), "pid": os.getpid()},
                                    ensure_ascii=False), encoding="utf-8")
     except OSError:  # a read-only data folder must not stop an export to a USB stick
