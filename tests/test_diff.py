@@ -189,6 +189,19 @@ def test_board_shows_the_change_and_opens_the_received_return(qtbot, counties: d
         page.table.selectRow(rows["530822"])
         page.open_return()
         assert seen[-1].diff_view is None and "与第" not in seen[-1].tabs.tabText(seen[-1].tabs.count() - 1)
+        # the 说明 a unit wrote for its warnings are shown beside them
+        current = page.selected_entry().current  # type: ignore[union-attr]
+        payload = json.loads(store.scalar("SELECT payload FROM received_returns WHERE id = ?", (current.id,)))
+        payload["notes"] = [{"code": "change.over_50", "where": "T3/total/participants", "message": "表3参训人次比上期增加60%",
+                             "text": "新增农民工专项培训"}]
+        store.conn.execute("UPDATE received_returns SET payload = ? WHERE id = ?",
+                           (json.dumps(payload, ensure_ascii=False), current.id))
+        store.conn.commit()
+        page.open_return()
+        table = seen[-1].findings
+        rows = [[table.item(r, c).text() for c in range(4)] for r in range(table.rowCount())]
+        assert ["警告", "", "表3参训人次比上期增加60%", "新增农民工专项培训"] in rows
+        assert seen[-1].tabs.tabText(8) == f"审核和说明（{len(rows)}）"
     finally:
         store.close()
 
