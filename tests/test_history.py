@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtWidgets import QWidget
 from test_importer import PEOPLE_CSV, PEOPLE_XLSX
 from test_ui_dialogs import while_modal
@@ -147,3 +149,24 @@ def test_history_view_from_the_record_form(qtbot, county_store: Store) -> None:
     assert lines[0].endswith("修改  1项") and lines[1] == "岗位/工种：（空） → 焊工"
     assert any("新增" in line for line in lines)
     assert not any(PERSON_ID in line for line in lines)
+
+
+VALUES = st.one_of(st.none(), st.just(""), st.integers(-5, 5), st.text(max_size=3), st.booleans())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from("abcdef"), VALUES), st.dictionaries(st.sampled_from("abcdef"), VALUES))
+def test_diff_applied_to_old_gives_new(old: dict, new: dict) -> None:
+    def norm(d: dict) -> dict:
+        return {k: int(v) if isinstance(v, bool) else v for k, v in d.items() if v is not None and v != ""}
+
+    changes = history.diff(old, new)
+    result = norm(old)
+    for name, before, after in changes:
+        assert before == norm(old).get(name) and before != after
+        if after is None:
+            result.pop(name, None)
+        else:
+            result[name] = after
+    assert result == norm(new)
+    assert history.diff(old, old) == []
