@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "cli.signing",
     "cli.importing",
     "cli.consolidation",
+    "cli.history",
+    "cli.backup",
 ]
 
 
@@ -143,10 +145,21 @@ def opened_store(args: argparse.Namespace) -> Iterator[Any]:
     from models.db import open_store
 
     store = open_store(args.data_dir)
+    report_leftovers(store)
     try:
         yield store
     finally:
         store.close()
+
+
+def report_leftovers(store: Any) -> None:
+    """Remove what an interrupted export or backup left behind and say which files were not written."""
+    from models import leftovers
+
+    if store.path is not None:
+        text = leftovers.notice(leftovers.clean_up(store.path.parent))
+        if text:
+            print(text, file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -157,6 +170,8 @@ def existing_store(args: argparse.Namespace) -> Iterator[Any]:
 
     folder = args.data_dir or default_data_dir()
     store = open_store(folder) if store_path(folder).exists() else None
+    if store is not None:
+        report_leftovers(store)
     try:
         yield store
     finally:

@@ -53,6 +53,9 @@ def atomic_path(target: Path, mode: int = 0o644) -> Iterator[Path]:
                                     dir=os_path(target.parent))
     os.close(fd)
     tmp = Path(tmp_name)
+    from models import leftovers
+
+    note = leftovers.begin(tmp, target)  # found at the next start if this process dies mid-write
     try:
         yield tmp
         _fsync(tmp)
@@ -62,6 +65,8 @@ def atomic_path(target: Path, mode: int = 0o644) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    finally:
+        leftovers.end(note)
 
 
 def write_bytes_atomic(target: Path, data: bytes, mode: int = 0o644) -> None:

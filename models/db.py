@@ -159,7 +159,15 @@ def open_store(data_dir: Path | str | None = None, *, memory: bool = False) -> S
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 3000")
         store = Store(conn, path)
-        if MIGRATIONS.pending(conn):
+        from models import leftovers
+
+        leftovers.set_data_dir(path.parent if path is not None else None)
+        pending = MIGRATIONS.pending(conn)
+        if pending:
+            if path is not None and len(pending) < len(MIGRATIONS.names):  # an existing store: keep its old form
+                from models.backup import snapshot
+
+                snapshot(store, "migration")
             MIGRATIONS.apply(store.db)
         store.refresh_statistics()
     return store

@@ -171,7 +171,7 @@ def fill_demo(store: Store, seed: int = 2025, today: dt.date | None = None) -> d
             records.save(store, "innovation", {
                 "period": str(year), "suggestions": suggestions, "suggestions_adopted": int(suggestions * 0.6),
                 "innovations": rng.randint(40, 120), "inventions": rng.randint(5, 30), "patents": rng.randint(8, 40),
-                "methods": rng.randint(10, 40), "benefit": round(rng.uniform(300, 1500), 2)})
+                "methods": rng.randint(10, 40), "benefit": round(rng.uniform(300, 1500), 2)}, operation="demo")
     return {"人员": len(people), "工作室": studios, "培训": trainings, "竞赛": competitions, "经济技术创新": 2}
 
 
@@ -180,7 +180,7 @@ def _fill_people(store: Store, rng: random.Random, region: str, county: str, pre
     out = []
     for index in range(120):
         person, honours = _person(rng, index, region, county, prefecture, last_year)
-        saved = records.save(store, "people", person, children={"honours": honours})
+        saved = records.save(store, "people", person, children={"honours": honours}, operation="demo")
         out.append((saved.id, {h["category"] for h in honours}))
     return out
 
@@ -212,7 +212,8 @@ def _fill_studios(store: Store, rng: random.Random, people: list[tuple[int, set[
         records.save(store, "studios", {
             "name": name, "type": studio_type, "level": level, "host_unit": employer,
             "leader_id": leader, "named_year": named, "named_doc": f"{county}总工发〔{named}〕{number}号",
-            "members": rng.randint(5, 30), "status": "正常"}, children={"studio_outputs": outputs})
+            "members": rng.randint(5, 30), "status": "正常"}, children={"studio_outputs": outputs},
+            operation="demo")
     return len(plan)
 
 
@@ -240,7 +241,8 @@ def _fill_trainings(store: Store, rng: random.Random, county: str, today: dt.dat
             "participants": participants, "migrant": int(participants * rng.uniform(0, 0.5)),
             "female": int(participants * rng.uniform(0.2, 0.6)),
             "cert_junior": certs[0], "cert_middle": certs[1], "cert_senior": certs[2], "cert_technician": certs[3],
-            "cert_senior_technician": certs[4], "funds": funds, "union_funds": round(funds * rng.uniform(0.2, 0.8), 2)})
+            "cert_senior_technician": certs[4], "funds": funds, "union_funds": round(funds * rng.uniform(0.2, 0.8), 2)},
+            operation="demo")
     return count
 
 
@@ -260,7 +262,7 @@ def _fill_competitions(store: Store, rng: random.Random, county: str, today: dt.
             "type": kind, "level": COMPETITION_LEVELS[n % 2] if n % 5 else "省级",
             "host": f"{county}总工会、{county}人力资源和社会保障局", "date": date.isoformat(),
             "trades": rng.randint(1, 6), "participants": participants, "winners": winners,
-            "promoted": int(winners * rng.uniform(0.3, 0.9)), "experts": rng.randint(0, 3)})
+            "promoted": int(winners * rng.uniform(0.3, 0.9)), "experts": rng.randint(0, 3)}, operation="demo")
     return count
 
 

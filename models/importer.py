@@ -34,7 +34,7 @@ from forms.fields import Field, Finding, FormSpec
 from forms.honours import infer, parse_title_with_year, split_titles
 from forms.records import HONOURS, PEOPLE, STUDIOS, spec
 from forms.validation import validate
-from models import records
+from models import history, records
 from models.atomic_file import os_reason
 from models.db import RecordError, Store, now
 from models.text import ParseError, clean_text, compact, halfwidth, parse_date
@@ -1400,11 +1400,15 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
     form = spec(plan.kind)
     adds, updates = plan.to_add, plan.to_update
     total = len(adds) + len(updates)
+    from models.backup import snapshot
+
+    snapshot(store, "import", f"导入“{plan.file_name}”之前")
     stamp = now()
     counts = plan.counts
     items: list[tuple[int, str, int, str, str | None]] = []
     columns = [f.name for f in form.fields]
     honour_columns = [f.name for f in HONOURS.fields]
+    logged: list[tuple[str, str, str, int, str, int | None, Sequence[history.Change]]] = []
     try:
         with store.atomic():
             cursor = store.conn.execute(
@@ -1426,6 +1430,12 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
                 cur = store.conn.execute(insert_sql, [*row, search["search"], search["sort_key"], stamp, stamp])
                 record_id = int(cur.lastrowid or 0)
                 items.append((batch_id, form.table, record_id, "insert", None))
+                added: list[history.Change] = [(c, None, v) for c, v in zip(columns, row, strict=True)
+                                               if v is not None and v != ""]
+                if record.honours:
+                    added.append(("honours", None, sorted(history.child_line(HONOURS, h) for h in record.honours)))
+                logged.append((stamp, "import", plan.kind, record_id, str(values.get(form.name_field) or ""), batch_id,
+                               added))
                 honour_rows.extend((record_id, *[_db_value(h.get(c)) for c in honour_columns]) for h in record.honours)
                 done += 1
                 _progress(progress, done, total, "正在导入……")
@@ -1447,6 +1457,12 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
                      record.record_id])
                 items.append((batch_id, form.table, record.record_id, "update",
                               json.dumps(before, ensure_ascii=False)))
+                changes = history.diff(history.snapshot(plan.kind, before),
+                                       history.snapshot(plan.kind, record.values))
+                if record.honours:
+                    changes.append(("honours", None, sorted(history.child_line(HONOURS, h) for h in record.honours)))
+                logged.append((stamp, "import", plan.kind, record.record_id, str(record.values.get(form.name_field) or ""),
+                               batch_id, changes))
                 for honour in record.honours:
                     cur = store.conn.execute(honour_sql, (record.record_id,
                                                           *[_db_value(honour.get(c)) for c in honour_columns]))
@@ -1455,6 +1471,7 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
                 _progress(progress, done, total, "正在导入……")
             store.conn.executemany("INSERT INTO import_batch_items (batch_id, table_name, record_id, action, before) "
                                    "VALUES (?, ?, ?, ?, ?)", items)
+            history.log_many(store, logged)
     except sqlite3.IntegrityError:
         raise RecordError("导入时发现与已有记录重复（可能在检查之后又录入了数据），请重新检查后再导入（本次未写入任何数据）"
                           ) from None
@@ -1528,21 +1545,49 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
         raise RecordError(f"无法撤销：{shown}在导入之后又被修改过，撤销会丢失这些修改。请手工处理这些记录")
     if leaders:
         raise RecordError("无法撤销：" + "；".join(leaders[:5]) + "。请先为这些工作室更换领办人")
+    from models.backup import snapshot
+
+    snapshot(store, "import_undo", f"撤销导入“{batch['file_name']}”之前")
     removed = restored = honours_removed = 0
+    honour_ids = [i["record_id"] for i in items if i["table_name"] == "honours" and i["action"] == "insert"]
+    inserted_ids = [i["record_id"] for i in main_items if i["action"] == "insert"]
+    lost_honours: dict[int, list[str]] = {}
+    if form.table == "people":
+        for h in store.query("SELECT * FROM honours WHERE id IN (SELECT value FROM json_each(?)) "
+                             "OR person_id IN (SELECT value FROM json_each(?))",
+                             (json.dumps(honour_ids), json.dumps(inserted_ids))):
+            lost_honours.setdefault(h["person_id"], []).append(history.child_line(HONOURS, h))
+    undo_stamp = now()
+    logged: list[tuple[str, str, str, int, str, int | None, Sequence[history.Change]]] = []
     with store.atomic():
         for item in items:
             if item["table_name"] == "honours" and item["action"] == "insert":
                 honours_removed += store.conn.execute("DELETE FROM honours WHERE id = ?", (item["record_id"],)).rowcount
         for item in main_items:
+            row = current.get(item["record_id"])
+            lost = sorted(lost_honours.get(item["record_id"], []))
             if item["action"] == "insert":
                 removed += store.conn.execute(f"DELETE FROM {form.table} WHERE id = ?", (item["record_id"],)).rowcount
+                if row is not None:
+                    old = history.snapshot(batch["kind"], row) or {}
+                    if form.table == "people":
+                        old["honours"] = lost
+                    logged.append((undo_stamp, "import_undo", batch["kind"], item["record_id"],
+                                   str(row[form.name_field] or ""), batch_id, history.diff(old, None)))
             else:
                 before = json.loads(item["before"])
                 before.pop("id", None)
                 assignments = ", ".join(f"{k} = ?" for k in before)
                 restored += store.conn.execute(f"UPDATE {form.table} SET {assignments} WHERE id = ?",
                                                [*before.values(), item["record_id"]]).rowcount
-        store.conn.execute("UPDATE import_batches SET undone_at = ? WHERE id = ?", (now(), batch_id))
+                if row is not None:
+                    changes = history.diff(history.snapshot(batch["kind"], row), history.snapshot(batch["kind"], before))
+                    if lost:
+                        changes.append(("honours", lost, None))
+                    logged.append((undo_stamp, "import_undo", batch["kind"], item["record_id"],
+                                   str(before.get(form.name_field) or ""), batch_id, changes))
+        history.log_many(store, logged)
+        store.conn.execute("UPDATE import_batches SET undone_at = ? WHERE id = ?", (undo_stamp, batch_id))
     return UndoResult(batch_id, removed, restored, honours_removed)
 
 

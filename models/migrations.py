@@ -209,3 +209,20 @@ def m0005_receiving(db: Database) -> None:
     ]
     for sql in statements:
         db.execute(sql)
+
+
+@MIGRATIONS(name="0006_history")
+def m0006_history(db: Database) -> None:
+    """Change history of the records: one row per write, with the fields' old and new values."""
+    # changes: JSON list of [field, old, new]; a child list (honours, yearly outputs) is a field whose
+    # values are lists of one-line texts. Written in the same transaction as the change itself.
+    statements = [
+        """CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL, operation TEXT NOT NULL, kind TEXT NOT NULL, record_id INTEGER NOT NULL,
+            label TEXT NOT NULL DEFAULT '', batch_id INTEGER, changes TEXT NOT NULL DEFAULT '[]')""",
+        "CREATE INDEX history_record ON history(kind, record_id)",
+        "CREATE INDEX history_at ON history(at)",
+    ]
+    for sql in statements:
+        db.execute(sql)

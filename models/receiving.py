@@ -397,6 +397,10 @@ def receive_files(store: Store, paths: Sequence[Path | str], *, progress: Progre
     """
     own = _own_unit(store)
     files = collect_files(paths)
+    if files:
+        from models.backup import snapshot
+
+        snapshot(store, "receive", f"接收{len(files)}个报表文件之前")
     results: list[ReceiveResult] = []
     total = len(files)
     for index, path in enumerate(files):

@@ -140,12 +140,16 @@ def _db_value(value: Any) -> Any:
 
 
 def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | None = None,
-         children: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> SaveResult:
+         children: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, operation: str | None = None,
+         ) -> SaveResult:
     """Validate and store a record (insert when ``record_id`` is None) with its children.
 
     ``children`` maps a child kind (``honours``, ``studio_outputs``) to the full new list of rows;
     a child kind left out keeps its rows. Raises :class:`ValidationFailed` when anything is wrong.
+    The change goes into the history in the same transaction (``operation`` defaults to add/edit).
     """
+    from models import history
+
     form = spec(kind)
     if form.parent_key:
         raise RecordError(f"{form.title}须在所属记录中编辑")
@@ -156,6 +160,7 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
     row.update(search_columns(form, clean))
     stamp = now()
     with store.atomic():
+        before = history.snapshot(kind, get(store, kind, record_id)) if record_id is not None else None
         if record_id is None:
             row["created_at"] = row["updated_at"] = stamp
             columns = ", ".join(row)
@@ -172,6 +177,11 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
         for child in CHILDREN.get(kind, ()):
             if child.kind in clean_children:
                 _replace_children(store, child, record_id, clean_children[child.kind])
+        after = history.snapshot(kind, get(store, kind, record_id))
+        changes = history.diff(before, after)
+        if changes or before is None:
+            history.log(store, operation or ("add" if before is None else "edit"), kind, record_id,
+                        str(clean.get(form.name_field) or ""), changes, at=stamp)
     return SaveResult(record_id, [f for f in findings if not f.is_error])
 
 
@@ -232,6 +242,8 @@ def delete(store: Store, kind: str, record_id: int) -> None:
     with store.atomic():
         cursor = store.conn.execute(f"UPDATE {form.table} SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
                                     (now(), record_id))
+        if cursor.rowcount:
+            _log_simple(store, "delete", kind, record_id)
     if cursor.rowcount == 0:
         raise RecordError(f"要删除的{form.title}不存在或已在回收站中")
 
@@ -242,8 +254,18 @@ def restore(store: Store, kind: str, record_id: int) -> None:
     with store.atomic():
         cursor = store.conn.execute(f"UPDATE {form.table} SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL",
                                     (record_id,))
+        if cursor.rowcount:
+            _log_simple(store, "restore", kind, record_id)
     if cursor.rowcount == 0:
         raise RecordError(f"回收站中没有这条{form.title}")
+
+
+def _log_simple(store: Store, operation: str, kind: str, record_id: int) -> None:
+    from models import history
+
+    form = spec(kind)
+    label = store.scalar(f"SELECT {form.name_field} FROM {form.table} WHERE id = ?", (record_id,))
+    history.log(store, operation, kind, record_id, str(label or ""))
 
 
 def purge(store: Store, kind: str, record_id: int) -> None:
@@ -253,8 +275,13 @@ def purge(store: Store, kind: str, record_id: int) -> None:
         led = store.query("SELECT name FROM studios WHERE leader_id = ?", (record_id,))
         if led:
             raise RecordError(f"此人仍是工作室“{led[0]['name']}”（可能在回收站中）的领办人，不能彻底删除")
+    from models import history
+
     with store.atomic():
+        before = history.snapshot(kind, get(store, kind, record_id))
         cursor = store.conn.execute(f"DELETE FROM {form.table} WHERE id = ? AND deleted_at IS NOT NULL", (record_id,))
+        if cursor.rowcount and before is not None:
+            history.log(store, "purge", kind, record_id, str(before.get(form.name_field) or ""), history.diff(before, None))
     if cursor.rowcount == 0:
         raise RecordError(f"回收站中没有这条{form.title}")
 

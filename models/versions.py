@@ -106,6 +106,9 @@ def finalise(store: Store, period: Period | str, *, today: dt.date | None = None
     latest = load_version(store, period)
     if latest is not None and latest.content_bytes() == draft.content_bytes():
         return latest
+    from models.backup import snapshot
+
+    snapshot(store, "consolidate" if draft.consolidated else "finalise", f"{period.label}定稿之前")
     stamp = now()
     with store.atomic():
         number = int(store.scalar("SELECT coalesce(max(version), 0) FROM returns WHERE unit_code = ? AND period = ?",

@@ -120,7 +120,7 @@ def snapshot(data_dir: Path) -> dict[str, list[tuple[Any, ...]]]:
         out = {}
         for table in tables:
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")
-                       if r[1] not in ("created_at", "updated_at", "applied_at")]
+                       if r[1] not in ("created_at", "updated_at", "applied_at", "at")]
             out[table] = conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid").fetchall()
         return out
     finally:

@@ -166,11 +166,15 @@ def test_cli_export_into_an_unwritable_folder_is_a_chinese_error(demo_store: Sto
 
     demo_store.close()
 
+    out = tmp_path / "只读 U盘"
+    real_mkstemp = tempfile.mkstemp
+
     def denied(*args: object, dir: str = "", **kwargs: object) -> tuple[int, str]:
+        if Path(dir) != out:  # the data folder (the snapshot before finalising) is writable
+            return real_mkstemp(*args, dir=dir, **kwargs)  # type: ignore[call-overload]
         raise PermissionError(errno.EACCES, "Permission denied", os.path.join(dir, ".~530821-x.xlsx.part"))
 
     monkeypatch.setattr(tempfile, "mkstemp", denied)
-    out = tmp_path / "只读 U盘"
     code = cli.run(["--data-dir", str(data_dir), "export", "--period", YEAR, "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2

@@ -11,7 +11,7 @@ import threading
 import traceback
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
@@ -118,6 +118,12 @@ def _warm_up() -> None:
     initials("张")
 
 
+def _after_start(store: Any, window: Any) -> None:
+    from ui.backup_dialog import after_start
+
+    after_start(store, window)
+
+
 def run_gui(data_dir: Path | None = None, self_test: bool = False) -> int:
     """Run the application; the exit code. ``self_test`` opens everything, reports and quits."""
     app = make_application()
@@ -160,6 +166,7 @@ def run_gui(data_dir: Path | None = None, self_test: bool = False) -> int:
             window.show()
             # Load the pinyin dictionary once the window is up, so the first entry form opens at once.
             QTimer.singleShot(400, _warm_up)
+            QTimer.singleShot(700, lambda: _after_start(store, window))
             return int(app.exec())
         finally:
             sys.excepthook = previous_hook

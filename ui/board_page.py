@@ -13,8 +13,8 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -77,6 +77,7 @@ class BoardModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.entries: list[Entry] = []
+        self.changes: dict[str, str] = {}  # unit code → what its newest version changed (version 2 on)
 
     def set_board(self, board: Board | None) -> None:
         self.beginResetModel()
@@ -104,7 +105,7 @@ class BoardModel(QAbstractTableModel):
             return entry.received_at
         if column == self.SIGNER:
             return entry.signer
-        return "；".join(x for x in (entry.detail, entry.remark) if x)
+        return "；".join(x for x in (self.changes.get(entry.unit.code, ""), entry.detail, entry.remark) if x)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -365,6 +366,12 @@ class BoardPage(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.counts)
         layout.addWidget(self.table, 1)
+        self.change_label = QLabel()  # what the selected unit's new version changed (version 2 on)
+        self.change_label.setObjectName("change")
+        self.change_label.setWordWrap(True)
+        self.change_label.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        self.change_label.hide()
+        layout.addWidget(self.change_label)
         layout.addWidget(self.no_subordinates, 1)
 
         self.period_box.currentIndexChanged.connect(self._period_chosen)
@@ -373,8 +380,9 @@ class BoardPage(QWidget):
         self.print_button.clicked.connect(self.print_board)
         self.open_receipt_button.clicked.connect(lambda: self.open_receipt())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
-        self.table.doubleClicked.connect(lambda _index: self.show_history())
-        self.table.setToolTip("双击一行查看该单位本期收到的全部文件和回执")
+        self.table.doubleClicked.connect(lambda _index: self.open_return())
+        self.table.installEventFilter(self)  # Enter opens the selected unit's return
+        self.table.setToolTip("双击一行或按回车：查看该单位报来的报表（封面、各表、名册、审核和说明、签名、与上一版比较）")
         self.refresh()
 
     # -- state -------------------------------------------------------------------------------
@@ -448,6 +456,10 @@ class BoardPage(QWidget):
             return
         self.board = board_mod.build_board(self.store, self.period)
         selected = self.selected_entry()
+        from models.diff import board_changes
+
+        newer = [e.unit.code for e in self.board.entries if (e.version or 0) > 1]
+        self.model.changes = {code: d.summary() for code, d in board_changes(self.store, self.period.code, newer).items()}
         self.model.set_board(self.board)
         self.summary.setText(f"{self.period.label}{self.period.kind_label}：{self.board.summary()}")
         self.counts.setText("　".join(f"{board_mod.STATE_LABELS[s]}：{n}" for s, n in self.board.counts.items()))
@@ -471,10 +483,33 @@ class BoardPage(QWidget):
 
     def _update_buttons(self) -> None:
         entry = self.selected_entry()
+        change = self.model.changes.get(entry.unit.code, "") if entry is not None else ""
+        self.change_label.setText(f"{entry.unit.name}第{entry.version}版{change}（按回车查看报表和逐项变化）"
+                                  if entry is not None and change else "")
+        self.change_label.setVisible(bool(change))
         self.return_button.setEnabled(entry is not None and entry.current is not None
                                       and entry.state != board_mod.RETURNED)
         self.receipt_selected_action.setEnabled(entry is not None
                                                 and entry.state in (board_mod.REPORTED, board_mod.RETURNED))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.table and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self.open_return()
+            return True
+        return super().eventFilter(watched, event)
+
+    def open_return(self) -> None:
+        """The selected unit's current return, read-only (no return yet: the files received)."""
+        from ui.received_return_dialog import open_received_return
+
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        if entry.current is None or entry.version is None:
+            self.show_history()
+            return
+        open_received_return(self, self.store, entry.current.id, self.show_history)
 
     def show_history(self) -> None:
         """The files received from the selected unit for this period."""

@@ -225,6 +225,9 @@ class MainWindow(QMainWindow):
         self.verify_action = self._action(file_menu, "核验报表文件…", self.open_verify)
         self._action(file_menu, "打开数据文件夹", self.open_data_folder)
         file_menu.addSeparator()
+        self.backup_action = self._action(file_menu, "备份到…", self.open_backup, QKeySequence("Ctrl+Shift+B"))
+        self.restore_action = self._action(file_menu, "从备份恢复…", self.open_restore)
+        file_menu.addSeparator()
         self._action(file_menu, "退出", self.close, QKeySequence("Ctrl+Q"))
 
         data_menu = bar.addMenu("数据(&D)")
@@ -242,6 +245,7 @@ class MainWindow(QMainWindow):
             data_menu, "查找", lambda: self._call("focus_search"), QKeySequence("Ctrl+F"))
         data_menu.addSeparator()
         self.import_action = self._action(data_menu, "从Excel/CSV导入…", self.import_records, QKeySequence("Ctrl+I"))
+        self.history_action = self._action(data_menu, "全部修改历史…", self.open_history)
 
         page_menu = bar.addMenu("页面(&P)")
         self.page_actions: dict[str, QAction] = {}
@@ -405,6 +409,22 @@ class MainWindow(QMainWindow):
 
         open_verify_dialog(self.store, self)
 
+    def open_history(self) -> None:
+        from ui.history_dialog import show_history
+
+        show_history(self, self.store)
+
+    def open_backup(self) -> None:
+        from ui.backup_dialog import open_backup_dialog
+
+        open_backup_dialog(self.store, self)
+
+    def open_restore(self) -> None:
+        from ui.backup_dialog import open_restore_dialog
+
+        if open_restore_dialog(self.store, self):
+            self.refresh_all()
+
     def open_data_folder(self) -> None:
         folder = self.store.path.parent if self.store.path else None
         if folder is None or not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
@@ -417,7 +437,7 @@ class MainWindow(QMainWindow):
             f"<p><b>{APP_TITLE}</b></p>"
             "<p>云南省产业工人队伍建设改革统计填报工具：录入劳模、工作室、培训、竞赛和经济技术创新数据，"
             "生成、审核、签名并报送统计表。</p>"
-            "<p>本程序完全离线运行，数据只保存在本机的数据文件夹中，请定期备份。</p>"
+            "<p>本程序完全离线运行，数据只保存在本机的数据文件夹中，请定期用“文件 › 备份到…”备份到U盘。</p>"
             f"<p>数据文件夹：{folder}</p>")
 
     # -- status -----------------------------------------------------------------------------------

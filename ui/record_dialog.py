@@ -100,6 +100,11 @@ class RecordDialog(QDialog):
         self.cancel_button = buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
         self.save_button.setToolTip("Ctrl+S")
         self.save_button.setDefault(True)
+        self.history_button = None
+        if record_id is not None:
+            self.history_button = buttons.addButton("历史(&H)…", QDialogButtonBox.ButtonRole.ResetRole)
+            self.history_button.setToolTip("这条记录的修改历史")
+            self.history_button.clicked.connect(self.show_history)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
 
@@ -122,6 +127,8 @@ class RecordDialog(QDialog):
             previous = table.table
         QWidget.setTabOrder(previous, self.save_button)
         QWidget.setTabOrder(self.save_button, self.cancel_button)
+        if self.history_button is not None:
+            QWidget.setTabOrder(self.cancel_button, self.history_button)
 
         if record is None:
             self.panel.set_defaults()
@@ -153,6 +160,13 @@ class RecordDialog(QDialog):
         self._fit_scroll()
         width = hint.width() + self.scroll_area.verticalScrollBar().sizeHint().width() + 4
         self.scroll_area.setMinimumWidth(max([width, *(t.natural_width - 20 for t in self.child_tables.values())]))
+
+    def show_history(self) -> None:
+        from ui.history_dialog import show_history
+
+        assert self.record_id is not None
+        record = records.get(self.store, self.kind, self.record_id) or {}
+        show_history(self, self.store, self.kind, self.record_id, str(record.get(self.form.name_field) or ""))
 
     # -- state
 

@@ -358,6 +358,10 @@ class ReturnPage(QWidget):
         self.state.setMinimumWidth(160)
         self.review_button = QPushButton("审核(&R)")
         self.finalise_button = QPushButton("定稿(&G)")
+        self.compare_button = QPushButton("比较(&K)…")
+        self.compare_button.setObjectName("compare")
+        self.compare_button.setToolTip("与上一个定稿版本比较：表格数字、名册、说明有什么变化")
+        self.compare_button.clicked.connect(self.compare_versions)
         self.export_button = QToolButton()
         self.export_button.setText("导出(&E)")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -385,7 +389,8 @@ class ReturnPage(QWidget):
             top.addWidget(label)
             top.addWidget(box)
         top.addWidget(self.state, 1)
-        for button in (self.review_button, self.finalise_button, self.export_button, self.print_button):
+        for button in (self.review_button, self.finalise_button, self.compare_button, self.export_button,
+                       self.print_button):
             top.addWidget(button)
 
         self.tabs = QTabWidget()
@@ -554,6 +559,19 @@ class ReturnPage(QWidget):
         self.tabs.setTabText(0, "封面" if ret.is_draft else f"封面（第{ret.version}版）")
         if self.report is not None and ret.is_draft:
             self._show_findings(self.report)
+
+    def compare_versions(self) -> None:
+        """The version shown (or the latest) against the finalised version before it."""
+        from models import diff
+        from models.db import RecordError
+        from ui.diff_dialog import show_diff
+
+        try:
+            result = diff.own_diff(self.store, self.period.code, None, self.viewing_version or None)
+        except RecordError as exc:
+            msgbox.information(self, "比较版本", str(exc))
+            return
+        show_diff(self, result)
 
     # -- drill-down ----------------------------------------------------------------------------
 
