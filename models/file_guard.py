@@ -26,14 +26,14 @@ MAX_FILE_BYTES = 64 * 1024 * 1024  # a provincial consolidated return with all r
 MAX_PDF_BYTES = 64 * 1024 * 1024
 MAX_PARTS = 200  # an exported workbook has about 20
 MAX_CENTRAL_DIRECTORY = 256 * 1024
-MAX_PART_BYTES = 96 * 1024 * 1024  # uncompressed, one part
-MAX_TOTAL_BYTES = 192 * 1024 * 1024  # uncompressed, all parts
+MAX_PART_BYTES = 32 * 1024 * 1024  # uncompressed, one part (a 10,000-person roster sheet is about 5 MB)
+MAX_TOTAL_BYTES = 96 * 1024 * 1024  # uncompressed, all parts
 MAX_RATIO = 100  # uncompressed / compressed, for parts above RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
 MAX_COLUMNS = 256  # the widest sheet of a return has 16 columns
 MAX_ROWS = 500_000
-MAX_SHEET_AREA = 2_000_000  # rows × columns a reader would allocate for one sheet
-MAX_CELLS = 3_000_000  # all sheets
+MAX_SHEET_AREA = 1_000_000  # rows × columns a reader would allocate for one sheet
+MAX_CELLS = 1_500_000  # all sheets
 _CHUNK = 1024 * 1024
 
 _EOCD = b"PK\x05\x06"
@@ -191,17 +191,38 @@ class _SheetScan:
                                     "不是报表文件")
 
 
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part → the sheet's name, best effort (only to name a sheet in a reason)."""
+    from defusedxml import ElementTree
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        infos = [zf.getinfo("xl/workbook.xml"), zf.getinfo("xl/_rels/workbook.xml.rels")]
+        if any(i.file_size > 1024 * 1024 for i in infos):
+            return {}
+        rels = {r.get("Id"): str(r.get("Target", "")) for r in ElementTree.fromstring(zf.read(infos[1]))}
+        out: dict[str, str] = {}
+        for sheet in ElementTree.fromstring(zf.read(infos[0])).iter(f"{ns}sheet"):
+            target = rels.get(sheet.get(f"{rel_ns}id"), "")
+            out[target.lstrip("/") if target.startswith("/") else f"xl/{target}"] = str(sheet.get("name", ""))
+        return out
+    except Exception:  # a hostile or foreign workbook: name sheets by their part
+        return {}
+
+
 def scan_package(zf: zipfile.ZipFile) -> dict[str, Part]:
     """Stream every part once (capped by its declared size, CRC checked): its SHA-256, and for worksheets
     the cell positions. Returns the parts by name."""
     infos = check_zip_entries(zf)
     parts: dict[str, Part] = {}
     total_cells = 0
+    names = _sheet_names(zf)
     for info in infos:
         if info.is_dir():
             parts[info.filename] = Part(info.filename, 0, hashlib.sha256(b"").hexdigest())
             continue
-        sheet = _SheetScan(Path(info.filename).stem) \
+        sheet = _SheetScan(names.get(info.filename) or Path(info.filename).stem) \
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml") else None
         hasher = hashlib.sha256()
         size = 0

@@ -402,11 +402,21 @@ def receive_files(store: Store, paths: Sequence[Path | str], *, progress: Progre
     for index, path in enumerate(files):
         if progress is not None:
             progress(index, total, f"正在接收 {path.name}（{index + 1}/{total}）……")
-        inspection = inspect_file(store, path)
-        results.append(store_inspection(store, inspection, own=own, today=today))
+        results.append(_receive_one(store, path, own, today))
     if progress is not None:
         progress(total, total, "接收完成")
     return results
+
+
+def _receive_one(store: Store, path: Path, own: Unit, today: dt.date | None) -> ReceiveResult:
+    """One file in its own guarded step: whatever goes wrong with it, the files after it are still received."""
+    try:
+        inspection = inspect_file(store, path)
+    except MemoryError:
+        return ReceiveResult(path, MALFORMED, UNREADABLE, "文件内容过大，无法读取")
+    except Exception as exc:  # a reader failing on a hostile file must not stop the folder
+        return ReceiveResult(path, MALFORMED, UNREADABLE, f"无法读取为报表文件（{type(exc).__name__}）")
+    return store_inspection(store, inspection, own=own, today=today)  # a store failure (full disk) stops the batch
 
 
 def summary_text(results: Sequence[ReceiveResult]) -> str:

@@ -187,6 +187,7 @@ _PART_LABELS = {
 }
 _KIND_LABELS = {"changed": "被改动", "added": "是签名之后增加的", "removed": "被删除"}
 MAX_NAMED = 8
+DESCRIBE_LIMIT = 4 * 1024 * 1024  # parts larger than this are named, not parsed cell by cell
 
 
 @dataclasses.dataclass(frozen=True)
@@ -343,6 +344,8 @@ def _describe_by_rerender(zf: zipfile.ZipFile, changes: list[PartChange], manife
                           fingerprint: str) -> list[str]:
     from models.export_xlsx import write_xlsx
 
+    if any(info.file_size > DESCRIBE_LIMIT for info in zf.infolist() if info.filename.endswith(".xml")):
+        return []
     with tempfile.TemporaryDirectory(prefix="changai-verify-") as tmp:
         path = Path(tmp) / "genuine.xlsx"
         write_xlsx(ret, path, fingerprint=fingerprint)
