@@ -163,7 +163,7 @@ def cmd_trust_add(args: argparse.Namespace) -> int:
     with opened_store(args) as store:
         need_unit(store)
         info = trust.read_certificate(args.cert)
-        warning = trust.subordinate_warning(store, info.unit_code)
+        warning = trust.subordinate_warning(store, info.unit_code, info.unit_name)
         registration = trust.register(store, args.cert, expected_fingerprint=args.fingerprint,
                                       replace=args.replace, note=args.note)
     print(f"已登记：{registration.unit_name}（{registration.unit_code}）")

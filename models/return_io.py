@@ -296,7 +296,17 @@ def _check_signed(path: Path, zf: zipfile.ZipFile, wb: Any, parts: dict[str, Any
         more = f"等{len(problems)}处" if len(problems) > 3 else ""
         return ReadResult(path, TAMPERED, "可见表格与签名数据不一致：" + "；".join(problems[:3]) + more,
                           ret, hex_digest, **facts)
+    if verdict.status == VALID and verdict.signer_name and _name_key(verdict.signer_name) != _name_key(ret.unit_name):
+        return ReadResult(path, UNREGISTERED, f"签名有效，但报表上的单位名称“{ret.unit_name}”与登记的证书单位"
+                          f"“{verdict.signer_name}”（{ret.unit_code}）不符。单位名称以登记为准，请与对方核实",
+                          ret, hex_digest, **facts)
     return ReadResult(path, verdict.status, verdict.reason, ret, hex_digest, **facts)
+
+
+def _name_key(name: str) -> str:
+    from models.text import compact
+
+    return compact(name)
 
 
 @contextlib.contextmanager

@@ -509,7 +509,7 @@ class TrustDialog(QDialog):
                 msgbox.warning(self, "替换证书", f"所选文件是{info.unit_name}（{info.unit_code}）的证书，"
                                                f"不是{selected.unit_name}（{selected.unit_code}）的")
                 return
-        warning = trust.subordinate_warning(self.store, info.unit_code)
+        warning = trust.subordinate_warning(self.store, info.unit_code, info.unit_name)
         if not confirm_certificate(self, info, replacing, warning):
             return
         try:

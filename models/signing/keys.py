@@ -137,6 +137,16 @@ def certificate_pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
+def spki_digest(cert: x509.Certificate) -> str:
+    """SHA-256 (upper-case hex) of the certificate's SubjectPublicKeyInfo: what trust is keyed on."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+
+    der = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest().upper()
+
+
 def fingerprint(cert: x509.Certificate) -> str:
     return fingerprint_of_der(certificate_der(cert))
 
