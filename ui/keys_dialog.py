@@ -415,19 +415,76 @@ def confirm_certificate(parent: QWidget | None, info: CertInfo, replacing: str |
                                     parent=parent).exec() == QDialog.DialogCode.Accepted
 
 
+class SuperiorCertificateDialog(QDialog):
+    """Register the superior unit's certificate: the fingerprint must be typed (or scanned) from its paper."""
+
+    def __init__(self, info: CertInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.info = info
+        self.setWindowTitle("登记上级单位的证书")
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.addRow("单位名称：", QLabel(info.unit_name))
+        form.addRow("单位代码：", QLabel(info.unit_code))
+        form.addRow("有效期：", QLabel(f"{info.not_before} 至 {info.not_after}"))
+        layout.addLayout(form)
+        hint = QLabel("请输入上级单位签字盖章的公钥登记表上的证书指纹（64 位，可带空格），或用扫码枪扫描登记表上的二维码。"
+                      "指纹一致才会登记；登记后，上级单位的回执才显示为“回执真实有效”。")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.fingerprint = QLineEdit()
+        self.fingerprint.setObjectName("superior_fingerprint")
+        self.fingerprint.setPlaceholderText("如 3F2A 9C01 7B44 ……（共 16 组）")
+        label = QLabel("登记表上的指纹(&F)：")
+        label.setBuddy(self.fingerprint)
+        layout.addWidget(label)
+        layout.addWidget(self.fingerprint)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        self.buttons = _buttons("登记", self)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setEnabled(False)
+        self.fingerprint.textChanged.connect(self._changed)
+        layout.addWidget(self.buttons)
+
+    def _changed(self, text: str) -> None:
+        from models.signing.trust import typed_fingerprint
+
+        typed = typed_fingerprint(text)
+        self.ok_button.setEnabled(len(typed) == 64)
+        self.error.setText("" if len(typed) in (0, 64) else f"已输入 {len(typed)} 位，指纹共 64 位")
+
+    def accept(self) -> None:
+        from models.signing.trust import typed_fingerprint
+
+        if typed_fingerprint(self.fingerprint.text()) != self.info.fingerprint:
+            self.error.setText("输入的指纹与证书文件不一致：请勿登记，并与上级单位核实")
+            return
+        super().accept()
+
+
+def ask_superior_fingerprint(parent: QWidget | None, info: CertInfo) -> str | None:
+    """Run :class:`SuperiorCertificateDialog`; the fingerprint typed, or None when cancelled (replaced in tests)."""
+    dialog = SuperiorCertificateDialog(info, parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.fingerprint.text()
+
+
 class TrustDialog(QDialog):
-    """下级单位证书登记: register, list, replace and revoke subordinate units' certificates."""
+    """证书登记: register, list, replace and revoke subordinate units' certificates, and register the superior's."""
 
     COLUMNS = ("单位代码", "单位名称", "状态", "登记时间", "证书指纹")
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.setWindowTitle("下级单位证书登记")
+        self.setWindowTitle("证书登记（下级单位和上级单位）")
         self.resize(1080, 460)
         layout = QVBoxLayout(self)
-        hint = QLabel("登记下级单位交来的证书文件后，验证其报表时才会显示“验证通过”。"
-                      "登记前务必核对证书指纹与对方签字盖章的公钥登记表一致。")
+        hint = QLabel("登记下级单位交来的证书文件后，验证其报表时才会显示“验证通过”；登记上级单位的证书后，"
+                      "其回执才显示为“回执真实有效”。登记前务必核对证书指纹与对方签字盖章的公钥登记表一致。")
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.table = QTableWidget(0, len(self.COLUMNS))
@@ -448,8 +505,10 @@ class TrustDialog(QDialog):
         self.add_button.setObjectName("primaryButton")
         self.replace_button = QPushButton("替换证书…")
         self.revoke_button = QPushButton("撤销登记…")
+        self.superior_button = QPushButton("登记上级单位证书(&S)…")
+        self.superior_button.setObjectName("register_superior")
         close = QPushButton("关闭")
-        for button in (self.add_button, self.replace_button, self.revoke_button):
+        for button in (self.add_button, self.replace_button, self.revoke_button, self.superior_button):
             row.addWidget(button)
         row.addStretch(1)
         row.addWidget(close)
@@ -457,6 +516,7 @@ class TrustDialog(QDialog):
         self.add_button.clicked.connect(lambda: self.register_certificate(replace=False))
         self.replace_button.clicked.connect(lambda: self.register_certificate(replace=True))
         self.revoke_button.clicked.connect(self.revoke_selected)
+        self.superior_button.clicked.connect(lambda: self.register_superior())
         close.clicked.connect(self.reject)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.registrations: list = []
@@ -519,6 +579,30 @@ class TrustDialog(QDialog):
             return
         self.refresh()
         msgbox.information(self, "登记证书", f"已登记{registration.unit_name}（{registration.unit_code}）的证书。")
+
+    def register_superior(self, path: Path | None = None) -> None:
+        from models.signing import trust
+
+        path = path or choose_certificate_file(self)
+        if path is None:
+            return
+        try:
+            info = trust.read_certificate(path)
+        except SigningError as exc:
+            msgbox.warning(self, "登记上级单位证书", str(exc))
+            return
+        typed = ask_superior_fingerprint(self, info)
+        if typed is None:
+            return
+        active = [r for r in self.registrations if r.unit_code == info.unit_code and r.state == "active"]
+        try:
+            registration = trust.register_superior(self.store, path, expected_fingerprint=typed, replace=bool(active))
+        except SigningError as exc:
+            msgbox.warning(self, "登记上级单位证书", str(exc))
+            return
+        self.refresh()
+        msgbox.information(self, "登记上级单位证书",
+                           f"已登记上级单位{registration.unit_name}（{registration.unit_code}）的证书。")
 
     def revoke_selected(self) -> None:
         from models.signing import trust

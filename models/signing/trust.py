@@ -151,6 +151,46 @@ def subordinate_warning(store: Store, unit_code: str, unit_name: str = "") -> st
     return None
 
 
+def typed_fingerprint(text: str) -> str:
+    """A fingerprint as typed from the 公钥登记表, or as a scanner types its QR code
+    (``CHANGAI-CERT:<unit code>:SHA256:<64 hex>``)."""
+    upper = (text or "").upper()
+    if "SHA256:" in upper:
+        upper = upper.rsplit("SHA256:", 1)[1]
+    return normalise_fingerprint(upper)
+
+
+def superior_code(store: Store) -> str:
+    """The unit code of this unit's superior ("" for the province or before set-up)."""
+    from models import unit
+
+    current = unit.load(store)
+    return (current.parent_code or "") if current is not None else ""
+
+
+def register_superior(store: Store, source: Path | bytes, *, expected_fingerprint: str, replace: bool = False,
+                      note: str = "") -> Registration:
+    """Register the superior unit's certificate (its 回执 then show as genuine).
+
+    The fingerprint typed (or scanned) from the superior's stamped 公钥登记表 is required and must match;
+    the certificate must name this unit's superior.
+    """
+    from forms import divisions
+
+    if not typed_fingerprint(expected_fingerprint):
+        raise SigningError("登记上级单位的证书时，必须输入（或扫描）上级单位公钥登记表上的证书指纹")
+    info = read_certificate(source)
+    parent = superior_code(store)
+    if not parent:
+        raise SigningError("本单位没有上级单位（或尚未设置本单位），无需登记上级单位的证书")
+    if info.unit_code != parent:
+        division = divisions.get(parent)
+        name = division.union_name if division is not None else parent
+        raise SigningError(f"这是{info.unit_name}（{info.unit_code}）的证书，不是本单位的上级单位{name}（{parent}）的证书")
+    return register(store, source, expected_fingerprint=expected_fingerprint, replace=replace,
+                    note=note or "上级单位")
+
+
 def register(store: Store, source: Path | bytes, *, expected_fingerprint: str | None = None,
              replace: bool = False, note: str = "") -> Registration:
     """Register a subordinate unit's certificate.
@@ -163,7 +203,7 @@ def register(store: Store, source: Path | bytes, *, expected_fingerprint: str | 
 
     info = read_certificate(source)
     if expected_fingerprint is not None:
-        expected = normalise_fingerprint(expected_fingerprint)
+        expected = typed_fingerprint(expected_fingerprint)
         if expected != info.fingerprint:
             raise SigningError(f"证书指纹与登记表上的指纹不一致，请勿登记，并与{info.unit_name}核实。"
                                f"文件的指纹：{info.grouped}")
