@@ -10,7 +10,7 @@ import pytest
 from consolidation_support import YEAR, tamper_xlsx
 from test_cli_basic import has_chinese, run_cli
 
-PASSPHRASE = "普洱-命令行-2026"
+PASSPHRASE = "普洱-命令行-茶山-2026"
 pytestmark = pytest.mark.slow
 
 

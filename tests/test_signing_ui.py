@@ -34,8 +34,11 @@ def test_create_key_dialog(qtbot: Any, county_store: Store) -> None:
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.passphrase, "abc")
     assert dialog.meter.value() == 0 and "太短" in dialog.strength.text()
-    qtbot.keyClicks(dialog.passphrase, "-Def-1234")
-    assert dialog.meter.value() == 3
+    qtbot.keyClicks(dialog.passphrase, "12345")
+    assert dialog.meter.value() == 1 and "不能使用" in dialog.strength.text()
+    dialog.passphrase.clear()
+    qtbot.keyClicks(dialog.passphrase, "abc-Def-1234")
+    assert dialog.meter.value() == 2
     qtbot.keyClicks(dialog.again, "abc-Def-1235")
     qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
     assert "不一致" in dialog.error.text() and dialog.created is None

@@ -103,12 +103,14 @@ class CreateKeyDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.created = None
+        self._hints: list[str] | None = None
         self.setWindowTitle("更换签名密钥" if replacing else "创建签名密钥")
         self.setMinimumWidth(500)
         layout = QVBoxLayout(self)
         intro = QLabel(
             "签名口令用于加密保存本单位的私钥，每次导出签名报表时都要输入。"
-            f"口令至少 {MIN_PASSPHRASE_LENGTH} 个字符，建议 12 个以上并混合字母、数字和符号。"
+            f"口令至少 {MIN_PASSPHRASE_LENGTH} 个字符，且不能容易被猜到（单位名称、代码、年份、常见口令都不行）；"
+            "建议用几个不相关的词加数字和符号，12 个字符以上。"
             "请把口令抄写后密封，由单位负责人保管；口令遗忘后只能创建新密钥并重新登记。")
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -146,7 +148,11 @@ class CreateKeyDialog(QDialog):
     def _update_strength(self, text: str) -> None:
         from models.signing.keys import passphrase_strength
 
-        score, hint = passphrase_strength(text)
+        if self._hints is None:
+            from models.signing.keys import passphrase_hints
+
+            self._hints = passphrase_hints(self.store)
+        score, hint = passphrase_strength(text, self._hints)
         self.meter.setValue(score)
         self.meter.setStyleSheet(f"QProgressBar::chunk {{ background: {STRENGTH_COLOURS[score]}; }}")
         self.strength.setText(hint)
