@@ -673,6 +673,15 @@ def _write(ret: Return, pages: Sequence[Page], path: Path, progress: Progress | 
     canvas.setKeywords(f"数据摘要 {digest(ret)}")
     draw_pages(canvas, pages, progress)
     canvas.save()
+    from models.pdfa import make_pdfa
+    from models.returns import canonical_bytes
+
+    try:
+        moment = dt.datetime.fromisoformat(ret.finalised_at) if ret.finalised_at else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    except ValueError:
+        moment = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    path.write_bytes(make_pdfa(path.read_bytes(), attachment=canonical_bytes(ret), when=moment,
+                               description="报表数据（规范 JSON，与 Excel 文件内嵌数据相同）"))
 
 
 def draw_pages(canvas: Any, pages: Sequence[Page], progress: Progress | None = None) -> None:

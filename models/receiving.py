@@ -116,7 +116,9 @@ def inspect_file(store: Store, path: Path | str) -> Inspection:
     if result.ret is None:
         kind = "pdf" if path.suffix.lower() in CHECKED_SUFFIXES else "return"
         return Inspection(path, result.status, result.reason, kind=kind, claimed=dict(result.claimed), **facts)
-    return Inspection(path, result.status, result.reason, result.ret, canonical_bytes(result.ret), **facts)
+    kind = "pdf" if path.suffix.lower() in CHECKED_SUFFIXES else "return"
+    return Inspection(path, result.status, result.reason, result.ret, canonical_bytes(result.ret), kind=kind,
+                      claimed=dict(result.claimed), **facts)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -292,8 +294,12 @@ def store_inspection(store: Store, inspection: Inspection, *, own: Unit | None =
     """Store one verified file (all or nothing) and say what happened."""
     own = own or _own_unit(store)
     path, ret = inspection.path, inspection.ret
-    if inspection.kind == "pdf":
-        claimed = inspection.claimed
+    held = ret is not None and inspection.payload is not None and bool(store.scalar(
+        "SELECT COUNT(*) FROM received_returns WHERE digest = ?", (inspection.digest,)))
+    if inspection.kind == "pdf" and (ret is None or held):
+        # a PDF copy of a return already read from its workbook (or a PDF without data): checked, not stored
+        claimed = inspection.claimed or ({"unit_code": ret.unit_code, "unit_name": ret.unit_name, "period": ret.period,
+                                          "version": ret.version} if ret is not None else {})
         code = str(claimed.get("unit_code") or "")
         return ReceiveResult(path, inspection.status, CHECKED, inspection.reason, unit_code=code,
                              unit_name=str(claimed.get("unit_name") or _unit_name(store, code)),

@@ -338,8 +338,35 @@ def _read_pdf(path: Path, store: Store | None) -> ReadResult:
         reason = verdict.reason
     if verdict.status in (VALID, UNREGISTERED) and not claimed:
         claimed = {"unit_code": verdict.signer_code, "unit_name": verdict.signer_name}
-    return ReadResult(path, verdict.status, reason, None, "", fingerprint=verdict.fingerprint,
-                      signer_name=verdict.signer_name, signed_at=verdict.signed_at, claimed=claimed)
+    facts: dict[str, Any] = {"fingerprint": verdict.fingerprint, "signer_name": verdict.signer_name,
+                             "signed_at": verdict.signed_at}
+    ret = _pdf_data(data) if verdict.status in (VALID, UNREGISTERED) else None
+    if ret is not None:  # PDF/A-3 with the canonical data attached, under the signature: a full return
+        if claimed and (ret.unit_code, ret.period, ret.version) != \
+                (claimed.get("unit_code"), claimed.get("period"), claimed.get("version")):
+            return ReadResult(path, TAMPERED, "PDF 附带的报表数据与文档信息中的单位、报告期或版本不一致", None, "",
+                              claimed=claimed, **facts)
+        hex_digest = digest(ret)
+        if verdict.status == VALID and verdict.signer_name and \
+                _name_key(verdict.signer_name) != _name_key(ret.unit_name):
+            return ReadResult(path, UNREGISTERED, f"签名有效，但报表上的单位名称“{ret.unit_name}”与登记的证书单位"
+                              f"“{verdict.signer_name}”（{ret.unit_code}）不符。单位名称以登记为准，请与对方核实",
+                              ret, hex_digest, **facts)
+        return ReadResult(path, verdict.status, reason + "（报表数据取自 PDF 附带的数据）", ret, hex_digest, **facts)
+    return ReadResult(path, verdict.status, reason, None, "", claimed=claimed, **facts)
+
+
+def _pdf_data(data: bytes) -> Return | None:
+    """The return attached to a PDF (``models.pdfa``), or None if it carries none or it does not parse."""
+    from models.pdfa import attached_data
+
+    raw = attached_data(data)
+    if raw is None:
+        return None
+    try:
+        return from_canonical(raw)
+    except ReturnFormatError:
+        return None
 
 
 def _pdf_claim(subject: str | None) -> dict[str, Any]:

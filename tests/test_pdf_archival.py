@@ -105,7 +105,7 @@ def test_every_font_is_embedded_and_helvetica_is_never_named(signed_pdf: Path, l
         assert rows and all(re.search(r"\byes\s+yes\s+yes\b", row) for row in rows), out
 
 
-def test_the_creation_date_has_the_offset_of_the_finalisation(signed_pdf: Path, long_names: Store) -> None:
+def test_the_creation_date_is_the_finalisation_instant(signed_pdf: Path, long_names: Store) -> None:
     from pypdf import PdfReader
 
     ret = versions.load_version(long_names, YEAR)
@@ -113,4 +113,79 @@ def test_the_creation_date_has_the_offset_of_the_finalisation(signed_pdf: Path, 
     stamp = ret.finalised_at
     info = PdfReader(signed_pdf).metadata
     assert info is not None
-    assert info["/CreationDate"] == pdf_date(dt.datetime.fromisoformat(stamp))
+    text = str(info["/CreationDate"])
+    match = re.fullmatch(r"D:(\d{14})(Z|[+-]\d{2}'\d{2}'?)", text)
+    assert match is not None, text
+    zone = dt.UTC if match.group(2) == "Z" else dt.timezone(
+        (1 if match.group(2)[0] == "+" else -1) * dt.timedelta(hours=int(match.group(2)[1:3]), minutes=int(match.group(2)[4:6])))
+    shown = dt.datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=zone)
+    assert shown == dt.datetime.fromisoformat(stamp).astimezone()  # the same instant, whatever the offset shown
+
+
+PDFBOX = [Path("/usr/share/java") / name for name in ("preflight.jar", "pdfbox2.jar", "fontbox2.jar", "xmpbox.jar",
+                                                       "commons-logging.jar", "javax.activation.jar", "jaxb-api.jar")]
+# What PDFBox's preflight (a PDF/A-1b validator) still reports for a PDF/A-3b file, and why each is not a PDF/A-3
+# failure: attachments and ICC v4 profiles are allowed from PDF/A-2/3 on, CIDSet is optional from PDF/A-2 on
+# (it is in pyHanko's signature-box font), and xmpbox wants the Dublin Core namespace declared on the
+# rdf:Description element while pyHanko declares it, as RDF/XML allows, on each dc: property.
+PDFA1_ONLY = {"1.4.7", "1.2.9", "2.1.6", "3.1.11", "7.3"}
+
+
+def test_the_pdf_is_pdfa3_with_the_data_attached(signed_pdf: Path, long_names: Store) -> None:
+    from pypdf import PdfReader
+
+    from models.pdfa import attached_data
+    from models.returns import canonical_bytes
+
+    data = signed_pdf.read_bytes()
+    assert data.startswith(b"%PDF-1.7")
+    reader = PdfReader(signed_pdf)
+    root = reader.trailer["/Root"]
+    assert str(root.get("/Version", "/1.7")) == "/1.7"
+    (intent,) = root["/OutputIntents"]
+    assert intent.get_object()["/S"] == "/GTS_PDFA1"
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+    ret = versions.load_version(long_names, YEAR)
+    assert ret is not None and attached_data(data) == canonical_bytes(ret)
+    (spec,) = root["/AF"]
+    assert spec.get_object()["/AFRelationship"] == "/Data"
+
+
+def test_a_receiver_reads_the_return_from_the_signed_pdf_alone(signed_pdf: Path, long_names: Store) -> None:
+    from models import return_io
+    from models.returns import digest
+
+    result = return_io.read_return(signed_pdf, long_names)
+    ret = versions.load_version(long_names, YEAR)
+    assert result.status == return_io.VALID and result.ret is not None and ret is not None
+    assert result.digest == digest(ret) and result.ret.rosters == ret.rosters
+
+
+@pytest.mark.skipif(not all(p.exists() for p in PDFBOX) or shutil.which("java") is None,
+                    reason="PDFBox preflight (Debian libpdfbox2-java, libactivation-java, libjaxb-api-java) not installed")
+def test_pdfbox_preflight_finds_only_pdfa1_specific_rules(signed_pdf: Path) -> None:
+    proc = subprocess.run(["java", "-cp", ":".join(map(str, PDFBOX)), "org.apache.pdfbox.preflight.Validator_A1b",
+                           str(signed_pdf)], capture_output=True, timeout=300, check=False)
+    out = proc.stdout.decode("utf-8", "replace")
+    codes = set(re.findall(r"^(\d+(?:\.\d+)+) :", out, flags=re.MULTILINE))
+    assert codes <= PDFA1_ONLY, out
+
+
+def test_a_prefecture_receives_from_the_pdf_alone(signed_pdf: Path, long_names: Store, tmp_path: Path) -> None:
+    from signing_support import other_unit_store
+
+    from models import receiving
+    from models.signing import keys, trust
+
+    prefecture = other_unit_store(tmp_path / "普洱市", "530800")
+    try:
+        trust.register(prefecture, keys.active_key(long_names).cert_pem.encode())  # type: ignore[union-attr]
+        (result,) = receiving.receive_files(prefecture, [signed_pdf])
+        assert result.outcome == receiving.ACCEPTED, result.reason
+        (row,) = receiving.received(prefecture, YEAR)
+        assert row.unit_code == "530821" and row.version == 1
+        (again,) = receiving.receive_files(prefecture, [signed_pdf])
+        assert again.outcome == receiving.CHECKED
+    finally:
+        prefecture.close()
