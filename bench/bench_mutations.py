@@ -100,10 +100,13 @@ def main() -> None:
             import re
 
             startxref = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
-            number = int(body.split()[0])
+            root_ref = re.findall(rb"/Root\s+(\d+\s+\d+\s+R)", data)[-1].decode()
+            size = int(re.findall(rb"/Size\s+(\d+)", data)[-1])
+            number = size + int(body.split()[0]) - 97
+            body = re.sub(rb"^\n\d+ 0 obj", f"\n{number} 0 obj".encode(), body)
             offset = len(data) + 1
             update = body + (f"xref\n{number} 1\n{offset:010d} 00000 n \ntrailer\n<< /Size {number + 1} /Prev {startxref} "
-                             f"/Root 1 0 R >>\nstartxref\n{len(data) + len(body)}\n%%EOF\n").encode()
+                             f"/Root {root_ref} >>\nstartxref\n{len(data) + len(body)}\n%%EOF\n").encode()
             target = root / "inc.pdf"
             target.write_bytes(data + update)
             incremental[name] = return_io.read_return(target, store).status

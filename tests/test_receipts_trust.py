@@ -119,6 +119,7 @@ def test_the_trust_dialog_registers_the_superior_with_the_typed_fingerprint(
         qtbot.addWidget(dialog)
         qtbot.keyClicks(dialog.fingerprint, "1234 5678")
         assert not dialog.ok_button.isEnabled() and "已输入 8 位" in dialog.error.text()
+        assert dialog.error.isVisibleTo(dialog)
         dialog.fingerprint.clear()
         qtbot.keyClicks(dialog.fingerprint, "0" * 64)  # a wrong fingerprint: refused in the dialog
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
@@ -137,4 +138,6 @@ def test_the_trust_dialog_registers_the_superior_with_the_typed_fingerprint(
     dialog.register_superior(cert)
     assert typed and shown[-1].startswith("已登记上级单位普洱市总工会")
     assert [r.unit_code for r in trust.registrations(county)] == ["530800"]
+    assert dialog.table.item(0, 2).text() == "有效（上级单位）"
+    assert dialog.width() <= 1024
     assert info.fingerprint == fingerprint

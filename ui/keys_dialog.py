@@ -134,6 +134,7 @@ class CreateKeyDialog(QDialog):
         self.meter.setTextVisible(False)
         self.meter.setFixedHeight(10)
         self.strength = QLabel()
+        self.strength.setWordWrap(True)  # the reasons for refusing a weak passphrase can be long
         strength_box = QVBoxLayout()
         strength_box.addWidget(self.meter)
         strength_box.addWidget(self.strength)
@@ -459,13 +460,17 @@ class SuperiorCertificateDialog(QDialog):
 
         typed = typed_fingerprint(text)
         self.ok_button.setEnabled(len(typed) == 64)
-        self.error.setText("" if len(typed) in (0, 64) else f"已输入 {len(typed)} 位，指纹共 64 位")
+        self._show_error("" if len(typed) in (0, 64) else f"已输入 {len(typed)} 位，指纹共 64 位")
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
 
     def accept(self) -> None:
         from models.signing.trust import typed_fingerprint
 
         if typed_fingerprint(self.fingerprint.text()) != self.info.fingerprint:
-            self.error.setText("输入的指纹与证书文件不一致：请勿登记，并与上级单位核实")
+            self._show_error("输入的指纹与证书文件不一致：请勿登记，并与上级单位核实")
             return
         super().accept()
 
@@ -487,7 +492,7 @@ class TrustDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("证书登记（下级单位和上级单位）")
-        self.resize(1080, 460)
+        self.resize(1000, 460)  # fits a 1024×768 screen
         layout = QVBoxLayout(self)
         hint = QLabel("登记下级单位交来的证书文件后，验证其报表时才会显示“验证通过”；登记上级单位的证书后，"
                       "其回执才显示为“回执真实有效”。登记前务必核对证书指纹与对方签字盖章的公钥登记表一致。")
@@ -532,9 +537,11 @@ class TrustDialog(QDialog):
         from models.signing import trust
 
         self.registrations = trust.registrations(self.store)
+        superior = trust.superior_code(self.store)
         self.table.setRowCount(len(self.registrations))
         for i, r in enumerate(self.registrations):
-            for j, value in enumerate((r.unit_code, r.unit_name, r.state_label, r.registered_at.replace("T", " "),
+            state = f"{r.state_label}（上级单位）" if superior and r.unit_code == superior else r.state_label
+            for j, value in enumerate((r.unit_code, r.unit_name, state, r.registered_at.replace("T", " "),
                                        r.grouped)):
                 item = QTableWidgetItem(value)
                 item.setToolTip(r.grouped if j == 4 else value)
