@@ -34,6 +34,7 @@ MAX_COLUMNS = 256  # the widest sheet of a return has 16 columns
 MAX_ROWS = 500_000
 MAX_SHEET_AREA = 1_000_000  # rows × columns a reader would allocate for one sheet
 MAX_CELLS = 1_500_000  # all sheets
+MAX_SECONDS = 10.0  # checking one file; the largest file within the limits above takes about 2.5 s
 _CHUNK = 1024 * 1024
 
 _EOCD = b"PK\x05\x06"
@@ -215,6 +216,9 @@ def scan_package(zf: zipfile.ZipFile) -> dict[str, Part]:
     """Stream every part once (capped by its declared size, CRC checked): its SHA-256, and for worksheets
     the cell positions. Returns the parts by name."""
     infos = check_zip_entries(zf)
+    import time
+
+    deadline = time.monotonic() + MAX_SECONDS
     parts: dict[str, Part] = {}
     total_cells = 0
     names = _sheet_names(zf)
@@ -238,6 +242,8 @@ def scan_package(zf: zipfile.ZipFile) -> dict[str, Part]:
                     hasher.update(chunk)
                     if sheet is not None:
                         sheet.feed(chunk)
+                    if time.monotonic() > deadline:
+                        raise ReturnFormatError(f"检查文件用时超过 {MAX_SECONDS:.0f} 秒（内容过于庞杂），不是报表文件")
         except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
             if isinstance(exc, ReturnFormatError):
                 raise
