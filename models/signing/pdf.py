@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -255,6 +256,8 @@ def verify_pdf(data: bytes, *, store: Store, unit_code: str | None = None) -> Ve
             return Verdict(TAMPERED, "文件带有签名，但签名后被改动，已无法正常读取")
         return Verdict(MALFORMED, "PDF 文件已损坏，无法读取")
     if not signatures:
+        if looks_signed and re.search(rb"/Type\s*/Sig\b", data):  # a signature dictionary, no longer readable
+            return Verdict(TAMPERED, "文件带有签名，但签名后被改动，签名已无法读取")
         return Verdict(UNSIGNED, "PDF 中没有电子签名")
     embedded = signatures[0]
     try:
