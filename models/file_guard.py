@@ -117,9 +117,10 @@ def check_zip_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\bref=\"([^\"]*)\"")
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c(?=[\s/>])([^>]*)>")
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row(?=[\s/>])([^>]*)>")
-_R_ATTR = re.compile(rb"\br=\"([A-Za-z]{0,3})([0-9]{0,7})\"")
+_CELL_OPEN = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_ROW_OPEN = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
@@ -166,17 +167,18 @@ class _SheetScan:
         for match in _DIMENSION.finditer(data):
             for ref in match.group(1).decode("ascii", "replace").split(":"):
                 self._place(*_ref_position(ref))
-        for match in _ROW_TAG.finditer(data):
-            found = _R_ATTR.search(match.group(1))
-            if found is None or not found.group(2):
-                raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
-            self._place(int(found.group(2)), 1)
-        for match in _CELL_TAG.finditer(data):
-            found = _R_ATTR.search(match.group(1))
-            if found is None or not found.group(1) or not found.group(2):
-                raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
-            self.cells += 1
-            self._place(int(found.group(2)), _column_number(found.group(1).decode("ascii")))
+        rows = _ROW_REF.findall(data)
+        if len(rows) != len(_ROW_OPEN.findall(data)):
+            raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
+        refs = _CELL_REF.findall(data)
+        if len(refs) != len(_CELL_OPEN.findall(data)):
+            raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
+        self.cells += len(refs)
+        if rows:
+            self._place(max(map(int, rows)), 1)
+        if refs:
+            letters = {ref[0] for ref in refs}
+            self._place(max(int(ref[1]) for ref in refs), max(_column_number(x.decode("ascii")) for x in letters))
 
     def _place(self, row: int, col: int) -> None:
         if row > self.max_row:
