@@ -247,7 +247,7 @@ def cmd_receipt_show(args: argparse.Namespace) -> int:
     else:
         for line in opened.lines():
             print(line)
-    return 0 if opened.sound else 1
+    return 0 if opened.genuine else 1
 
 
 def _target_row(store: Any, period: Any, unit_code: str, version: int | None) -> Any:

@@ -30,11 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--out", type=Path, required=True, help="输出文件夹")
     p.set_defaults(func=cmd_keys_export)
 
-    trust = sub.add_parser("trust", help="下级单位证书登记：登记、列表、撤销")
+    trust = sub.add_parser("trust", help="证书登记（下级单位，及 --superior 上级单位）：登记、列表、撤销")
     trust_sub = trust.add_subparsers(dest="trust_command", metavar="操作", required=True)
-    p = trust_sub.add_parser("add", help="登记下级单位的证书文件（.cer）")
+    p = trust_sub.add_parser("add", help="登记下级单位（或用 --superior 登记上级单位）的证书文件（.cer）")
     p.add_argument("cert", type=Path, metavar="CERT", help="证书文件")
-    p.add_argument("--fingerprint", help="公钥登记表上的指纹（给出时必须一致才登记）")
+    p.add_argument("--fingerprint", help="公钥登记表上的指纹，或扫描其二维码得到的文字（给出时必须一致才登记）")
+    p.add_argument("--superior", action="store_true",
+                   help="登记的是本单位上级单位的证书（其回执才显示为真实有效；必须同时给出 --fingerprint）")
     p.add_argument("--replace", action="store_true", help="该单位已有登记证书时替换（旧证书仍可验证旧报表）")
     p.add_argument("--note", default="", help="备注")
     p.set_defaults(func=cmd_trust_add)
@@ -162,10 +164,15 @@ def cmd_trust_add(args: argparse.Namespace) -> int:
     with opened_store(args) as store:
         need_unit(store)
         info = trust.read_certificate(args.cert)
-        warning = trust.subordinate_warning(store, info.unit_code)
-        registration = trust.register(store, args.cert, expected_fingerprint=args.fingerprint,
-                                      replace=args.replace, note=args.note)
-    print(f"已登记：{registration.unit_name}（{registration.unit_code}）")
+        if args.superior:
+            warning = None
+            registration = trust.register_superior(store, args.cert, expected_fingerprint=args.fingerprint or "",
+                                                   replace=args.replace, note=args.note)
+        else:
+            warning = trust.subordinate_warning(store, info.unit_code, info.unit_name)
+            registration = trust.register(store, args.cert, expected_fingerprint=args.fingerprint,
+                                          replace=args.replace, note=args.note)
+    print(f"已登记{'上级单位' if args.superior else ''}：{registration.unit_name}（{registration.unit_code}）")
     print(f"证书指纹（SHA-256）：{registration.grouped}")
     if args.fingerprint is None:
         print("请逐组核对上面的指纹与对方盖章的公钥登记表一致；不一致时请用 trust remove 撤销。")

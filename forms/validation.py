@@ -10,7 +10,7 @@ from forms import choices as choice_lists
 from forms import fields as F
 from forms.fields import Field, Finding, FormSpec
 from models import ids
-from models.text import ParseError, clean_text, parse_bool, parse_date, parse_decimal, parse_int, parse_year
+from models.text import ParseError, parse_bool, parse_date, parse_decimal, parse_int, parse_year, plain_text
 
 
 def is_empty(value: object) -> bool:
@@ -25,7 +25,7 @@ def parse_field(field: Field, raw: object) -> Any:
         return None
     kind = field.kind
     if kind == F.TEXT:
-        text = clean_text(raw)
+        text = plain_text(raw)
         if len(text) > field.max_length:
             raise ParseError(f"太长了（最多{field.max_length}字）")
         return text
@@ -42,7 +42,7 @@ def parse_field(field: Field, raw: object) -> Any:
         return year
     if kind == F.CHOICE:
         assert field.choices
-        text = clean_text(raw)
+        text = plain_text(raw)
         value = choice_lists.match(field.choices, text)
         if value is None:
             if field.free_text:

@@ -61,21 +61,16 @@ def export_snapshot(ret: Return, out_dir: Path | str, formats: Sequence[str] = F
     """Write ``ret`` in each format into ``out_dir``; returns the files written.
 
     With ``signer`` every file is signed before it gets its final name: the workbook carries a signature
-    over ``canonical_bytes(ret)``, the PDF a PAdES signature with a visible box on the cover (optionally
+    over every part of its package, the PDF a PAdES signature with a visible box on the cover (optionally
     showing ``seal_image``). Both covers show the signer's certificate fingerprint.
     """
     from models.export_pdf import write_pdf
     from models.export_xlsx import write_xlsx
 
-    signature: bytes | None = None
     if signer is not None:
-        from models.returns import canonical_bytes
         from models.signing import group_hex
-        from models.signing.payload import sign_payload
 
         fingerprint = group_hex(signer.fingerprint)
-        if "xlsx" in formats:
-            signature = sign_payload(signer, canonical_bytes(ret))
 
     folder = Path(out_dir)
     try:
@@ -93,7 +88,11 @@ def export_snapshot(ret: Return, out_dir: Path | str, formats: Sequence[str] = F
 
         with atomic_path(target) as tmp:
             if fmt == "xlsx":
-                write_xlsx(ret, tmp, fingerprint=fingerprint, progress=scaled, signature=signature)
+                write_xlsx(ret, tmp, fingerprint=fingerprint, progress=scaled)
+                if signer is not None:
+                    from models.signing.package import sign_package
+
+                    sign_package(tmp, ret, signer)
             elif fmt == "pdf":
                 write_pdf(ret, tmp, fingerprint=fingerprint, progress=scaled)
                 if signer is not None:

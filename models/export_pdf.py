@@ -110,8 +110,9 @@ def fit(text: str, width: float, size: float, min_size: float = 5.5) -> tuple[st
     return text + "…", smaller
 
 
-def wrap(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
-    """Greedy line breaking (Chinese breaks anywhere); the last line ends in … if cut."""
+def wrap(text: str, width: float, size: float, max_lines: int | None = None) -> list[str]:
+    """Greedy line breaking (Chinese breaks anywhere). Every character is kept unless ``max_lines`` is given
+    (only for the program's own captions); then the last line ends in … if cut."""
     if not text:
         return [""]
     if text_width(text, size) <= width:
@@ -122,7 +123,7 @@ def wrap(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
         if text_width(current + char, size) > width and current:
             lines.append(current)
             current = char
-            if len(lines) == max_lines:
+            if max_lines is not None and len(lines) == max_lines:
                 break
         else:
             current += char
@@ -136,7 +137,7 @@ def wrap(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
     return lines[:max_lines]
 
 
-def wrap_list(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
+def wrap_list(text: str, width: float, size: float) -> list[str]:
     """Like :func:`wrap`, but breaks a list of names only after its “、” (a name never splits over two lines)."""
     pieces = [p for p in text.replace("、", "、\n").split("\n") if p]
     lines: list[str] = []
@@ -144,14 +145,28 @@ def wrap_list(text: str, width: float, size: float, max_lines: int = 3) -> list[
         if lines and text_width(lines[-1] + piece, size) <= width:
             lines[-1] += piece
         else:
-            lines.extend(wrap(piece, width, size, max_lines))
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        while last and text_width(last + "…", size) > width:
-            last = last[:-1]
-        lines[-1] = last + "…"
+            lines.extend(wrap(piece, width, size))
     return lines
+
+
+def fit_lines(text: str, width: float, size: float, height: float) -> tuple[list[str], float]:
+    """One line, shrunk down to 70 % of ``size`` if needed; beyond that, wrapped lines within ``height``."""
+    if text_width(text, size) <= width:
+        return [text], size
+    smaller = size * width / text_width(text, size)
+    if smaller >= size * 0.7:
+        return [text], smaller
+    return wrap_fitting(text, width, height, size * 0.7, 1.1)
+
+
+def wrap_fitting(text: str, width: float, height: float, size: float, leading: float = 1.25,
+                 min_size: float = 4.0) -> tuple[list[str], float]:
+    """All of ``text`` in lines of ``width``: at ``size`` if the lines fit ``height``, else at a smaller size."""
+    while True:
+        lines = wrap(text, width, size)
+        if len(lines) * size * leading <= height or size <= min_size:
+            return lines, size
+        size = max(min_size, size * 0.85)
 
 
 def fmt(value: Number, is_money: bool) -> str:
@@ -419,26 +434,29 @@ def _roster_pages(ctx: _Ctx, roster: R.RosterSpec, progress: Progress | None) ->
         page.rect(xs[0], y, xs[-1] - xs[0], 18)
         page.text(xs[0], y + 12, "（无）", 8, "center", xs[-1] - xs[0])
         y += 18
+    body = bottom - (_top_block(ctx, Page(A4_H, A4_W), roster.full_title, roster.form_no, "", "（续）") + head_h) - 5
     for index, row in enumerate(rows):
-        cells = []
-        lines_max = 1
+        cells: list[tuple[list[str], float]] = []
         for i, col in enumerate(cols):
             value = row.get(col.key, "")
-            lines = wrap(value, widths[i] - 4, size, 3)
-            lines_max = max(lines_max, len(lines))
-            cells.append(lines)
-        row_h = lines_max * leading + 5
+            lines = wrap(value, widths[i] - 4, size)
+            if len(lines) * leading > body:  # a text longer than a page: smaller type, never cut
+                cells.append(wrap_fitting(value, widths[i] - 4, body, size, leading / size))
+            else:
+                cells.append((lines, size))
+        row_h = max(len(lines) * leading * cell_size / size for lines, cell_size in cells) + 5
         if y + row_h > bottom:
             close_page(page, top, y)
             page, y, top = start_page(True)
-        for i, lines in enumerate(cells):
-            first = y + (row_h - leading * len(lines)) / 2 + size * 0.95
+        for i, (lines, cell_size) in enumerate(cells):
+            step = leading * cell_size / size
+            first = y + (row_h - step * len(lines)) / 2 + cell_size * 0.95
             centered = cols[i].width <= 6
             for j, line in enumerate(lines):
                 if centered:
-                    page.text(xs[i], first + j * leading, line, size, "center", widths[i])
+                    page.text(xs[i], first + j * step, line, cell_size, "center", widths[i])
                 else:
-                    page.text(xs[i] + 2, first + j * leading, line, size)
+                    page.text(xs[i] + 2, first + j * step, line, cell_size)
         y += row_h
         page.line(xs[0], y, xs[-1], y)
         if progress is not None and index % 500 == 0:
@@ -454,12 +472,15 @@ def _notes_pages(ctx: _Ctx) -> None:
     y = _top_block(ctx, page, "审核说明", R.FORM_NO, "") + 14
     width = A4_W - 2 * MARGIN_X
     for number, note in enumerate(ctx.ret.notes, start=1):
-        lines = wrap(f"{number}. {note['message']}", width, 9, 6)
-        lines += wrap(f"说明：{note['text']}", width - 18, 9, 12)
-        if y + len(lines) * 13 > A4_H - MARGIN_BOTTOM - 20:
+        lines = wrap(f"{number}. {note['message']}", width, 9)
+        lines += wrap(f"说明：{note['text']}", width - 18, 9)
+        if y + min(len(lines), 20) * 13 > A4_H - MARGIN_BOTTOM - 20:
             page = ctx.page(False, "说明")
             y = _top_block(ctx, page, "审核说明", R.FORM_NO, "", "（续）") + 14
         for i, line in enumerate(lines):
+            if y > A4_H - MARGIN_BOTTOM - 20:  # a very long 说明 continues on the next page, never cut
+                page = ctx.page(False, "说明")
+                y = _top_block(ctx, page, "审核说明", R.FORM_NO, "", "（续）") + 14
             page.text(MARGIN_X + (18 if line.startswith("说明：") or (i > 0 and not line[0].isdigit()) else 0),
                       y, line, 9)
             y += 13
@@ -483,12 +504,14 @@ def _cover(ctx: _Ctx, starts: dict[str, int]) -> None:
     step = 23.0 if ret.consolidated else 27.0  # a consolidated cover has one more row and the 上报情况 lines
     for label, value in rows:
         page.text(x_label, y, label, 12, "right", x_value - x_label - 12)
-        page.text(x_value, y, value, 12)
+        shown, size = fit_lines(value, x_end - x_value, 12, step * 0.95)
+        for i, line in enumerate(shown):
+            page.text(x_value, y - (len(shown) - 1 - i) * size * 1.1, line, size)
         page.line(x_value - 4, y + 4, x_end, y + 4, 0.6)
         y += step
     contents_y, leading = 500.0, 13.0
     if ret.consolidated:
-        lines = wrap_list(f"上报情况：{ret.coverage_text}", x_end - x_label, 9, max_lines=3)
+        lines = wrap_list(f"上报情况：{ret.coverage_text}", x_end - x_label, 9)
         for i, line in enumerate(lines):
             page.text(x_label, y + i * 12, line, 9)
         contents_y, leading = y + len(lines) * 12 + 6, 12.0
@@ -546,7 +569,7 @@ def _summary(ctx: _Ctx) -> None:
               f"{'第' + str(ret.version) + '版' if ret.version else '草稿'}，数据摘要 {ctx.short}。", 9)
     if ret.consolidated:
         text = f"汇总情况：本级直属单位及 {int(ret.coverage.get('reported', 0))} 个下级单位；{ret.coverage_text}。"
-        for i, line in enumerate(wrap_list(text, width, 9, max_lines=3)):
+        for i, line in enumerate(wrap_list(text, width, 9)):
             page.text(MARGIN_X, y + 32 + i * 13, line, 9)
     # signatures and the stamp
     y = A4_H - MARGIN_BOTTOM - 96
@@ -598,13 +621,25 @@ def _chart(page: Page, ret: Return, chart: R.Chart, x: float, y: float, w: float
 # Drawing with reportlab
 
 
+def pdf_date(moment: dt.datetime) -> str:
+    """``D:20260105100000+08'00'``: the moment with its real UTC offset (a naive moment is local time)."""
+    aware = moment if moment.tzinfo is not None else moment.astimezone()
+    offset = aware.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return (f"D:{aware.year:04d}{aware.month:02d}{aware.day:02d}{aware.hour:02d}{aware.minute:02d}{aware.second:02d}"
+            f"{sign}{hours:02d}'{mins:02d}'")
+
+
 def _pdf_date(stamp: str) -> Callable[..., str]:
-    """A fixed creation date (the finalisation time) so that re-exports are byte-identical."""
+    """A fixed creation date (the finalisation time, with this computer's UTC offset at that moment) so that
+    re-exports are byte-identical."""
     try:
-        moment = dt.datetime.fromisoformat(stamp) if stamp else dt.datetime(2000, 1, 1)
+        moment = dt.datetime.fromisoformat(stamp) if stamp else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     except ValueError:
-        moment = dt.datetime(2000, 1, 1)
-    text = moment.strftime("D:%Y%m%d%H%M%S+08'00'")
+        moment = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    text = pdf_date(moment)
     return lambda *_args: text
 
 
@@ -624,7 +659,11 @@ def write_pdf(ret: Return, path: Path, *, fingerprint: str = "", progress: Progr
 def _write(ret: Return, pages: Sequence[Page], path: Path, progress: Progress | None) -> None:
     from reportlab.pdfgen.canvas import Canvas
 
-    canvas = Canvas(str(path), pagesize=(A4_W, A4_H), invariant=1, pageCompression=1)
+    reportlab_font()
+    # The bundled font from the first page on: reportlab would otherwise name Helvetica (never embedded) in
+    # every page's text state, and PDF/A wants every font embedded.
+    canvas = Canvas(str(path), pagesize=(A4_W, A4_H), invariant=1, pageCompression=1, initialFontName=FONT_NAME,
+                    initialFontSize=10, initialLeading=12)
     canvas.setDateFormatter(_pdf_date(ret.finalised_at))
     period = ret.period_obj
     canvas.setTitle(f"{R.RETURN_TITLE}（{ret.unit_name} {period.label}{period.kind_label}）")
@@ -634,6 +673,15 @@ def _write(ret: Return, pages: Sequence[Page], path: Path, progress: Progress | 
     canvas.setKeywords(f"数据摘要 {digest(ret)}")
     draw_pages(canvas, pages, progress)
     canvas.save()
+    from models.pdfa import make_pdfa
+    from models.returns import canonical_bytes
+
+    try:
+        moment = dt.datetime.fromisoformat(ret.finalised_at) if ret.finalised_at else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    except ValueError:
+        moment = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    path.write_bytes(make_pdfa(path.read_bytes(), attachment=canonical_bytes(ret), when=moment,
+                               description="报表数据（规范 JSON，与 Excel 文件内嵌数据相同）"))
 
 
 def draw_pages(canvas: Any, pages: Sequence[Page], progress: Progress | None = None) -> None:

@@ -28,12 +28,10 @@ CHUNK_UNITS = 30_000
 PROPERTY_FORMAT = "ChangaiReturnFormat"
 PROPERTY_DIGEST = "ChangaiReturnDigest"
 PROPERTY_SIGNER = "ChangaiSignerFingerprint"
-# The signature travels in its own hidden sheet: A1 = marker, B1 = format, A2… = base64 in chunks. Cells, not
-# custom document properties (those hold at most 255 characters each); a hidden sheet, not a "very hidden"
-# one (LibreOffice turns very hidden into hidden when it re-saves).
+# Earlier versions carried a signature over the embedded data only, in a hidden sheet of this name. Such a
+# signature does not cover the visible sheets; a workbook that still has the sheet is read as unsigned. The
+# signature now covers every part of the package and travels in the zip comment (``models.signing.package``).
 SIGNATURE_SHEET = "_signature"
-SIGNATURE_MARKER = "changai-signature"
-SIGNATURE_FORMAT = "cms-detached-sha256"
 FONT = "宋体"
 
 
@@ -82,12 +80,11 @@ class _Formats:
         self.stamp = wb.add_format({**base, "align": "center", "border": 3, "font_color": "#808080"})
 
 
-def write_xlsx(ret: Return, path: Path, *, fingerprint: str = "", progress: Progress | None = None,
-               signature: bytes | None = None) -> None:
+def write_xlsx(ret: Return, path: Path, *, fingerprint: str = "", progress: Progress | None = None) -> None:
     """Write the return as a workbook to ``path`` (use an atomic temporary path).
 
-    ``signature`` (a detached CMS signature over ``canonical_bytes(ret)``, see ``models.signing``) goes
-    into the hidden ``_signature`` sheet.
+    The output is deterministic (same return and fingerprint, same bytes in every part): the signature
+    (``models.signing.package``) is added afterwards, and the verifier re-renders to name changed cells.
     """
     import xlsxwriter
 
@@ -127,8 +124,6 @@ def write_xlsx(ret: Return, path: Path, *, fingerprint: str = "", progress: Prog
     if ret.notes:
         _notes(wb, fmt, ret)
     _data(wb, ret)
-    if signature is not None:
-        _signature_sheet(wb, signature)
     step("正在保存Excel文件……")
     wb.close()
     step("Excel文件已生成")
@@ -338,16 +333,5 @@ def _data(wb: Any, ret: Return) -> None:
     ws.write_string(0, 0, DATA_MARKER)
     ws.write_number(0, 1, R.FORMAT_VERSION)
     for i, piece in enumerate(chunks(canonical_bytes(ret).decode("utf-8")), start=1):
-        ws.write_string(i, 0, piece)
-    ws.hide()
-
-
-def _signature_sheet(wb: Any, signature: bytes) -> None:
-    from models.signing.payload import encode_chunks
-
-    ws = wb.add_worksheet(SIGNATURE_SHEET)
-    ws.write_string(0, 0, SIGNATURE_MARKER)
-    ws.write_string(0, 1, SIGNATURE_FORMAT)
-    for i, piece in enumerate(encode_chunks(signature), start=1):
         ws.write_string(i, 0, piece)
     ws.hide()

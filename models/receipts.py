@@ -12,11 +12,13 @@ reason, the issuing (receiving) unit and the times. Its canonical bytes (sorted 
 UTF-8) are signed with the issuing unit's key through the pluggable signer of
 ``models.signing.provider``, exactly as a return's data is.
 
-The county's program opens it with :func:`open_receipt`: the signature is verified, and the data
-digest is compared with the county's own finalised versions, so the county sees which of its
-versions was accepted or sent back and why. The superior's certificate is normally not registered
-at the county, so a sound signature shows as 签名有效但未登记 together with the signer's fingerprint
-(compare it with the superior's 公钥登记表 if in doubt).
+The county's program opens it with :func:`open_receipt`. A receipt is **genuine** (``valid``) only when
+all of these hold: the signature is intact; the signing key is registered at the county as its
+superior's (``trust.register_superior``, after checking the superior's stamped 公钥登记表); the issuer
+named in the receipt is that superior; and the receipt is about this unit's own finalised version with
+the same data digest (a receipt cannot be replayed to another unit, period or version). Otherwise it is
+shown as unverified (``unregistered``, or ``mismatch`` when it is about another return) and
+``receipt show`` exits non-zero.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ FORMAT_VERSION = 1
 ACCEPTED = "accepted"
 RETURNED = "returned"
 DECISION_LABELS = {ACCEPTED: "已接收", RETURNED: "已退回"}
+MISMATCH = "mismatch"  # a sound, registered receipt about another unit's or version's return
+RECEIPT_STATUS_LABELS = {**STATUS_LABELS, VALID: "回执真实有效", UNREGISTERED: "无法确认真实性（上级证书未登记）",
+                         MISMATCH: "与本单位的报表不符"}
 SUFFIX = ".json"
 README = "这是产改统计报表的回执（电子签名）。请用“产改统计填报”程序打开：上报情况 → 打开回执。"
 
@@ -258,11 +263,16 @@ class OpenedReceipt:
     @property
     def sound(self) -> bool:
         """The signature is intact (whether or not the issuer's certificate is registered here)."""
-        return self.status in (VALID, UNREGISTERED)
+        return self.status in (VALID, UNREGISTERED, MISMATCH)
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return RECEIPT_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def genuine(self) -> bool:
+        """From the registered superior, about this unit's own return: the only state to act on."""
+        return self.status == VALID
 
     def lines(self) -> list[str]:
         out = [f"{self.path.name}：核验结果 {self.status_label}"]
@@ -280,6 +290,7 @@ class OpenedReceipt:
 
     def as_json(self) -> dict[str, Any]:
         return {"file": str(self.path), "status": self.status, "status_label": self.status_label, "sound": self.sound,
+                "genuine": self.genuine,
                 "reason": self.reason, "signer_fingerprint": self.verdict.fingerprint if self.verdict else None,
                 "receipt": self.receipt.to_dict() if self.receipt else None, "match": self.match}
 
@@ -315,15 +326,34 @@ def open_receipt(path: Path | str, store: Store | None = None) -> OpenedReceipt:
     # The signature covers the canonical form of the receipt as written; a changed field changes those bytes.
     signed = json.dumps(document["receipt"], ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     verdict = _verify(signed, signature, receipt.issuer_code, store)
-    reason = verdict.reason
-    if verdict.status == VALID:
-        reason = f"签名有效，出具单位为{verdict.signer_name}（{verdict.signer_code}）"
-    elif verdict.status == UNREGISTERED and verdict.signer_code == receipt.issuer_code:
-        reason = (f"签名完好，签名证书属于{verdict.signer_name}（{verdict.signer_code}），该证书未在本机登记。"
-                  "如需核实，请与出具单位核对证书指纹")
-    elif verdict.status == UNREGISTERED:
-        reason = f"签名证书属于{verdict.signer_name}（{verdict.signer_code}），与回执所写的出具单位不符"
-    return OpenedReceipt(path, verdict.status, reason, receipt, verdict, _match(store, receipt) if store else "")
+    match, matches = _match(store, receipt) if store else ("", False)
+    status, reason = verdict.status, verdict.reason
+    superior = _superior(store)
+    if status == VALID and receipt.issuer_code != superior:
+        status = UNREGISTERED
+        reason = (f"签名完好，但出具单位{verdict.signer_name}（{receipt.issuer_code}）不是本单位的上级单位，"
+                  "不能确认这份回执")
+    elif status == VALID and not matches:
+        status = MISMATCH
+        reason = f"签名有效，出具单位为已登记的上级单位{verdict.signer_name}，但回执不是针对本单位这一版报表的：{match}"
+    elif status == VALID:
+        reason = f"签名有效，出具单位为已登记的上级单位{verdict.signer_name}（{receipt.issuer_code}）"
+    elif status == UNREGISTERED and verdict.signer_code == receipt.issuer_code:
+        reason = (f"签名本身完好，但签名证书（{verdict.signer_name}，{verdict.signer_code}）未在本单位登记为上级单位的证书，"
+                  "无法确认回执的真实性：任何人都可以自称上级单位制作回执。请在“证书登记”中登记上级单位的证书"
+                  "（核对上级盖章的公钥登记表上的指纹）后再打开")
+    elif status == UNREGISTERED:
+        reason = (f"签名证书属于{verdict.signer_name}（{verdict.signer_code}），与回执所写的出具单位不符，"
+                  "无法确认回执的真实性")
+    return OpenedReceipt(path, status, reason, receipt, verdict, match)
+
+
+def _superior(store: Store | None) -> str:
+    if store is None:
+        return ""
+    from models.signing.trust import superior_code
+
+    return superior_code(store)
 
 
 def _verify(data: bytes, signature: bytes, issuer_code: str, store: Store | None) -> Verdict:
@@ -339,18 +369,20 @@ def _verify(data: bytes, signature: bytes, issuer_code: str, store: Store | None
         scratch.close()
 
 
-def _match(store: Store, receipt: Receipt) -> str:
+def _match(store: Store, receipt: Receipt) -> tuple[str, bool]:
+    """(how the receipt relates to this unit's finalised versions, whether it is about one of them exactly)."""
     from models import unit
 
     own = unit.load(store)
     if own is None:
-        return ""
+        return "", False
     if own.code != receipt.unit_code:
-        return f"注意：这份回执是给{receipt.unit_name}（{receipt.unit_code}）的，不是本单位的"
+        return f"注意：这份回执是给{receipt.unit_name}（{receipt.unit_code}）的，不是本单位的", False
     stored = store.scalar("SELECT digest FROM returns WHERE unit_code = ? AND period = ? AND version = ?",
                           (own.code, receipt.period, receipt.version))
     if stored is None:
-        return f"本机没有{receipt.period_text()}第{receipt.version}版的定稿记录（可能是在其他电脑上定稿的）"
+        return f"本机没有{receipt.period_text()}第{receipt.version}版的定稿记录（可能是在其他电脑上定稿的）", False
     if stored != receipt.digest:
-        return f"注意：回执中的数据摘要与本机{receipt.period_text()}第{receipt.version}版不一致，对方收到的不是本机这一版"
-    return f"与本单位定稿的{receipt.period_text()}第{receipt.version}版报表一致"
+        return (f"注意：回执中的数据摘要与本机{receipt.period_text()}第{receipt.version}版不一致，"
+                "对方收到的不是本机这一版"), False
+    return f"与本单位定稿的{receipt.period_text()}第{receipt.version}版报表一致", True

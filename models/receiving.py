@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from forms import divisions
+from forms import returns as R
 from forms.periods import parse_period
 from models.db import RecordError, Store, now
 from models.returns import Return, ReturnFormatError, canonical_bytes, from_canonical
@@ -115,11 +116,48 @@ def inspect_file(store: Store, path: Path | str) -> Inspection:
     if result.ret is None:
         kind = "pdf" if path.suffix.lower() in CHECKED_SUFFIXES else "return"
         return Inspection(path, result.status, result.reason, kind=kind, claimed=dict(result.claimed), **facts)
-    return Inspection(path, result.status, result.reason, result.ret, canonical_bytes(result.ret), **facts)
+    kind = "pdf" if path.suffix.lower() in CHECKED_SUFFIXES else "return"
+    return Inspection(path, result.status, result.reason, result.ret, canonical_bytes(result.ret), kind=kind,
+                      claimed=dict(result.claimed), **facts)
 
 
 # ------------------------------------------------------------------------------------------------
 # Who may report to whom
+
+
+def source_unit_problem(ret: Return) -> str | None:
+    """A consolidated return's rosters may only attribute people to the units it consolidated.
+
+    Allowed 来源单位: the name of a unit in the return's coverage (its own part is ``…（市直）`` etc.), or —
+    for a consolidation of consolidations — a unit under one of those units (the division tree), as written
+    by ``models.consolidate``. Anything else is refused with the first offending row named.
+    """
+    if not ret.consolidated:
+        return None
+    from models.text import compact
+
+    units = [u for u in ret.coverage.get("units", []) if isinstance(u, dict)] if ret.coverage else []
+    allowed = {compact(str(u.get("name", ""))) for u in units} | {compact(ret.unit_name)}
+    roots = ({str(u.get("code", "")) for u in units} | set(ret.sources)) - {ret.unit_code}
+    by_code = divisions.by_code()
+    for division in by_code.values():  # the consolidated units themselves and the units under them
+        code, depth = division.code, 0
+        while code and depth < 6:
+            if code in roots:
+                allowed.add(compact(division.union_name))
+                break
+            parent = by_code.get(code)
+            code, depth = (parent.parent_code if parent is not None else ""), depth + 1
+    for key, rows in ret.rosters.items():
+        title = next((r.number for r in R.ROSTERS if r.key == key), key)
+        for row in rows:
+            source = compact(str(row.get("source_unit", "")))
+            base = source.split("(", 1)[0] if source.endswith(")") else source  # compact() made （…） half-width
+            if source in allowed or base in allowed:
+                continue
+            return (f"汇总报表{title}第{row.get('seq', '?')}行的来源单位“{row.get('source_unit', '')}”不在本次汇总的单位之中"
+                    f"（{ret.unit_name}汇总了 {len(units) or len(ret.sources)} 个单位），名册不可信，拒收")
+    return None
 
 
 def direct_subordinate_problem(own: Unit, ret: Return, today: dt.date | None = None) -> str | None:
@@ -256,8 +294,12 @@ def store_inspection(store: Store, inspection: Inspection, *, own: Unit | None =
     """Store one verified file (all or nothing) and say what happened."""
     own = own or _own_unit(store)
     path, ret = inspection.path, inspection.ret
-    if inspection.kind == "pdf":
-        claimed = inspection.claimed
+    held = ret is not None and inspection.payload is not None and bool(store.scalar(
+        "SELECT COUNT(*) FROM received_returns WHERE digest = ?", (inspection.digest,)))
+    if inspection.kind == "pdf" and (ret is None or held):
+        # a PDF copy of a return already read from its workbook (or a PDF without data): checked, not stored
+        claimed = inspection.claimed or ({"unit_code": ret.unit_code, "unit_name": ret.unit_name, "period": ret.period,
+                                          "version": ret.version} if ret is not None else {})
         code = str(claimed.get("unit_code") or "")
         return ReceiveResult(path, inspection.status, CHECKED, inspection.reason, unit_code=code,
                              unit_name=str(claimed.get("unit_name") or _unit_name(store, code)),
@@ -265,7 +307,7 @@ def store_inspection(store: Store, inspection: Inspection, *, own: Unit | None =
     if ret is None or inspection.payload is None:
         return ReceiveResult(path, inspection.status, UNREADABLE, inspection.reason)
     base: dict[str, Any] = {"unit_code": ret.unit_code, "unit_name": ret.unit_name, "period": ret.period, "version": ret.version}
-    problem = direct_subordinate_problem(own, ret, today)
+    problem = direct_subordinate_problem(own, ret, today) or source_unit_problem(ret)
     if problem:
         return ReceiveResult(path, inspection.status, REFUSED, problem, **base)
     hex_digest = inspection.digest
@@ -406,11 +448,21 @@ def receive_files(store: Store, paths: Sequence[Path | str], *, progress: Progre
     for index, path in enumerate(files):
         if progress is not None:
             progress(index, total, f"正在接收 {path.name}（{index + 1}/{total}）……")
-        inspection = inspect_file(store, path)
-        results.append(store_inspection(store, inspection, own=own, today=today))
+        results.append(_receive_one(store, path, own, today))
     if progress is not None:
         progress(total, total, "接收完成")
     return results
+
+
+def _receive_one(store: Store, path: Path, own: Unit, today: dt.date | None) -> ReceiveResult:
+    """One file in its own guarded step: whatever goes wrong with it, the files after it are still received."""
+    try:
+        inspection = inspect_file(store, path)
+    except MemoryError:
+        return ReceiveResult(path, MALFORMED, UNREADABLE, "文件内容过大，无法读取")
+    except Exception as exc:  # a reader failing on a hostile file must not stop the folder
+        return ReceiveResult(path, MALFORMED, UNREADABLE, f"无法读取为报表文件（{type(exc).__name__}）")
+    return store_inspection(store, inspection, own=own, today=today)  # a store failure (full disk) stops the batch
 
 
 def summary_text(results: Sequence[ReceiveResult]) -> str:

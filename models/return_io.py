@@ -8,10 +8,11 @@ match its data — is reported as ``malformed`` with a Chinese reason, never as 
 
 Signed files (``models.signing``) get one of the signature states: ``valid`` (signature good, signer
 registered for the return's unit code in the receiver's store), ``unregistered`` (signature good, signer
-unknown or registered for another unit), ``tampered`` (anything changed after signing: the embedded data,
-or a visible cell so that it no longer matches the signed data), ``unsigned`` or ``malformed``. A workbook's
-signature covers the embedded canonical data; re-saving in Excel, WPS or LibreOffice keeps the cell values
-and so keeps it valid. A PDF carries a PAdES signature over the whole file; it holds no machine-readable
+unknown or registered for another unit), ``tampered`` (anything changed after signing, in any part of the
+file), ``unsigned`` or ``malformed``. A workbook's signature covers every part of its package
+(``models.signing.package``); re-saving in Excel, WPS or LibreOffice rewrites the parts, so a re-saved
+copy reads as changed. Every file passes ``models.file_guard``'s bounded checks
+before any reader opens it. A PDF carries a PAdES signature over the whole file; it holds no machine-readable
 data, so its unit, period and version are taken from its (signed) document information.
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 
 from forms import returns as R
 from models.db import Store
-from models.export_xlsx import DATA_MARKER, DATA_SHEET, PROPERTY_DIGEST, SIGNATURE_MARKER, SIGNATURE_SHEET
+from models.export_xlsx import DATA_MARKER, DATA_SHEET, PROPERTY_DIGEST, PROPERTY_SIGNER, SIGNATURE_SHEET
 from models.returns import Number, Return, ReturnFormatError, canonical_bytes, digest, from_canonical
 
 VALID = "valid"
@@ -105,6 +106,8 @@ def read_return(path: Path | str, store: Store | None = None) -> ReadResult:
         return _read(path, store)
     except ReturnFormatError as exc:
         return ReadResult(path, MALFORMED, str(exc))
+    except MemoryError:
+        return ReadResult(path, MALFORMED, "文件内容过大，无法读取")
     except FileNotFoundError:
         return ReadResult(path, MALFORMED, "文件不存在")
     except IsADirectoryError:
@@ -179,32 +182,59 @@ def _custom_properties(path: Path) -> list[_Property]:
 
 
 def _read(path: Path, store: Store | None) -> ReadResult:
-    if not path.exists():
-        raise FileNotFoundError(path)
-    if path.is_dir():
-        raise IsADirectoryError(path)
+    from models import file_guard
+    from models.signing.package import SIGNATURE_PART, decode_comment, read_signature_part
+
+    info = file_guard.check_regular_file(path, max(file_guard.MAX_FILE_BYTES, file_guard.MAX_PDF_BYTES))
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(b"%PDF"):
+        file_guard.check_regular_file(path, file_guard.MAX_PDF_BYTES)
         return _read_pdf(path, store)
     if not head.startswith(b"PK"):
         return ReadResult(path, MALFORMED, "不是 Excel（.xlsx）或 PDF 文件")
-    if not zipfile.is_zipfile(path):
-        return ReadResult(path, MALFORMED, "文件已损坏或不完整（压缩结构无效）")
-    with zipfile.ZipFile(path) as zf:
-        bad = zf.testzip()
-        if bad is not None:
-            return ReadResult(path, MALFORMED, f"文件已损坏（{bad} 校验失败）")
-    wb = _Book(path)
+    file_guard.check_regular_file(path, file_guard.MAX_FILE_BYTES)
+    del info
+    zf, parts = file_guard.open_checked_zip(path)
     try:
-        if DATA_SHEET not in wb.sheetnames:
-            return ReadResult(path, MALFORMED, "不是本程序导出的报表（缺少内嵌数据）")
-        signature = _signature(wb)
-        if signature is None:
-            return _check_unsigned(path, wb, from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8")))
-        return _check_signed(path, wb, signature, store)
+        raw_signature = read_signature_part(zf)
+        parts = {name: part for name, part in parts.items() if name != SIGNATURE_PART}
+        wb = _Book(path)
+        try:
+            if DATA_SHEET not in wb.sheetnames:
+                return ReadResult(path, MALFORMED, "不是本程序导出的报表（缺少内嵌数据）")
+            if raw_signature is not None:
+                try:
+                    signed = decode_comment(raw_signature)
+                except ReturnFormatError as exc:
+                    return ReadResult(path, MALFORMED, str(exc))
+                return _check_signed(path, zf, wb, parts, signed, store)
+            ret = from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8"))
+            claimed_signer = _custom_property(wb, PROPERTY_SIGNER)
+            if claimed_signer:
+                return _signature_removed(path, wb, ret, claimed_signer)
+            if SIGNATURE_SHEET in wb.sheetnames:
+                return ReadResult(path, UNSIGNED, "文件带有旧版程序的签名，旧版签名只覆盖内嵌数据、不能证明可见表格未被改动，"
+                                  "不再被接受。请发送方用新版程序重新导出", ret, digest(ret))
+            return _check_unsigned(path, wb, ret)
+        finally:
+            wb.close()
     finally:
-        wb.close()
+        zf.close()
+
+
+def _signature_removed(path: Path, wb: Any, ret: Return, claimed_signer: str) -> ReadResult:
+    """A workbook that names its signer's certificate but no longer carries the signature: re-saved or edited."""
+    reason = (f"文件注明已由证书 {claimed_signer[:16]}… 签名，但签名已不在文件中：文件在签名之后被另存或改动过，"
+              "请使用发送方导出的原始文件")
+    try:
+        problems = compare_tables(ret.tables, visible_tables(wb)) + visible_text_problems(wb, ret)
+    except ReturnFormatError as exc:
+        problems = [str(exc)]
+    if problems:
+        more = f"等{len(problems)}处" if len(problems) > 3 else ""
+        reason += "。可见表格与内嵌数据不一致：" + "；".join(problems[:3]) + more
+    return ReadResult(path, TAMPERED, reason, ret, digest(ret))
 
 
 def _check_unsigned(path: Path, wb: Any, ret: Return) -> ReadResult:
@@ -220,66 +250,63 @@ def _check_unsigned(path: Path, wb: Any, ret: Return) -> ReadResult:
     return ReadResult(path, UNSIGNED, "文件中没有电子签名（数据本身完整）", ret, hex_digest)
 
 
-def _check_signed(path: Path, wb: Any, signature: bytes, store: Store | None) -> ReadResult:
-    """Verify the signature over the embedded data, then that every visible number still matches it."""
-    from models.signing import payload
+def _check_signed(path: Path, zf: zipfile.ZipFile, wb: Any, parts: dict[str, Any], signed: tuple[bytes, bytes],
+                  store: Store | None) -> ReadResult:
+    """Verify the signature over the package manifest, then every part of the file against the manifest."""
+    from models.signing import group_hex, package, payload
 
+    manifest_bytes, signature = signed
     try:
-        raw = _data_text(wb[DATA_SHEET]).encode("utf-8")
+        manifest = package.Manifest.from_bytes(manifest_bytes)
     except ReturnFormatError as exc:
-        return ReadResult(path, TAMPERED, f"签名之后内嵌数据被改动（{exc}）")
-    try:
-        ret: Return | None = from_canonical(raw)
-        problem = ""
-    except ReturnFormatError as exc:
-        ret, problem = None, str(exc)
+        manifest = None
+        manifest_problem = str(exc)
     with _trust_store(store) as trust_store:
-        unit_code = ret.unit_code if ret is not None else ""
-        verdict = payload.verify_payload(raw, signature, store=trust_store, unit_code=unit_code)
-        if verdict.status == TAMPERED and ret is not None and canonical_bytes(ret) != raw:
-            # the same data written differently (e.g. a tool re-encoded the text): judge the canonical form
-            verdict = payload.verify_payload(canonical_bytes(ret), signature, store=trust_store, unit_code=unit_code)
-    hex_digest = digest(ret) if ret is not None else ""
+        verdict = payload.verify_payload(manifest_bytes, signature, store=trust_store,
+                                         unit_code=manifest.unit_code if manifest is not None else "")
     facts: dict[str, Any] = {"fingerprint": verdict.fingerprint, "signer_name": verdict.signer_name,
                              "signed_at": verdict.signed_at}
-    if verdict.status in (TAMPERED, MALFORMED):
-        reason = verdict.reason if verdict.status == TAMPERED else f"签名无法读取：{verdict.reason}"
-        return ReadResult(path, verdict.status, reason, ret, hex_digest, **facts)
+    try:
+        ret: Return | None = from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8"))
+    except ReturnFormatError:
+        ret = None
+    hex_digest = digest(ret) if ret is not None else ""
+    if verdict.status == TAMPERED:
+        return ReadResult(path, TAMPERED, "签名之后签名清单被改动：" + verdict.reason, ret, hex_digest, **facts)
+    if verdict.status == MALFORMED:
+        return ReadResult(path, MALFORMED, f"签名无法读取：{verdict.reason}", ret, hex_digest, **facts)
+    if manifest is None:
+        return ReadResult(path, MALFORMED, f"签名完好，但签名清单无法读取：{manifest_problem}", ret, hex_digest, **facts)
+    changes = package.compare_parts(manifest, parts)
+    if changes:
+        named = package.describe_changes(zf, changes, manifest, ret, group_hex(verdict.fingerprint or ""))
+        more = f"等{len(named)}处" if len(named) > package.MAX_NAMED else ""
+        return ReadResult(path, TAMPERED, "签名之后文件被改动：" + "；".join(named[:package.MAX_NAMED]) + more,
+                          ret, hex_digest, **facts)
     if ret is None:
-        return ReadResult(path, MALFORMED, f"签名完好，但内嵌数据无法读取：{problem}", None, "", **facts)
-    stated = _custom_property(wb, PROPERTY_DIGEST)
-    if stated and stated != hex_digest:
-        return ReadResult(path, TAMPERED, "文件属性中的数据摘要被改动过，与签名数据不一致", ret, hex_digest, **facts)
+        return ReadResult(path, MALFORMED, "签名完好，但内嵌数据无法读取", None, "", **facts)
+    if (hex_digest, ret.unit_code, ret.period, ret.version) != \
+            (manifest.data_digest, manifest.unit_code, manifest.period, manifest.version):
+        return ReadResult(path, TAMPERED, "内嵌数据与签名清单中的报表不一致", ret, hex_digest, **facts)
     try:
         problems = compare_tables(ret.tables, visible_tables(wb)) + visible_text_problems(wb, ret)
     except ReturnFormatError as exc:
         problems = [str(exc)]
-    if problems:
+    if problems:  # signed as it is, but the signer's visible sheets disagree with its own data
         more = f"等{len(problems)}处" if len(problems) > 3 else ""
-        return ReadResult(path, TAMPERED, "签名之后可见表格被修改，与签名数据不一致：" + "；".join(problems[:3]) + more,
+        return ReadResult(path, TAMPERED, "可见表格与签名数据不一致：" + "；".join(problems[:3]) + more,
+                          ret, hex_digest, **facts)
+    if verdict.status == VALID and verdict.signer_name and _name_key(verdict.signer_name) != _name_key(ret.unit_name):
+        return ReadResult(path, UNREGISTERED, f"签名有效，但报表上的单位名称“{ret.unit_name}”与登记的证书单位"
+                          f"“{verdict.signer_name}”（{ret.unit_code}）不符。单位名称以登记为准，请与对方核实",
                           ret, hex_digest, **facts)
     return ReadResult(path, verdict.status, verdict.reason, ret, hex_digest, **facts)
 
 
-def _signature(wb: Any) -> bytes | None:
-    """The CMS signature from the hidden signature sheet; None if the workbook has none."""
-    from models.signing.payload import decode_chunks
+def _name_key(name: str) -> str:
+    from models.text import compact
 
-    if SIGNATURE_SHEET not in wb.sheetnames:
-        return None
-    pieces: list[str] = []
-    for index, row in enumerate(wb[SIGNATURE_SHEET].iter_rows(min_col=1, max_col=1, values_only=True)):
-        if index == 0:
-            if row[0] != SIGNATURE_MARKER:
-                return b"\x00"  # present but unreadable: verification reports it
-            continue
-        if row[0] is None:
-            break
-        pieces.append(str(row[0]))
-    try:
-        return decode_chunks(pieces) or b"\x00"
-    except ValueError:
-        return b"\x00"
+    return compact(name)
 
 
 @contextlib.contextmanager
@@ -311,8 +338,35 @@ def _read_pdf(path: Path, store: Store | None) -> ReadResult:
         reason = verdict.reason
     if verdict.status in (VALID, UNREGISTERED) and not claimed:
         claimed = {"unit_code": verdict.signer_code, "unit_name": verdict.signer_name}
-    return ReadResult(path, verdict.status, reason, None, "", fingerprint=verdict.fingerprint,
-                      signer_name=verdict.signer_name, signed_at=verdict.signed_at, claimed=claimed)
+    facts: dict[str, Any] = {"fingerprint": verdict.fingerprint, "signer_name": verdict.signer_name,
+                             "signed_at": verdict.signed_at}
+    ret = _pdf_data(data) if verdict.status in (VALID, UNREGISTERED) else None
+    if ret is not None:  # PDF/A-3 with the canonical data attached, under the signature: a full return
+        if claimed and (ret.unit_code, ret.period, ret.version) != \
+                (claimed.get("unit_code"), claimed.get("period"), claimed.get("version")):
+            return ReadResult(path, TAMPERED, "PDF 附带的报表数据与文档信息中的单位、报告期或版本不一致", None, "",
+                              claimed=claimed, **facts)
+        hex_digest = digest(ret)
+        if verdict.status == VALID and verdict.signer_name and \
+                _name_key(verdict.signer_name) != _name_key(ret.unit_name):
+            return ReadResult(path, UNREGISTERED, f"签名有效，但报表上的单位名称“{ret.unit_name}”与登记的证书单位"
+                              f"“{verdict.signer_name}”（{ret.unit_code}）不符。单位名称以登记为准，请与对方核实",
+                              ret, hex_digest, **facts)
+        return ReadResult(path, verdict.status, reason + "（报表数据取自 PDF 附带的数据）", ret, hex_digest, **facts)
+    return ReadResult(path, verdict.status, reason, None, "", claimed=claimed, **facts)
+
+
+def _pdf_data(data: bytes) -> Return | None:
+    """The return attached to a PDF (``models.pdfa``), or None if it carries none or it does not parse."""
+    from models.pdfa import attached_data
+
+    raw = attached_data(data)
+    if raw is None:
+        return None
+    try:
+        return from_canonical(raw)
+    except ReturnFormatError:
+        return None
 
 
 def _pdf_claim(subject: str | None) -> dict[str, Any]:

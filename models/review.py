@@ -92,9 +92,9 @@ def _unit_code(store: Store) -> str:
 
 def set_note(store: Store, period: Period | str, code: str, where: str, text: str) -> None:
     """Store (or, with empty ``text``, remove) the 说明 for the warning ``code`` at ``where``."""
-    from models.text import clean_text
+    from models.text import plain_text
 
-    text = clean_text(text)
+    text = plain_text(text)
     unit_code = _unit_code(store)
     with store.atomic():
         if not text:

@@ -39,6 +39,41 @@ def clean_text(value: object) -> str:
     return _SPACES.sub(" ", text.replace("\u3000", " ").replace("\xa0", " ")).strip()
 
 
+_BIDI = {0x061C: "阿拉伯字母标记", 0x200E: "从左到右标记", 0x200F: "从右到左标记", 0x202A: "从左到右嵌入",
+         0x202B: "从右到左嵌入", 0x202C: "方向格式结束", 0x202D: "从左到右覆盖", 0x202E: "从右到左覆盖",
+         0x2066: "从左到右隔离", 0x2067: "从右到左隔离", 0x2068: "首字符方向隔离", 0x2069: "方向隔离结束"}
+
+
+def hidden_character(text: str) -> str | None:
+    """A Chinese description of the first invisible control character in ``text`` (None if there is none).
+
+    Control characters (C0, C1) and format characters — above all the bidirectional overrides such as
+    U+202E, which make text display in another order than it is stored — are never legitimate in a record
+    and could make a printed or exported name differ from what is stored. White space is folded by
+    :func:`clean_text` before this check.
+    """
+    import unicodedata
+
+    for ch in text:
+        code = ord(ch)
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            name = _BIDI.get(code)
+            if name is None:
+                name = "控制字符" if category == "Cc" else "不可见的格式字符"
+            return f"U+{code:04X} {name}"
+    return None
+
+
+def plain_text(value: object) -> str:
+    """:func:`clean_text`, refusing invisible control and bidirectional characters (ParseError)."""
+    text = clean_text(value)
+    found = hidden_character(text)
+    if found is not None:
+        raise ParseError(f"含有不可见的特殊字符（{found}），可能是从网页或其他软件复制来的，请删除后重新输入")
+    return text
+
+
 def compact(value: object) -> str:
     """Half-width, with every space removed: for codes, numbers and dates."""
     if value is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from forms import divisions
 from models.db import RecordError, Store, now
-from models.text import ParseError, clean_text, compact
+from models.text import ParseError, clean_text, compact, hidden_character
 
 LEVELS = ("county", "prefecture", "province", "industry")
 
@@ -66,6 +66,10 @@ def setup(store: Store, *, code: str, name: str | None = None, industry: bool = 
         parent = division_parent or ""
         unit_name = clean_text(name) if name and clean_text(name) else proposed
     phone = check_phone(phone) if clean_text(phone) else ""
+    for label, value in (("单位名称", unit_name), ("单位负责人", head), ("统计负责人", statistician), ("填表人", preparer)):
+        found = hidden_character(clean_text(value))
+        if found is not None:
+            raise ParseError(f"{label}含有不可见的特殊字符（{found}），请删除后重新输入")
     unit = Unit(code, unit_name, level, parent or None, clean_text(head), clean_text(statistician), clean_text(preparer), phone)
     with store.atomic():
         store.conn.execute(
@@ -88,9 +92,13 @@ def update_contacts(store: Store, *, head: str | None = None, statistician: str 
     if unit is None:
         raise RecordError("尚未设置本单位")
     changes: dict[str, str] = {}
+    labels = {"head": "单位负责人", "statistician": "统计负责人", "preparer": "填表人", "name": "单位名称"}
     for key, value in (("head", head), ("statistician", statistician), ("preparer", preparer), ("name", name)):
         if value is not None:
             changes[key] = clean_text(value)
+            found = hidden_character(changes[key])
+            if found is not None:
+                raise ParseError(f"{labels[key]}含有不可见的特殊字符（{found}），请删除后重新输入")
     if name is not None and not changes["name"]:
         raise ParseError("单位名称不能为空")
     if phone is not None:

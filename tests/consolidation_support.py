@@ -16,7 +16,7 @@ from pathlib import Path
 from models.db import Store, open_store
 
 YEAR = str(dt.date.today().year - 1)
-PASSPHRASE = "普洱-汇总-2026"
+PASSPHRASE = "普洱-汇总-茶山-2026"
 PREFECTURE = "530800"
 COUNTIES = {"530821": 1, "530822": 2, "530823": 3}  # code → demo seed (普洱市's 宁洱, 墨江, 景东)
 FOREIGN = "530102"  # 五华区, under 昆明市 (530100)

@@ -89,6 +89,32 @@ def test_receiving_a_folder_fills_the_board(qtbot: Any, page: BoardPage, countie
     assert settings_store.preferences().last_folder(board_page.FOLDER_RECEIVE) == str(usb)
 
 
+def test_a_hostile_file_in_the_folder_does_not_stop_the_others(qtbot: Any, page: BoardPage, counties: dict[str, County],
+                                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import sys
+
+    import hostile_files
+
+    usb = tmp_path / "U盘 有坏文件"
+    usb.mkdir()
+    hostile_files.far_cell(counties["530821"].xlsx, usb / "0_远处有一格.xlsx")
+    hostile_files.compression_bomb(usb / "1_压缩炸弹.xlsx")
+    if sys.platform != "win32" and hasattr(os, "mkfifo"):
+        hostile_files.fifo(usb / "2_管道.xlsx")
+    copy_files([counties["530822"].xlsx], usb)
+    shown: list[list[tuple[str, str]]] = []
+    monkeypatch.setattr(board_page.ReceiveResultsDialog, "exec", lambda dialog: shown.append(
+        [(dialog.list.item(i, 1).text(), dialog.list.item(i, 2).text() if dialog.list.columnCount() > 2 else "")
+         for i in range(dialog.list.rowCount())]) or 0)
+    page.receive_folder(str(usb))
+    qtbot.waitUntil(lambda: bool(shown) and not workers.running(), timeout=30_000)
+    results = [text for text, _detail in shown[0]]
+    assert results.count("验证通过，已接收") == 1
+    assert sum("无法读取" in t or "格式错误" in t for t in results) == len(results) - 1, shown[0]
+    assert page.model.index(_row_of(page, "530822"), BoardModel.STATE).data() == "已报"
+
+
 def test_send_back_write_receipts_and_open_them_at_the_county(qtbot: Any, page: BoardPage, prefecture: Store,
                                                                counties: dict[str, County], tmp_path: Path,
                                                                messages: list[tuple[str, str]],

@@ -10,7 +10,7 @@ import pytest
 from consolidation_support import YEAR, tamper_xlsx
 from test_cli_basic import has_chinese, run_cli
 
-PASSPHRASE = "普洱-命令行-2026"
+PASSPHRASE = "普洱-命令行-茶山-2026"
 pytestmark = pytest.mark.slow
 
 
@@ -98,12 +98,27 @@ def test_receive_board_receipts_consolidate_and_verify(tmp_path: Path) -> None:
                ["board"]["subordinates"]}
     assert entries["530822"]["state"] == "returned" and "表4获奖人数" in entries["530822"]["detail"]
 
-    # 墨江 opens the receipt in its own program
+    # 墨江 opens the receipt in its own program: unverified (exit 1) until it registers 普洱's certificate
     proc = run_cli(mojiang, "receipt", "show", str(returned))
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     assert "退回原因：表4获奖人数与附件不符" in proc.stdout and f"与本单位定稿的{YEAR}年年报第1版报表一致" in proc.stdout
+    assert "无法确认回执的真实性" in proc.stdout
     shown = json.loads(run_cli(None, "receipt", "show", str(returned), "--json").stdout)
-    assert shown["sound"] and shown["receipt"]["decision"] == "returned"
+    assert shown["sound"] and not shown["genuine"] and shown["receipt"]["decision"] == "returned"
+    proc = run_cli(mojiang, "trust", "add", str(puer_cert), "--superior")
+    assert proc.returncode == 2 and "指纹" in proc.stderr
+    from models.signing.keys import certificate_info, load_certificate
+
+    fingerprint = certificate_info(load_certificate(puer_cert.read_bytes())).fingerprint
+    proc = run_cli(mojiang, "trust", "add", str(puer_cert), "--superior", "--fingerprint",
+                   f"CHANGAI-CERT:530800:SHA256:{fingerprint}")  # as a scanner types the 登记表's QR code
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli(mojiang, "receipt", "show", str(returned))
+    assert proc.returncode == 0 and "回执真实有效" in proc.stdout, proc.stdout
+    # the same genuine receipt shown at 宁洱 is not about 宁洱's return
+    assert run_cli(ninger, "trust", "add", str(puer_cert), "--superior", "--fingerprint", fingerprint).returncode == 0
+    proc = run_cli(ninger, "receipt", "show", str(returned))
+    assert proc.returncode == 1 and "与本单位的报表不符" in proc.stdout and "不是本单位的" in proc.stdout
 
     # the drill-down of a number, and the consolidated export (墨江 was sent back: not summed)
     proc = run_cli(puer, "consolidate", "--period", YEAR, "--cell", "T3/total/participants", "--json")

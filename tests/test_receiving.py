@@ -280,6 +280,7 @@ def test_send_back_and_receipts(prefecture: Store, counties: dict[str, County], 
     try:
         opened = receipts.open_receipt(usb / f"530822_{YEAR}_v1_回执_已退回.json", county)
         assert opened.sound and opened.status == "unregistered"  # the prefecture's certificate is not registered there
+        assert not opened.genuine and "无法确认回执的真实性" in opened.reason
         assert opened.receipt is not None and opened.receipt.decision == "returned"
         assert opened.receipt.reason == "表3培训经费与附件不符，请核实后重报"
         assert opened.receipt.issuer_code == PREFECTURE

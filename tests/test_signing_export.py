@@ -17,8 +17,8 @@ from test_cli_basic import run_cli
 
 from models import export, return_io, versions
 from models.db import Store
-from models.export_xlsx import DATA_SHEET, SIGNATURE_SHEET
-from models.returns import canonical_bytes, digest, short_digest
+from models.export_xlsx import DATA_SHEET
+from models.returns import digest, short_digest
 from models.signing import group_hex, trust
 from models.signing.provider import FileKeySigner
 
@@ -126,7 +126,7 @@ def test_changing_the_embedded_data_is_tampering(demo_store: Store, signed_files
     ws["A2"].value = text.replace('"participants":', '"participants":1', 1)
     wb.save(edited)
     result = return_io.read_return(edited, demo_store)
-    assert result.status == return_io.TAMPERED and "修改" in result.reason
+    assert result.status == return_io.TAMPERED and "签名已不在文件中" in result.reason
 
 
 @pytest.mark.parametrize(("sheet", "what"), [("附表1", "roster"), ("封面", "cover")])
@@ -151,36 +151,33 @@ def test_changing_visible_text_is_tampering(demo_store: Store, signed_files: tup
 
 
 def test_removed_or_swapped_signature(demo_store: Store, signed_files: tuple[Path, Path], tmp_path: Path) -> None:
-    xlsx, _pdf = signed_files
-    stripped = tmp_path / "去掉签名.xlsx"
-    shutil.copy(xlsx, stripped)
-    wb = openpyxl.load_workbook(stripped)
-    del wb[SIGNATURE_SHEET]
-    wb.save(stripped)
-    assert return_io.read_return(stripped, demo_store).status == return_io.UNSIGNED
-    # someone else signs the same data with their own key: sound, but not the registered signer
-    impostor = other_unit_store(tmp_path / "冒充", "530822")
-    forged_sig = FileKeySigner.open(impostor, "another-secret-9").sign(
-        canonical_bytes(versions.load_version(demo_store, YEAR)))  # type: ignore[arg-type]
-    swapped = tmp_path / "换签名.xlsx"
-    shutil.copy(xlsx, swapped)
-    wb = openpyxl.load_workbook(swapped)
-    ws = wb[SIGNATURE_SHEET]
-    from models.signing.payload import encode_chunks
+    import zipfile
 
-    for row in range(2, ws.max_row + 1):
-        ws.cell(row=row, column=1).value = None
-    for i, chunk in enumerate(encode_chunks(forged_sig), start=2):
-        ws.cell(row=i, column=1).value = chunk
-    wb.save(swapped)
-    result = return_io.read_return(swapped, demo_store)
+    from models.signing.package import SIGNATURE_PART, decode_comment, encode_comment
+
+    xlsx, _pdf = signed_files
+    with zipfile.ZipFile(xlsx) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+
+    def rewrite(target: Path, signature: bytes | None) -> Path:
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in parts.items():
+                if name != SIGNATURE_PART:
+                    zf.writestr(name, data)
+            if signature is not None:
+                zf.writestr(SIGNATURE_PART, signature)
+        return target
+
+    stripped = return_io.read_return(rewrite(tmp_path / "去掉签名.xlsx", None), demo_store)
+    assert stripped.status == return_io.TAMPERED and "签名已不在文件中" in stripped.reason
+    # someone else signs the same manifest with their own key: sound, but not the registered signer
+    manifest = decode_comment(parts[SIGNATURE_PART])[0]
+    impostor = other_unit_store(tmp_path / "冒充", "530822")
+    forged_sig = FileKeySigner.open(impostor, "another-secret-9").sign(manifest)
+    result = return_io.read_return(rewrite(tmp_path / "换签名.xlsx", encode_comment(manifest, forged_sig)), demo_store)
     assert result.status == return_io.UNREGISTERED and "530822" in result.reason
-    garbled = tmp_path / "坏签名.xlsx"
-    shutil.copy(xlsx, garbled)
-    wb = openpyxl.load_workbook(garbled)
-    wb[SIGNATURE_SHEET]["A2"].value = "!!!"
-    wb.save(garbled)
-    assert return_io.read_return(garbled, demo_store).status == return_io.MALFORMED
+    garbled = parts[SIGNATURE_PART].replace(b"\n", b"\n!!!", 2)
+    assert return_io.read_return(rewrite(tmp_path / "坏签名.xlsx", garbled), demo_store).status == return_io.MALFORMED
 
 
 def test_flipping_a_byte_in_the_signed_pdf_is_tampering(demo_store: Store, signed_files: tuple[Path, Path],
@@ -343,6 +340,7 @@ def test_the_kept_seal_image_appears_in_the_signature_box(demo_store: Store, tmp
 
 def test_edited_cover_contacts_and_notes_are_tampering(demo_store: Store, tmp_path: Path) -> None:
     from models.export_xlsx import write_xlsx
+    from models.signing.package import sign_package
 
     make_key(demo_store)
     signer = FileKeySigner.open(demo_store, PASSPHRASE)
@@ -350,7 +348,8 @@ def test_edited_cover_contacts_and_notes_are_tampering(demo_store: Store, tmp_pa
     ret.notes = [{"code": "change.over_50", "where": "T3/total/participants", "message": "参训人次比上期增加 80%",
                   "text": "今年新增两期新型学徒制培训"}]
     path = tmp_path / "有说明.xlsx"
-    write_xlsx(ret, path, fingerprint=group_hex(signer.fingerprint), signature=signer.sign(canonical_bytes(ret)))
+    write_xlsx(ret, path, fingerprint=group_hex(signer.fingerprint))
+    sign_package(path, ret, signer)
     assert return_io.read_return(path, demo_store).status == return_io.VALID
     for sheet, find, column, value in (("封面", "单位负责人：", 2, "张三"), ("审核说明", "1", 2, "另写的说明")):
         edited = tmp_path / f"改{sheet}.xlsx"

@@ -87,9 +87,9 @@ def test_wrong_passphrase_is_a_clear_chinese_error(county_store: Store) -> None:
 
 
 def test_full_width_passphrase_equals_half_width(county_store: Store) -> None:
-    keys.create_key(county_store, "ＡＢＣｄｅｆ１２３４", "ABCdef1234")
-    FileKeySigner.open(county_store, "ABCdef1234")
-    FileKeySigner.open(county_store, "ＡＢＣｄｅｆ１２３４")
+    keys.create_key(county_store, "ＮｉｕＧｕ-７３-ｐｉｎｇ", "NiuGu-73-ping")
+    FileKeySigner.open(county_store, "NiuGu-73-ping")
+    FileKeySigner.open(county_store, "ＮｉｕＧｕ-７３-ｐｉｎｇ")
 
 
 def test_no_key_yet(county_store: Store) -> None:
@@ -145,10 +145,38 @@ def test_certificate_files_in_pem_and_der(county_store: Store) -> None:
 
 
 @pytest.mark.parametrize(("text", "score"), [
-    ("abc", 0), ("aaaaaaaa", 1), ("abcdefgh", 1), ("abcd1234", 2), ("Abcd-1234-xyz", 3), ("宁洱总工会Ab12!", 3),
+    ("abc", 0), ("aaaaaaaa", 1), ("abcdefgh", 1), ("abcd1234", 1), ("12345678", 1), ("password", 1), ("Aa123456!", 1),
+    ("abc-Def-1234", 2), ("Abcd-1234-xyz", 3), ("tea-Horse-road-58", 3),
 ])
 def test_passphrase_strength(text: str, score: int) -> None:
     assert keys.passphrase_strength(text)[0] == score
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("12345678", "最常见的 10 个口令"), ("password", "最常见的 10 个口令"), ("qwertyuiop", "最常见的 100 个口令"),
+    ("宁洱县总工会2026", "单位名称"), ("ningerxian530821", "单位名称"), ("nex-2026-总工会", "单位名称"),
+    ("李国华-王丽-2025", "人名"), ("Aa123456!", "常见口令"),
+])
+def test_weak_passphrases_are_refused_with_a_chinese_reason(county_store: Store, text: str, why: str) -> None:
+    with pytest.raises(SigningError, match="口令太容易被猜到") as caught:
+        keys.create_key(county_store, text, text)
+    assert why in str(caught.value)
+    assert keys.own_keys(county_store) == []
+
+
+@pytest.mark.parametrize("text", ["宁洱-Return-2026", "宁洱的茶马古道-73", "NiuGu-73-ping", "correct horse battery"])
+def test_reasonable_passphrases_are_accepted(county_store: Store, text: str) -> None:
+    assert keys.create_key(county_store, text, text).active
+
+
+def test_strength_feedback_is_always_chinese() -> None:
+    import re
+
+    for text in ("aaaaaaaaaa", "abcabcabcabc", "qwertyuiop", "1qaz2wsx", "2019-05-06", "Password1", "drowssap1",
+                 "P@ssw0rd", "zhangwei88", "abcdefghij"):
+        strength = keys.estimate_strength(text)
+        advice = re.sub(r"“[^”]*”", "", strength.advice())  # quoted examples such as “abc” may be Latin
+        assert not re.search(r"[A-Za-z]{4,}", advice), (text, strength.advice())
 
 
 def test_a_pluggable_signer_needs_no_file_key(county_store: Store, tmp_path: Path) -> None:

@@ -34,8 +34,11 @@ def test_create_key_dialog(qtbot: Any, county_store: Store) -> None:
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.passphrase, "abc")
     assert dialog.meter.value() == 0 and "太短" in dialog.strength.text()
-    qtbot.keyClicks(dialog.passphrase, "-Def-1234")
-    assert dialog.meter.value() == 3
+    qtbot.keyClicks(dialog.passphrase, "12345")
+    assert dialog.meter.value() == 1 and "不能使用" in dialog.strength.text()
+    dialog.passphrase.clear()
+    qtbot.keyClicks(dialog.passphrase, "abc-Def-1234")
+    assert dialog.meter.value() == 2
     qtbot.keyClicks(dialog.again, "abc-Def-1235")
     qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
     assert "不一致" in dialog.error.text() and dialog.created is None
@@ -165,10 +168,10 @@ def test_main_window_opens_the_signing_dialogs(qtbot: Any, county_store: Store, 
     monkeypatch.setattr(TrustDialog, "exec", lambda self: opened.append(self.windowTitle()) or 0)
     window = MainWindow(county_store, Preferences(data_dir))
     qtbot.addWidget(window)
-    assert window.keys_action.text() == "本单位密钥…" and window.trust_action.text() == "下级单位证书登记…"
+    assert window.keys_action.text() == "本单位密钥…" and window.trust_action.text() == "证书登记（下级、上级单位）…"
     window.keys_action.trigger()
     window.trust_action.trigger()
-    assert opened == ["本单位签名密钥", "下级单位证书登记"]
+    assert opened == ["本单位签名密钥", "证书登记（下级单位和上级单位）"]
 
 
 def test_seal_image_is_kept_in_the_data_folder(qtbot: Any, county_store: Store, data_dir: Path, tmp_path: Path,

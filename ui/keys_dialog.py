@@ -103,12 +103,14 @@ class CreateKeyDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.created = None
+        self._hints: list[str] | None = None
         self.setWindowTitle("更换签名密钥" if replacing else "创建签名密钥")
         self.setMinimumWidth(500)
         layout = QVBoxLayout(self)
         intro = QLabel(
             "签名口令用于加密保存本单位的私钥，每次导出签名报表时都要输入。"
-            f"口令至少 {MIN_PASSPHRASE_LENGTH} 个字符，建议 12 个以上并混合字母、数字和符号。"
+            f"口令至少 {MIN_PASSPHRASE_LENGTH} 个字符，且不能容易被猜到（单位名称、代码、年份、常见口令都不行）；"
+            "建议用几个不相关的词加数字和符号，12 个字符以上。"
             "请把口令抄写后密封，由单位负责人保管；口令遗忘后只能创建新密钥并重新登记。")
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -132,6 +134,7 @@ class CreateKeyDialog(QDialog):
         self.meter.setTextVisible(False)
         self.meter.setFixedHeight(10)
         self.strength = QLabel()
+        self.strength.setWordWrap(True)  # the reasons for refusing a weak passphrase can be long
         strength_box = QVBoxLayout()
         strength_box.addWidget(self.meter)
         strength_box.addWidget(self.strength)
@@ -146,7 +149,11 @@ class CreateKeyDialog(QDialog):
     def _update_strength(self, text: str) -> None:
         from models.signing.keys import passphrase_strength
 
-        score, hint = passphrase_strength(text)
+        if self._hints is None:
+            from models.signing.keys import passphrase_hints
+
+            self._hints = passphrase_hints(self.store)
+        score, hint = passphrase_strength(text, self._hints)
         self.meter.setValue(score)
         self.meter.setStyleSheet(f"QProgressBar::chunk {{ background: {STRENGTH_COLOURS[score]}; }}")
         self.strength.setText(hint)
@@ -415,19 +422,80 @@ def confirm_certificate(parent: QWidget | None, info: CertInfo, replacing: str |
                                     parent=parent).exec() == QDialog.DialogCode.Accepted
 
 
+class SuperiorCertificateDialog(QDialog):
+    """Register the superior unit's certificate: the fingerprint must be typed (or scanned) from its paper."""
+
+    def __init__(self, info: CertInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.info = info
+        self.setWindowTitle("登记上级单位的证书")
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.addRow("单位名称：", QLabel(info.unit_name))
+        form.addRow("单位代码：", QLabel(info.unit_code))
+        form.addRow("有效期：", QLabel(f"{info.not_before} 至 {info.not_after}"))
+        layout.addLayout(form)
+        hint = QLabel("请输入上级单位签字盖章的公钥登记表上的证书指纹（64 位，可带空格），或用扫码枪扫描登记表上的二维码。"
+                      "指纹一致才会登记；登记后，上级单位的回执才显示为“回执真实有效”。")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.fingerprint = QLineEdit()
+        self.fingerprint.setObjectName("superior_fingerprint")
+        self.fingerprint.setPlaceholderText("如 3F2A 9C01 7B44 ……（共 16 组）")
+        label = QLabel("登记表上的指纹(&F)：")
+        label.setBuddy(self.fingerprint)
+        layout.addWidget(label)
+        layout.addWidget(self.fingerprint)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        self.buttons = _buttons("登记", self)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setEnabled(False)
+        self.fingerprint.textChanged.connect(self._changed)
+        layout.addWidget(self.buttons)
+
+    def _changed(self, text: str) -> None:
+        from models.signing.trust import typed_fingerprint
+
+        typed = typed_fingerprint(text)
+        self.ok_button.setEnabled(len(typed) == 64)
+        self._show_error("" if len(typed) in (0, 64) else f"已输入 {len(typed)} 位，指纹共 64 位")
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def accept(self) -> None:
+        from models.signing.trust import typed_fingerprint
+
+        if typed_fingerprint(self.fingerprint.text()) != self.info.fingerprint:
+            self._show_error("输入的指纹与证书文件不一致：请勿登记，并与上级单位核实")
+            return
+        super().accept()
+
+
+def ask_superior_fingerprint(parent: QWidget | None, info: CertInfo) -> str | None:
+    """Run :class:`SuperiorCertificateDialog`; the fingerprint typed, or None when cancelled (replaced in tests)."""
+    dialog = SuperiorCertificateDialog(info, parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.fingerprint.text()
+
+
 class TrustDialog(QDialog):
-    """下级单位证书登记: register, list, replace and revoke subordinate units' certificates."""
+    """证书登记: register, list, replace and revoke subordinate units' certificates, and register the superior's."""
 
     COLUMNS = ("单位代码", "单位名称", "状态", "登记时间", "证书指纹")
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.setWindowTitle("下级单位证书登记")
-        self.resize(1080, 460)
+        self.setWindowTitle("证书登记（下级单位和上级单位）")
+        self.resize(1000, 460)  # fits a 1024×768 screen
         layout = QVBoxLayout(self)
-        hint = QLabel("登记下级单位交来的证书文件后，验证其报表时才会显示“验证通过”。"
-                      "登记前务必核对证书指纹与对方签字盖章的公钥登记表一致。")
+        hint = QLabel("登记下级单位交来的证书文件后，验证其报表时才会显示“验证通过”；登记上级单位的证书后，"
+                      "其回执才显示为“回执真实有效”。登记前务必核对证书指纹与对方签字盖章的公钥登记表一致。")
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.table = QTableWidget(0, len(self.COLUMNS))
@@ -448,8 +516,10 @@ class TrustDialog(QDialog):
         self.add_button.setObjectName("primaryButton")
         self.replace_button = QPushButton("替换证书…")
         self.revoke_button = QPushButton("撤销登记…")
+        self.superior_button = QPushButton("登记上级单位证书(&S)…")
+        self.superior_button.setObjectName("register_superior")
         close = QPushButton("关闭")
-        for button in (self.add_button, self.replace_button, self.revoke_button):
+        for button in (self.add_button, self.replace_button, self.revoke_button, self.superior_button):
             row.addWidget(button)
         row.addStretch(1)
         row.addWidget(close)
@@ -457,6 +527,7 @@ class TrustDialog(QDialog):
         self.add_button.clicked.connect(lambda: self.register_certificate(replace=False))
         self.replace_button.clicked.connect(lambda: self.register_certificate(replace=True))
         self.revoke_button.clicked.connect(self.revoke_selected)
+        self.superior_button.clicked.connect(lambda: self.register_superior())
         close.clicked.connect(self.reject)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.registrations: list = []
@@ -466,9 +537,11 @@ class TrustDialog(QDialog):
         from models.signing import trust
 
         self.registrations = trust.registrations(self.store)
+        superior = trust.superior_code(self.store)
         self.table.setRowCount(len(self.registrations))
         for i, r in enumerate(self.registrations):
-            for j, value in enumerate((r.unit_code, r.unit_name, r.state_label, r.registered_at.replace("T", " "),
+            state = f"{r.state_label}（上级单位）" if superior and r.unit_code == superior else r.state_label
+            for j, value in enumerate((r.unit_code, r.unit_name, state, r.registered_at.replace("T", " "),
                                        r.grouped)):
                 item = QTableWidgetItem(value)
                 item.setToolTip(r.grouped if j == 4 else value)
@@ -509,7 +582,7 @@ class TrustDialog(QDialog):
                 msgbox.warning(self, "替换证书", f"所选文件是{info.unit_name}（{info.unit_code}）的证书，"
                                                f"不是{selected.unit_name}（{selected.unit_code}）的")
                 return
-        warning = trust.subordinate_warning(self.store, info.unit_code)
+        warning = trust.subordinate_warning(self.store, info.unit_code, info.unit_name)
         if not confirm_certificate(self, info, replacing, warning):
             return
         try:
@@ -519,6 +592,30 @@ class TrustDialog(QDialog):
             return
         self.refresh()
         msgbox.information(self, "登记证书", f"已登记{registration.unit_name}（{registration.unit_code}）的证书。")
+
+    def register_superior(self, path: Path | None = None) -> None:
+        from models.signing import trust
+
+        path = path or choose_certificate_file(self)
+        if path is None:
+            return
+        try:
+            info = trust.read_certificate(path)
+        except SigningError as exc:
+            msgbox.warning(self, "登记上级单位证书", str(exc))
+            return
+        typed = ask_superior_fingerprint(self, info)
+        if typed is None:
+            return
+        active = [r for r in self.registrations if r.unit_code == info.unit_code and r.state == "active"]
+        try:
+            registration = trust.register_superior(self.store, path, expected_fingerprint=typed, replace=bool(active))
+        except SigningError as exc:
+            msgbox.warning(self, "登记上级单位证书", str(exc))
+            return
+        self.refresh()
+        msgbox.information(self, "登记上级单位证书",
+                           f"已登记上级单位{registration.unit_name}（{registration.unit_code}）的证书。")
 
     def revoke_selected(self) -> None:
         from models.signing import trust

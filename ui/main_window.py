@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("文件(&F)")
         self.unit_action = self._action(file_menu, "设置本单位…", self.edit_unit)
         self.keys_action = self._action(file_menu, "本单位密钥…", self.open_keys)
-        self.trust_action = self._action(file_menu, "下级单位证书登记…", self.open_trust)
+        self.trust_action = self._action(file_menu, "证书登记（下级、上级单位）…", self.open_trust)
         self.verify_action = self._action(file_menu, "核验报表文件…", self.open_verify)
         self._action(file_menu, "打开数据文件夹", self.open_data_folder)
         file_menu.addSeparator()

@@ -672,7 +672,13 @@ class ReturnPage(QWidget):
         finding = self._finding(self.findings.currentRow())
         if finding is None or finding.severity != R.WARNING:
             return
-        review.set_note(self.store, self.period, finding.code, finding.where, self.note_edit.toPlainText())
+        from models.text import ParseError
+
+        try:
+            review.set_note(self.store, self.period, finding.code, finding.where, self.note_edit.toPlainText())
+        except ParseError as exc:
+            msgbox.warning(self, "无法保存说明", f"说明{exc}")
+            return
         row = self.findings.currentRow()
         self.run_review()
         self.findings.setCurrentCell(row, 0)
@@ -733,7 +739,10 @@ class ReturnPage(QWidget):
             unit.update_contacts(self.store, head=values.get("head"), statistician=values.get("statistician"),
                                  preparer=values.get("preparer"), phone=values.get("phone"))
         except (ParseError, RecordError) as exc:
-            msgbox.warning(self, "无法保存封面信息", f"联系电话：{exc}" if isinstance(exc, ParseError) else str(exc))
+            text = str(exc)
+            if isinstance(exc, ParseError) and "特殊字符" not in text:
+                text = f"联系电话：{text}"
+            msgbox.warning(self, "无法保存封面信息", text)
             return
         self._after_edit()
 

@@ -39,9 +39,10 @@ class Verdict:
     status: str  # one of VALID, UNREGISTERED, TAMPERED, UNSIGNED, MALFORMED
     reason: str  # Chinese, one sentence the user can act on
     fingerprint: str | None = None  # SHA-256 of the signer's certificate, 64 upper-case hex digits
-    signer_name: str | None = None  # the unit named in the signer's certificate
+    signer_name: str | None = None  # the registered unit's name when registered, else the certificate's
     signer_code: str | None = None
     signed_at: str | None = None  # ISO time claimed by the signer (its local clock)
+    spki: str | None = None  # SHA-256 of the signer's public key (SubjectPublicKeyInfo), what trust is keyed on
 
     @property
     def label(self) -> str:

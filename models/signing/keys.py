@@ -85,30 +85,133 @@ def normalise_passphrase(passphrase: str) -> str:
     return unicodedata.normalize("NFKC", passphrase or "")
 
 
-def check_passphrase(passphrase: str, again: str | None = None) -> str:
-    """The normalised passphrase; SigningError if too short or the two entries differ."""
+MIN_SCORE = 3  # zxcvbn's score (0–4): 3 means about 10^8 guesses or more, even knowing the unit's names
+
+_FEEDBACK = {
+    "This is a top-10 common password.": "这是最常见的 10 个口令之一",
+    "This is a top-100 common password.": "这是最常见的 100 个口令之一",
+    "This is a very common password.": "这是非常常见的口令",
+    "This is similar to a commonly used password.": "与常见口令很相似",
+    "A word by itself is easy to guess.": "单独一个词很容易被猜到",
+    "Names and surnames by themselves are easy to guess.": "单独的姓名或单位名称很容易被猜到",
+    "Common names and surnames are easy to guess.": "常见的姓名、单位名称很容易被猜到",
+    "Straight rows of keys are easy to guess.": "键盘上连续的一排键很容易被猜到",
+    "Short keyboard patterns are easy to guess.": "键盘上的简单图形很容易被猜到",
+    'Repeats like "aaa" are easy to guess.': "“aaa”这样的重复很容易被猜到",
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': "“abcabc”这样的重复并不比“abc”难猜多少",
+    'Sequences like "abc" or "6543" are easy to guess.': "“abc”“6543”这样的顺序很容易被猜到",
+    "Recent years are easy to guess.": "最近的年份很容易被猜到",
+    "Dates are often easy to guess.": "日期很容易被猜到",
+    "Add another word or two. Uncommon words are better.": "再加一两个词，不常用的词更好",
+    "Use a few words, avoid common phrases.": "用几个词组成，避免常见的说法",
+    "No need for symbols, digits, or uppercase letters.": "不一定需要符号或大写字母，长一些更重要",
+    "Use a longer keyboard pattern with more turns.": "不要用键盘上的图形",
+    "Avoid repeated words and characters.": "避免重复的字和词",
+    "Avoid sequences.": "避免顺序排列的字母和数字",
+    "Avoid recent years.": "避免使用最近的年份",
+    "Avoid years that are associated with you.": "避免使用与本单位、本人有关的年份",
+    "Avoid dates and years that are associated with you.": "避免使用与本单位、本人有关的日期和年份",
+    "Capitalization doesn't help very much.": "只把字母改成大写帮助不大",
+    "All-uppercase is almost as easy to guess as all-lowercase.": "全部大写和全部小写一样容易被猜到",
+    "Reversed words aren't much harder to guess.": "把词倒过来写并不难猜",
+    "Predictable substitutions like '@' instead of 'a' don't help very much.": "用“@”代替“a”这样的替换帮助不大",
+}
+_COMMON_WORDS = ("总工会", "工会", "产改", "产业工人", "统计", "统计表", "报表", "云南", "云南省", "yunnan", "changai",
+                 "gonghui", "zonggonghui", "tongji", "mima", "口令", "密码", "签名", "密钥")
+
+
+def passphrase_hints(store: Store | None) -> list[str]:
+    """Words an attacker would try first: this unit's and its superior's names (Chinese and pinyin), its code,
+    the people named on the cover, and the program's own vocabulary."""
+    from forms import divisions
+    from models import pinyin, unit
+
+    words: list[str] = list(_COMMON_WORDS)
+    current = unit.load(store) if store is not None else None
+    if current is None:
+        return words
+    names = [current.name, current.head, current.statistician, current.preparer]
+    for code in (current.code, current.parent_code or ""):
+        division = divisions.get(code)
+        if division is not None:
+            names += [division.union_name, division.name, division.short_name, division.short_name.rstrip("县市区州")]
+    words += [current.code, current.parent_code or ""]
+    for name in names:
+        if name:
+            words += [name, pinyin.full(name), pinyin.initials(name)]
+    return [w for w in dict.fromkeys(words) if w]
+
+
+@dataclasses.dataclass(frozen=True)
+class Strength:
+    score: int  # zxcvbn 0–4
+    warning: str  # Chinese, may be empty
+    suggestions: tuple[str, ...]  # Chinese
+
+    @property
+    def acceptable(self) -> bool:
+        return self.score >= MIN_SCORE
+
+    def advice(self) -> str:
+        parts = [p for p in (self.warning, *self.suggestions) if p]
+        return "；".join(dict.fromkeys(parts)) or "请用几个不相关的词、数字和符号组成更长的口令"
+
+
+def estimate_strength(passphrase: str, hints: list[str] | None = None) -> Strength:
+    """zxcvbn's estimate (offline, its own word lists) with Chinese feedback; ``hints`` are words to penalise."""
+    from zxcvbn import zxcvbn
+
+    text = normalise_passphrase(passphrase)[:100]  # zxcvbn's cost grows with length; 100 characters is plenty
+    if not text:
+        return Strength(0, "", ())
+    result = zxcvbn(text, user_inputs=hints or [])
+    feedback = result.get("feedback") or {}
+    warning = _FEEDBACK.get(str(feedback.get("warning") or ""), "容易被猜到" if feedback.get("warning") else "")
+    suggestions = tuple(_FEEDBACK.get(str(s), "") for s in feedback.get("suggestions") or [])
+    score = int(result["score"])
+    if hints and len(_remainder(text, hints)) < 4:
+        # zxcvbn prices Chinese characters as random ones: 宁洱县总工会2026 would pass. What is left once the
+        # unit's names, codes, the program's words, digits and punctuation are taken out must be some real text.
+        if score >= MIN_SCORE or not warning:
+            warning = "主要由单位名称、人名、代码、年份等容易想到的内容组成"
+        score = min(score, MIN_SCORE - 1)
+    if score < MIN_SCORE and not warning:
+        warning = "容易被猜到（含有单位名称、代码、年份或常见词）"
+    return Strength(score, warning, tuple(s for s in suggestions if s))
+
+
+def _remainder(text: str, hints: list[str]) -> str:
+    rest = text.lower()
+    for hint in sorted((h.lower() for h in hints if len(h) >= 2), key=len, reverse=True):
+        rest = rest.replace(hint, "")
+    return "".join(ch for ch in rest if ch.isalpha())
+
+
+def check_passphrase(passphrase: str, again: str | None = None, hints: list[str] | None = None) -> str:
+    """The normalised passphrase; SigningError if too short, too easy to guess, or the two entries differ."""
     first = normalise_passphrase(passphrase)
     if len(first) < MIN_PASSPHRASE_LENGTH:
         raise SigningError(f"口令至少需要 {MIN_PASSPHRASE_LENGTH} 个字符（现为 {len(first)} 个）")
+    strength = estimate_strength(first, hints)
+    if not strength.acceptable:
+        raise SigningError(f"口令太容易被猜到：{strength.advice()}。签名口令保护本单位的签名密钥，请换一个更难猜的口令"
+                           "（例如几个不相关的词加数字和符号，12 个字符以上）")
     if again is not None and normalise_passphrase(again) != first:
         raise SigningError("两次输入的口令不一致，请重新输入")
     return first
 
 
-def passphrase_strength(passphrase: str) -> tuple[int, str]:
+def passphrase_strength(passphrase: str, hints: list[str] | None = None) -> tuple[int, str]:
     """(score 0–3, Chinese hint) for the strength meter of the key dialog."""
     text = normalise_passphrase(passphrase)
     if len(text) < MIN_PASSPHRASE_LENGTH:
         return 0, f"太短：至少 {MIN_PASSPHRASE_LENGTH} 个字符"
-    classes = sum((any(c.islower() for c in text), any(c.isupper() for c in text),
-                   any(c.isdigit() for c in text), any(not c.isalnum() for c in text),
-                   any(ord(c) > 0x2E80 for c in text)))
-    if len(set(text)) <= 3 or classes <= 1:
-        return 1, "较弱：请混合使用字母、数字和符号"
-    effective = len(text) + sum(1 for c in text if ord(c) > 0x2E80)  # a Chinese character is worth about two
-    if effective >= 12 and classes >= 3:
-        return 3, "强"
-    return 2, "中等：12 个字符以上并混合字母、数字、符号更安全"
+    strength = estimate_strength(text, hints)
+    if not strength.acceptable:
+        return 1, f"太弱，不能使用：{strength.advice()}"
+    if strength.score == MIN_SCORE:
+        return 2, "可以使用；再长一些更安全"
+    return 3, "强"
 
 
 # --- certificates ----------------------------------------------------------------------------------------
@@ -135,6 +238,16 @@ def certificate_pem(cert: x509.Certificate) -> str:
     from cryptography.hazmat.primitives import serialization
 
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def spki_digest(cert: x509.Certificate) -> str:
+    """SHA-256 (upper-case hex) of the certificate's SubjectPublicKeyInfo: what trust is keyed on."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+
+    der = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest().upper()
 
 
 def fingerprint(cert: x509.Certificate) -> str:
@@ -234,7 +347,7 @@ def create_key(store: Store, passphrase: str, again: str | None = None) -> OwnKe
     current = unit.load(store)
     if current is None:
         raise SigningError("尚未设置本单位，请先设置单位代码和名称，再创建密钥")
-    secret = check_passphrase(passphrase, again)
+    secret = check_passphrase(passphrase, again, passphrase_hints(store))
     folder = keys_dir(store)
     private_key = ec.generate_private_key(ec.SECP256R1())
     cert = build_certificate(private_key, current.code, current.name)

@@ -65,12 +65,14 @@ def parse_signed_data(signature: bytes) -> tuple[cms.SignedData, asn1_x509.Certi
 
 def signer_facts(cert: asn1_x509.Certificate) -> dict[str, Any]:
     """fingerprint / signer_name / signer_code of an asn1crypto certificate."""
+    import hashlib
+
     from models.signing.common import fingerprint_of_der
     from models.signing.keys import certificate_info, load_certificate
 
     info = certificate_info(load_certificate(cert.dump()))
     return {"fingerprint": fingerprint_of_der(cert.dump()), "signer_name": info.unit_name,
-            "signer_code": info.unit_code}
+            "signer_code": info.unit_code, "spki": hashlib.sha256(cert.public_key.dump()).hexdigest().upper()}
 
 
 def validation_context(cert: asn1_x509.Certificate) -> Any:
@@ -88,8 +90,9 @@ def trust_verdict(store: Store, facts: dict[str, Any], unit_code: str, signed_at
     if not trusted:
         return Verdict(UNREGISTERED, f"签名本身完好，但签名证书检查未通过：{trust_problem}", signed_at=signed_at,
                        **facts)
-    decision = lookup(store, facts["fingerprint"], unit_code)
+    decision = lookup(store, facts["fingerprint"], unit_code, facts.get("spki"))
     if decision.registered:
+        facts = {**facts, "signer_name": decision.unit_name or facts.get("signer_name")}
         return Verdict(VALID, f"签名有效，签名者为{decision.reason}", signed_at=signed_at, **facts)
     reason = f"签名本身完好，但{decision.reason}"
     if facts.get("signer_code") and facts["signer_code"] != unit_code:

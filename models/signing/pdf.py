@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -214,7 +215,15 @@ def sign_pdf(pdf: bytes, signer: Signer, *, unit_name: str, unit_code: str, box:
         reason="产改统计报表电子签名（签名时间取自本机时钟）", location=unit_name, name=unit_name,
         certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES)
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        class _Writer(IncrementalPdfFileWriter):
+            """PDF/A-3 is PDF 1.7: pyHanko would raise the catalog's /Version to 2.0 for the signature."""
+
+            output_version = (1, 7)
+
+            def ensure_output_version(self, version: tuple[int, int]) -> None:
+                super().ensure_output_version(min(version, (1, 7)))  # type: ignore[no-untyped-call]
+
+        writer = _Writer(io.BytesIO(pdf), strict=False)
         x1, y1, x2, y2 = (round(v) for v in box.rect)
         fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=box.page, box=(x1, y1, x2, y2)))
         out = io.BytesIO()
@@ -247,6 +256,8 @@ def verify_pdf(data: bytes, *, store: Store, unit_code: str | None = None) -> Ve
             return Verdict(TAMPERED, "文件带有签名，但签名后被改动，已无法正常读取")
         return Verdict(MALFORMED, "PDF 文件已损坏，无法读取")
     if not signatures:
+        if looks_signed and re.search(rb"/Type\s*/Sig\b", data):  # a signature dictionary, no longer readable
+            return Verdict(TAMPERED, "文件带有签名，但签名后被改动，签名已无法读取")
         return Verdict(UNSIGNED, "PDF 中没有电子签名")
     embedded = signatures[0]
     try:

@@ -55,7 +55,8 @@ def render_form(key: OwnKey, *, unit_level: str, parent_name: str, certificate_f
     width, height = A4
     left, right = 22 * mm, width - 22 * mm
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1)
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1, initialFontName=FONT_NAME, initialFontSize=10,
+                      initialLeading=12)
     c.setTitle(f"公钥登记表 {key.unit_name}")
     c.setAuthor(key.unit_name)
     c.setSubject("产改统计报表电子签名证书登记")
@@ -115,7 +116,14 @@ def render_form(key: OwnKey, *, unit_level: str, parent_name: str, certificate_f
     x1, y1, x2, y2 = widget.getBounds()
     drawing = Drawing(qr_size, qr_size, transform=[qr_size / (x2 - x1), 0, 0, qr_size / (y2 - y1), 0, 0])
     drawing.add(widget)
-    renderPDF.draw(drawing, c, right - qr_size, y - qr_size)
+    from reportlab.graphics import shapes
+
+    saved_font = shapes.STATE_DEFAULTS["fontName"]
+    shapes.STATE_DEFAULTS["fontName"] = FONT_NAME  # the drawing's text state would otherwise name Helvetica
+    try:
+        renderPDF.draw(drawing, c, right - qr_size, y - qr_size)
+    finally:
+        shapes.STATE_DEFAULTS["fontName"] = saved_font
     text = c.beginText(left, y - 4 * mm)
     text.setFont(FONT_NAME, 10.5)
     text.setLeading(16)

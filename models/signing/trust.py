@@ -8,6 +8,12 @@ fingerprint with the stamped 公钥登记表. Rules:
   with the old key keep verifying.
 - A compromised key is *revoked*: from then on signatures made with it count as unregistered, whatever
   signing time they claim (without a timestamp server the signing time is only the signer's own clock).
+- Trust is keyed on the **public key** (SHA-256 of the certificate's SubjectPublicKeyInfo): a revoked key
+  stays revoked whatever certificate wraps it (a new self-signed certificate around the same key is refused
+  at registration and counts as unregistered when it signs), and a registered key counts whichever of its
+  certificates signed.
+- The unit name shown for a registered signer is the registration's (checked against the stamped paper),
+  never the name the file or the certificate states.
 - The unit's own certificates (current and retired) count as registered for its own unit code.
 """
 
@@ -61,6 +67,23 @@ class Registration:
 class TrustDecision:
     registered: bool
     reason: str  # Chinese
+    unit_name: str | None = None  # the registered (or own) unit name, when registered
+
+
+def spki_of_pem(pem: str) -> str:
+    """SHA-256 (upper-case hex) of a PEM certificate's SubjectPublicKeyInfo."""
+    from models.signing.keys import load_certificate, spki_digest
+
+    return spki_digest(load_certificate(pem.encode("ascii")))
+
+
+def revoked_keys(store: Store) -> dict[str, Registration]:
+    """Public-key digest → a revoked registration of that key."""
+    out: dict[str, Registration] = {}
+    for registration in registrations(store):
+        if registration.revoked_at:
+            out[spki_of_pem(registration.cert_pem)] = registration
+    return out
 
 
 def _code(code: str) -> str:
@@ -104,8 +127,9 @@ def get(store: Store, fingerprint: str) -> Registration | None:
     return Registration(**rows[0]) if rows else None
 
 
-def subordinate_warning(store: Store, unit_code: str) -> str | None:
-    """A Chinese warning when ``unit_code`` is not a unit that normally reports to this one (None if it is)."""
+def subordinate_warning(store: Store, unit_code: str, unit_name: str = "") -> str | None:
+    """A Chinese warning when ``unit_code`` is not a unit that normally reports to this one, or when the
+    certificate's ``unit_name`` is not the name that goes with the code (None if all is as expected)."""
     from forms import divisions
     from models import unit
 
@@ -120,7 +144,51 @@ def subordinate_warning(store: Store, unit_code: str) -> str | None:
         return f"单位代码 {code} 不是云南省的行政区划代码，请确认该单位确由本单位管理（如市直单位）"
     if division.parent_code != current.code:
         return f"{division.union_name}（{code}）不是本单位的直接下级，请确认后再登记"
+    if unit_name and compact(unit_name) != compact(division.union_name) and \
+            not compact(division.union_name).startswith(compact(unit_name).removesuffix("总工会")[:2]):
+        return (f"证书上的单位名称“{unit_name}”与单位代码 {code} 对应的“{division.union_name}”不同。"
+                "登记后，报表的单位名称以登记的名称为准，请核实后再登记")
     return None
+
+
+def typed_fingerprint(text: str) -> str:
+    """A fingerprint as typed from the 公钥登记表, or as a scanner types its QR code
+    (``CHANGAI-CERT:<unit code>:SHA256:<64 hex>``)."""
+    upper = (text or "").upper()
+    if "SHA256:" in upper:
+        upper = upper.rsplit("SHA256:", 1)[1]
+    return normalise_fingerprint(upper)
+
+
+def superior_code(store: Store) -> str:
+    """The unit code of this unit's superior ("" for the province or before set-up)."""
+    from models import unit
+
+    current = unit.load(store)
+    return (current.parent_code or "") if current is not None else ""
+
+
+def register_superior(store: Store, source: Path | bytes, *, expected_fingerprint: str, replace: bool = False,
+                      note: str = "") -> Registration:
+    """Register the superior unit's certificate (its 回执 then show as genuine).
+
+    The fingerprint typed (or scanned) from the superior's stamped 公钥登记表 is required and must match;
+    the certificate must name this unit's superior.
+    """
+    from forms import divisions
+
+    if not typed_fingerprint(expected_fingerprint):
+        raise SigningError("登记上级单位的证书时，必须输入（或扫描）上级单位公钥登记表上的证书指纹")
+    info = read_certificate(source)
+    parent = superior_code(store)
+    if not parent:
+        raise SigningError("本单位没有上级单位（或尚未设置本单位），无需登记上级单位的证书")
+    if info.unit_code != parent:
+        division = divisions.get(parent)
+        name = division.union_name if division is not None else parent
+        raise SigningError(f"这是{info.unit_name}（{info.unit_code}）的证书，不是本单位的上级单位{name}（{parent}）的证书")
+    return register(store, source, expected_fingerprint=expected_fingerprint, replace=replace,
+                    note=note or "上级单位")
 
 
 def register(store: Store, source: Path | bytes, *, expected_fingerprint: str | None = None,
@@ -135,7 +203,7 @@ def register(store: Store, source: Path | bytes, *, expected_fingerprint: str | 
 
     info = read_certificate(source)
     if expected_fingerprint is not None:
-        expected = normalise_fingerprint(expected_fingerprint)
+        expected = typed_fingerprint(expected_fingerprint)
         if expected != info.fingerprint:
             raise SigningError(f"证书指纹与登记表上的指纹不一致，请勿登记，并与{info.unit_name}核实。"
                                f"文件的指纹：{info.grouped}")
@@ -143,6 +211,13 @@ def register(store: Store, source: Path | bytes, *, expected_fingerprint: str | 
     if (current is not None and info.unit_code == current.code) or \
             any(k.fingerprint == info.fingerprint for k in own_keys(store)):
         raise SigningError("这是本单位自己的证书，无需登记")
+    from models.signing.keys import load_certificate, spki_digest
+
+    key_digest = spki_digest(load_certificate(info.pem.encode("ascii")))
+    revoked = revoked_keys(store).get(key_digest)
+    if revoked is not None and revoked.fingerprint != info.fingerprint:
+        raise SigningError(f"该证书使用的公钥已于 {str(revoked.revoked_at)[:10]} 被撤销，不能再次登记（原证书 "
+                           f"{revoked.grouped[:19]} …）：换一个证书包装同一密钥不能恢复信任。请对方创建新密钥")
     existing = get(store, info.fingerprint)
     if existing is not None:
         if existing.revoked_at:
@@ -189,18 +264,32 @@ def revoke(store: Store, *, unit_code: str | None = None, fingerprint: str | Non
     return [r for r in (get(store, t.fingerprint) for t in targets) if r is not None]
 
 
-def lookup(store: Store, fingerprint: str, unit_code: str) -> TrustDecision:
-    """Does a signature with certificate ``fingerprint`` count as coming from unit ``unit_code``?"""
+def lookup(store: Store, fingerprint: str, unit_code: str, spki: str | None = None) -> TrustDecision:
+    """Does a signature with certificate ``fingerprint`` (public key digest ``spki``) count as coming from unit
+    ``unit_code``? Without ``spki`` (a stored row re-checked) the certificate's fingerprint is matched."""
     from models.signing.keys import own_keys
 
     fp = normalise_fingerprint(fingerprint)
     code = _code(unit_code)
-    for key in own_keys(store):
-        if key.fingerprint == fp:
-            if key.unit_code == code:
-                return TrustDecision(True, "本单位的证书" + ("（已停用的旧证书）" if key.retired_at else ""))
-            return TrustDecision(False, f"签名证书是本单位（{key.unit_code}）的，但报表的单位代码是 {code}")
+    key = normalise_fingerprint(spki) if spki else None
+    if key is not None:
+        revoked = revoked_keys(store).get(key)
+        if revoked is not None:
+            why = f"（{revoked.revoke_reason}）" if revoked.revoke_reason else ""
+            same = "" if revoked.fingerprint == fp else "（签名证书是包装同一公钥的另一个证书）"
+            return TrustDecision(False, f"签名所用的公钥已于 {str(revoked.revoked_at)[:10]} 被撤销登记{why}{same}")
+    for own in own_keys(store):
+        if own.fingerprint == fp or (key is not None and spki_of_pem(own.cert_pem) == key):
+            if own.unit_code == code:
+                from models import unit
+
+                current = unit.load(store)
+                name = current.name if current is not None and current.code == code else own.unit_name
+                return TrustDecision(True, "本单位的证书" + ("（已停用的旧证书）" if own.retired_at else ""), name)
+            return TrustDecision(False, f"签名证书是本单位（{own.unit_code}）的，但报表的单位代码是 {code}")
     registration = get(store, fp)
+    if registration is None and key is not None:
+        registration = next((r for r in registrations(store) if spki_of_pem(r.cert_pem) == key), None)
     if registration is None:
         return TrustDecision(False, f"签名证书未在本单位登记（报表单位代码 {code}）。"
                                     "请核对对方盖章的公钥登记表后登记其证书")
@@ -211,5 +300,5 @@ def lookup(store: Store, fingerprint: str, unit_code: str) -> TrustDecision:
         return TrustDecision(False, f"签名证书登记的单位是 {registration.unit_name}（{registration.unit_code}），"
                                     f"与报表的单位代码 {code} 不符")
     if registration.replaced_by:
-        return TrustDecision(True, f"已登记的{registration.unit_name}旧证书（已被新证书替换）")
-    return TrustDecision(True, f"已登记的{registration.unit_name}证书")
+        return TrustDecision(True, f"已登记的{registration.unit_name}旧证书（已被新证书替换）", registration.unit_name)
+    return TrustDecision(True, f"已登记的{registration.unit_name}证书", registration.unit_name)

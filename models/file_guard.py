@@ -1,0 +1,281 @@
+"""Bounded checks on a file before any reader (openpyxl, calamine, pyHanko) is let near it.
+
+A file handed in on a USB stick may be hostile: a FIFO named ``.xlsx`` that blocks every reader, a workbook
+whose single cell at ``XFD1048576`` makes the Excel reader allocate half a terabyte, a zip that claims a
+2 GiB part, a compression bomb. Everything here reads only the zip directory and streams each part once
+with a cap, so the cost of checking any file is bounded by the limits below whatever the file says.
+
+Each failed check raises :class:`~models.returns.ReturnFormatError` with a Chinese reason naming what is
+wrong; :func:`models.return_io.read_return` turns it into ``malformed``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+import stat
+import struct
+import zipfile
+from pathlib import Path
+
+from models.returns import ReturnFormatError
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a provincial consolidated return with all rosters is a few MB
+MAX_PDF_BYTES = 64 * 1024 * 1024
+MAX_PARTS = 200  # an exported workbook has about 20
+MAX_CENTRAL_DIRECTORY = 256 * 1024
+MAX_PART_BYTES = 32 * 1024 * 1024  # uncompressed, one part (a 10,000-person roster sheet is about 5 MB)
+MAX_TOTAL_BYTES = 96 * 1024 * 1024  # uncompressed, all parts
+MAX_RATIO = 100  # uncompressed / compressed, for parts above RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+MAX_COLUMNS = 256  # the widest sheet of a return has 16 columns
+MAX_ROWS = 500_000
+MAX_SHEET_AREA = 1_000_000  # rows × columns a reader would allocate for one sheet
+MAX_CELLS = 1_500_000  # all sheets
+MAX_SECONDS = 10.0  # checking one file; the largest file within the limits above takes about 2.5 s
+_CHUNK = 1024 * 1024
+
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    name: str
+    size: int
+    sha256: str
+
+
+def check_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> os.stat_result:
+    """``stat`` the path without opening it: refuse folders, FIFOs, devices, sockets, empty and oversized files."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ReturnFormatError("文件不存在") from None
+    except PermissionError:
+        raise ReturnFormatError("没有权限读取该文件") from None
+    except OSError as exc:
+        raise ReturnFormatError(f"无法读取文件信息（{exc.strerror or exc}）") from None
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
+        raise ReturnFormatError("这是一个文件夹，不是报表文件")
+    if not stat.S_ISREG(mode):
+        kind = "管道（FIFO）" if stat.S_ISFIFO(mode) else "设备" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) \
+            else "套接字" if stat.S_ISSOCK(mode) else "特殊文件"
+        raise ReturnFormatError(f"这不是普通文件，而是{kind}，拒绝读取")
+    if info.st_size == 0:
+        raise ReturnFormatError("文件是空的（0 字节）")
+    if info.st_size > limit:
+        raise ReturnFormatError(f"文件过大（{info.st_size / 1048576:.1f} MB，报表文件不超过 {limit // 1048576} MB）")
+    return info
+
+
+def check_zip_directory(path: Path, size: int) -> None:
+    """Read the end-of-central-directory record by hand: refuse ZIP64, too many parts, a huge directory."""
+    tail = min(size, 22 + 65535)
+    with open(path, "rb") as fh:
+        fh.seek(size - tail)
+        data = fh.read(tail)
+    at = data.rfind(_EOCD)
+    if at < 0 or len(data) - at < 22:
+        raise ReturnFormatError("文件已损坏或不完整（压缩结构无效）")
+    (_sig, _disk, _cd_disk, _disk_entries, entries, cd_size, cd_offset, comment_len) = struct.unpack(
+        "<4sHHHHIIH", data[at:at + 22])
+    if data[:at].rfind(_EOCD64_LOCATOR) >= 0 and at >= 20 and data[at - 20:at - 16] == _EOCD64_LOCATOR:
+        raise ReturnFormatError("文件使用了超大压缩格式（ZIP64），不是本程序导出的报表")
+    if entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+        raise ReturnFormatError("文件使用了超大压缩格式（ZIP64），不是本程序导出的报表")
+    if entries > MAX_PARTS:
+        raise ReturnFormatError(f"文件包含的部件过多（{entries} 个，报表不超过 {MAX_PARTS} 个）")
+    if cd_size > MAX_CENTRAL_DIRECTORY or cd_offset + cd_size > size:
+        raise ReturnFormatError("文件的压缩目录异常（过大或超出文件末尾）")
+    del comment_len
+
+
+def check_zip_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The declared sizes: per part, in total, compression ratio; duplicate or case-twin names."""
+    infos = zf.infolist()
+    if len(infos) > MAX_PARTS:
+        raise ReturnFormatError(f"文件包含的部件过多（{len(infos)} 个）")
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        key = info.filename.lower()
+        if key in seen:
+            raise ReturnFormatError(f"文件中部件“{info.filename}”出现了两次（可能是伪造的文件）")
+        seen.add(key)
+        if info.file_size > MAX_PART_BYTES:
+            raise ReturnFormatError(f"文件中的部件“{info.filename}”过大（声明解压后 {info.file_size / 1048576:.0f} MB）")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ReturnFormatError(f"文件中的部件“{info.filename}”压缩比异常（疑似压缩炸弹）")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise ReturnFormatError(f"文件解压后过大（{total / 1048576:.0f} MB）")
+    return infos
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\bref=\"([^\"]*)\"")
+_CELL_OPEN = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_ROW_OPEN = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _ref_position(ref: str) -> tuple[int, int]:
+    match = _REF.match(ref)
+    if match is None:
+        raise ReturnFormatError(f"单元格地址“{ref[:20]}”无效")
+    return int(match.group(2)), _column_number(match.group(1))
+
+
+class _SheetScan:
+    """Streamed over a worksheet's XML: its claimed dimension and every cell position."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.max_row = 0
+        self.max_col = 0
+        self.cells = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._tail + chunk
+        cut = data.rfind(b"<")
+        if cut < 0:
+            self._tail, data = b"", data
+        else:
+            self._tail, data = data[cut:], data[:cut]
+        if len(self._tail) > 65536:
+            raise ReturnFormatError(f"工作表“{self.name}”中有过长的标记，文件结构异常")
+        self._scan(data)
+
+    def close(self) -> None:
+        self._scan(self._tail)
+        self._tail = b""
+
+    def _scan(self, data: bytes) -> None:
+        for match in _DIMENSION.finditer(data):
+            for ref in match.group(1).decode("ascii", "replace").split(":"):
+                self._place(*_ref_position(ref))
+        rows = _ROW_REF.findall(data)
+        if len(rows) != len(_ROW_OPEN.findall(data)):
+            raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
+        refs = _CELL_REF.findall(data)
+        if len(refs) != len(_CELL_OPEN.findall(data)):
+            raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
+        self.cells += len(refs)
+        if rows:
+            self._place(max(map(int, rows)), 1)
+        if refs:
+            letters = {ref[0] for ref in refs}
+            self._place(max(int(ref[1]) for ref in refs), max(_column_number(x.decode("ascii")) for x in letters))
+
+    def _place(self, row: int, col: int) -> None:
+        if row > self.max_row:
+            self.max_row = row
+        if col > self.max_col:
+            self.max_col = col
+        if self.max_col > MAX_COLUMNS:
+            raise ReturnFormatError(f"工作表“{self.name}”的范围过宽（到第 {self.max_col} 列），不是报表文件")
+        if self.max_row > MAX_ROWS:
+            raise ReturnFormatError(f"工作表“{self.name}”的范围过大（到第 {self.max_row} 行），不是报表文件")
+        if self.max_row * self.max_col > MAX_SHEET_AREA:
+            raise ReturnFormatError(f"工作表“{self.name}”的范围过大（{self.max_row} 行 × {self.max_col} 列），"
+                                    "不是报表文件")
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part → the sheet's name, best effort (only to name a sheet in a reason)."""
+    from defusedxml import ElementTree
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        infos = [zf.getinfo("xl/workbook.xml"), zf.getinfo("xl/_rels/workbook.xml.rels")]
+        if any(i.file_size > 1024 * 1024 for i in infos):
+            return {}
+        rels = {r.get("Id"): str(r.get("Target", "")) for r in ElementTree.fromstring(zf.read(infos[1]))}
+        out: dict[str, str] = {}
+        for sheet in ElementTree.fromstring(zf.read(infos[0])).iter(f"{ns}sheet"):
+            target = rels.get(sheet.get(f"{rel_ns}id"), "")
+            out[target.lstrip("/") if target.startswith("/") else f"xl/{target}"] = str(sheet.get("name", ""))
+        return out
+    except Exception:  # a hostile or foreign workbook: name sheets by their part
+        return {}
+
+
+def scan_package(zf: zipfile.ZipFile) -> dict[str, Part]:
+    """Stream every part once (capped by its declared size, CRC checked): its SHA-256, and for worksheets
+    the cell positions. Returns the parts by name."""
+    infos = check_zip_entries(zf)
+    import time
+
+    deadline = time.monotonic() + MAX_SECONDS
+    parts: dict[str, Part] = {}
+    total_cells = 0
+    names = _sheet_names(zf)
+    for info in infos:
+        if info.is_dir():
+            parts[info.filename] = Part(info.filename, 0, hashlib.sha256(b"").hexdigest())
+            continue
+        sheet = _SheetScan(names.get(info.filename) or Path(info.filename).stem) \
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml") else None
+        hasher = hashlib.sha256()
+        size = 0
+        try:
+            with zf.open(info) as stream:
+                while True:
+                    chunk = stream.read(_CHUNK)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > info.file_size or size > MAX_PART_BYTES:
+                        raise ReturnFormatError(f"文件中的部件“{info.filename}”比声明的更大，文件结构异常")
+                    hasher.update(chunk)
+                    if sheet is not None:
+                        sheet.feed(chunk)
+                    if time.monotonic() > deadline:
+                        raise ReturnFormatError(f"检查文件用时超过 {MAX_SECONDS:.0f} 秒（内容过于庞杂），不是报表文件")
+        except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+            if isinstance(exc, ReturnFormatError):
+                raise
+            raise ReturnFormatError(f"文件已损坏（部件“{info.filename}”无法解压）") from None
+        except OSError as exc:
+            raise ReturnFormatError(f"读取文件时出错（{exc.strerror or exc}）") from None
+        if sheet is not None:
+            sheet.close()
+            total_cells += sheet.cells
+            if total_cells > MAX_CELLS:
+                raise ReturnFormatError(f"文件中的单元格过多（超过 {MAX_CELLS} 个），不是报表文件")
+        parts[info.filename] = Part(info.filename, size, hasher.hexdigest())
+    return parts
+
+
+def open_checked_zip(path: Path) -> tuple[zipfile.ZipFile, dict[str, Part]]:
+    """All the checks above, in order; the open zip (caller closes it) and its parts."""
+    info = check_regular_file(path)
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if not head.startswith(b"PK"):
+        raise ReturnFormatError("不是 Excel（.xlsx）或 PDF 文件")
+    check_zip_directory(path, info.st_size)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+        raise ReturnFormatError("文件已损坏或不完整（不是有效的 Excel 文件）") from None
+    try:
+        parts = scan_package(zf)
+    except BaseException:
+        zf.close()
+        raise
+    return zf, parts

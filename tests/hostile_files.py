@@ -1,0 +1,129 @@
+"""Hostile files a USB stick may carry, built from a genuine workbook (shared by tests and bench/)."""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def _copy_with(source: Path, target: Path, edit: Callable[[dict[str, bytes]], None], *,
+               keep_signature: bool = True) -> Path:
+    with zipfile.ZipFile(source) as zf:
+        names = zf.namelist()
+        parts = {n: zf.read(n) for n in names}
+    edit(parts)
+    if not keep_signature:
+        parts.pop("changai/signature.sig", None)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in [*names, *(n for n in parts if n not in names)]:
+            if name in parts:
+                zf.writestr(name, parts[name])
+    return target
+
+
+def _sheet1_cell(parts: dict[str, bytes], ref: str) -> None:
+    text = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+    row = int(re.sub(r"[A-Z]", "", ref))
+    text = text.replace("</sheetData>", f'<row r="{row}"><c r="{ref}"><v>1</v></c></row></sheetData>')
+    parts["xl/worksheets/sheet1.xml"] = text.encode("utf-8")
+
+
+def far_cell(source: Path, target: Path, ref: str = "XFD1048576") -> Path:
+    """A genuine return plus one cell far away (the Excel reader would allocate rows × columns)."""
+    return _copy_with(source, target, lambda parts: _sheet1_cell(parts, ref))
+
+
+def far_dimension(source: Path, target: Path) -> Path:
+    """Only the sheet's declared <dimension> is huge."""
+    def edit(parts: dict[str, bytes]) -> None:
+        text = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+        parts["xl/worksheets/sheet1.xml"] = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>',
+                                                   text).encode("utf-8")
+    return _copy_with(source, target, edit)
+
+
+def many_cells(source: Path, target: Path, rows: int = 25_000, cols: int = 90, *, keep_signature: bool = True) -> Path:
+    """Millions of small cells, compressed well below the file size limit."""
+    def edit(parts: dict[str, bytes]) -> None:
+        body = "".join(f'<row r="{r}">' + "".join(f'<c r="{_col(c)}{r}"><v>1</v></c>' for c in range(1, cols + 1))
+                       + "</row>" for r in range(1000, 1000 + rows))
+        text = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+        parts["xl/worksheets/sheet1.xml"] = text.replace("</sheetData>", body + "</sheetData>").encode("utf-8")
+    return _copy_with(source, target, edit, keep_signature=keep_signature)
+
+
+def _col(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def extra_part_claimed_huge(source: Path, target: Path, claimed: int = 2 * 1024**3) -> Path:
+    """A genuine return plus a small extra part whose directory entry claims ``claimed`` bytes."""
+    _copy_with(source, target, lambda parts: parts.__setitem__("xl/media/extra.bin", b"\0" * 1000))
+    data = bytearray(target.read_bytes())
+    name = b"xl/media/extra.bin"
+    for signature, offset in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):
+        at = 0
+        while True:
+            at = data.find(signature, at)
+            if at < 0:
+                break
+            name_offset = 46 if signature == b"PK\x01\x02" else 30
+            if data[at + name_offset:at + name_offset + len(name)] == name:
+                struct.pack_into("<I", data, at + offset, claimed & 0xFFFFFFFF)
+            at += 4
+    target.write_bytes(bytes(data))
+    return target
+
+
+def sparse_big(source: Path, target: Path, size: int = 2 * 1024**3) -> Path:
+    """A genuine return followed by 2 GiB of (sparse) zeros: the file itself is huge."""
+    target.write_bytes(source.read_bytes())
+    with open(target, "r+b") as fh:
+        fh.truncate(size)
+    return target
+
+
+def compression_bomb(target: Path, size: int = 30 * 1024 * 1024) -> Path:
+    """A zip whose one part inflates a thousandfold."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * size + b"</a>")
+    return target
+
+
+def many_entries(target: Path, count: int = 5000) -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zf:
+        for i in range(count):
+            zf.writestr(f"x/{i}", b"")
+    return target
+
+
+def deflate_lies(source: Path, target: Path) -> Path:
+    """A part whose stream inflates to more than its directory entry says."""
+    far_cell(source, target, "A1")
+    data = bytearray(target.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    struct.pack_into("<I", data, at + 24, 10)  # first part claims 10 bytes uncompressed
+    target.write_bytes(bytes(data))
+    return target
+
+
+def fifo(target: Path) -> Path:
+    os.mkfifo(target)
+    return target
+
+
+def device_link(target: Path) -> Path:
+    os.symlink("/dev/zero", target)
+    return target
+
+
+POSIX_ONLY = {"fifo", "device_link"}

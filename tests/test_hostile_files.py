@@ -1,0 +1,80 @@
+"""Hostile files on a USB stick: each is ``malformed`` with a Chinese reason, found before any reader
+allocates, and never stops the rest of the folder from being received (bench/bench_hostile.py measures
+time and memory)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import hostile_files as H
+import pytest
+from consolidation_support import YEAR, County, build_county, receiving_store
+
+from models import receiving, return_io
+from models.receiving import ACCEPTED, UNREADABLE
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> County:
+    return build_county(tmp_path_factory.mktemp("宁洱"), "530821", 1, formats=("xlsx",))
+
+
+CASES: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
+    "cell at XFD1048576": (lambda s, t: H.far_cell(s, t), "范围过"),
+    "cell at XFD10000": (lambda s, t: H.far_cell(s, t, "XFD10000"), "范围过"),
+    "cell at ZZ40000": (lambda s, t: H.far_cell(s, t, "ZZ40000"), "范围过"),
+    "huge dimension": (lambda s, t: H.far_dimension(s, t), "范围过"),
+    "a million cells": (lambda s, t: H.many_cells(s, t, rows=12_000), "范围过"),
+    "a 57 MB sheet": (lambda s, t: H.many_cells(s, t), "过大"),
+    "extra part claimed 2 GiB": (lambda s, t: H.extra_part_claimed_huge(s, t), "过大"),
+    "2 GiB sparse file": (lambda s, t: H.sparse_big(s, t), "文件过大"),
+    "compression bomb": (lambda _s, t: H.compression_bomb(t), "压缩比异常"),
+    "5000 zip entries": (lambda _s, t: H.many_entries(t), "部件过多"),
+    "stream longer than declared": (lambda s, t: H.deflate_lies(s, t), "损坏"),
+    "FIFO": (lambda _s, t: H.fifo(t), "管道"),
+    "symlink to a device": (lambda _s, t: H.device_link(t), "设备"),
+    "empty file": (lambda _s, t: (t.write_bytes(b""), t)[1], "空的"),
+}
+
+
+def make(name: str, county: County, folder: Path) -> Path:
+    if name in ("FIFO", "symlink to a device") and not hasattr(os, "mkfifo"):
+        pytest.skip("POSIX only")
+    maker, _word = CASES[name]
+    folder.mkdir(parents=True, exist_ok=True)
+    return maker(county.xlsx, folder / f"{name.replace(' ', '_')}.xlsx")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_hostile_file_is_malformed_with_a_chinese_reason(county: County, tmp_path: Path, name: str) -> None:
+    path = make(name, county, tmp_path / "U盘")
+    result = return_io.read_return(path)
+    assert result.status == return_io.MALFORMED, (name, result.status, result.reason)
+    assert CASES[name][1] in result.reason, (name, result.reason)
+    assert not any(word in result.reason for word in ("Error", "Exception")), result.reason
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and device links are POSIX")
+def test_a_folder_with_hostile_files_still_receives_the_good_one(county: County, tmp_path: Path) -> None:
+    usb = tmp_path / "U盘 有问题"
+    for name in CASES:
+        if name != "2 GiB sparse file":  # the others are enough here; it is covered above
+            make(name, county, usb)
+    good = usb / "zz_好文件" / county.xlsx.name
+    good.parent.mkdir()
+    good.write_bytes(county.xlsx.read_bytes())
+    store = receiving_store(tmp_path / "普洱市", counties={county.code: county})
+    try:
+        results = receiving.receive_files(store, [usb])
+    finally:
+        store.close()
+    by_name = {r.path.name: r for r in results}
+    assert by_name[county.xlsx.name].outcome == ACCEPTED, by_name[county.xlsx.name].reason
+    hostile = [r for r in results if r.path.name != county.xlsx.name]
+    assert len(hostile) == len(CASES) - 1
+    for r in hostile:
+        assert r.outcome == UNREADABLE and r.status == "malformed" and r.reason, (r.path.name, r.reason)
+    assert YEAR in county.xlsx.name

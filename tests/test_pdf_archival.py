@@ -1,0 +1,191 @@
+"""The PDF is an archival document: every font embedded (no Helvetica), dates with their real UTC offset,
+every name and long text printed in full (wrapped, never cut)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from signing_support import PASSPHRASE, make_key
+
+from models import export, records, versions
+from models.db import Store
+from models.export_pdf import layout, pdf_date, wrap, wrap_list
+from models.ids import make_id_number
+from models.signing.provider import FileKeySigner
+
+YEAR = str(dt.date.today().year - 1)
+LONG = "阿卜杜热合曼·买买提艾力·图尔荪托合提·阿不都克尤"  # 26 characters; four people differ only at the end
+
+
+@pytest.fixture
+def long_names(demo_store: Store) -> Store:
+    for i, tail in enumerate("甲乙丙丁"):
+        records.save(demo_store, "people", {
+            "name": LONG + tail, "sex": "男", "id_number": make_id_number("530821", dt.date(1970 + i, 1, 1), 1 + i, "男"),
+            "employer": "宁洱哈尼族彝族自治县普洱茶产业发展有限责任公司第三茶叶初制所机修车间" + tail,
+            "employer_nature": "国有企业", "status": "在职"},
+            children={"honours": [{"title": "云南省劳动模范", "category": "劳动模范/先进工作者", "level": "省部级",
+                                   "award_year": 2015}]})
+    return demo_store
+
+
+def test_long_names_are_printed_in_full(long_names: Store) -> None:
+    ret = versions.finalise(long_names, YEAR)
+    pages = layout(ret)
+    texts = "".join(op[4] for page in pages if page.section == "附表1" for op in page.ops if op[0] == "text")
+    for tail in "甲乙丙丁":
+        assert LONG + tail in texts
+        assert "宁洱哈尼族彝族自治县普洱茶产业发展有限责任公司第三茶叶初制所机修车间" + tail in texts
+    assert "…" not in texts
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("阿卜杜热合曼·买 abcXYZ-、0129"), max_size=80),
+       width=st.floats(min_value=8, max_value=300), size=st.sampled_from([6.0, 7.5, 9.0, 12.0]))
+def test_wrapping_never_drops_a_character(text: str, width: float, size: float) -> None:
+    assert "".join(wrap(text, width, size)) == text
+    assert "".join(wrap_list(text, width, size)) == text.replace("\n", "")
+
+
+@pytest.mark.parametrize(("moment", "expected"), [
+    (dt.datetime(2026, 1, 5, 10, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), "D:20260105100000+08'00'"),
+    (dt.datetime(2026, 1, 5, 2, 0, 0, tzinfo=dt.UTC), "D:20260105020000+00'00'"),
+    (dt.datetime(2026, 7, 1, 9, 30, 5, tzinfo=dt.timezone(-dt.timedelta(hours=5, minutes=30))), "D:20260701093005-05'30'"),
+])
+def test_pdf_dates_carry_their_real_utc_offset(moment: dt.datetime, expected: str) -> None:
+    assert pdf_date(moment) == expected
+
+
+def test_a_naive_time_is_labelled_with_this_computers_offset() -> None:
+    naive = dt.datetime(2026, 1, 5, 10, 0, 0)
+    offset = naive.astimezone().utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    assert pdf_date(naive).endswith(f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}'{abs(minutes) % 60:02d}'")
+
+
+@pytest.fixture
+def signed_pdf(long_names: Store, tmp_path: Path) -> Path:
+    make_key(long_names)
+    (pdf,) = export.export_return(long_names, YEAR, tmp_path / "U盘", ["pdf"], signer=FileKeySigner.open(long_names,
+                                                                                                       PASSPHRASE))
+    return pdf
+
+
+def test_every_font_is_embedded_and_helvetica_is_never_named(signed_pdf: Path, long_names: Store, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from models.signing.register_form import export_registration
+
+    registration = export_registration(long_names, tmp_path / "登记")
+    for path in (signed_pdf, registration.form):
+        data = path.read_bytes()
+        assert b"Helvetica" not in data, path.name
+        reader = PdfReader(path)
+        fonts = 0
+        for page in reader.pages:
+            for font in (page.get("/Resources", {}).get_object().get("/Font", {}) or {}).values():
+                font = font.get_object()
+                fonts += 1
+                descriptor = font.get("/FontDescriptor")
+                if descriptor is None:  # a composite font: the descriptor sits in its descendant
+                    descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+                descriptor = descriptor.get_object()
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), (path.name, font)
+        assert fonts > 0
+    if shutil.which("pdffonts"):
+        out = subprocess.run(["pdffonts", str(signed_pdf)], capture_output=True, check=True, timeout=60).stdout.decode()
+        rows = out.splitlines()[2:]
+        assert rows and all(re.search(r"\byes\s+yes\s+yes\b", row) for row in rows), out
+
+
+def test_the_creation_date_is_the_finalisation_instant(signed_pdf: Path, long_names: Store) -> None:
+    from pypdf import PdfReader
+
+    ret = versions.load_version(long_names, YEAR)
+    assert ret is not None
+    stamp = ret.finalised_at
+    info = PdfReader(signed_pdf).metadata
+    assert info is not None
+    text = str(info["/CreationDate"])
+    match = re.fullmatch(r"D:(\d{14})(Z|[+-]\d{2}'\d{2}'?)", text)
+    assert match is not None, text
+    zone = dt.UTC if match.group(2) == "Z" else dt.timezone(
+        (1 if match.group(2)[0] == "+" else -1) * dt.timedelta(hours=int(match.group(2)[1:3]), minutes=int(match.group(2)[4:6])))
+    shown = dt.datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=zone)
+    assert shown == dt.datetime.fromisoformat(stamp).astimezone()  # the same instant, whatever the offset shown
+
+
+PDFBOX = [Path("/usr/share/java") / name for name in ("preflight.jar", "pdfbox2.jar", "fontbox2.jar", "xmpbox.jar",
+                                                       "commons-logging.jar", "javax.activation.jar", "jaxb-api.jar")]
+# What PDFBox's preflight (a PDF/A-1b validator) still reports for a PDF/A-3b file, and why each is not a PDF/A-3
+# failure: attachments and ICC v4 profiles are allowed from PDF/A-2/3 on, CIDSet is optional from PDF/A-2 on
+# (it is in pyHanko's signature-box font), and xmpbox wants the Dublin Core namespace declared on the
+# rdf:Description element while pyHanko declares it, as RDF/XML allows, on each dc: property.
+PDFA1_ONLY = {"1.4.7", "1.2.9", "2.1.6", "3.1.11", "7.3"}
+
+
+def test_the_pdf_is_pdfa3_with_the_data_attached(signed_pdf: Path, long_names: Store) -> None:
+    from pypdf import PdfReader
+
+    from models.pdfa import attached_data
+    from models.returns import canonical_bytes
+
+    data = signed_pdf.read_bytes()
+    assert data.startswith(b"%PDF-1.7")
+    reader = PdfReader(signed_pdf)
+    root = reader.trailer["/Root"]
+    assert str(root.get("/Version", "/1.7")) == "/1.7"
+    (intent,) = root["/OutputIntents"]
+    assert intent.get_object()["/S"] == "/GTS_PDFA1"
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+    ret = versions.load_version(long_names, YEAR)
+    assert ret is not None and attached_data(data) == canonical_bytes(ret)
+    (spec,) = root["/AF"]
+    assert spec.get_object()["/AFRelationship"] == "/Data"
+
+
+def test_a_receiver_reads_the_return_from_the_signed_pdf_alone(signed_pdf: Path, long_names: Store) -> None:
+    from models import return_io
+    from models.returns import digest
+
+    result = return_io.read_return(signed_pdf, long_names)
+    ret = versions.load_version(long_names, YEAR)
+    assert result.status == return_io.VALID and result.ret is not None and ret is not None
+    assert result.digest == digest(ret) and result.ret.rosters == ret.rosters
+
+
+@pytest.mark.skipif(not all(p.exists() for p in PDFBOX) or shutil.which("java") is None,
+                    reason="PDFBox preflight (Debian libpdfbox2-java, libactivation-java, libjaxb-api-java) not installed")
+def test_pdfbox_preflight_finds_only_pdfa1_specific_rules(signed_pdf: Path) -> None:
+    proc = subprocess.run(["java", "-cp", ":".join(map(str, PDFBOX)), "org.apache.pdfbox.preflight.Validator_A1b",
+                           str(signed_pdf)], capture_output=True, timeout=300, check=False)
+    out = proc.stdout.decode("utf-8", "replace")
+    codes = set(re.findall(r"^(\d+(?:\.\d+)+) :", out, flags=re.MULTILINE))
+    assert codes <= PDFA1_ONLY, out
+
+
+def test_a_prefecture_receives_from_the_pdf_alone(signed_pdf: Path, long_names: Store, tmp_path: Path) -> None:
+    from signing_support import other_unit_store
+
+    from models import receiving
+    from models.signing import keys, trust
+
+    prefecture = other_unit_store(tmp_path / "普洱市", "530800")
+    try:
+        trust.register(prefecture, keys.active_key(long_names).cert_pem.encode())  # type: ignore[union-attr]
+        (result,) = receiving.receive_files(prefecture, [signed_pdf])
+        assert result.outcome == receiving.ACCEPTED, result.reason
+        (row,) = receiving.received(prefecture, YEAR)
+        assert row.unit_code == "530821" and row.version == 1
+        (again,) = receiving.receive_files(prefecture, [signed_pdf])
+        assert again.outcome == receiving.CHECKED
+    finally:
+        prefecture.close()
