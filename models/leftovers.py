@@ -68,6 +68,9 @@ def _alive(pid: int) -> bool:
         import ctypes
 
         kernel = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        kernel.OpenProcess.restype = ctypes.c_void_p  # a HANDLE is pointer-sized on 64-bit Windows
+        kernel.GetExitCodeProcess.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_ulong)]
+        kernel.CloseHandle.argtypes = [ctypes.c_void_p]
         handle = kernel.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
             return False

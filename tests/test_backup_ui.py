@@ -116,14 +116,22 @@ def test_a_write_in_progress_in_another_window_is_left_alone(demo_store: Store, 
     with atomic_file.atomic_path(target) as tmp:
         tmp.write_bytes(b"x")
         assert demo_store.path is not None
-        # this process is alive: its own note is skipped only for other pids; simulate another live process
-        note = next((demo_store.path.parent / leftovers.PENDING_FOLDER).glob("*.json"))
-        text = note.read_text(encoding="utf-8")
-        parent_pid = __import__("os").getppid()
-        note.write_text(text.replace(f'"pid": {__import__("os").getpid()}', f'"pid": {parent_pid}'),
-                        encoding="utf-8")
-        assert leftovers.clean_up(demo_store.path.parent) == []
-        assert tmp.exists()
+        # this process is alive: its own note is skipped only for other pids; another live process stands in
+        # for the other window (the parent process is no good: under some launchers it has already exited)
+        import os
+        import subprocess
+        import sys
+
+        other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        try:
+            note = next((demo_store.path.parent / leftovers.PENDING_FOLDER).glob("*.json"))
+            text = note.read_text(encoding="utf-8")
+            note.write_text(text.replace(f'"pid": {os.getpid()}', f'"pid": {other.pid}'), encoding="utf-8")
+            assert leftovers.clean_up(demo_store.path.parent) == []
+            assert tmp.exists()
+        finally:
+            other.kill()
+            other.wait()
     assert target.read_bytes() == b"x"
     assert not list((demo_store.path.parent / leftovers.PENDING_FOLDER).glob("*.json"))
 
