@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+# Offscreen, on the screen of an old office PC (1024×768): pages and dialogs must fit it. The platform
+# string separates options with ":", so a path with a drive letter falls back to the plain default screen.
+_SCREEN = Path(__file__).with_name("offscreen_1024x768.json")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if ":" in str(_SCREEN) else f"offscreen:configfile={_SCREEN}")
 
-from models.db import Store, open_store
+import pytest  # noqa: E402
+
+from models.db import Store, open_store  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

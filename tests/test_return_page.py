@@ -120,7 +120,7 @@ def test_double_click_on_a_finding_opens_the_record(page: ReturnPage, demo_store
     page.run_review()
     row = next(i for i, f in enumerate(page.report.findings) if f.where == "cover/head")  # type: ignore[union-attr]
     page.jump(row)
-    assert page.tabs.currentWidget() is page.cover
+    assert page.tabs.currentWidget() is page.cover_scroll
 
 
 def test_export_writes_files_in_the_background(qtbot: Any, page: ReturnPage, tmp_path: Path,

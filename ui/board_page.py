@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from forms.periods import Period, parse_period
 from models import board as board_mod
 from ui import msgbox
+from ui.screen import fit_size
 from ui.settings_store import current_period, preferences, set_current_period
 
 if TYPE_CHECKING:
@@ -170,7 +171,7 @@ class ReceiveResultsDialog(QDialog):
         layout.addWidget(label)
         layout.addWidget(self.list)
         layout.addWidget(buttons)
-        self.resize(900, 420)
+        fit_size(self, 900, 420)
 
 
 class HistoryDialog(QDialog):
@@ -210,7 +211,7 @@ class HistoryDialog(QDialog):
         layout.addWidget(QLabel(f"{title}：本期收到的全部文件（同一数据只记一次）。"))
         layout.addWidget(self.list)
         layout.addWidget(buttons)
-        self.resize(860, 320)
+        fit_size(self, 860, 320)
 
 
 class ReasonDialog(QDialog):
@@ -236,7 +237,7 @@ class ReasonDialog(QDialog):
         layout.addWidget(self.reason)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.resize(520, 300)
+        fit_size(self, 520, 300)
 
     def text(self) -> str:
         return self.reason.toPlainText().strip()
@@ -273,7 +274,7 @@ class ReceiptDialog(QDialog):
         layout.addWidget(head)
         layout.addWidget(self.body)
         layout.addWidget(buttons)
-        self.resize(640, 380)
+        fit_size(self, 640, 380)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -328,9 +329,12 @@ class BoardPage(QWidget):
         top.addWidget(self.period_label)
         top.addWidget(self.period_box)
         top.addStretch(1)
+        # The buttons get a line of their own so that they all fit a 1024-pixel screen.
+        actions = QHBoxLayout()
         for button in (self.receive_button, self.return_button, self.receipt_button, self.consolidate_button,
                        self.print_button, self.open_receipt_button):
-            top.addWidget(button)
+            actions.addWidget(button)
+        actions.addStretch(1)
 
         self.summary = QLabel()
         self.summary.setObjectName("summary")
@@ -362,6 +366,7 @@ class BoardPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(actions)
         layout.addWidget(self.summary)
         layout.addWidget(self.counts)
         layout.addWidget(self.table, 1)
@@ -678,7 +683,7 @@ class BoardPage(QWidget):
         printer.setDocName(f"上报情况 {self.period.code}")
         dialog = QPrintPreviewDialog(printer, self)
         dialog.setWindowTitle("打印预览 — 上报情况")
-        dialog.resize(1000, 800)
+        fit_size(dialog, 1000, 800)
         dialog.paintRequested.connect(document.print_)
         try:
             dialog.exec()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import msgbox
+from ui.screen import fit_size
 
 if TYPE_CHECKING:
     from models.db import Store
@@ -79,7 +80,7 @@ class ImportDialog(QDialog):
         self.plan: ImportPlan | None = None
         self._loading = False
         self.setWindowTitle("从Excel导入")
-        self.resize(1100, 720)
+        fit_size(self, 1100, 720)
 
         # -- file, kind, sheet --------------------------------------------------------------------
         self.file_edit = QLineEdit()
@@ -515,7 +516,7 @@ class BatchesDialog(QDialog):
         self.store = store
         self.changed = False
         self.setWindowTitle("撤销以前的导入")
-        self.resize(820, 360)
+        fit_size(self, 820, 360)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.verticalHeader().setVisible(False)

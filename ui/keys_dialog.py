@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from models.signing import MIN_PASSPHRASE_LENGTH, SigningError
 from ui import msgbox
+from ui.screen import fit_size
 
 if TYPE_CHECKING:
     from models.db import Store
@@ -424,7 +425,7 @@ class TrustDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("下级单位证书登记")
-        self.resize(1080, 460)
+        fit_size(self, 1080, 460)
         layout = QVBoxLayout(self)
         hint = QLabel("登记下级单位交来的证书文件后，验证其报表时才会显示“验证通过”。"
                       "登记前务必核对证书指纹与对方签字盖章的公钥登记表一致。")
@@ -568,7 +569,7 @@ class VerifyDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("核验报表文件")
-        self.resize(1180, 420)
+        fit_size(self, 1180, 420)
         layout = QVBoxLayout(self)
         hint = QLabel("核验 Excel 或 PDF 报表的电子签名：签名是否完好、签名之后是否被改动、签名证书是否已在本单位登记。")
         hint.setWordWrap(True)

@@ -435,6 +435,13 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         geometry = self.prefs.value(GEOMETRY_KEY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty() and self.restoreGeometry(geometry):
+            # Saved on a bigger screen (or before a scaling change): never larger than this one.
+            from ui.screen import FRAME_HEIGHT, FRAME_WIDTH, available
+
+            area = available(self)
+            if self.width() > area.width() - FRAME_WIDTH or self.height() > area.height() - FRAME_HEIGHT:
+                self.resize(min(self.width(), area.width() - FRAME_WIDTH), min(self.height(), area.height() - FRAME_HEIGHT))
+                self.move(area.topLeft())
             return
         # 1280×800 where it fits; smaller screens (1366×768 laptops) get most of the screen.
         screen = self.screen() or QGuiApplication.primaryScreen()

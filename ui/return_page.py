@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTableView,
@@ -40,6 +42,7 @@ from PySide6.QtWidgets import (
 from forms import returns as R
 from forms.periods import Period, parse_period
 from ui import msgbox
+from ui.screen import fit_size
 from ui.settings_store import current_period, set_current_period
 
 if TYPE_CHECKING:
@@ -225,6 +228,7 @@ class CoverView(QWidget):
         self.title.setStyleSheet("font-size: 20px; font-weight: bold;")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.info = QLabel()
+        self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edits: dict[str, QLineEdit] = {}
         for field in R.COVER_FIELDS:
@@ -318,7 +322,7 @@ class RecordsBehindDialog(QDialog):
         layout.addWidget(label)
         layout.addWidget(self.list)
         layout.addWidget(buttons)
-        self.resize(760, 460)
+        fit_size(self, 760, 460)
 
     def open_record(self, row: int) -> None:
         from ui.record_dialog import edit_record
@@ -346,16 +350,16 @@ class ReturnPage(QWidget):
 
         self.period_box = QComboBox()
         self.period_box.setObjectName("period")
-        self.period_box.setMinimumWidth(180)
+        self.period_box.setMinimumWidth(150)
         self.version_box = QComboBox()
         self.version_box.setObjectName("version")
-        self.version_box.setMinimumWidth(220)
+        self.version_box.setMinimumWidth(170)
+        self.version_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.state = QLabel()
         self.state.setObjectName("state")
         # The state sentence is long (“显示已定稿的第1版（只读……）”): wrap it instead of widening the window off a 1366 screen.
         self.state.setWordWrap(True)
         self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.state.setMinimumWidth(160)
         self.review_button = QPushButton("审核(&R)")
         self.finalise_button = QPushButton("定稿(&G)")
         self.export_button = QToolButton()
@@ -384,13 +388,21 @@ class ReturnPage(QWidget):
             label.setBuddy(box)  # Alt+Q / Alt+V reach the boxes from the keyboard
             top.addWidget(label)
             top.addWidget(box)
-        top.addWidget(self.state, 1)
+        top.addStretch(1)
+        # The buttons and the state sentence get a line of their own: everything fits a 1024-pixel screen.
+        actions = QHBoxLayout()
         for button in (self.review_button, self.finalise_button, self.export_button, self.print_button):
-            top.addWidget(button)
+            actions.addWidget(button)
+        actions.addWidget(self.state, 1)
 
         self.tabs = QTabWidget()
         self.cover = CoverView()
-        self.tabs.addTab(self.cover, "封面")
+        # The cover scrolls rather than making the page taller than a 768-pixel screen.
+        self.cover_scroll = QScrollArea()
+        self.cover_scroll.setWidgetResizable(True)
+        self.cover_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.cover_scroll.setWidget(self.cover)
+        self.tabs.addTab(self.cover_scroll, "封面")
         self.tables: dict[str, TableView] = {}
         for spec in R.TABLES:
             view = TableView(spec)
@@ -428,6 +440,8 @@ class ReturnPage(QWidget):
         self.findings.currentCellChanged.connect(lambda r, *_: self._show_note(r))
         self.summary = QLabel("尚未审核。点击“审核”检查本期报表。")
         self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.note_edit = QPlainTextEdit()
         self.note_edit.setObjectName("note")
         self.note_edit.setPlaceholderText("选中一条警告，在此写明原因（如：今年新增农民工专项培训，参训人次大幅增加）")
@@ -452,6 +466,7 @@ class ReturnPage(QWidget):
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(actions)
         layout.addWidget(splitter, 1)
 
         self.period_box.currentIndexChanged.connect(self._period_chosen)
@@ -682,7 +697,7 @@ class ReturnPage(QWidget):
             self.tabs.setCurrentWidget(view)
             view.select_cell(place.row, place.column)
         elif place.kind == "cover":
-            self.tabs.setCurrentWidget(self.cover)
+            self.tabs.setCurrentWidget(self.cover_scroll)
             self.cover.focus_field(place.field)
         elif place.kind == "font":
             self.note_edit.setFocus()
