@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QApplication
 TASKBAR = 40
 
 LONG_MESSAGE = ("口令不正确，无法用本单位密钥签名。请检查键盘的大小写锁定和输入法（口令区分大小写，须在英文状态下输入）。"
-                "如果忘记了口令，请在“文件 › 本单位密钥…”中创建新密钥，并把新的公钥登记表交上级重新登记；"
+                "如果忘记了口令，请在“文件 → 本单位密钥…”中创建新密钥，并把新的公钥登记表交上级重新登记；"
                 "用旧密钥签名的报表仍可核验。") * 3
 
 

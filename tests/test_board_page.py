@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from consolidation_support import YEAR, County, copy_files, county_exports, open_county_copy, receiving_store, signer
+from consolidation_support import (
+    YEAR,
+    County,
+    copy_files,
+    county_exports,
+    make_key,
+    open_county_copy,
+    receiving_store,
+    signer,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -255,3 +264,60 @@ def test_consolidated_return_page_drills_down_by_unit(qtbot: Any, prefecture: St
     widget.navigate.connect(targets.append)
     widget.jump(next(i for i, f in enumerate(report.findings) if f.code == "consolidation.missing"))
     assert targets == ["board"]
+
+
+def test_send_back_without_a_key_says_so_first_and_keeps_the_reason(qtbot: Any, tmp_path: Path,
+                                                                      counties: dict[str, County],
+                                                                      messages: list[tuple[str, str]],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import keys_dialog
+
+    store = receiving_store(tmp_path / "普洱市", counties=counties, key=False)
+    try:
+        settings_store.set_current_period(store, Period(int(YEAR)))
+        receiving.receive_files(store, [counties["530821"].xlsx])
+        widget = BoardPage(store)
+        qtbot.addWidget(widget)
+        widget.table.selectRow(_row_of(widget, "530821"))
+        asked: list[str] = []
+        monkeypatch.setattr(keys_dialog.msgbox, "confirm", lambda _p, _t, text, *_a, **_k: asked.append(text) or False)
+        monkeypatch.setattr(board_page.ReasonDialog, "exec", lambda _d: pytest.fail("asked for a reason first"))
+        assert widget.send_back() is None
+        assert "还没有创建签名密钥" in asked[0]  # said before anything was typed, and offered to create it
+
+        # the user creates the key there and then
+        monkeypatch.setattr(keys_dialog.msgbox, "confirm", lambda *_a, **_k: True)
+        monkeypatch.setattr(keys_dialog.msgbox, "information", lambda _p, title, text, *_a: messages.append((title, text)))
+
+        def create(_parent: Any, s: Store) -> bool:
+            make_key(s)
+            return True
+
+        monkeypatch.setattr(keys_dialog, "create_key_now", create)
+
+        def type_reason(dialog: Any) -> int:
+            qtbot.keyClicks(dialog.reason, "table 3 fees do not match")
+            return 1
+
+        monkeypatch.setattr(board_page.ReasonDialog, "exec", type_reason)
+        monkeypatch.setattr(board_page, "ask_signer", lambda *_a: None)  # the passphrase step is cancelled
+        assert widget.send_back(folder=str(tmp_path / "回执")) is None
+        assert messages[-1][0] == "已创建签名密钥" and "文件 → 本单位密钥…" in messages[-1][1]
+
+        seen: list[str] = []
+
+        def look(dialog: Any) -> int:
+            seen.append(dialog.text())
+            return 0
+
+        monkeypatch.setattr(board_page.ReasonDialog, "exec", look)
+        widget.send_back(folder=str(tmp_path / "回执"))
+        assert seen == ["table 3 fees do not match"]  # the reason is still there
+    finally:
+        store.close()
+
+
+def test_tab_leaves_the_reason(qtbot: Any) -> None:
+    dialog = ReasonDialog("宁洱哈尼族彝族自治县总工会 2025年年报 第1版")
+    qtbot.addWidget(dialog)
+    assert dialog.reason.tabChangesFocus()

@@ -104,3 +104,20 @@ def test_laptop_at_150_percent(tmp_path: Path) -> None:
                             text=True, encoding="utf-8", timeout=600, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "limit 911x472" in result.stdout
+
+
+def test_wrong_passphrase_message_is_not_cut_off(qtbot: Any, county_store: Store, bundled_font: Any) -> None:
+    from models.signing import keys
+    from ui.keys_dialog import PassphraseDialog
+
+    keys.create_key(county_store, "宁洱-签名-2026", "宁洱-签名-2026")
+    dialog = PassphraseDialog(county_store)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.passphrase, "wrong")
+    dialog.accept()
+    QApplication.processEvents()
+    label = dialog.error
+    assert label.isVisible() and "口令不正确" in label.text()
+    assert label.height() >= label.heightForWidth(label.width())
+    assert label.geometry().bottom() < dialog.height()

@@ -58,6 +58,13 @@ FOLDER_RECEIPTS = "board_receipts"
 FOLDER_OPEN_RECEIPT = "board_open_receipt"
 
 
+def ensure_key(parent: QWidget | None, store: Store, purpose: str) -> bool:
+    """The unit has a key, or the user created one now (module-level so tests can replace it)."""
+    from ui.keys_dialog import ensure_key as ensure
+
+    return ensure(parent, store, purpose)
+
+
 def ask_signer(parent: QWidget | None, store: Store, purpose: str) -> Signer | None:
     """The unit's signer (passphrase dialog); module-level so tests can replace it."""
     from ui.keys_dialog import ask_signer as ask
@@ -217,7 +224,7 @@ class HistoryDialog(QDialog):
 class ReasonDialog(QDialog):
     """Ask for the written reason of a 退回."""
 
-    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+    def __init__(self, what: str, parent: QWidget | None = None, text: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("退回报表")
         intro = QLabel(f"退回：{what}\n请写明退回原因和修改要求，回执会写到所选文件夹（可为U盘），交对方用本程序打开。")
@@ -225,6 +232,8 @@ class ReasonDialog(QDialog):
         self.reason = QPlainTextEdit()
         self.reason.setObjectName("reason")
         self.reason.setPlaceholderText("如：表3培训经费合计与附件不符，请核实后重新定稿报送")
+        self.reason.setPlainText(text)
+        self.reason.setTabChangesFocus(True)  # Tab goes on to the buttons; the reason is short prose
         self.error = QLabel("")
         self.error.setStyleSheet("color: #B71C1C;")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -291,6 +300,7 @@ class BoardPage(QWidget):
         self.store = store
         self.board: Board | None = None
         self._loading = False
+        self.reason_drafts: dict[int, str] = {}  # received-file id → the 退回 reason typed so far
 
         self.period_box = QComboBox()
         self.period_box.setObjectName("period")
@@ -572,10 +582,16 @@ class BoardPage(QWidget):
             return None
         row = entry.current
         what = f"{row.unit_name} {self.period.label}{self.period.kind_label} 第{row.version}版（{row.status_label}）"
+        if not ensure_key(self, self.store, "退回报表的回执"):
+            return None
         if reason is None:
-            dialog = ReasonDialog(what, self)
+            # What was typed is kept until the 退回 is done (a cancelled folder or passphrase loses nothing).
+            dialog = ReasonDialog(what, self, self.reason_drafts.get(row.id, ""))
             try:
-                if dialog.exec() != QDialog.DialogCode.Accepted:
+                accepted = dialog.exec() == QDialog.DialogCode.Accepted
+                if dialog.text():
+                    self.reason_drafts[row.id] = dialog.text()
+                if not accepted:
                     return None
                 reason = dialog.text()
             finally:
@@ -591,6 +607,7 @@ class BoardPage(QWidget):
         except (RecordError, ParseError, SigningError) as exc:
             msgbox.warning(self, "不能退回", str(exc))
             return None
+        self.reason_drafts.pop(row.id, None)
         self._load()
         self.data_changed.emit()
         msgbox.information(self, "已退回", f"已退回{what}。\n退回回执：{path}\n"
@@ -612,6 +629,8 @@ class BoardPage(QWidget):
         elif self.board is None or not any(e.state in (board_mod.REPORTED, board_mod.RETURNED)
                                            for e in self.board.entries):
             msgbox.information(self, "写回执", "本期还没有“已报”或“已退回”的单位。")
+            return []
+        if not ensure_key(self, self.store, "回执"):
             return []
         target = self._receipt_folder(folder)
         if target is None:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from models.signing import MIN_PASSPHRASE_LENGTH, SigningError
 from ui import msgbox
-from ui.screen import fit_size
+from ui.screen import fit_size, show_message_label
 
 if TYPE_CHECKING:
     from models.db import Store
@@ -158,8 +158,7 @@ class CreateKeyDialog(QDialog):
         try:
             self.created = keys.create_key(self.store, self.passphrase.text(), self.again.text())
         except SigningError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
+            show_message_label(self.error, str(exc))
             return
         super().accept()
 
@@ -357,8 +356,7 @@ class PassphraseDialog(QDialog):
         try:
             self.signer = FileKeySigner.open(self.store, self.passphrase.text())
         except SigningError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
+            show_message_label(self.error, str(exc))
             self.passphrase.selectAll()
             self.passphrase.setFocus()
             return
@@ -647,3 +645,38 @@ def open_keys_dialog(store: Store, parent: QWidget | None = None) -> None:
 
 def open_trust_dialog(store: Store, parent: QWidget | None = None) -> None:
     TrustDialog(store, parent).exec()
+
+
+# --- actions that sign: say so first, and offer to create the key there ----------------------------------------
+
+def create_key_now(parent: QWidget | None, store: Store) -> bool:
+    """Run :class:`CreateKeyDialog`; True when a key was created (replaced in tests)."""
+    dialog = CreateKeyDialog(store, replacing=False, parent=parent)
+    try:
+        return dialog.exec() == QDialog.DialogCode.Accepted
+    finally:
+        dialog.deleteLater()
+
+
+def ensure_key(parent: QWidget | None, store: Store, purpose: str) -> bool:
+    """True when the unit has a signing key; otherwise explain why one is needed and offer to create it now.
+
+    ``purpose`` completes “……需要用本单位的签名密钥签名”, e.g. “退回报表的回执”.
+    """
+    from models.signing import keys
+
+    if keys.active_key(store) is not None:
+        return True
+    if not msgbox.confirm(
+            parent, "需要签名密钥",
+            f"{purpose}需要用本单位的签名密钥签名，但本单位还没有创建签名密钥。\n\n"
+            "现在创建吗？创建时请设定签名口令（以后每次签名都要输入）。",
+            "创建密钥", "取消", default_yes=True):
+        return False
+    if not create_key_now(parent, store):
+        return False
+    msgbox.information(
+        parent, "已创建签名密钥",
+        "已创建本单位的签名密钥。\n\n请在“文件 → 本单位密钥…”中导出公钥登记表，打印后由单位负责人签字盖章，"
+        "连同证书文件交上级单位登记；上级登记后，本单位签名的文件才会显示“验证通过”。")
+    return True

@@ -139,12 +139,12 @@ class UnitDialog(QDialog):
     def accept(self) -> None:
         from models.db import RecordError
         from models.text import ParseError
+        from ui.screen import show_message_label
 
         try:
             self._save(self.values())
         except (ParseError, RecordError) as exc:
-            self.error.setText(str(exc))
-            self.error.show()
+            show_message_label(self.error, str(exc))
             return
         super().accept()
 

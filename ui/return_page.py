@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QHideEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -339,6 +339,7 @@ class RecordsBehindDialog(QDialog):
 
 class ReturnPage(QWidget):
     data_changed = Signal()
+    message = Signal(str)  # shown in the status bar
     navigate = Signal(str)  # page key: a consolidated return's 未报 finding opens 上报情况
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -347,6 +348,8 @@ class ReturnPage(QWidget):
         self.ret: Return | None = None
         self.report: ReviewReport | None = None
         self._loading = False
+        # The finding whose 说明 is in the editor: (period, code, where, the text as stored).
+        self._note_place: tuple[str, str, str, str] | None = None
 
         self.period_box = QComboBox()
         self.period_box.setObjectName("period")
@@ -430,6 +433,7 @@ class ReturnPage(QWidget):
         self.findings.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.findings.verticalHeader().hide()
         self.findings.setWordWrap(True)
+        self.findings.setTabKeyNavigation(False)  # Tab moves on to the 说明, arrows move between findings
         header = self.findings.horizontalHeader()
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.findings.setColumnWidth(0, 48)
@@ -446,6 +450,7 @@ class ReturnPage(QWidget):
         self.note_edit.setObjectName("note")
         self.note_edit.setPlaceholderText("选中一条警告，在此写明原因（如：今年新增农民工专项培训，参训人次大幅增加）")
         self.note_edit.setMaximumHeight(70)
+        self.note_edit.setTabChangesFocus(True)
         self.note_button = QPushButton("保存说明")
         self.note_button.setObjectName("save_note")
         self.note_button.clicked.connect(self.save_note)
@@ -509,6 +514,7 @@ class ReturnPage(QWidget):
     def _period_chosen(self, _index: int) -> None:
         if self._loading:
             return
+        self.keep_typed_text()
         set_current_period(self.store, self.period)
         self.report = None
         self._fill_versions()
@@ -614,6 +620,8 @@ class ReturnPage(QWidget):
     def run_review(self) -> None:
         from models import returns, review
 
+        if not self.keep_typed_text():
+            return
         draft = returns.compute(self.store, self.period)
         self.report = review.review(self.store, self.period, draft)
         if self.viewing_version:
@@ -657,11 +665,80 @@ class ReturnPage(QWidget):
         self.note_button.setEnabled(enabled)
 
     def _show_note(self, row: int) -> None:
+        self._flush_note()
         finding = self._finding(row)
         is_warning = finding is not None and finding.severity == R.WARNING
         self._set_note_enabled(is_warning)
         text = self.report.note_for(finding) if finding is not None and self.report is not None else ""
         self.note_edit.setPlainText(text)
+        self._note_place = (self.report.period, finding.code, finding.where, text) \
+            if is_warning and finding is not None and self.report is not None else None
+
+    # -- nothing typed is lost -------------------------------------------------------------------
+
+    def keep_typed_text(self) -> bool:
+        """Save the 说明 and the cover fields as typed (leaving the page, review, 定稿, export).
+
+        False when a cover field cannot be saved (the user was told which and why).
+        """
+        self._flush_note()
+        return self._flush_cover()
+
+    def _flush_note(self) -> None:
+        """Save the 说明 in the editor for the warning it was written for, when it changed."""
+        from models import review
+
+        place = self._note_place
+        if place is None:
+            return
+        period, code, where, stored = place
+        text = self.note_edit.toPlainText()
+        if text.strip() == stored.strip():
+            return
+        review.set_note(self.store, period, code, where, text)
+        self._note_place = (period, code, where, text)
+        if self.report is not None and self.report.period == period:
+            self.report.notes[(code, where)] = text.strip()
+            row = next((i for i, f in enumerate(self.report.findings) if (f.code, f.where) == (code, where)), -1)
+            if row >= 0 and self.findings.item(row, 3) is not None:
+                self.findings.item(row, 3).setText(text.strip())
+                self.findings.item(row, 3).setForeground(QBrush(QColor("black")))
+        self.message.emit("已保存说明")
+
+    def _flush_cover(self) -> bool:
+        """Save the cover fields as typed, when they differ from what the return shows."""
+        if self.ret is None or not self.ret.is_draft:
+            return True
+        values = self.cover.values()
+        if all(values[key] == self.ret.cover.get(key, "") for key in values):
+            return True
+        if not self._save_cover_values(values):
+            return False
+        self.ret.cover.update(values)
+        self.message.emit("已保存封面信息")
+        return True
+
+    def _save_cover_values(self, values: dict[str, str]) -> bool:
+        from models import unit
+        from models.db import RecordError
+        from models.text import ParseError
+
+        try:
+            unit.update_contacts(self.store, head=values.get("head"), statistician=values.get("statistician"),
+                                 preparer=values.get("preparer"), phone=values.get("phone"))
+        except (ParseError, RecordError) as exc:
+            self.tabs.setCurrentWidget(self.cover_scroll)
+            if isinstance(exc, ParseError):
+                self.cover.focus_field("phone")
+            msgbox.warning(self, "无法保存封面信息", f"联系电话：{exc}" if isinstance(exc, ParseError) else str(exc))
+            return False
+        return True
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # Going to another page (or closing the window) keeps what was typed here.
+        if not event.spontaneous():
+            self.keep_typed_text()
+        super().hideEvent(event)
 
     def save_note(self) -> None:
         from models import review
@@ -721,24 +798,22 @@ class ReturnPage(QWidget):
                 return
 
     def save_cover(self) -> None:
-        from models import unit
-        from models.db import RecordError
-        from models.text import ParseError
-
-        values = self.cover.values()
-        try:
-            unit.update_contacts(self.store, head=values.get("head"), statistician=values.get("statistician"),
-                                 preparer=values.get("preparer"), phone=values.get("phone"))
-        except (ParseError, RecordError) as exc:
-            msgbox.warning(self, "无法保存封面信息", f"联系电话：{exc}" if isinstance(exc, ParseError) else str(exc))
-            return
-        self._after_edit()
+        if self._save_cover_values(self.cover.values()):
+            self._after_edit()
 
     # -- finalise, export, print ---------------------------------------------------------------
 
     def finalise(self) -> bool:
         from models import versions
 
+        if not self.keep_typed_text():
+            return False
+        if not msgbox.confirm(
+                self, "定稿",
+                f"定稿将把{self.period.label}{self.period.kind_label}的当前数据（含封面和说明）冻结为新的版本，"
+                "定稿后的版本不能再修改；以后修改了记录，需要再次定稿生成新版本。\n\n确定现在定稿吗？",
+                "定稿", "取消"):
+            return False
         try:
             before = versions.list_versions(self.store, self.period.code)
             ret = versions.finalise(self.store, self.period)
@@ -763,6 +838,8 @@ class ReturnPage(QWidget):
         from ui.settings_store import preferences
         from ui.workers import run_in_background
 
+        if not self.viewing_version and not self.keep_typed_text():
+            return
         prefs = preferences()
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, "选择导出到的文件夹（可选U盘）", prefs.last_folder("return_export"))
@@ -775,6 +852,13 @@ class ReturnPage(QWidget):
         from models.signing import keys
 
         signer = None
+        if keys.active_key(self.store) is None and msgbox.confirm(
+                self, "没有签名密钥",
+                "本单位还没有创建签名密钥，这样导出的报表没有电子签名，上级核验时会显示“无签名”。\n\n"
+                "现在创建签名密钥吗？", "创建密钥", "不签名，继续导出", default_yes=True):
+            from ui.keys_dialog import create_key_now
+
+            create_key_now(self, self.store)
         if keys.active_key(self.store) is not None:
             from ui.keys_dialog import ask_signer
 
@@ -793,7 +877,7 @@ class ReturnPage(QWidget):
             self.data_changed.emit()
             names = "\n".join(str(p) for p in paths)
             signed = ("已用本单位密钥签名。" if signer is not None else
-                      "注意：本单位尚未创建签名密钥，报表没有电子签名（文件 → 本单位密钥）。")
+                      "注意：本单位尚未创建签名密钥，报表没有电子签名（可在“文件 → 本单位密钥…”中创建）。")
             msgbox.information(self, "导出完成", f"已导出到“{folder}”：\n{names}\n\n{signed}")
 
         def failed(exc: BaseException) -> None:

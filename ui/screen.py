@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 # Room left for the window frame and title bar, which the available geometry does not include.
 FRAME_WIDTH = 16
@@ -28,3 +28,23 @@ def fit_size(widget: QWidget, width: int, height: int) -> None:
     area = available(widget)
     widget.resize(max(min(width, area.width() - FRAME_WIDTH), widget.minimumSizeHint().width()),
                   max(min(height, area.height() - FRAME_HEIGHT), widget.minimumSizeHint().height()))
+
+
+def show_message_label(label: QLabel, text: str) -> None:
+    """Show ``text`` in a word-wrapped label of a dialog and grow the dialog so no line is cut off.
+
+    A top-level window does not grow by itself when a wrapped label gains lines after it was shown.
+    """
+    label.setText(text)
+    label.show()
+    window = label.window()
+    layout = window.layout()
+    if layout is not None:
+        layout.activate()
+    width = label.width() if label.width() > 50 else label.sizeHint().width()
+    label.setMinimumHeight(label.heightForWidth(width))
+    if layout is not None:
+        layout.activate()
+    needed = window.minimumSizeHint().height()
+    if window.height() < needed:
+        window.resize(window.width(), min(needed, available(window).height() - FRAME_HEIGHT))
