@@ -251,7 +251,9 @@ class MainWindow(QMainWindow):
                 page_menu, entry.title, lambda _checked=False, key=entry.key: self.show_page(key), *keys)
 
         help_menu = bar.addMenu("帮助(&H)")
-        self._action(help_menu, "关于", self.about)
+        self.help_action = self._action(help_menu, "使用说明(&M)", self.show_help, QKeySequence("F1"))
+        help_menu.addSeparator()
+        self._action(help_menu, "关于(&A)", self.about)
 
     def _action(self, menu: Any, text: str, slot: Callable[..., Any], *keys: QKeySequence) -> QAction:
         action = QAction(text, self)
@@ -409,6 +411,12 @@ class MainWindow(QMainWindow):
         folder = self.store.path.parent if self.store.path else None
         if folder is None or not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             msgbox.information(self, "数据文件夹", f"数据文件夹：{folder or '（内存中，未保存到磁盘）'}")
+
+    def show_help(self) -> None:
+        """使用说明, at the section of the page being shown (F1)."""
+        from ui.help_window import show_help
+
+        show_help(self, self._current_key)
 
     def about(self) -> None:
         folder = self.store.path.parent if self.store.path else "（内存中）"
