@@ -257,7 +257,7 @@ def test_consolidated_return_page_drills_down_by_unit(qtbot: Any, prefecture: St
     widget.jump(row)
     seq = int(review.parse_where(report.findings[row].where).row)
     current = widget.tabs.currentWidget()
-    assert widget.tabs.tabText(widget.tabs.currentIndex()) == "附表1"
+    assert widget.tabs.tabText(widget.tabs.currentIndex()) == "附表1 劳模名册"
     assert current.currentIndex().row() == seq - 1  # type: ignore[attr-defined]
     assert roster.rows[seq - 1]["name"] == "岩温"
     targets: list[str] = []

@@ -58,7 +58,7 @@ def test_page_shows_the_computed_return(page: ReturnPage, demo_store: Store) -> 
     assert view.item(total_row, view.columnCount() - 2).text() == f"{ret.tables['T3'][R.TOTAL]['funds']:.2f}"
     assert view.item(view.head_rows, 0).text() == "甲"
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == \
-        ["封面", "表1", "表2", "表3", "表4", "表5", "附表1", "附表2"]
+        ["封面", "表1 劳模", "表2 工作室", "表3 培训", "表4 竞赛", "表5 创新", "附表1 劳模名册", "附表2 工作室名册"]
     assert page.rosters["R1"].rowCount() == len(ret.rosters["R1"])
     assert "********" in page.rosters["R1"].index(0, 5).data()
     assert page.cover.edits["head"].text() == "李国华"

@@ -56,6 +56,8 @@ HEADER_BG = QColor("#F2F2F2")
 TOTAL_BG = QColor("#EDEDED")
 SEVERITY_COLORS = {R.ERROR: QColor("#C62828"), R.WARNING: QColor("#B26A00"), R.NOTICE: QColor("#455A64")}
 DRAFT = 0  # the version combo's data for “the current records”
+# Short names beside 表1…附表2 on the tabs (the full titles are the tabs' tooltips).
+TAB_NAMES = {"T1": "劳模", "T2": "工作室", "T3": "培训", "T4": "竞赛", "T5": "创新", "R1": "劳模名册", "R2": "工作室名册"}
 
 
 def period_options(store: Store) -> list[Period]:
@@ -411,7 +413,7 @@ class ReturnPage(QWidget):
             view = TableView(spec)
             view.cell_chosen.connect(self.show_records_behind)
             self.tables[spec.key] = view
-            self.tabs.addTab(view, spec.number)
+            self.tabs.addTab(view, f"{spec.number} {TAB_NAMES.get(spec.key, '')}".strip())
             self.tabs.setTabToolTip(self.tabs.count() - 1, spec.title)
         self.rosters: dict[str, RosterModel] = {}
         for roster in R.ROSTERS:
@@ -422,7 +424,7 @@ class ReturnPage(QWidget):
             view.verticalHeader().setDefaultSectionSize(24)
             view.verticalHeader().hide()
             self.rosters[roster.key] = model
-            self.tabs.addTab(view, roster.number)
+            self.tabs.addTab(view, f"{roster.number} {TAB_NAMES.get(roster.key, '')}".strip())
             self.tabs.setTabToolTip(self.tabs.count() - 1, roster.title)
 
         self.findings = QTableWidget(0, 4)

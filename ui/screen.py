@@ -6,9 +6,9 @@ otherwise as much as the screen's free area (without the taskbar) offers.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QAbstractSpinBox, QLabel, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 # Room left for the window frame and title bar, which the available geometry does not include.
 FRAME_WIDTH = 16
@@ -48,3 +48,30 @@ def show_message_label(label: QLabel, text: str) -> None:
     needed = window.minimumSizeHint().height()
     if window.height() < needed:
         window.resize(window.width(), min(needed, available(window).height() - FRAME_HEIGHT))
+
+
+class _AltKeyGuard(QObject):
+    """Alt+letter that no enabled button took (its button is disabled) must not type the letter into a field."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(watched, _TEXT_INPUTS):
+            key_event = event if isinstance(event, QKeyEvent) else None
+            if key_event is not None and key_event.text():
+                modifiers = key_event.modifiers()
+                if modifiers & Qt.KeyboardModifier.AltModifier and not modifiers & Qt.KeyboardModifier.ControlModifier:
+                    return True
+        return False
+
+
+_TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
+_guard: _AltKeyGuard | None = None
+
+
+def install_alt_key_guard() -> None:
+    """Once per application: stray Alt+letters are not typed into text fields."""
+    global _guard
+    app = QCoreApplication.instance()
+    if app is None or _guard is not None:
+        return
+    _guard = _AltKeyGuard(app)
+    app.installEventFilter(_guard)
