@@ -85,6 +85,10 @@ def test_prefecture_after_consolidation_fits_1024x768(qtbot: Any, tmp_path: Path
         found += screen_survey.survey_dialogs(store, limit, consolidated=True)
         assert found == []
         assert widths == [limit.width()]  # the window did not grow after 汇总
+        from models import review
+
+        report = review.review(store, YEAR)  # 表5 holds the counties' numbers: not “全部为0”
+        assert "innovation.missing" not in {f.code for f in report.findings}
     finally:
         settings_store.install(None)
         store.close()

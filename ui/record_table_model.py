@@ -93,7 +93,7 @@ def _shown(field: Any, value: Any) -> str:
     from forms import fields as F
     from models.ids import mask_id_number, mask_phone
 
-    if getattr(field, "sensitive", False) and value:
+    if value:
         if field.kind == F.ID_NUMBER:
             return mask_id_number(str(value))
         if field.kind == F.MOBILE:
