@@ -111,3 +111,27 @@ def test_county_home_page_keeps_the_county_steps(qtbot: Any, county_store: Store
     page.refresh()
     assert "劳模名册" in page.hints.text() and "汇总" not in page.hints.text()
     assert "年01月01日 至 " in page.period_range.text()
+
+
+def test_file_dialogs_remember_the_folder_per_purpose(qtbot: Any, data_dir: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import keys_dialog
+
+    prefs = Preferences(data_dir)
+    settings_store.install(prefs)
+    stick = tmp_path / "U盘 证书"
+    stick.mkdir()
+    started: list[str] = []
+
+    def fake_open(_parent: Any, _title: str, start: str, _filter: str) -> tuple[str, str]:
+        started.append(start)
+        return str(stick / "530821.cer"), ""
+
+    monkeypatch.setattr(keys_dialog.QFileDialog, "getOpenFileName", fake_open)
+    try:
+        keys_dialog.choose_certificate_file(None)
+        keys_dialog.choose_certificate_file(None)
+        assert started[1] == str(stick)  # the second time it opens on the USB stick
+        assert prefs.last_folder("seal_image") != str(stick)  # another purpose keeps its own folder
+    finally:
+        settings_store.install(None)

@@ -58,23 +58,40 @@ def fingerprint_label(grouped: str, point_size: int = 13) -> QLabel:
     return label
 
 
+def _start(key: str) -> str:
+    """The folder the file dialog for ``key`` used last (the USB stick, as a rule)."""
+    from ui.settings_store import preferences
+
+    return preferences().last_folder(key)
+
+
+def _remember(key: str, path: str) -> None:
+    from ui.settings_store import preferences
+
+    if path:
+        preferences().set_last_folder(key, path)
+
+
 def choose_folder(parent: QWidget | None, title: str) -> Path | None:
     """Ask for a folder (replaced in tests)."""
-    folder = QFileDialog.getExistingDirectory(parent, title)
+    folder = QFileDialog.getExistingDirectory(parent, title, _start("keys_export"))
+    _remember("keys_export", folder)
     return Path(folder) if folder else None
 
 
 def choose_certificate_file(parent: QWidget | None) -> Path | None:
     """Ask for a certificate file (replaced in tests)."""
-    name, _ = QFileDialog.getOpenFileName(parent, "选择下级单位的证书文件", "",
+    name, _ = QFileDialog.getOpenFileName(parent, "选择下级单位的证书文件", _start("trust_certificate"),
                                           "证书文件 (*.cer *.crt *.pem *.der);;所有文件 (*)")
+    _remember("trust_certificate", name)
     return Path(name) if name else None
 
 
 def choose_seal_image(parent: QWidget | None) -> Path | None:
     """Ask for the seal image (replaced in tests)."""
-    name, _ = QFileDialog.getOpenFileName(parent, "选择单位印章图片（显示在PDF签名框中）", "",
+    name, _ = QFileDialog.getOpenFileName(parent, "选择单位印章图片（显示在PDF签名框中）", _start("seal_image"),
                                           "图片 (*.png *.jpg *.jpeg *.bmp);;所有文件 (*)")
+    _remember("seal_image", name)
     return Path(name) if name else None
 
 
@@ -552,8 +569,10 @@ STATUS_COLOURS = {"valid": "#027a48", "unregistered": "#b54708", "tampered": "#b
 
 def choose_return_files(parent: QWidget | None) -> list[Path]:
     """Ask for exported return files (replaced in tests)."""
-    names, _ = QFileDialog.getOpenFileNames(parent, "选择要核验的报表文件", "",
+    names, _ = QFileDialog.getOpenFileNames(parent, "选择要核验的报表文件", _start("verify"),
                                             "报表文件 (*.xlsx *.pdf);;所有文件 (*)")
+    if names:
+        _remember("verify", names[0])
     return [Path(n) for n in names]
 
 
