@@ -321,3 +321,19 @@ def test_tab_leaves_the_reason(qtbot: Any) -> None:
     dialog = ReasonDialog("宁洱哈尼族彝族自治县总工会 2025年年报 第1版")
     qtbot.addWidget(dialog)
     assert dialog.reason.tabChangesFocus()
+
+
+def test_receive_results_show_folders_and_registration_forms_are_not_failures(qtbot: Any, tmp_path: Path) -> None:
+    from models.receiving import ReceiveResult
+
+    stick = tmp_path / "U盘"
+    results = [ReceiveResult(stick / "宁洱" / "报表.xlsx", "valid", "accepted"),
+               ReceiveResult(stick / "墨江" / "报表.xlsx", "malformed", "unreadable", reason="格式错误"),
+               ReceiveResult(stick / "墨江" / "530822-公钥登记表-25FA.pdf", "unsigned", "checked", reason="无签名")]
+    dialog = board_page.ReceiveResultsDialog(results, "共 3 个文件")
+    qtbot.addWidget(dialog)
+    names = [dialog.list.item(r, 0).text() for r in range(3)]
+    assert names[0] != names[1] and names[0].endswith("报表.xlsx") and "宁洱" in names[0]
+    assert dialog.list.item(0, 0).toolTip() == str(stick / "宁洱" / "报表.xlsx")
+    assert dialog.list.item(2, 1).text() == "不是报表（公钥登记表）"
+    assert "下级单位证书登记" in dialog.list.item(2, 2).text()

@@ -143,6 +143,32 @@ class BoardModel(QAbstractTableModel):
 # Dialogs
 
 
+def _common_folder(paths: list[Path]) -> Path | None:
+    import os
+
+    try:
+        return Path(os.path.commonpath([str(p.parent) for p in paths])) if paths else None
+    except ValueError:  # different drives
+        return None
+
+
+def _shown_path(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _registration_file(path: Path) -> str:
+    """“公钥登记表” or “签名证书” for the files a unit hands over to register its key; "" otherwise."""
+    for word in ("公钥登记表", "签名证书"):
+        if word in path.stem:
+            return word
+    return ""
+
+
 class ReceiveResultsDialog(QDialog):
     """What receiving did, one line per file, the failures in red."""
 
@@ -157,13 +183,24 @@ class ReceiveResultsDialog(QDialog):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.verticalHeader().hide()
         self.list.setWordWrap(True)
+        root = _common_folder([r.path for r in results])
         for i, result in enumerate(results):
-            self.list.setItem(i, 0, QTableWidgetItem(result.path.name))
-            outcome = QTableWidgetItem(f"{result.status_label}，{result.outcome_label}")
-            outcome.setForeground(QBrush(QColor("#1B5E20") if result.ok else QColor("#B71C1C")))
+            # Two files of the same name in different folders must look different: show the path below the
+            # chosen folder, the full path in the tooltip.
+            name = QTableWidgetItem(_shown_path(result.path, root))
+            name.setToolTip(str(result.path))
+            self.list.setItem(i, 0, name)
+            form = _registration_file(result.path)
+            if form:
+                outcome = QTableWidgetItem(f"不是报表（{form}）")
+                outcome.setForeground(QBrush(QColor("#455A64")))
+                detail = "交来登记证书用：请在“文件 → 下级单位证书登记…”中登记其证书文件（.cer），核对登记表上的指纹"
+            else:
+                outcome = QTableWidgetItem(f"{result.status_label}，{result.outcome_label}")
+                outcome.setForeground(QBrush(QColor("#1B5E20") if result.ok else QColor("#B71C1C")))
+                detail = "，".join(x for x in (result.describe_return(), result.note,
+                                               "" if result.ok else result.reason) if x)
             self.list.setItem(i, 1, outcome)
-            detail = "，".join(x for x in (result.describe_return(), result.note,
-                                           "" if result.ok else result.reason) if x)
             item = QTableWidgetItem(detail)
             item.setToolTip(detail)
             self.list.setItem(i, 2, item)
