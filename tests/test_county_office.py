@@ -135,3 +135,22 @@ def test_file_dialogs_remember_the_folder_per_purpose(qtbot: Any, data_dir: Path
         assert prefs.last_folder("seal_image") != str(stick)  # another purpose keeps its own folder
     finally:
         settings_store.install(None)
+
+
+def test_roster_sheets_print_at_a_readable_size(demo_store: Store, tmp_path: Path) -> None:
+    """One page wide on A4 landscape used to shrink the 劳模名册 to about 6 pt: the columns now fit."""
+    import openpyxl
+
+    from models import export
+
+    paths = export.export_return(demo_store, str(dt.date.today().year - 1), tmp_path, ["xlsx"])
+    book = openpyxl.load_workbook(paths[0])
+    for name in ("附表1", "附表2"):
+        sheet = book[name]
+        widths = [sheet.column_dimensions[letter].width for letter in sheet.column_dimensions]
+        assert sum(w for w in widths if w) <= 141, (name, widths)
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize in (9, "9")
+    sheet = book["附表1"]
+    header = next(row for row in sheet.iter_rows(max_row=12) if any(c.value == "身份证号" for c in row))
+    id_cell = next(c for c in header if c.value == "身份证号")
+    assert sheet.column_dimensions[id_cell.column_letter].width >= 22  # the ID number is not wrapped
