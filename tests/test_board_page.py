@@ -337,3 +337,37 @@ def test_receive_results_show_folders_and_registration_forms_are_not_failures(qt
     assert dialog.list.item(0, 0).toolTip() == str(stick / "宁洱" / "报表.xlsx")
     assert dialog.list.item(2, 1).text() == "不是报表（公钥登记表）"
     assert "下级单位证书登记" in dialog.list.item(2, 2).text()
+
+
+def test_receipts_come_with_a_printable_pdf_the_county_can_save(qtbot: Any, page: BoardPage, prefecture: Store,
+                                                                counties: dict[str, County], tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    import subprocess
+
+    from PySide6.QtGui import QDesktopServices
+
+    receiving.receive_files(prefecture, [counties["530822"].xlsx])
+    page.refresh()
+    monkeypatch.setattr(board_page, "ask_signer", lambda *_a: signer(prefecture))
+    page.table.selectRow(_row_of(page, "530822"))
+    path = page.send_back(reason="表3培训经费与附件不符", folder=str(tmp_path / "回执"))
+    assert path is not None and path.with_suffix(".pdf").exists()  # beside the signed .json
+
+    county = open_county_copy(counties["530822"], tmp_path / "墨江")
+    opened_urls: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened_urls.append(url.toLocalFile()) or True)
+    saved: list[Path | None] = []
+    monkeypatch.setattr(board_page.ReceiptDialog, "exec", lambda dialog: saved.append(
+        dialog.save_pdf(str(tmp_path / "打印" / "回执"))) or 0)
+    (tmp_path / "打印").mkdir()
+    try:
+        county_page = BoardPage(county)
+        qtbot.addWidget(county_page)
+        county_page.open_receipt(str(path))
+    finally:
+        county.close()
+    assert saved[0] is not None and saved[0].name == "回执.pdf" and opened_urls == [str(saved[0])]
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(saved[0]), "-"], capture_output=True, check=True).stdout.decode()
+        assert "已退回" in text and "表3培训经费与附件不符" in text and "打开回执" in text

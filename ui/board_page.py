@@ -313,14 +313,45 @@ class ReceiptDialog(QDialog):
         self.body = QPlainTextEdit("\n".join(opened.lines()))
         self.body.setObjectName("body")
         self.body.setReadOnly(True)
+        self.opened = opened
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
         buttons.rejected.connect(self.reject)
+        self.print_button = buttons.addButton("存为PDF打印(&P)…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.print_button.setEnabled(receipt is not None and opened.sound)
+        self.print_button.clicked.connect(lambda: self.save_pdf())
         layout = QVBoxLayout(self)
         layout.addWidget(head)
         layout.addWidget(self.body)
         layout.addWidget(buttons)
         fit_size(self, 640, 380)
+
+    def save_pdf(self, path: str | None = None) -> Path | None:
+        """The receipt as a PDF page to print and file (next to the .json unless another place is chosen)."""
+        from models.atomic_file import atomic_path
+        from models.receipts import render_receipt_pdf
+
+        receipt = self.opened.receipt
+        if receipt is None:
+            return None
+        if path is None:
+            suggested = str(self.opened.path.with_suffix(".pdf"))
+            path, _filter = QFileDialog.getSaveFileName(self, "把回执存为PDF", suggested, "PDF 文件 (*.pdf)")
+        if not path:
+            return None
+        target = Path(path) if Path(path).suffix.lower() == ".pdf" else Path(path + ".pdf")
+        try:
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(render_receipt_pdf(receipt))
+        except OSError as exc:
+            msgbox.warning(self, "无法存为PDF", f"无法写入“{target}”：{exc.strerror or exc}")
+            return None
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
+            msgbox.information(self, "已存为PDF", f"回执已存为：\n{target}\n可用PDF阅读器打开并打印。")
+        return target
 
 
 # ------------------------------------------------------------------------------------------------
