@@ -360,6 +360,7 @@ class ReturnPage(QWidget):
         self.version_box.setObjectName("version")
         self.version_box.setMinimumWidth(170)
         self.version_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.version_box.setMaximumWidth(380)  # “已定稿 第3版（日期 时间）” is read whole; never wider than the page
         self.state = QLabel()
         self.state.setObjectName("state")
         # The state sentence is long (“显示已定稿的第1版（只读……）”): wrap it instead of widening the window off a 1366 screen.
