@@ -12,21 +12,30 @@ from pathlib import Path
 
 from cli import opened_store, program
 
-KIND_CHOICES = ("people", "studios", "trainings", "competitions")
+KIND_CHOICES = ("people", "studios", "trainings", "competitions", "innovation", "studio_outputs")
+KIND_HELP = ("记录类型：people 人员与荣誉，studios 工作室，trainings 培训，competitions 竞赛，"
+             "innovation 经济技术创新（各报告期合计），studio_outputs 工作室年度成果")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("import", help="从Excel（.xlsx/.xls）或CSV文件导入人员、工作室、培训或竞赛记录")
     p.add_argument("file", type=Path, help="要导入的文件")
-    p.add_argument("--kind", required=True, choices=KIND_CHOICES,
-                   help="记录类型：people 人员与荣誉，studios 工作室，trainings 培训，competitions 竞赛")
+    p.add_argument("--kind", required=True, choices=KIND_CHOICES, help=KIND_HELP)
     p.add_argument("--sheet", default=None, help="工作表名称（默认自动选择表头最匹配的工作表）")
+    p.add_argument("--map", action="append", default=[], metavar="源列名=字段名",
+                   help="指定某列导入到哪个字段（可重复），与导入窗口中的对应关系相同，"
+                        "如 --map \"证件号=身份证号\" --map \"部门=不导入\"")
     p.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入")
     p.add_argument("--on-duplicate", choices=("update", "skip"), default="update",
                    help="与已有记录相同（身份证号、名称等相同）时：update 更新（默认），skip 跳过")
     p.add_argument("--errors-xlsx", type=Path, default=None, help="把有错误的行导出到此 .xlsx 文件（含“错误原因”列）")
     p.add_argument("--warnings", action="store_true", help="同时列出提示（不影响导入）")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("template", help="写出空白导入模板（.xlsx），填好后用 import 导入")
+    p.add_argument("--kind", required=True, choices=KIND_CHOICES, help=KIND_HELP)
+    p.add_argument("--out", required=True, type=Path, help="模板文件，如 劳模名册模板.xlsx")
+    p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("import-batches", help="列出以往的导入批次")
     p.set_defaults(func=cmd_batches)
@@ -37,18 +46,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from models.importer import ERROR_ROWS_NOTICE, ImportFileError, apply_import, export_error_rows, plan_import, read_table
+    from models.importer import (
+        ERROR_ROWS_NOTICE,
+        ImportFileError,
+        apply_import,
+        export_error_rows,
+        mapping_with_choices,
+        plan_import,
+        read_table,
+    )
+    from models.text import ParseError
 
     try:
         table = read_table(args.file, sheet=args.sheet, kind=args.kind)
-    except ImportFileError as exc:
+        mapping = mapping_with_choices(args.kind, table.headers, args.map) if args.map else None
+    except (ImportFileError, ParseError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     with opened_store(args) as store:
-        plan = plan_import(store, args.kind, table, on_duplicate=args.on_duplicate)
+        plan = plan_import(store, args.kind, table, mapping, on_duplicate=args.on_duplicate)
         for line in plan.report_lines():
             print(line)
         if plan.problems:
+            print("可用 --map \"源列名=字段名\" 指定列的对应关系（可重复），如 --map \"证件号=身份证号\"", file=sys.stderr)
             return 2
         for message in (r.message for r in plan.errors):
             print(message)
@@ -69,6 +89,22 @@ def cmd_import(args: argparse.Namespace) -> int:
         else:
             print("没有需要写入的行")
     return 1 if plan.errors else 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from models.importer import IMPORT_KINDS, write_template
+
+    out: Path = args.out
+    if out.suffix.lower() != ".xlsx":
+        print(f"错误：模板文件应以 .xlsx 结尾（现为“{out.name}”）", file=sys.stderr)
+        return 2
+    try:
+        path = write_template(args.kind, out)
+    except OSError as exc:
+        print(f"错误：无法写入“{out}”：{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"已写出{IMPORT_KINDS[args.kind]}导入模板：{path}")
+    return 0
 
 
 def cmd_batches(args: argparse.Namespace) -> int:

@@ -54,11 +54,13 @@ PEOPLE = FormSpec(
         Field("birth_date", "出生日期", F.DATE, allow_partial_date=True, width=8,
               synonyms=("出生年月", "出生年月日", "生日", "出生时间"), help="可不填，按身份证号自动填写"),
         Field("id_number", "身份证号", F.ID_NUMBER, required=True, width=14, sensitive=True,
-              synonyms=("身份证号码", "公民身份号码", "身份证", "证件号码", "身份证件号码")),
+              synonyms=("身份证号码", "公民身份号码", "身份证", "证件号码", "身份证件号码", "证件号", "身份证件号",
+                        "公民身份证号", "公民身份证号码", "身份证编号")),
         Field("political", "政治面貌", F.CHOICE, choices="political", width=6, synonyms=("政治 面貌", "党派")),
         Field("education", "学历", F.CHOICE, choices="education", width=6, synonyms=("文化程度", "最高学历")),
         Field("employer", "工作单位", required=True, width=16,
-              synonyms=("单位", "所在单位", "工作单位及职务", "单位名称")),
+              synonyms=("单位", "所在单位", "工作单位及职务", "单位名称", "所属公司", "所属单位", "公司", "公司名称",
+                        "用人单位")),
         Field("employer_nature", "单位性质", F.CHOICE, choices="unit_nature", in_list=False,
               synonyms=("单位类型", "企业性质")),
         Field("industry", "行业", F.CHOICE, choices="industry", in_list=False, synonyms=("所属行业", "行业类别")),
@@ -115,7 +117,7 @@ HONOURS = FormSpec(
         Field("award_year", "授予年份", F.YEAR, required=True, width=5,
               synonyms=("授予时间", "获奖年份", "获得时间", "表彰年份", "获评时间", "年份")),
         Field("award_date", "授予日期", F.DATE, width=8, in_list=False, help="知道具体日期时填写（季报按日期统计本期新增）"),
-        Field("awarding_body", "授予机关", width=10, synonyms=("授予单位", "表彰单位", "发证机关")),
+        Field("awarding_body", "授予机关", width=10, synonyms=("授予单位", "表彰单位", "颁奖单位")),
         Field("doc_no", "文号/证书编号", width=10, synonyms=("文号", "证书编号", "表彰文号")),
     ),
 )
@@ -240,6 +242,7 @@ COMPETITIONS = FormSpec(
 
 INNOVATION = FormSpec(
     kind="innovation", table="innovation", title="经济技术创新", name_field="period", unique=("period",),
+    match_keys=("period",),
     search_fields=("period",), default_order="period DESC",
     fields=(
         Field("period", "报告期", F.PERIOD, required=True, width=6),

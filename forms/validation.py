@@ -10,7 +10,16 @@ from forms import choices as choice_lists
 from forms import fields as F
 from forms.fields import Field, Finding, FormSpec
 from models import ids
-from models.text import ParseError, parse_bool, parse_date, parse_decimal, parse_int, parse_year, plain_text
+from models.text import (
+    ParseError,
+    normalize_middle_dots,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    parse_int,
+    parse_year,
+    plain_text,
+)
 
 
 def is_empty(value: object) -> bool:
@@ -25,7 +34,7 @@ def parse_field(field: Field, raw: object) -> Any:
         return None
     kind = field.kind
     if kind == F.TEXT:
-        text = plain_text(raw)
+        text = normalize_middle_dots(plain_text(raw))
         if len(text) > field.max_length:
             raise ParseError(f"太长了（最多{field.max_length}字）")
         return text
@@ -46,7 +55,7 @@ def parse_field(field: Field, raw: object) -> Any:
         value = choice_lists.match(field.choices, text)
         if value is None:
             if field.free_text:
-                return text
+                return normalize_middle_dots(text)
             sample = "、".join(choice_lists.values(field.choices)[:6])
             raise ParseError(f"“{text}”不在可选范围内（如：{sample}……）")
         return value

@@ -563,8 +563,11 @@ def _summary(ctx: _Ctx) -> None:
         _chart(page, ret, chart, MARGIN_X + i * (chart_w + 16), y + 4, chart_w, chart_h)
     y += chart_h + 16
     warn = len(ret.notes)
-    page.text(MARGIN_X, y + 4, f"审核情况：{'已通过审核' if not ret.is_draft else '草稿，尚未定稿'}"
-              f"{f'；{warn}项警告已作说明（见审核说明）' if warn else '；无警告'}。", 9)
+    if ret.is_draft:  # a draft carries no review: say nothing about warnings it may have
+        review_text = "审核情况：草稿，尚未定稿，审核结果以定稿时为准。"
+    else:
+        review_text = f"审核情况：已通过审核{f'；{warn}项警告已作说明（见审核说明）' if warn else '；无警告'}。"
+    page.text(MARGIN_X, y + 4, review_text, 9)
     page.text(MARGIN_X, y + 18, f"本表数据取自{ret.unit_name}{ret.period_obj.label}{ret.period_obj.kind_label}"
               f"{'第' + str(ret.version) + '版' if ret.version else '草稿'}，数据摘要 {ctx.short}。", 9)
     if ret.consolidated:

@@ -11,7 +11,7 @@ the 栏次 row starts with “甲”, the data rows follow it in declaration ord
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -242,14 +242,31 @@ def _table(wb: Any, fmt: _Formats, ret: Return, spec: R.TableSpec) -> None:
     _print_setup(ws, spec.landscape, (first_head, number_row), one_page=True)
 
 
+# What an A4 landscape page holds at about 100 % (in Excel's column-width units, margins of 0.5 inch).
+ROSTER_PAGE_WIDTH = 140.0
+
+
+def _roster_widths(cols: Sequence[R.RosterColumn]) -> list[float]:
+    """Column widths that fit one A4 landscape page without shrinking the print below about 9 pt.
+
+    Printing “one page wide” scales the whole sheet: columns sized for the screen printed at 6 pt.
+    Instead the text columns get narrower (their cells wrap); ID numbers keep their full width.
+    """
+    natural = [max(4.0, c.width * 1.9 if c.width > 6 else c.width * 2.2) for c in cols]
+    fixed = sum(w for c, w in zip(cols, natural, strict=True) if c.key == "id_number")
+    rest = sum(natural) - fixed
+    factor = min(1.0, (ROSTER_PAGE_WIDTH - fixed) / rest) if rest > 0 else 1.0
+    return [w if c.key == "id_number" else max(4.0, round(w * factor, 1)) for c, w in zip(cols, natural, strict=True)]
+
+
 def _roster(wb: Any, fmt: _Formats, ret: Return, roster: R.RosterSpec) -> None:
     ws = wb.add_worksheet(roster.number)
     cols = roster.visible_columns(ret.consolidated)
     last_col = len(cols) - 1
     row = _head_block(ws, fmt, ret, roster.full_title, roster.form_no, "", last_col)
-    for i, col in enumerate(cols):
+    for i, (col, width) in enumerate(zip(cols, _roster_widths(cols), strict=True)):
         ws.write_string(row, i, col.label, fmt.head)
-        ws.set_column(i, i, max(4, col.width * 1.9 if col.width > 6 else col.width * 2.2))
+        ws.set_column(i, i, width)
     ws.set_row(row, 30)
     head = row
     row += 1

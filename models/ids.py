@@ -43,14 +43,21 @@ def _check_id_text(value: str, today_iso: str) -> IdInfo:
     return _check_id_number(normalize_id_number(value), today_iso)
 
 
+_ID_CHARS = frozenset("0123456789X")
+
+
 @functools.lru_cache(maxsize=65536)
 def _check_id_number(number: str, today_iso: str) -> IdInfo:
     from stdnum.cn import ric
 
+    # Only ASCII digits count: str.isdigit() also accepts “²”, “①” and other scripts' digits, which int() refuses.
+    odd = next(((i, c) for i, c in enumerate(number) if c not in _ID_CHARS or (c == "X" and i != 17)), None)
+    if odd is not None:
+        index, char = odd
+        shown = char if char.isprintable() else f"U+{ord(char):04X}"
+        raise ParseError(f"身份证号第{index + 1}位“{shown}”不是普通数字：身份证号前17位应为数字，最后一位为数字或X，请核对")
     if len(number) != 18:
         raise ParseError(f"身份证号应为18位，现为{len(number)}位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise ParseError("身份证号前17位应为数字，最后一位为数字或X")
     if ric.calc_check_digit(number) != number[17]:
         raise ParseError(f"身份证号校验位不对（按前17位应为“{ric.calc_check_digit(number)}”），请核对")
     try:

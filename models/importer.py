@@ -32,12 +32,12 @@ from typing import Any
 from forms import fields as F
 from forms.fields import Field, Finding, FormSpec
 from forms.honours import infer, parse_title_with_year, split_titles
-from forms.records import HONOURS, PEOPLE, STUDIOS, spec
+from forms.records import HONOURS, PEOPLE, STUDIO_OUTPUTS, STUDIOS, spec
 from forms.validation import validate
 from models import history, records
 from models.atomic_file import os_reason
 from models.db import RecordError, Store, now
-from models.text import ParseError, clean_text, compact, halfwidth, parse_date
+from models.text import ParseError, clean_text, compact, halfwidth, normalize_middle_dots, parse_date
 
 ProgressFn = Callable[..., None]  # progress(done, total[, text])
 
@@ -47,6 +47,8 @@ IMPORT_KINDS: dict[str, str] = {
     "studios": "工作室",
     "trainings": "培训",
     "competitions": "竞赛",
+    "innovation": "经济技术创新",
+    "studio_outputs": "工作室年度成果",
 }
 
 # Records of these kinds are matched to existing ones by these fields (people and studios: their
@@ -140,7 +142,7 @@ def _read_table(path: Path, sheet: str | None, kind: str | None) -> Table:
         if not names:  # CSV
             return _table_from_grid(path, None, [], book.grid(None), vocab, book.encoding)
         best: Table | None = None
-        best_score = -1
+        best_rank = (0, -1)
         first_error: ImportFileError | None = None
         for name in names:
             try:
@@ -149,8 +151,10 @@ def _read_table(path: Path, sheet: str | None, kind: str | None) -> Table:
                 first_error = first_error or exc
                 continue
             score = sum(1 for h in table.headers if _norm_header(h) in vocab)
-            if score > best_score:
-                best, best_score = table, score
+            # Between sheets with the same columns, the current roster beats the list of people who left.
+            ranked = (_sheet_preference(name), score)
+            if best is None or ranked > best_rank:
+                best, best_rank = table, ranked
         if best is None:
             assert first_error is not None
             if len(names) == 1:
@@ -160,6 +164,17 @@ def _read_table(path: Path, sheet: str | None, kind: str | None) -> Table:
         return best
     finally:
         book.close()
+
+
+_SHEETS_LEFT_BEHIND = re.compile(r"离职|已离|调离|调出|退休|辞职|解聘|注销|删除|作废|历史|备份|旧|模板|示例|样表|填表说明|说明")
+_SHEETS_CURRENT = re.compile(r"花名册|名册|在职|在册|现有|人员|名单|台账")
+
+
+def _sheet_preference(name: str) -> int:
+    """1 for a sheet named like the current roster, -1 for people who left, templates and notes, else 0."""
+    if _SHEETS_LEFT_BEHIND.search(name):
+        return -1
+    return 1 if _SHEETS_CURRENT.search(name) else 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -537,7 +552,13 @@ def targets(kind: str) -> list[Target]:
     if kind == "studios":
         field = form.field("leader_id")
         out = [Target(t.key, "领办人（姓名或身份证号）", field) if t.key == "leader_id" else t for t in out]
+    if kind == "studio_outputs":
+        out.insert(0, Target(STUDIO_COLUMN.name, STUDIO_COLUMN.label, STUDIO_COLUMN))
     return out
+
+
+# A studio's yearly outputs name their studio: the column that says which (matched by the studio's name).
+STUDIO_COLUMN = Field("studio", "工作室名称", required=True, synonyms=("工作室", "名称", "工作室名"))
 
 
 def _norm_header(text: object) -> str:
@@ -591,6 +612,57 @@ def propose_mapping(kind: str, headers: Sequence[str]) -> dict[int, str]:
     return dict(sorted(out.items()))
 
 
+SKIP_COLUMN = "不导入"
+
+
+def target_for(kind: str, name: str) -> str | None:
+    """The target key a user named: ``身份证号``, ``荣誉·称号``, ``id_number``, ``honours.title``; None for 不导入.
+
+    Raises :class:`ParseError` naming the fields there are.
+    """
+    word = _norm_header(name)
+    if word in ("", _norm_header(SKIP_COLUMN)):
+        return None
+    items = targets(kind)
+    for target in items:
+        if name.strip() == target.key or word in (_norm_header(target.label), _norm_header(target.field.label)):
+            return target.key
+    for target in items:
+        if word in {_norm_header(s) for s in target.field.synonyms} and (
+                target.is_honour == word.startswith("荣誉")):
+            return target.key
+    labels = "、".join(t.label for t in items)
+    raise ParseError(f"“{name}”不是{IMPORT_KINDS.get(kind, kind)}的字段。可用的字段：{labels}；不导入某列写“{SKIP_COLUMN}”")
+
+
+def mapping_with_choices(kind: str, headers: Sequence[str], choices: Sequence[str]) -> dict[int, str | None]:
+    """The proposed mapping changed by ``源列名=字段名`` choices (the command line's ``--map``).
+
+    The same choices as in the import dialog: any column to any field (by its label), or 不导入.
+    Raises :class:`ParseError` for a choice that names no column or no field.
+    """
+    mapping: dict[int, str | None] = dict(propose_mapping(kind, headers))
+    norms = [_norm_header(h) for h in headers]
+    for choice in choices:
+        text = choice.replace("＝", "=")
+        if "=" not in text:
+            raise ParseError(f"“{choice}”应写成“源列名=字段名”，如“证件号=身份证号”")
+        column, _, field = (part.strip() for part in text.partition("="))
+        if column in headers:
+            index = list(headers).index(column)
+        elif _norm_header(column) in norms:
+            index = norms.index(_norm_header(column))
+        else:
+            raise ParseError(f"表中没有名为“{column}”的列（有：{'、'.join(headers)}）")
+        key = target_for(kind, field)
+        if key is not None:
+            for other, taken in list(mapping.items()):
+                if taken == key and other != index:
+                    mapping[other] = None
+        mapping[index] = key
+    return mapping
+
+
 def mapping_problems(kind: str, mapping: Mapping[int, str | None], headers: Sequence[str]) -> list[str]:
     """What keeps a mapping from being used: required fields without a column, a field mapped twice."""
     form = spec(kind)
@@ -607,7 +679,7 @@ def mapping_problems(kind: str, mapping: Mapping[int, str | None], headers: Sequ
             out.append(f"“{headers[used[key]]}”和“{headers[index]}”两列都对应“{by_key[key].label}”，请只保留一列")
         used[key] = index
     derivable = {"sex", "birth_date"} if kind == "people" else set()
-    for field in form.fields:
+    for field in (STUDIO_COLUMN, *form.fields) if kind == "studio_outputs" else form.fields:
         if field.required and field.name not in used and field.name not in derivable:
             words = "、".join(field.synonyms[:3])
             hint = f"（表头可写作：{words}）" if words else ""
@@ -625,6 +697,10 @@ def _table_from_grid(path: Path, sheet: str | None, sheets: list[str], grid: Gri
         score = _header_score(row, vocab)
         if score > best_score:
             best_index, best_score = index, score
+    if best_score == 1:
+        # A short list headed 姓名 (or 名称) and words of its own: the header all the same; the mapping asks for the rest.
+        best_index = next((i for i, (_n, row) in enumerate(grid[:HEADER_SCAN_ROWS]) if _names_a_header(row)), -1)
+        best_score = 2 if best_index >= 0 else 1
     if best_index < 0 or best_score < 2:
         raise ImportFileError(f"{where}的前{HEADER_SCAN_ROWS}行中没有找到表头行"
                               "（应有“姓名”“身份证号”“名称”等列名）")
@@ -669,6 +745,13 @@ def _table_from_grid(path: Path, sheet: str | None, sheets: list[str], grid: Gri
         headers.pop()
         rows = [(n, r[:-1]) for n, r in rows]
     return Table(path, sheet, sheets, tuple(header_rows), headers, rows, skipped, encoding)
+
+
+def _names_a_header(row: Sequence[Any]) -> bool:
+    """A row of at least two words, all text, one of them 姓名 or 名称."""
+    texts = [v for v in row if v is not None]
+    return (len(texts) >= 2 and all(isinstance(v, str) for v in texts)
+            and any(_norm_header(v) in ("姓名", "名称") for v in texts))
 
 
 def _pad(row: list[Any], width: int) -> list[Any]:
@@ -801,7 +884,7 @@ def _clean_name(text: Any) -> Any:
     """``张  三`` (padded to line up with three-character names) → ``张三``; ``买买提·艾力`` unchanged."""
     if not isinstance(text, str):
         return text
-    value = clean_text(halfwidth(text) if re.search(r"[\uff01-\uff5e]", text) else text)
+    value = normalize_middle_dots(clean_text(halfwidth(text) if re.search(r"[\uff01-\uff5e]", text) else text))
     if " " in value and re.fullmatch(r"[\u3400-\u9fff·• ]+", value):
         value = value.replace(" ", "")
     return value
@@ -952,6 +1035,8 @@ def plan_import(store: Store, kind: str, table: Table, mapping: Mapping[int, str
     reader = _RowReader(kind, table, chosen)
     if kind == "people":
         result = _plan_people(store, reader, progress)
+    elif kind == "studio_outputs":
+        result = _plan_studio_outputs(store, reader, progress)
     else:
         result = _plan_others(store, kind, reader, progress)
     return ImportPlan(kind, table, chosen, on_duplicate, result, [])
@@ -1350,6 +1435,55 @@ def _plan_others(store: Store, kind: str, reader: _RowReader, progress: Progress
     return out
 
 
+def _plan_studio_outputs(store: Store, reader: _RowReader, progress: ProgressFn | None) -> list[PlanRow]:
+    """Yearly outputs: each row names its studio (by name) and year; an existing year of that studio is updated."""
+    form = STUDIO_OUTPUTS
+    studios = {row["name"]: row for row in store.query("SELECT id, name, deleted_at FROM studios")}
+    existing = {(r["studio_id"], r["year"]): r for r in store.query("SELECT * FROM studio_outputs")}
+    studio_column = reader.column("studio", STUDIO_COLUMN.label)
+    seen: dict[tuple[int, int], int] = {}
+    out: list[PlanRow] = []
+    total = len(reader.table.rows)
+    for done, (number, values) in enumerate(reader.table.rows, start=1):
+        _progress(progress, done, total, "正在检查……")
+        raw, _honours, issues, present = reader.read(values)
+        if not present:
+            continue
+        name = normalize_middle_dots(clean_text(raw.pop("studio", "") or ""))
+        studio = studios.get(name)
+        if not name:
+            issues.append(f"“{studio_column}”：未填写工作室名称")
+        elif studio is None:
+            issues.append(f"“{studio_column}”：没有名为“{name}”的工作室，请先录入或导入工作室")
+        elif studio["deleted_at"]:
+            issues.append(f"“{studio_column}”：工作室“{name}”在回收站中，请先恢复")
+        clean, findings = validate(form, raw)
+        record = PlanRow(number, [number], f"{name} {clean.get('year') or ''}年".strip(), values=clean,
+                         present={k for k in present if k in raw})
+        record.issues = issues + reader.errors(findings)
+        record.warnings = [reader.finding_text(f) for f in findings if not f.is_error]
+        if not record.issues and studio is not None:
+            key = (int(studio["id"]), int(clean["year"]))
+            record.values["studio_id"] = key[0]
+            if key in seen:
+                record.issues.append(f"“{reader.column('year', '年度')}”：与第{seen[key]}行是同一工作室的同一年度")
+            else:
+                seen[key] = number
+                old = existing.get(key)
+                if old is not None:
+                    record.record_id = int(old["id"])
+                    merged = {**{f.name: old[f.name] for f in form.fields},
+                              **{k: v for k, v in record.values.items() if k in record.present}}
+                    merged["studio_id"] = key[0]
+                    unchanged = all(merged[f.name] == old[f.name] for f in form.fields)
+                    record.values = merged
+                    record.action = "unchanged" if unchanged else "update"
+        if record.issues:
+            record.action = "error"
+        out.append(record)
+    return out
+
+
 @dataclasses.dataclass
 class _Leaders:
     by_number: dict[str, int]
@@ -1409,6 +1543,8 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
     columns = [f.name for f in form.fields]
     honour_columns = [f.name for f in HONOURS.fields]
     logged: list[tuple[str, str, str, int, str, int | None, Sequence[history.Change]]] = []
+    if form.parent_key:  # a child table (studio outputs): no search columns or time stamps of its own
+        return _apply_children(store, plan, form, [form.parent_key, *columns], stamp, progress)
     try:
         with store.atomic():
             cursor = store.conn.execute(
@@ -1478,6 +1614,67 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
     return batch_id
 
 
+def _apply_children(store: Store, plan: ImportPlan, form: FormSpec, columns: list[str], stamp: str,
+                    progress: ProgressFn | None) -> int:
+    counts = plan.counts
+    items: list[tuple[int, str, int, str, str | None]] = []
+    work = [*plan.to_add, *plan.to_update]
+    assert form.parent_key is not None
+    parents = sorted({int(r.values[form.parent_key]) for r in work})
+    with store.atomic():
+        parent_kind, before = _parent_snapshots(store, form, parents)
+        cursor = store.conn.execute(
+            "INSERT INTO import_batches (kind, file_name, sheet, created_at, added, updated, skipped, errors, honours) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            (plan.kind, plan.file_name, plan.table.sheet, stamp, counts["added"], counts["updated"],
+             counts["skipped"], counts["errors"]))
+        batch_id = int(cursor.lastrowid or 0)
+        for done, record in enumerate(work, start=1):
+            values = [_db_value(record.values.get(c)) for c in columns]
+            if record.record_id is None:
+                cur = store.conn.execute(f"INSERT INTO {form.table} ({', '.join(columns)}) "
+                                         f"VALUES ({', '.join('?' * len(columns))})", values)
+                items.append((batch_id, form.table, int(cur.lastrowid or 0), "insert", None))
+            else:
+                found = store.query(f"SELECT * FROM {form.table} WHERE id = ?", (record.record_id,))
+                if not found:
+                    raise RecordError(f"“{record.label}”在检查之后被删除了，请重新检查后再导入（本次未写入任何数据）")
+                store.conn.execute(f"UPDATE {form.table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
+                                   [*values, record.record_id])
+                items.append((batch_id, form.table, record.record_id, "update",
+                              json.dumps(found[0], ensure_ascii=False)))
+            _progress(progress, done, len(work), "正在导入……")
+        # the studios whose outputs changed count as changed (the list and the return show it)
+        store.conn.execute("UPDATE studios SET updated_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+                           (stamp, json.dumps(sorted({r.values["studio_id"] for r in work}))))
+        store.conn.executemany("INSERT INTO import_batch_items (batch_id, table_name, record_id, action, before) "
+                               "VALUES (?, ?, ?, ?, ?)", items)
+        _log_parent_changes(store, "import", parent_kind, before, stamp, batch_id)
+    return batch_id
+
+
+def _parent_snapshots(store: Store, form: FormSpec, parent_ids: Iterable[int]
+                      ) -> tuple[str, dict[int, dict[str, Any] | None]]:
+    """The parent kind of a child form (studio outputs → studios) and the history snapshots of those parents."""
+    parent_kind = next(kind for kind, children in history.CHILD_FORMS.items()
+                       if any(child.kind == form.kind for child in children))
+    return parent_kind, {pid: history.snapshot(parent_kind, records.get(store, parent_kind, pid)) for pid in parent_ids}
+
+
+def _log_parent_changes(store: Store, operation: str, parent_kind: str, before: Mapping[int, dict[str, Any] | None],
+                        stamp: str, batch_id: int) -> None:
+    """History of a child import or its undo, on each parent record whose child lines changed."""
+    name_field = spec(parent_kind).name_field
+    rows: list[tuple[str, str, str, int, str, int | None, Sequence[history.Change]]] = []
+    for pid, old in before.items():
+        record = records.get(store, parent_kind, pid)
+        changes = history.diff(old, history.snapshot(parent_kind, record))
+        if changes:
+            rows.append((stamp, operation, parent_kind, pid, str((record or old or {}).get(name_field) or ""),
+                         batch_id, changes))
+    history.log_many(store, rows)
+
+
 def _db_value(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
@@ -1533,7 +1730,7 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
         row = current.get(item["record_id"])
         if row is None:
             continue  # deleted for good since: nothing to take back
-        if row["updated_at"] != stamp:
+        if "updated_at" in row and row["updated_at"] != stamp:
             changed.append(str(row[form.name_field]))
     if form.table == "people":
         inserted = [i["record_id"] for i in main_items if i["action"] == "insert"]
@@ -1559,7 +1756,9 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
             lost_honours.setdefault(h["person_id"], []).append(history.child_line(HONOURS, h))
     undo_stamp = now()
     logged: list[tuple[str, str, str, int, str, int | None, Sequence[history.Change]]] = []
+    parent_ids = sorted({int(r[form.parent_key]) for r in current.values()}) if form.parent_key else []
     with store.atomic():
+        parent_kind, parents_before = _parent_snapshots(store, form, parent_ids) if form.parent_key else ("", {})
         for item in items:
             if item["table_name"] == "honours" and item["action"] == "insert":
                 honours_removed += store.conn.execute("DELETE FROM honours WHERE id = ?", (item["record_id"],)).rowcount
@@ -1586,7 +1785,10 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
                         changes.append(("honours", lost, None))
                     logged.append((undo_stamp, "import_undo", batch["kind"], item["record_id"],
                                    str(before.get(form.name_field) or ""), batch_id, changes))
-        history.log_many(store, logged)
+        if form.parent_key:  # the parents' history tells it (child rows have no history of their own)
+            _log_parent_changes(store, "import_undo", parent_kind, parents_before, undo_stamp, batch_id)
+        else:
+            history.log_many(store, logged)
         store.conn.execute("UPDATE import_batches SET undone_at = ? WHERE id = ?", (undo_stamp, batch_id))
     return UndoResult(batch_id, removed, restored, honours_removed)
 
@@ -1686,3 +1888,99 @@ __all__ = [
     "targets",
     "undo_import",
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Blank templates: one per import kind, headed with the very labels the import recognises
+
+
+TEMPLATE_SHEETS = {"people": "劳模名册", "studios": "工作室名册", "trainings": "培训台账", "competitions": "竞赛台账",
+                   "innovation": "经济技术创新", "studio_outputs": "工作室年度成果"}
+
+
+def template_columns(kind: str) -> list[Target]:
+    """The columns of ``kind``'s template: every field, a person's honour columns after the person's."""
+    if kind not in IMPORT_KINDS:
+        raise RecordError(f"没有“{kind}”的模板，可选：{'、'.join(IMPORT_KINDS)}")
+    wanted = {"title", "award_year", "awarding_body", "doc_no"}
+    return [t for t in targets(kind) if not t.is_honour or t.field.name in wanted]
+
+
+def write_template(kind: str, path: Path | str) -> Path:
+    """Write a blank .xlsx template for ``kind`` (header in row 1, a 填写说明 sheet); it imports back cleanly."""
+    import xlsxwriter
+
+    from forms import choices as choice_lists
+    from models.atomic_file import atomic_path
+
+    columns = template_columns(kind)
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                              "strings_to_urls": False})
+        sheet = book.add_worksheet(TEMPLATE_SHEETS[kind])
+        head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                "valign": "vcenter", "align": "center"})
+        required = book.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True,
+                                    "valign": "vcenter", "align": "center"})
+        text = book.add_format({"num_format": "@"})
+        notes = book.add_worksheet("填写说明")
+        notes.set_column(0, 0, 22)
+        notes.set_column(1, 1, 90)
+        notes.write_row(0, 0, ["列", "怎样填写"], head)
+        notes.write_string(1, 0, "（总体）")
+        notes.write_string(1, 1, f"在“{TEMPLATE_SHEETS[kind]}”表第2行起每行填一条记录，不要改动第1行的列名；"
+                                  "橙色列名为必填。填好后在程序中“数据 → 从Excel/CSV导入…”选择本文件。")
+        for c, column in enumerate(columns):
+            field = column.field
+            must = field.required and not (kind == "people" and field.name in ("sex", "birth_date"))
+            sheet.write_string(0, c, column.label, required if must else head)
+            width = max(10, min(28, len(column.label) * 2 + 4))
+            textual = field.kind in (F.ID_NUMBER, F.MOBILE, F.PHONE, F.TEXT, F.DATE, F.PERIOD)
+            sheet.set_column(c, c, width, text if textual else None)
+            hint = _template_hint(kind, column)
+            if field.kind == F.CHOICE and field.choices and not field.free_text:
+                values = choice_lists.values(field.choices)
+                if sum(len(v) + 1 for v in values) <= 250:
+                    sheet.data_validation(1, c, 5000, c, {"validate": "list", "source": values,
+                                                          "error_type": "warning"})
+            notes.write_string(c + 2, 0, column.label)
+            notes.write_string(c + 2, 1, hint)
+        sheet.freeze_panes(1, 0)
+        sheet.set_row(0, 32)
+        book.close()
+    return target
+
+
+def _template_hint(kind: str, column: Target) -> str:
+    from forms import choices as choice_lists
+
+    field = column.field
+    parts = ["必填" if field.required else "可不填"]
+    if kind == "people" and field.name in ("sex", "birth_date"):
+        parts = ["可不填（按身份证号自动填写）"]
+    if field.kind == F.ID_NUMBER:
+        parts.append("18位居民身份证号，末位X大写")
+    elif field.kind == F.DATE:
+        parts.append("日期，如 2025-06-30")
+    elif field.kind == F.YEAR:
+        parts.append("四位年份，如 2025")
+    elif field.kind == F.PERIOD:
+        parts.append("报告期：2025（年报）、2025H1（半年报）或 2025Q3（季报）")
+    elif field.kind == F.INT:
+        parts.append(f"整数{('（' + field.unit + '）') if field.unit else ''}")
+    elif field.kind == F.MONEY:
+        parts.append(f"金额{('（' + field.unit + '）') if field.unit else ''}，最多两位小数")
+    elif field.kind == F.BOOL:
+        parts.append("填“是”或“否”")
+    elif field.kind == F.CHOICE and field.choices:
+        values = choice_lists.values(field.choices)
+        sample = "、".join(values[:8]) + ("……" if len(values) > 8 else "")
+        parts.append(f"可选：{sample}" + ("（也可填其他称号）" if field.free_text else ""))
+    if column.is_honour:
+        parts.append("一人有多项荣誉时，每项荣誉另起一行，姓名和身份证号照填")
+    if column.key == "leader_id":
+        parts.append("填领办人姓名；重名时填身份证号")
+    if column.key == "studio":
+        parts.append("与“工作室”页中的名称完全一致")
+    return "；".join(parts)

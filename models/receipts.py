@@ -158,12 +158,59 @@ def write_receipt_file(receipt: Receipt, signer: Signer, out_dir: Path | str) ->
     document = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "receipt": receipt.to_dict(),
                 "signature": base64.b64encode(signature).decode("ascii"), "说明": README}
     target = folder / receipt.file_name_for()
+    printable = target.with_suffix(".pdf")
     try:
         with atomic_path(target) as tmp:
             tmp.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+        # beside it, the same receipt to read and print (the signed .json is what the program checks)
+        with atomic_path(printable) as tmp:
+            tmp.write_bytes(render_receipt_pdf(receipt))
     except OSError as exc:
         raise RecordError(f"无法写入回执“{target}”：{os_reason(exc)}") from exc
     return target
+
+
+def render_receipt_pdf(receipt: Receipt) -> bytes:
+    """The receipt as one A4 page to print: what was decided, about which return, by whom."""
+    import io
+    import textwrap
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    from models.fonts import FONT_NAME, printable, reportlab_font
+
+    reportlab_font()
+    width, height = A4
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1)
+    c.setTitle(f"回执 {receipt.unit_name} {receipt.period_text()} 第{receipt.version}版 {receipt.decision_label}")
+    c.setAuthor(receipt.issuer_name)
+    y = height - 30 * mm
+    c.setFont(FONT_NAME, 20)
+    c.drawCentredString(width / 2, y, f"产改统计报表回执（{receipt.decision_label}）")
+    y -= 16 * mm
+    for line in receipt.lines()[1:]:
+        c.setFont(FONT_NAME, 12)
+        for part in textwrap.wrap(printable(line), 38) or [""]:
+            c.drawString(22 * mm, y, part)
+            y -= 8 * mm
+        y -= 2 * mm
+    y -= 8 * mm
+    c.setFont(FONT_NAME, 10)
+    for part in textwrap.wrap("本页是电子回执的打印件，内容以同名的 .json 回执文件为准：请用“产改统计填报”程序"
+                              "“上报情况 → 打开回执”打开 .json 文件，程序会核验出具单位的电子签名，"
+                              "并与本单位定稿的报表比对。", 46):
+        c.drawString(22 * mm, y, part)
+        y -= 6 * mm
+    y -= 14 * mm
+    c.setFont(FONT_NAME, 12)
+    c.drawString(110 * mm, y, f"出具单位：{printable(receipt.issuer_name)}（盖章）")
+    c.drawString(110 * mm, y - 9 * mm, f"日期：{receipt.issued_at[:10]}")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
 
 
 def _log(store: Store, row: Received, receipt: Receipt) -> None:

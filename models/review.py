@@ -174,7 +174,8 @@ def review(store: Store, period: Period | str, ret: Return | None = None) -> Rev
     findings += _honour_checks(store, period)
     findings += _studio_checks(store, period)
     findings += _activity_checks(store, period)
-    findings += _innovation_notices(store, period)
+    if not ret.consolidated:  # a consolidated 表5 is the sum of the units' own: this unit's entry is not missing
+        findings += _innovation_notices(store, period)
     findings += font_findings(ret)
     if ret.consolidated:
         from models.consolidate import consolidation_findings

@@ -74,6 +74,23 @@ def plain_text(value: object) -> str:
     return text
 
 
+# Dots typed between the parts of a name (买买提·艾力, 玛丽·居里): bullet, katakana middle dot, hyphenation
+# point, half-width katakana dot, dot operators, Greek ano teleia, word-separator dots, Hangul and Latin dots.
+MIDDLE_DOT = "\u00b7"
+_DOT_VARIANTS = "\u2022\u30fb\u2027\uff65\u22c5\u2219\u0387\u2e31\u318d\ua78f\u16eb\u2e33\u00b7"
+_DOT_BETWEEN = re.compile(rf"(?<=[^\s{_DOT_VARIANTS}])[ \t\u3000]*[{_DOT_VARIANTS}][ \t\u3000]*(?=[^\s{_DOT_VARIANTS}])")
+
+
+def normalize_middle_dots(text: str) -> str:
+    """Every middle-dot variant between two parts of a name (``买买提•艾力``, ``买买提・艾力``) → ``·`` (U+00B7).
+
+    A dot at the start of a line (a bullet in a note) is left alone.
+    """
+    if not any(c in _DOT_VARIANTS for c in text):
+        return text
+    return _DOT_BETWEEN.sub(MIDDLE_DOT, text)
+
+
 def compact(value: object) -> str:
     """Half-width, with every space removed: for codes, numbers and dates."""
     if value is None:

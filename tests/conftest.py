@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Without fontconfig (Windows) the offscreen platform looks for fonts in Qt's own folder, which Qt no longer
-# ships; the bundled font folder stands in (ui.app does the same for the built program's self-test).
-os.environ.setdefault("QT_QPA_FONTDIR", str(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                                         "resources", "fonts")))
-
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+# Offscreen, on the screen of an old office PC (1024×768): pages and dialogs must fit it. The platform
+# string separates options with ":", so a path with a drive letter falls back to the plain default screen.
+_SCREEN = Path(__file__).with_name("offscreen_1024x768.json")
+try:  # relative to the project folder, so that a Windows drive letter ("C:") does not end the option
+    _SCREEN_ARG = os.path.relpath(_SCREEN).replace("\\", "/")
+except ValueError:  # another drive
+    _SCREEN_ARG = str(_SCREEN)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if ":" in _SCREEN_ARG else f"offscreen:configfile={_SCREEN_ARG}")
+# Without fontconfig (Windows) the offscreen platform looks for fonts in Qt's own folder, which Qt no longer
+# ships; the bundled font folder stands in (ui.app does the same for the built program's self-test).
+os.environ.setdefault("QT_QPA_FONTDIR", str(Path(__file__).resolve().parent.parent / "resources" / "fonts"))
 
-from models.db import Store, open_store
+import pytest  # noqa: E402
+
+from models.db import Store, open_store  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -145,7 +145,7 @@ def test_main_window_file_menu_has_backup_and_restore(qtbot, demo_store: Store, 
     opened: list[str] = []
     monkeypatch.setattr(backup_dialog, "open_backup_dialog", lambda store, parent: opened.append("backup"))
     monkeypatch.setattr(backup_dialog, "open_restore_dialog", lambda store, parent: opened.append("restore") or True)
-    assert window.backup_action.text() == "备份到…" and window.backup_action.shortcut().toString() == "Ctrl+Shift+B"
+    assert window.backup_action.text() == "备份到(&B)…" and window.backup_action.shortcut().toString() == "Ctrl+Shift+B"
     window.backup_action.trigger()
     window.restore_action.trigger()
     assert opened == ["backup", "restore"]

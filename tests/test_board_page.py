@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from consolidation_support import YEAR, County, copy_files, county_exports, open_county_copy, receiving_store, signer
+from consolidation_support import (
+    YEAR,
+    County,
+    copy_files,
+    county_exports,
+    make_key,
+    open_county_copy,
+    receiving_store,
+    signer,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -274,10 +283,117 @@ def test_consolidated_return_page_drills_down_by_unit(qtbot: Any, prefecture: St
     widget.jump(row)
     seq = int(review.parse_where(report.findings[row].where).row)
     current = widget.tabs.currentWidget()
-    assert widget.tabs.tabText(widget.tabs.currentIndex()) == "附表1"
+    assert widget.tabs.tabText(widget.tabs.currentIndex()) == "附表1 劳模名册"
     assert current.currentIndex().row() == seq - 1  # type: ignore[attr-defined]
     assert roster.rows[seq - 1]["name"] == "岩温"
     targets: list[str] = []
     widget.navigate.connect(targets.append)
     widget.jump(next(i for i, f in enumerate(report.findings) if f.code == "consolidation.missing"))
     assert targets == ["board"]
+
+
+def test_send_back_without_a_key_says_so_first_and_keeps_the_reason(qtbot: Any, tmp_path: Path,
+                                                                      counties: dict[str, County],
+                                                                      messages: list[tuple[str, str]],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import keys_dialog
+
+    store = receiving_store(tmp_path / "普洱市", counties=counties, key=False)
+    try:
+        settings_store.set_current_period(store, Period(int(YEAR)))
+        receiving.receive_files(store, [counties["530821"].xlsx])
+        widget = BoardPage(store)
+        qtbot.addWidget(widget)
+        widget.table.selectRow(_row_of(widget, "530821"))
+        asked: list[str] = []
+        monkeypatch.setattr(keys_dialog.msgbox, "confirm", lambda _p, _t, text, *_a, **_k: asked.append(text) or False)
+        monkeypatch.setattr(board_page.ReasonDialog, "exec", lambda _d: pytest.fail("asked for a reason first"))
+        assert widget.send_back() is None
+        assert "还没有创建签名密钥" in asked[0]  # said before anything was typed, and offered to create it
+
+        # the user creates the key there and then
+        monkeypatch.setattr(keys_dialog.msgbox, "confirm", lambda *_a, **_k: True)
+        monkeypatch.setattr(keys_dialog.msgbox, "information", lambda _p, title, text, *_a: messages.append((title, text)))
+
+        def create(_parent: Any, s: Store) -> bool:
+            make_key(s)
+            return True
+
+        monkeypatch.setattr(keys_dialog, "create_key_now", create)
+
+        def type_reason(dialog: Any) -> int:
+            qtbot.keyClicks(dialog.reason, "table 3 fees do not match")
+            return 1
+
+        monkeypatch.setattr(board_page.ReasonDialog, "exec", type_reason)
+        monkeypatch.setattr(board_page, "ask_signer", lambda *_a: None)  # the passphrase step is cancelled
+        assert widget.send_back(folder=str(tmp_path / "回执")) is None
+        assert messages[-1][0] == "已创建签名密钥" and "文件 → 本单位密钥…" in messages[-1][1]
+
+        seen: list[str] = []
+
+        def look(dialog: Any) -> int:
+            seen.append(dialog.text())
+            return 0
+
+        monkeypatch.setattr(board_page.ReasonDialog, "exec", look)
+        widget.send_back(folder=str(tmp_path / "回执"))
+        assert seen == ["table 3 fees do not match"]  # the reason is still there
+    finally:
+        store.close()
+
+
+def test_tab_leaves_the_reason(qtbot: Any) -> None:
+    dialog = ReasonDialog("宁洱哈尼族彝族自治县总工会 2025年年报 第1版")
+    qtbot.addWidget(dialog)
+    assert dialog.reason.tabChangesFocus()
+
+
+def test_receive_results_show_folders_and_registration_forms_are_not_failures(qtbot: Any, tmp_path: Path) -> None:
+    from models.receiving import ReceiveResult
+
+    stick = tmp_path / "U盘"
+    results = [ReceiveResult(stick / "宁洱" / "报表.xlsx", "valid", "accepted"),
+               ReceiveResult(stick / "墨江" / "报表.xlsx", "malformed", "unreadable", reason="格式错误"),
+               ReceiveResult(stick / "墨江" / "530822-公钥登记表-25FA.pdf", "unsigned", "checked", reason="无签名")]
+    dialog = board_page.ReceiveResultsDialog(results, "共 3 个文件")
+    qtbot.addWidget(dialog)
+    names = [dialog.list.item(r, 0).text() for r in range(3)]
+    assert names[0] != names[1] and names[0].endswith("报表.xlsx") and "宁洱" in names[0]
+    assert dialog.list.item(0, 0).toolTip() == str(stick / "宁洱" / "报表.xlsx")
+    assert dialog.list.item(2, 1).text() == "不是报表（公钥登记表）"
+    assert "证书登记（下级、上级单位）" in dialog.list.item(2, 2).text()
+
+
+def test_receipts_come_with_a_printable_pdf_the_county_can_save(qtbot: Any, page: BoardPage, prefecture: Store,
+                                                                counties: dict[str, County], tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    import subprocess
+
+    from PySide6.QtGui import QDesktopServices
+
+    receiving.receive_files(prefecture, [counties["530822"].xlsx])
+    page.refresh()
+    monkeypatch.setattr(board_page, "ask_signer", lambda *_a: signer(prefecture))
+    page.table.selectRow(_row_of(page, "530822"))
+    path = page.send_back(reason="表3培训经费与附件不符", folder=str(tmp_path / "回执"))
+    assert path is not None and path.with_suffix(".pdf").exists()  # beside the signed .json
+
+    county = open_county_copy(counties["530822"], tmp_path / "墨江")
+    opened_urls: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened_urls.append(url.toLocalFile()) or True)
+    saved: list[Path | None] = []
+    monkeypatch.setattr(board_page.ReceiptDialog, "exec", lambda dialog: saved.append(
+        dialog.save_pdf(str(tmp_path / "打印" / "回执"))) or 0)
+    (tmp_path / "打印").mkdir()
+    try:
+        county_page = BoardPage(county)
+        qtbot.addWidget(county_page)
+        county_page.open_receipt(str(path))
+    finally:
+        county.close()
+    assert saved[0] is not None and saved[0].name == "回执.pdf" and opened_urls == [str(saved[0])]
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(saved[0]), "-"], capture_output=True, check=True).stdout.decode()
+        assert "已退回" in text and "表3培训经费与附件不符" in text and "打开回执" in text

@@ -90,7 +90,8 @@ def test_receive_board_receipts_consolidate_and_verify(tmp_path: Path) -> None:
     assert returned.exists() and "已退回" in proc.stdout
     proc = run_cli(puer, "receipt", "accept", "--period", YEAR, "--out", str(receipts), "--passphrase-file", secret)
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in receipts.iterdir()) == [f"530821_{YEAR}_v1_回执_已接收.json", returned.name]
+    assert sorted(p.name for p in receipts.glob("*.json")) == [f"530821_{YEAR}_v1_回执_已接收.json", returned.name]
+    assert returned.with_suffix(".pdf").exists()  # the printable receipt beside the signed one
     proc = run_cli(puer, "receipt", "return", "--period", YEAR, "--unit", "530828", "--reason", "x", "--out",
                    str(receipts), "--passphrase-file", secret)
     assert proc.returncode == 2 and "尚未报送" in proc.stderr

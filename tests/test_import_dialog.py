@@ -192,3 +192,42 @@ def test_keyboard_starts_on_choose_file(qtbot: Any, store: Store, monkeypatch: p
     assert len(asked) == 1
     assert "(&O)" in dialog.choose_button.text()
     assert dialog.file_edit.focusPolicy() == Qt.FocusPolicy.ClickFocus
+
+
+def test_download_template_then_import_it(qtbot: Any, county_store: Store, monkeypatch: pytest.MonkeyPatch,
+                                          said: list[tuple[str, str]], tmp_path: Path) -> None:
+    import openpyxl
+
+    from ui import settings_store
+    from ui.settings_store import Preferences
+
+    prefs = Preferences(tmp_path)
+    settings_store.install(prefs)
+    try:
+        dialog = ImportDialog(county_store, "innovation")
+        qtbot.addWidget(dialog)
+        folder = tmp_path / "U盘 模板"
+        folder.mkdir()
+        asked: list[str] = []
+
+        def save_as(_parent: Any, _title: str, suggested: str, _filter: str) -> tuple[str, str]:
+            asked.append(suggested)
+            return str(folder / "经济技术创新"), ""
+
+        monkeypatch.setattr(import_dialog.QFileDialog, "getSaveFileName", save_as)
+        qtbot.mouseClick(dialog.template_button, Qt.MouseButton.LeftButton)
+        written = folder / "经济技术创新.xlsx"
+        assert written.exists() and asked[0].endswith("经济技术创新导入模板.xlsx")
+        assert said[-1][0] == "information" and str(written) in said[-1][1]
+        assert prefs.last_folder(import_dialog.TEMPLATE_FOLDER_KEY) == str(folder)  # remembered for next time
+        book = openpyxl.load_workbook(written)
+        sheet = book.worksheets[0]
+        sheet.append(["2025", 40, 25, 6, 2, 3, 4, 18.5])
+        book.save(written)
+        open_file(qtbot, dialog, monkeypatch, written)
+        assert dialog.plan is not None and dialog.plan.problems == [] and len(dialog.plan.to_add) == 1
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: count(county_store, "innovation") == 1 and not workers.running(), timeout=20_000)
+        assert county_store.scalar("SELECT benefit FROM innovation") == 18.5
+    finally:
+        settings_store.install(None)

@@ -32,6 +32,9 @@ def messages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     for name in ("information", "warning", "critical"):
         monkeypatch.setattr(return_page.msgbox, name,
                             lambda _parent, title, text, *_a, _n=name: shown.append((title, text)))
+    # 定稿 is confirmed; “没有签名密钥 — 现在创建吗？” is answered “不签名，继续导出”
+    monkeypatch.setattr(return_page.msgbox, "confirm",
+                        lambda _parent, title, text, *_a, **_k: shown.append((title, text)) or title == "定稿")
     return shown
 
 
@@ -55,7 +58,7 @@ def test_page_shows_the_computed_return(page: ReturnPage, demo_store: Store) -> 
     assert view.item(total_row, view.columnCount() - 2).text() == f"{ret.tables['T3'][R.TOTAL]['funds']:.2f}"
     assert view.item(view.head_rows, 0).text() == "甲"
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == \
-        ["封面", "表1", "表2", "表3", "表4", "表5", "附表1", "附表2"]
+        ["封面", "表1 劳模", "表2 工作室", "表3 培训", "表4 竞赛", "表5 创新", "附表1 劳模名册", "附表2 工作室名册"]
     assert page.rosters["R1"].rowCount() == len(ret.rosters["R1"])
     assert "********" in page.rosters["R1"].index(0, 5).data()
     assert page.cover.edits["head"].text() == "李国华"
@@ -120,15 +123,17 @@ def test_double_click_on_a_finding_opens_the_record(page: ReturnPage, demo_store
     page.run_review()
     row = next(i for i, f in enumerate(page.report.findings) if f.where == "cover/head")  # type: ignore[union-attr]
     page.jump(row)
-    assert page.tabs.currentWidget() is page.cover
+    assert page.tabs.currentWidget() is page.cover_scroll
 
 
 def test_export_writes_files_in_the_background(qtbot: Any, page: ReturnPage, tmp_path: Path,
                                                messages: list[tuple[str, str]]) -> None:
     out = tmp_path / "U盘"
     page.export(["xlsx", "pdf"], folder=str(out))
-    qtbot.waitUntil(lambda: bool(messages), timeout=30_000)
+    qtbot.waitUntil(lambda: len(messages) > 1, timeout=30_000)
     assert messages[-1][0] == "导出完成", messages
+    assert messages[0][0] == "没有签名密钥" and "无签名" in messages[0][1]
+    assert "文件 → 本单位密钥…" in messages[-1][1]
     assert sorted(p.name for p in out.iterdir()) == [f"530821_{YEAR}_v1.pdf", f"530821_{YEAR}_v1.xlsx"]
     assert page.version_box.count() == 2
 
@@ -175,3 +180,93 @@ def test_period_and_version_boxes_have_keyboard_labels(qtbot, demo_store) -> Non
     buddies = {label.text(): label.buddy() for label in page.findChildren(QLabel) if label.buddy() is not None}
     assert buddies["报告期(&Q)"] is page.period_box
     assert buddies["查看(&V)"] is page.version_box
+
+
+# ---------------------------------------------------------------------------------------------
+# Nothing typed is lost
+
+
+def _warning_page(page: ReturnPage, demo_store: Store) -> int:
+    tid = demo_store.scalar("SELECT id FROM trainings WHERE start_date LIKE ? LIMIT 1", (f"{YEAR}-%",))
+    demo_store.conn.execute("UPDATE trainings SET participants = 150000 WHERE id = ?", (tid,))
+    page.run_review()
+    assert page.report is not None
+    page.findings.setCurrentCell(next(i for i, f in enumerate(page.report.findings) if f.code == "training.implausible"), 0)
+    assert page.note_edit.isEnabled()
+    return int(tid)
+
+
+def test_note_typed_but_not_saved_survives_a_refused_finalise(qtbot: Any, page: ReturnPage, demo_store: Store,
+                                                             messages: list[tuple[str, str]]) -> None:
+    from models import unit
+
+    unit.update_contacts(demo_store, head="")  # an error too: the cover lacks 单位负责人
+    page.refresh()
+    tid = _warning_page(page, demo_store)
+    page.note_edit.setFocus()
+    qtbot.keyClicks(page.note_edit, "checked with the county office")
+    assert not page.finalise()  # refused for the error: the 说明 stays, on screen and stored
+    assert messages[-1][0] == "不能定稿"
+    assert review.get_notes(demo_store, str(YEAR)) == {
+        ("training.implausible", f"trainings#{tid}"): "checked with the county office"}
+    row = next(i for i, f in enumerate(page.report.findings) if f.code == "training.implausible")  # type: ignore[union-attr]
+    page.findings.setCurrentCell(row, 0)
+    assert page.note_edit.toPlainText() == "checked with the county office"
+
+
+def test_note_is_kept_when_moving_to_another_finding_or_page(qtbot: Any, page: ReturnPage, demo_store: Store,
+                                                             messages: list[tuple[str, str]]) -> None:
+    tid = _warning_page(page, demo_store)
+    page.show()
+    page.note_edit.setFocus()
+    qtbot.keyClicks(page.note_edit, "first words")
+    page.hide()  # the main window shows another page
+    assert review.get_notes(demo_store, str(YEAR))[("training.implausible", f"trainings#{tid}")] == "first words"
+    page.show()
+    qtbot.keyClicks(page.note_edit, ", more")
+    page.run_review()  # 审核 again: the text is saved before the review reads the notes
+    assert page.report is not None and page.report.missing_notes == []
+    assert page.findings.item(page.findings.currentRow(), 3).text() == "first words, more"
+
+
+def test_finalise_uses_the_cover_as_typed_and_asks_first(qtbot: Any, page: ReturnPage, demo_store: Store,
+                                                        messages: list[tuple[str, str]],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    page.cover.edits["head"].clear()
+    qtbot.keyClicks(page.cover.edits["head"], "Zhao Min")  # typed, not saved with its button
+    monkeypatch.setattr(return_page.msgbox, "confirm", lambda *_a, **_k: False)
+    assert not page.finalise()  # the user said no: nothing finalised, but the typing is kept
+    assert versions.list_versions(demo_store, str(YEAR)) == []
+    assert page.cover.edits["head"].text() == "Zhao Min"
+    asked: list[str] = []
+    monkeypatch.setattr(return_page.msgbox, "confirm", lambda _p, _t, text, *_a, **_k: asked.append(text) or True)
+    assert page.finalise()
+    assert "冻结" in asked[0]
+    saved = versions.load_version(demo_store, str(YEAR), 1)
+    assert saved is not None and saved.cover["head"] == "Zhao Min"
+
+
+def test_a_bad_phone_on_the_cover_stops_finalise_and_says_why(qtbot: Any, page: ReturnPage, demo_store: Store,
+                                                             messages: list[tuple[str, str]]) -> None:
+    page.cover.edits["phone"].setText("12")
+    assert not page.finalise()
+    assert messages[-1][0] == "无法保存封面信息" and messages[-1][1].startswith("联系电话")
+    assert page.tabs.currentWidget() is page.cover_scroll
+    assert page.cover.edits["phone"].text() == "12"
+    assert versions.list_versions(demo_store, str(YEAR)) == []
+
+
+def test_tab_leaves_the_findings_and_the_note(qtbot: Any, page: ReturnPage, demo_store: Store,
+                                              messages: list[tuple[str, str]]) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    _warning_page(page, demo_store)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    page.findings.setFocus()
+    qtbot.keyClick(page.findings, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is page.note_edit
+    qtbot.keyClick(page.note_edit, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is page.note_button

@@ -168,7 +168,7 @@ def test_main_window_opens_the_signing_dialogs(qtbot: Any, county_store: Store, 
     monkeypatch.setattr(TrustDialog, "exec", lambda self: opened.append(self.windowTitle()) or 0)
     window = MainWindow(county_store, Preferences(data_dir))
     qtbot.addWidget(window)
-    assert window.keys_action.text() == "本单位密钥…" and window.trust_action.text() == "证书登记（下级、上级单位）…"
+    assert window.keys_action.text() == "本单位密钥(&K)…" and window.trust_action.text() == "证书登记（下级、上级单位）(&T)…"
     window.keys_action.trigger()
     window.trust_action.trigger()
     assert opened == ["本单位签名密钥", "证书登记（下级单位和上级单位）"]

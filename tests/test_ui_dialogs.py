@@ -691,3 +691,19 @@ def test_a_choice_is_judged_when_left_not_while_typing_pinyin(qtbot, county_stor
         press(qtbot, Qt.Key.Key_Escape)  # close the completion list, as a person would
     press(qtbot, Qt.Key.Key_Tab)  # leave the field
     qtbot.waitUntil(lambda: "不在可选范围内" in dialog.panel.message_of("type"))
+
+
+def test_rows_do_not_jump_when_a_message_goes_away(qtbot, county_store, open_dialog) -> None:
+    dialog = open_dialog(county_store, "people")
+    dialog.panel.focus_field("id_number")
+    bad = PERSON_ID[:-1] + ("1" if PERSON_ID[-1] != "1" else "2")
+    type_text(qtbot, bad)
+    wait_checked(qtbot, dialog)
+    assert "校验位" in dialog.panel.message_of("id_number")
+    line = dialog.panel.messages["id_number"]
+    assert line.isVisible()
+    press(qtbot, Qt.Key.Key_Backspace)
+    type_text(qtbot, PERSON_ID[-1])
+    wait_checked(qtbot, dialog)
+    assert dialog.panel.message_of("id_number") == ""
+    assert line.isVisible()  # the line stays, empty: the rows below keep their place

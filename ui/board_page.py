@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from forms.periods import Period, parse_period
 from models import board as board_mod
 from ui import msgbox
+from ui.screen import fit_size
 from ui.settings_store import current_period, preferences, set_current_period
 
 if TYPE_CHECKING:
@@ -55,6 +56,13 @@ ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 FOLDER_RECEIVE = "board_receive"
 FOLDER_RECEIPTS = "board_receipts"
 FOLDER_OPEN_RECEIPT = "board_open_receipt"
+
+
+def ensure_key(parent: QWidget | None, store: Store, purpose: str) -> bool:
+    """The unit has a key, or the user created one now (module-level so tests can replace it)."""
+    from ui.keys_dialog import ensure_key as ensure
+
+    return ensure(parent, store, purpose)
 
 
 def ask_signer(parent: QWidget | None, store: Store, purpose: str) -> Signer | None:
@@ -136,6 +144,32 @@ class BoardModel(QAbstractTableModel):
 # Dialogs
 
 
+def _common_folder(paths: list[Path]) -> Path | None:
+    import os
+
+    try:
+        return Path(os.path.commonpath([str(p.parent) for p in paths])) if paths else None
+    except ValueError:  # different drives
+        return None
+
+
+def _shown_path(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _registration_file(path: Path) -> str:
+    """“公钥登记表” or “签名证书” for the files a unit hands over to register its key; "" otherwise."""
+    for word in ("公钥登记表", "签名证书"):
+        if word in path.stem:
+            return word
+    return ""
+
+
 class ReceiveResultsDialog(QDialog):
     """What receiving did, one line per file, the failures in red."""
 
@@ -150,13 +184,24 @@ class ReceiveResultsDialog(QDialog):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.verticalHeader().hide()
         self.list.setWordWrap(True)
+        root = _common_folder([r.path for r in results])
         for i, result in enumerate(results):
-            self.list.setItem(i, 0, QTableWidgetItem(result.path.name))
-            outcome = QTableWidgetItem(f"{result.status_label}，{result.outcome_label}")
-            outcome.setForeground(QBrush(QColor("#1B5E20") if result.ok else QColor("#B71C1C")))
+            # Two files of the same name in different folders must look different: show the path below the
+            # chosen folder, the full path in the tooltip.
+            name = QTableWidgetItem(_shown_path(result.path, root))
+            name.setToolTip(str(result.path))
+            self.list.setItem(i, 0, name)
+            form = _registration_file(result.path)
+            if form:
+                outcome = QTableWidgetItem(f"不是报表（{form}）")
+                outcome.setForeground(QBrush(QColor("#455A64")))
+                detail = "交来登记证书用：请在“文件 → 证书登记（下级、上级单位）…”中登记其证书文件（.cer），核对登记表上的指纹"
+            else:
+                outcome = QTableWidgetItem(f"{result.status_label}，{result.outcome_label}")
+                outcome.setForeground(QBrush(QColor("#1B5E20") if result.ok else QColor("#B71C1C")))
+                detail = "，".join(x for x in (result.describe_return(), result.note,
+                                               "" if result.ok else result.reason) if x)
             self.list.setItem(i, 1, outcome)
-            detail = "，".join(x for x in (result.describe_return(), result.note,
-                                           "" if result.ok else result.reason) if x)
             item = QTableWidgetItem(detail)
             item.setToolTip(detail)
             self.list.setItem(i, 2, item)
@@ -171,7 +216,7 @@ class ReceiveResultsDialog(QDialog):
         layout.addWidget(label)
         layout.addWidget(self.list)
         layout.addWidget(buttons)
-        self.resize(900, 420)
+        fit_size(self, 900, 420)
 
 
 class HistoryDialog(QDialog):
@@ -211,13 +256,13 @@ class HistoryDialog(QDialog):
         layout.addWidget(QLabel(f"{title}：本期收到的全部文件（同一数据只记一次）。"))
         layout.addWidget(self.list)
         layout.addWidget(buttons)
-        self.resize(860, 320)
+        fit_size(self, 860, 320)
 
 
 class ReasonDialog(QDialog):
     """Ask for the written reason of a 退回."""
 
-    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+    def __init__(self, what: str, parent: QWidget | None = None, text: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("退回报表")
         intro = QLabel(f"退回：{what}\n请写明退回原因和修改要求，回执会写到所选文件夹（可为U盘），交对方用本程序打开。")
@@ -225,6 +270,8 @@ class ReasonDialog(QDialog):
         self.reason = QPlainTextEdit()
         self.reason.setObjectName("reason")
         self.reason.setPlaceholderText("如：表3培训经费合计与附件不符，请核实后重新定稿报送")
+        self.reason.setPlainText(text)
+        self.reason.setTabChangesFocus(True)  # Tab goes on to the buttons; the reason is short prose
         self.error = QLabel("")
         self.error.setStyleSheet("color: #B71C1C;")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -237,7 +284,7 @@ class ReasonDialog(QDialog):
         layout.addWidget(self.reason)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.resize(520, 300)
+        fit_size(self, 520, 300)
 
     def text(self) -> str:
         return self.reason.toPlainText().strip()
@@ -267,14 +314,45 @@ class ReceiptDialog(QDialog):
         self.body = QPlainTextEdit("\n".join(opened.lines()))
         self.body.setObjectName("body")
         self.body.setReadOnly(True)
+        self.opened = opened
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
         buttons.rejected.connect(self.reject)
+        self.print_button = buttons.addButton("存为PDF打印(&P)…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.print_button.setEnabled(receipt is not None and opened.sound)
+        self.print_button.clicked.connect(lambda: self.save_pdf())
         layout = QVBoxLayout(self)
         layout.addWidget(head)
         layout.addWidget(self.body)
         layout.addWidget(buttons)
-        self.resize(640, 380)
+        fit_size(self, 640, 380)
+
+    def save_pdf(self, path: str | None = None) -> Path | None:
+        """The receipt as a PDF page to print and file (next to the .json unless another place is chosen)."""
+        from models.atomic_file import atomic_path
+        from models.receipts import render_receipt_pdf
+
+        receipt = self.opened.receipt
+        if receipt is None:
+            return None
+        if path is None:
+            suggested = str(self.opened.path.with_suffix(".pdf"))
+            path, _filter = QFileDialog.getSaveFileName(self, "把回执存为PDF", suggested, "PDF 文件 (*.pdf)")
+        if not path:
+            return None
+        target = Path(path) if Path(path).suffix.lower() == ".pdf" else Path(path + ".pdf")
+        try:
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(render_receipt_pdf(receipt))
+        except OSError as exc:
+            msgbox.warning(self, "无法存为PDF", f"无法写入“{target}”：{exc.strerror or exc}")
+            return None
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
+            msgbox.information(self, "已存为PDF", f"回执已存为：\n{target}\n可用PDF阅读器打开并打印。")
+        return target
 
 
 # ------------------------------------------------------------------------------------------------
@@ -291,6 +369,7 @@ class BoardPage(QWidget):
         self.store = store
         self.board: Board | None = None
         self._loading = False
+        self.reason_drafts: dict[int, str] = {}  # received-file id → the 退回 reason typed so far
 
         self.period_box = QComboBox()
         self.period_box.setObjectName("period")
@@ -329,9 +408,12 @@ class BoardPage(QWidget):
         top.addWidget(self.period_label)
         top.addWidget(self.period_box)
         top.addStretch(1)
+        # The buttons get a line of their own so that they all fit a 1024-pixel screen.
+        actions = QHBoxLayout()
         for button in (self.receive_button, self.return_button, self.receipt_button, self.consolidate_button,
                        self.print_button, self.open_receipt_button):
-            top.addWidget(button)
+            actions.addWidget(button)
+        actions.addStretch(1)
 
         self.summary = QLabel()
         self.summary.setObjectName("summary")
@@ -363,6 +445,7 @@ class BoardPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(actions)
         layout.addWidget(self.summary)
         layout.addWidget(self.counts)
         layout.addWidget(self.table, 1)
@@ -602,10 +685,16 @@ class BoardPage(QWidget):
             return None
         row = entry.current
         what = f"{row.unit_name} {self.period.label}{self.period.kind_label} 第{row.version}版（{row.status_label}）"
+        if not ensure_key(self, self.store, "退回报表的回执"):
+            return None
         if reason is None:
-            dialog = ReasonDialog(what, self)
+            # What was typed is kept until the 退回 is done (a cancelled folder or passphrase loses nothing).
+            dialog = ReasonDialog(what, self, self.reason_drafts.get(row.id, ""))
             try:
-                if dialog.exec() != QDialog.DialogCode.Accepted:
+                accepted = dialog.exec() == QDialog.DialogCode.Accepted
+                if dialog.text():
+                    self.reason_drafts[row.id] = dialog.text()
+                if not accepted:
                     return None
                 reason = dialog.text()
             finally:
@@ -621,6 +710,7 @@ class BoardPage(QWidget):
         except (RecordError, ParseError, SigningError) as exc:
             msgbox.warning(self, "不能退回", str(exc))
             return None
+        self.reason_drafts.pop(row.id, None)
         self._load()
         self.data_changed.emit()
         msgbox.information(self, "已退回", f"已退回{what}。\n退回回执：{path}\n"
@@ -642,6 +732,8 @@ class BoardPage(QWidget):
         elif self.board is None or not any(e.state in (board_mod.REPORTED, board_mod.RETURNED)
                                            for e in self.board.entries):
             msgbox.information(self, "写回执", "本期还没有“已报”或“已退回”的单位。")
+            return []
+        if not ensure_key(self, self.store, "回执"):
             return []
         target = self._receipt_folder(folder)
         if target is None:
@@ -713,7 +805,7 @@ class BoardPage(QWidget):
         printer.setDocName(f"上报情况 {self.period.code}")
         dialog = QPrintPreviewDialog(printer, self)
         dialog.setWindowTitle("打印预览 — 上报情况")
-        dialog.resize(1000, 800)
+        fit_size(dialog, 1000, 800)
         dialog.paintRequested.connect(document.print_)
         try:
             dialog.exec()

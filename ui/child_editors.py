@@ -179,7 +179,8 @@ class ChildTable(QGroupBox):
         for index, field in enumerate(self.columns):
             chars = max(len(field.label), len(field.unit) + 2, 4 if field.kind in F.NUMERIC_KINDS else 0)
             if field.kind in (F.TEXT, F.CHOICE):
-                chars = max(chars, min(field.width, 10))
+                # the name column (称号) stretches; the others stay narrow so it is not cut short
+                chars = max(chars, min(field.width, 10 if field.name == form.name_field else 7))
             header.resizeSection(index, chars * char + 16)
             if field.name == form.name_field and field.kind in (F.TEXT, F.CHOICE):
                 stretch = index
@@ -286,6 +287,7 @@ class ChildTable(QGroupBox):
         for r, row in enumerate(self._rows):
             for c, field in enumerate(self.columns):
                 item = QTableWidgetItem(format_value(field, row.get(field.name)))
+                item.setToolTip(item.text())  # the whole text when the column is too narrow
                 if field.kind in F.NUMERIC_KINDS or field.kind == F.YEAR:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from forms import returns as R
+from ui.screen import fit_size
 
 if TYPE_CHECKING:
     from models.consolidate import Contribution
@@ -93,7 +94,7 @@ class ContributionsDialog(QDialog):
         layout.addWidget(self.list)
         layout.addWidget(self.own_button)
         layout.addWidget(buttons)
-        self.resize(640, 420)
+        fit_size(self, 640, 420)
 
     def open_part(self, index: int) -> None:
         """The own part of a draft opens the records behind it (the subordinates' records are not here)."""

@@ -276,6 +276,10 @@ class HomePage(QWidget):
         elif not (unit.head and unit.statistician and unit.preparer and unit.phone):
             hints.append("填写单位负责人、统计负责人、填表人和联系电话（统计表封面需要）："
                          "<a href='action:unit'>设置本单位…</a>")
+        from models import board
+
+        if unit is not None and board.has_subordinates(self.store):
+            return self._superior_hints(hints, unit, period)
         if not counts.get("people"):
             hints.append("在<a href='page:people'>劳模名册</a>中录入劳模和先进人物及其荣誉，"
                          "或从Excel/CSV表格批量导入（Ctrl+I）")
@@ -291,6 +295,22 @@ class HomePage(QWidget):
         if not hints:
             hints.append(f"{period.label}的各类数据均已录入，请逐项核对")
         hints.append("期末生成统计表并审核，经单位负责人批准、签名后导出Excel和PDF，报送上级工会")
+        items = "".join(f"<li style='margin-bottom:6px'>{h}</li>" for h in hints)
+        return f"<ol style='margin-left:0px; -qt-list-indent:1'>{items}</ol>"
+
+    @staticmethod
+    def _superior_hints(hints: list[str], unit: unit_model.Unit, period: Period) -> str:
+        """A prefecture's or the province's year: registering, receiving, the board, 汇总."""
+        upward = "报送省总工会" if unit.level != "province" else "按要求报送"
+        hints += [
+            "登记各下级单位交来的证书（核对盖章的公钥登记表上的指纹）：文件 → 证书登记（下级、上级单位）…",
+            f"在<a href='page:board'>上报情况</a>中接收下级单位的{period.label}{period.kind_label}（U盘），"
+            "程序逐个核验签名；查看谁已报、谁未报",
+            "报表有误的在<a href='page:board'>上报情况</a>中“退回”并写明原因；已接收的“写回执”交给下级",
+            "本级直属单位的劳模、工作室、培训、竞赛和经济技术创新照常在左侧各页录入",
+            "在<a href='page:board'>上报情况</a>中点“汇总”，到<a href='page:returns'>报表</a>审核、定稿、签名导出，"
+            + upward,
+        ]
         items = "".join(f"<li style='margin-bottom:6px'>{h}</li>" for h in hints)
         return f"<ol style='margin-left:0px; -qt-list-indent:1'>{items}</ol>"
 

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import msgbox
+from ui.screen import fit_size
 
 if TYPE_CHECKING:
     from models.db import Store
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 FILE_FILTER = "表格文件 (*.xlsx *.xls *.csv *.txt);;Excel 工作簿 (*.xlsx *.xls);;CSV 文件 (*.csv *.txt);;所有文件 (*)"
 FOLDER_KEY = "import"
 ERRORS_FOLDER_KEY = "import_errors"
+TEMPLATE_FOLDER_KEY = "import_templates"
 PREVIEW_ROWS = 20
 REPORT_LIMIT = 2000  # lines shown in the report table (the export holds all error rows)
 NOT_IMPORTED = "（不导入）"
@@ -79,7 +81,7 @@ class ImportDialog(QDialog):
         self.plan: ImportPlan | None = None
         self._loading = False
         self.setWindowTitle("从Excel导入")
-        self.resize(1100, 720)
+        fit_size(self, 1100, 720)
 
         # -- file, kind, sheet --------------------------------------------------------------------
         self.file_edit = QLineEdit()
@@ -91,6 +93,10 @@ class ImportDialog(QDialog):
         file_row = QHBoxLayout()
         file_row.addWidget(self.file_edit, 1)
         file_row.addWidget(self.choose_button)
+        self.template_button = QPushButton("下载模板(&T)…")
+        self.template_button.setToolTip("保存所选类型的空白Excel模板：按模板填写后在这里导入")
+        self.template_button.clicked.connect(lambda: self.download_template())
+        file_row.addWidget(self.template_button)
         self.kind_combo = QComboBox()
         for key, title in IMPORT_KINDS.items():
             self.kind_combo.addItem(title, key)
@@ -208,6 +214,31 @@ class ImportDialog(QDialog):
         self._replan_timer.timeout.connect(self.replan)
         self._update_buttons()
         self.choose_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def download_template(self, path: str | None = None) -> Path | None:
+        """Save the blank template of the chosen kind (导入 → 下载模板)."""
+        from models.importer import IMPORT_KINDS, TEMPLATE_SHEETS, write_template
+        from ui.settings_store import preferences
+
+        prefs = preferences()
+        kind = self.kind
+        if path is None:
+            suggested = str(Path(prefs.last_folder(TEMPLATE_FOLDER_KEY)) / f"{TEMPLATE_SHEETS[kind]}导入模板.xlsx")
+            path, _filter = QFileDialog.getSaveFileName(self, "保存导入模板", suggested, "Excel 文件 (*.xlsx)")
+        if not path:
+            return None
+        target = Path(path) if Path(path).suffix.lower() == ".xlsx" else Path(path + ".xlsx")
+        try:
+            written = write_template(kind, target)
+        except OSError as exc:
+            msgbox.warning(self, "无法保存模板", f"无法写入“{target}”：{exc.strerror or exc}")
+            return None
+        prefs.set_last_folder(TEMPLATE_FOLDER_KEY, str(written))
+        msgbox.information(self, "已保存模板",
+                           f"已保存{IMPORT_KINDS[kind]}导入模板：\n{written}\n\n"
+                           "在第一个工作表中从第2行起每行填写一条记录（橙色列必填，“填写说明”表有各列的写法），"
+                           "保存后在这里“选择文件”导入。")
+        return written
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -515,7 +546,7 @@ class BatchesDialog(QDialog):
         self.store = store
         self.changed = False
         self.setWindowTitle("撤销以前的导入")
-        self.resize(820, 360)
+        fit_size(self, 820, 360)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.verticalHeader().setVisible(False)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from models.signing import MIN_PASSPHRASE_LENGTH, SigningError
 from ui import msgbox
+from ui.screen import fit_size, show_message_label
 
 if TYPE_CHECKING:
     from models.db import Store
@@ -57,23 +58,40 @@ def fingerprint_label(grouped: str, point_size: int = 13) -> QLabel:
     return label
 
 
+def _start(key: str) -> str:
+    """The folder the file dialog for ``key`` used last (the USB stick, as a rule)."""
+    from ui.settings_store import preferences
+
+    return preferences().last_folder(key)
+
+
+def _remember(key: str, path: str) -> None:
+    from ui.settings_store import preferences
+
+    if path:
+        preferences().set_last_folder(key, path)
+
+
 def choose_folder(parent: QWidget | None, title: str) -> Path | None:
     """Ask for a folder (replaced in tests)."""
-    folder = QFileDialog.getExistingDirectory(parent, title)
+    folder = QFileDialog.getExistingDirectory(parent, title, _start("keys_export"))
+    _remember("keys_export", folder)
     return Path(folder) if folder else None
 
 
 def choose_certificate_file(parent: QWidget | None) -> Path | None:
     """Ask for a certificate file (replaced in tests)."""
-    name, _ = QFileDialog.getOpenFileName(parent, "选择下级单位的证书文件", "",
+    name, _ = QFileDialog.getOpenFileName(parent, "选择下级单位的证书文件", _start("trust_certificate"),
                                           "证书文件 (*.cer *.crt *.pem *.der);;所有文件 (*)")
+    _remember("trust_certificate", name)
     return Path(name) if name else None
 
 
 def choose_seal_image(parent: QWidget | None) -> Path | None:
     """Ask for the seal image (replaced in tests)."""
-    name, _ = QFileDialog.getOpenFileName(parent, "选择单位印章图片（显示在PDF签名框中）", "",
+    name, _ = QFileDialog.getOpenFileName(parent, "选择单位印章图片（显示在PDF签名框中）", _start("seal_image"),
                                           "图片 (*.png *.jpg *.jpeg *.bmp);;所有文件 (*)")
+    _remember("seal_image", name)
     return Path(name) if name else None
 
 
@@ -164,8 +182,7 @@ class CreateKeyDialog(QDialog):
         try:
             self.created = keys.create_key(self.store, self.passphrase.text(), self.again.text())
         except SigningError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
+            show_message_label(self.error, str(exc))
             return
         super().accept()
 
@@ -363,8 +380,7 @@ class PassphraseDialog(QDialog):
         try:
             self.signer = FileKeySigner.open(self.store, self.passphrase.text())
         except SigningError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
+            show_message_label(self.error, str(exc))
             self.passphrase.selectAll()
             self.passphrase.setFocus()
             return
@@ -492,7 +508,7 @@ class TrustDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("证书登记（下级单位和上级单位）")
-        self.resize(1000, 460)  # fits a 1024×768 screen
+        fit_size(self, 1000, 460)
         layout = QVBoxLayout(self)
         hint = QLabel("登记下级单位交来的证书文件后，验证其报表时才会显示“验证通过”；登记上级单位的证书后，"
                       "其回执才显示为“回执真实有效”。登记前务必核对证书指纹与对方签字盖章的公钥登记表一致。")
@@ -650,8 +666,10 @@ STATUS_COLOURS = {"valid": "#027a48", "unregistered": "#b54708", "tampered": "#b
 
 def choose_return_files(parent: QWidget | None) -> list[Path]:
     """Ask for exported return files (replaced in tests)."""
-    names, _ = QFileDialog.getOpenFileNames(parent, "选择要核验的报表文件", "",
+    names, _ = QFileDialog.getOpenFileNames(parent, "选择要核验的报表文件", _start("verify"),
                                             "报表文件 (*.xlsx *.pdf);;所有文件 (*)")
+    if names:
+        _remember("verify", names[0])
     return [Path(n) for n in names]
 
 
@@ -665,7 +683,7 @@ class VerifyDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("核验报表文件")
-        self.resize(1180, 420)
+        fit_size(self, 1180, 420)
         layout = QVBoxLayout(self)
         hint = QLabel("核验 Excel 或 PDF 报表的电子签名：签名是否完好、签名之后是否被改动、签名证书是否已在本单位登记。")
         hint.setWordWrap(True)
@@ -743,3 +761,38 @@ def open_keys_dialog(store: Store, parent: QWidget | None = None) -> None:
 
 def open_trust_dialog(store: Store, parent: QWidget | None = None) -> None:
     TrustDialog(store, parent).exec()
+
+
+# --- actions that sign: say so first, and offer to create the key there ----------------------------------------
+
+def create_key_now(parent: QWidget | None, store: Store) -> bool:
+    """Run :class:`CreateKeyDialog`; True when a key was created (replaced in tests)."""
+    dialog = CreateKeyDialog(store, replacing=False, parent=parent)
+    try:
+        return dialog.exec() == QDialog.DialogCode.Accepted
+    finally:
+        dialog.deleteLater()
+
+
+def ensure_key(parent: QWidget | None, store: Store, purpose: str) -> bool:
+    """True when the unit has a signing key; otherwise explain why one is needed and offer to create it now.
+
+    ``purpose`` completes “……需要用本单位的签名密钥签名”, e.g. “退回报表的回执”.
+    """
+    from models.signing import keys
+
+    if keys.active_key(store) is not None:
+        return True
+    if not msgbox.confirm(
+            parent, "需要签名密钥",
+            f"{purpose}需要用本单位的签名密钥签名，但本单位还没有创建签名密钥。\n\n"
+            "现在创建吗？创建时请设定签名口令（以后每次签名都要输入）。",
+            "创建密钥", "取消", default_yes=True):
+        return False
+    if not create_key_now(parent, store):
+        return False
+    msgbox.information(
+        parent, "已创建签名密钥",
+        "已创建本单位的签名密钥。\n\n请在“文件 → 本单位密钥…”中导出公钥登记表，打印后由单位负责人签字盖章，"
+        "连同证书文件交上级单位登记；上级登记后，本单位签名的文件才会显示“验证通过”。")
+    return True

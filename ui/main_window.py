@@ -139,12 +139,12 @@ class UnitDialog(QDialog):
     def accept(self) -> None:
         from models.db import RecordError
         from models.text import ParseError
+        from ui.screen import show_message_label
 
         try:
             self._save(self.values())
         except (ParseError, RecordError) as exc:
-            self.error.setText(str(exc))
-            self.error.show()
+            show_message_label(self.error, str(exc))
             return
         super().accept()
 
@@ -161,6 +161,9 @@ class MainWindow(QMainWindow):
         self._entries = {entry.key: entry for entry in PAGES}
         self._current_key = ""
         self.setStyleSheet(STYLE)
+        from ui.screen import install_alt_key_guard
+
+        install_alt_key_guard()
         self._build()
         self._build_menus()
         self.update_unit()
@@ -219,43 +222,46 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("文件(&F)")
-        self.unit_action = self._action(file_menu, "设置本单位…", self.edit_unit)
-        self.keys_action = self._action(file_menu, "本单位密钥…", self.open_keys)
-        self.trust_action = self._action(file_menu, "证书登记（下级、上级单位）…", self.open_trust)
-        self.verify_action = self._action(file_menu, "核验报表文件…", self.open_verify)
-        self._action(file_menu, "打开数据文件夹", self.open_data_folder)
+        self.unit_action = self._action(file_menu, "设置本单位(&U)…", self.edit_unit)
+        self.keys_action = self._action(file_menu, "本单位密钥(&K)…", self.open_keys)
+        self.trust_action = self._action(file_menu, "证书登记（下级、上级单位）(&T)…", self.open_trust)
+        self.verify_action = self._action(file_menu, "核验报表文件(&V)…", self.open_verify)
+        self._action(file_menu, "打开数据文件夹(&O)", self.open_data_folder)
         file_menu.addSeparator()
-        self.backup_action = self._action(file_menu, "备份到…", self.open_backup, QKeySequence("Ctrl+Shift+B"))
-        self.restore_action = self._action(file_menu, "从备份恢复…", self.open_restore)
+        self.backup_action = self._action(file_menu, "备份到(&B)…", self.open_backup, QKeySequence("Ctrl+Shift+B"))
+        self.restore_action = self._action(file_menu, "从备份恢复(&R)…", self.open_restore)
         file_menu.addSeparator()
-        self._action(file_menu, "退出", self.close, QKeySequence("Ctrl+Q"))
+        self._action(file_menu, "退出(&X)", self.close, QKeySequence("Ctrl+Q"))
 
         data_menu = bar.addMenu("数据(&D)")
         self.data_actions: dict[str, QAction] = {}
         self.data_actions["add_record"] = self._action(
-            data_menu, "新增记录", lambda: self._call("add_record"), QKeySequence("Ctrl+N"), QKeySequence("Insert"))
+            data_menu, "新增记录(&N)", lambda: self._call("add_record"), QKeySequence("Ctrl+N"), QKeySequence("Insert"))
         # Enter and Delete belong to the page's table (they must not fire while typing in a
         # field), so the menu only names them: text after a tab is shown as the shortcut.
-        self.data_actions["edit_current"] = self._action(data_menu, "编辑\tEnter", lambda: self._call("edit_current"))
-        self.data_actions["delete_current"] = self._action(data_menu, "删除\tDel", lambda: self._call("delete_current"))
+        self.data_actions["edit_current"] = self._action(data_menu, "编辑(&E)\tEnter", lambda: self._call("edit_current"))
+        self.data_actions["delete_current"] = self._action(data_menu, "删除(&D)\tDel", lambda: self._call("delete_current"))
         self.data_actions["undo_delete"] = self._action(
-            data_menu, "撤销删除", lambda: self._call("undo_delete"), QKeySequence("Ctrl+Z"))
+            data_menu, "撤销删除(&Z)", lambda: self._call("undo_delete"), QKeySequence("Ctrl+Z"))
         data_menu.addSeparator()
         self.data_actions["focus_search"] = self._action(
-            data_menu, "查找", lambda: self._call("focus_search"), QKeySequence("Ctrl+F"))
+            data_menu, "查找(&F)", lambda: self._call("focus_search"), QKeySequence("Ctrl+F"))
         data_menu.addSeparator()
-        self.import_action = self._action(data_menu, "从Excel/CSV导入…", self.import_records, QKeySequence("Ctrl+I"))
-        self.history_action = self._action(data_menu, "全部修改历史…", self.open_history)
+        self.import_action = self._action(data_menu, "从Excel/CSV导入(&I)…", self.import_records, QKeySequence("Ctrl+I"))
+        self.history_action = self._action(data_menu, "全部修改历史(&H)…", self.open_history)
 
         page_menu = bar.addMenu("页面(&P)")
         self.page_actions: dict[str, QAction] = {}
-        for entry in PAGES:
+        for number, entry in enumerate(PAGES, start=1):
             keys = [QKeySequence(entry.shortcut)] if entry.shortcut else []
+            text = f"&{number} {entry.title}" if number < 10 else entry.title
             self.page_actions[entry.key] = self._action(
-                page_menu, entry.title, lambda _checked=False, key=entry.key: self.show_page(key), *keys)
+                page_menu, text, lambda _checked=False, key=entry.key: self.show_page(key), *keys)
 
         help_menu = bar.addMenu("帮助(&H)")
-        self._action(help_menu, "关于", self.about)
+        self.help_action = self._action(help_menu, "使用说明(&M)", self.show_help, QKeySequence("F1"))
+        help_menu.addSeparator()
+        self._action(help_menu, "关于(&A)", self.about)
 
     def _action(self, menu: Any, text: str, slot: Callable[..., Any], *keys: QKeySequence) -> QAction:
         action = QAction(text, self)
@@ -430,6 +436,12 @@ class MainWindow(QMainWindow):
         if folder is None or not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             msgbox.information(self, "数据文件夹", f"数据文件夹：{folder or '（内存中，未保存到磁盘）'}")
 
+    def show_help(self) -> None:
+        """使用说明, at the section of the page being shown (F1)."""
+        from ui.help_window import show_help
+
+        show_help(self, self._current_key)
+
     def about(self) -> None:
         folder = self.store.path.parent if self.store.path else "（内存中）"
         msgbox.information(
@@ -455,6 +467,13 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         geometry = self.prefs.value(GEOMETRY_KEY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty() and self.restoreGeometry(geometry):
+            # Saved on a bigger screen (or before a scaling change): never larger than this one.
+            from ui.screen import FRAME_HEIGHT, FRAME_WIDTH, available
+
+            area = available(self)
+            if self.width() > area.width() - FRAME_WIDTH or self.height() > area.height() - FRAME_HEIGHT:
+                self.resize(min(self.width(), area.width() - FRAME_WIDTH), min(self.height(), area.height() - FRAME_HEIGHT))
+                self.move(area.topLeft())
             return
         # 1280×800 where it fits; smaller screens (1366×768 laptops) get most of the screen.
         screen = self.screen() or QGuiApplication.primaryScreen()

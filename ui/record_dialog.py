@@ -149,7 +149,7 @@ class RecordDialog(QDialog):
         screen = self.screen() or QGuiApplication.primaryScreen()
         available = screen.availableGeometry().height() if screen else 768
         reserved = 150 + sum(t.minimumSizeHint().height() for t in self.child_tables.values())
-        self.scroll_area.setMinimumHeight(min(height, max(220, available - reserved - 60)))
+        self.scroll_area.setMinimumHeight(min(height, max(110, available - reserved - 60)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -88,6 +88,19 @@ def _header_label(kind: str, column: records.Column) -> str:
     return column.label
 
 
+def _shown(field: Any, value: Any) -> str:
+    """A list cell: ID and mobile numbers masked (前6后4, 前3后4); the full number is in the record."""
+    from forms import fields as F
+    from models.ids import mask_id_number, mask_phone
+
+    if value:
+        if field.kind == F.ID_NUMBER:
+            return mask_id_number(str(value))
+        if field.kind == F.MOBILE:
+            return mask_phone(str(value))
+    return format_value(field.kind, value)
+
+
 class RecordTableModel(QAbstractTableModel):
     """Records of one kind (live ones, or those in the 回收站 with ``deleted=True``)."""
 
@@ -217,7 +230,7 @@ class RecordTableModel(QAbstractTableModel):
                 found = self._row(row)
                 if found is None:
                     return None
-                cells = [format_value(c.kind, found.get(c.name)) for c in self.columns]
+                cells = [_shown(c, found.get(c.name)) for c in self.columns]
                 self._cells[row] = cells
             column = index.column()
             if not 0 <= column < len(cells):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QHideEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTableView,
@@ -40,6 +42,7 @@ from PySide6.QtWidgets import (
 from forms import returns as R
 from forms.periods import Period, parse_period
 from ui import msgbox
+from ui.screen import fit_size
 from ui.settings_store import current_period, set_current_period
 
 if TYPE_CHECKING:
@@ -53,6 +56,8 @@ HEADER_BG = QColor("#F2F2F2")
 TOTAL_BG = QColor("#EDEDED")
 SEVERITY_COLORS = {R.ERROR: QColor("#C62828"), R.WARNING: QColor("#B26A00"), R.NOTICE: QColor("#455A64")}
 DRAFT = 0  # the version combo's data for “the current records”
+# Short names beside 表1…附表2 on the tabs (the full titles are the tabs' tooltips).
+TAB_NAMES = {"T1": "劳模", "T2": "工作室", "T3": "培训", "T4": "竞赛", "T5": "创新", "R1": "劳模名册", "R2": "工作室名册"}
 
 
 def period_options(store: Store) -> list[Period]:
@@ -225,6 +230,7 @@ class CoverView(QWidget):
         self.title.setStyleSheet("font-size: 20px; font-weight: bold;")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.info = QLabel()
+        self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edits: dict[str, QLineEdit] = {}
         for field in R.COVER_FIELDS:
@@ -318,7 +324,7 @@ class RecordsBehindDialog(QDialog):
         layout.addWidget(label)
         layout.addWidget(self.list)
         layout.addWidget(buttons)
-        self.resize(760, 460)
+        fit_size(self, 760, 460)
 
     def open_record(self, row: int) -> None:
         from ui.record_dialog import edit_record
@@ -335,6 +341,7 @@ class RecordsBehindDialog(QDialog):
 
 class ReturnPage(QWidget):
     data_changed = Signal()
+    message = Signal(str)  # shown in the status bar
     navigate = Signal(str)  # page key: a consolidated return's 未报 finding opens 上报情况
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -343,19 +350,22 @@ class ReturnPage(QWidget):
         self.ret: Return | None = None
         self.report: ReviewReport | None = None
         self._loading = False
+        # The finding whose 说明 is in the editor: (period, code, where, the text as stored).
+        self._note_place: tuple[str, str, str, str] | None = None
 
         self.period_box = QComboBox()
         self.period_box.setObjectName("period")
-        self.period_box.setMinimumWidth(180)
+        self.period_box.setMinimumWidth(150)
         self.version_box = QComboBox()
         self.version_box.setObjectName("version")
-        self.version_box.setMinimumWidth(220)
+        self.version_box.setMinimumWidth(170)
+        self.version_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.version_box.setMaximumWidth(380)  # “已定稿 第3版（日期 时间）” is read whole; never wider than the page
         self.state = QLabel()
         self.state.setObjectName("state")
         # The state sentence is long (“显示已定稿的第1版（只读……）”): wrap it instead of widening the window off a 1366 screen.
         self.state.setWordWrap(True)
         self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.state.setMinimumWidth(160)
         self.review_button = QPushButton("审核(&R)")
         self.finalise_button = QPushButton("定稿(&G)")
         self.compare_button = QPushButton("比较(&K)…")
@@ -388,20 +398,28 @@ class ReturnPage(QWidget):
             label.setBuddy(box)  # Alt+Q / Alt+V reach the boxes from the keyboard
             top.addWidget(label)
             top.addWidget(box)
-        top.addWidget(self.state, 1)
+        top.addStretch(1)
+        # The buttons and the state sentence get a line of their own: everything fits a 1024-pixel screen.
+        actions = QHBoxLayout()
         for button in (self.review_button, self.finalise_button, self.compare_button, self.export_button,
                        self.print_button):
-            top.addWidget(button)
+            actions.addWidget(button)
+        actions.addWidget(self.state, 1)
 
         self.tabs = QTabWidget()
         self.cover = CoverView()
-        self.tabs.addTab(self.cover, "封面")
+        # The cover scrolls rather than making the page taller than a 768-pixel screen.
+        self.cover_scroll = QScrollArea()
+        self.cover_scroll.setWidgetResizable(True)
+        self.cover_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.cover_scroll.setWidget(self.cover)
+        self.tabs.addTab(self.cover_scroll, "封面")
         self.tables: dict[str, TableView] = {}
         for spec in R.TABLES:
             view = TableView(spec)
             view.cell_chosen.connect(self.show_records_behind)
             self.tables[spec.key] = view
-            self.tabs.addTab(view, spec.number)
+            self.tabs.addTab(view, f"{spec.number} {TAB_NAMES.get(spec.key, '')}".strip())
             self.tabs.setTabToolTip(self.tabs.count() - 1, spec.title)
         self.rosters: dict[str, RosterModel] = {}
         for roster in R.ROSTERS:
@@ -412,7 +430,7 @@ class ReturnPage(QWidget):
             view.verticalHeader().setDefaultSectionSize(24)
             view.verticalHeader().hide()
             self.rosters[roster.key] = model
-            self.tabs.addTab(view, roster.number)
+            self.tabs.addTab(view, f"{roster.number} {TAB_NAMES.get(roster.key, '')}".strip())
             self.tabs.setTabToolTip(self.tabs.count() - 1, roster.title)
 
         self.findings = QTableWidget(0, 4)
@@ -423,6 +441,7 @@ class ReturnPage(QWidget):
         self.findings.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.findings.verticalHeader().hide()
         self.findings.setWordWrap(True)
+        self.findings.setTabKeyNavigation(False)  # Tab moves on to the 说明, arrows move between findings
         header = self.findings.horizontalHeader()
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.findings.setColumnWidth(0, 48)
@@ -433,10 +452,13 @@ class ReturnPage(QWidget):
         self.findings.currentCellChanged.connect(lambda r, *_: self._show_note(r))
         self.summary = QLabel("尚未审核。点击“审核”检查本期报表。")
         self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.note_edit = QPlainTextEdit()
         self.note_edit.setObjectName("note")
         self.note_edit.setPlaceholderText("选中一条警告，在此写明原因（如：今年新增农民工专项培训，参训人次大幅增加）")
         self.note_edit.setMaximumHeight(70)
+        self.note_edit.setTabChangesFocus(True)
         self.note_button = QPushButton("保存说明")
         self.note_button.setObjectName("save_note")
         self.note_button.clicked.connect(self.save_note)
@@ -457,6 +479,7 @@ class ReturnPage(QWidget):
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(actions)
         layout.addWidget(splitter, 1)
 
         self.period_box.currentIndexChanged.connect(self._period_chosen)
@@ -499,6 +522,7 @@ class ReturnPage(QWidget):
     def _period_chosen(self, _index: int) -> None:
         if self._loading:
             return
+        self.keep_typed_text()
         set_current_period(self.store, self.period)
         self.report = None
         self._fill_versions()
@@ -617,6 +641,8 @@ class ReturnPage(QWidget):
     def run_review(self) -> None:
         from models import returns, review
 
+        if not self.keep_typed_text():
+            return
         draft = returns.compute(self.store, self.period)
         self.report = review.review(self.store, self.period, draft)
         if self.viewing_version:
@@ -660,11 +686,81 @@ class ReturnPage(QWidget):
         self.note_button.setEnabled(enabled)
 
     def _show_note(self, row: int) -> None:
+        self._flush_note()
         finding = self._finding(row)
         is_warning = finding is not None and finding.severity == R.WARNING
         self._set_note_enabled(is_warning)
         text = self.report.note_for(finding) if finding is not None and self.report is not None else ""
         self.note_edit.setPlainText(text)
+        self._note_place = (self.report.period, finding.code, finding.where, text) \
+            if is_warning and finding is not None and self.report is not None else None
+
+    # -- nothing typed is lost -------------------------------------------------------------------
+
+    def keep_typed_text(self) -> bool:
+        """Save the 说明 and the cover fields as typed (leaving the page, review, 定稿, export).
+
+        False when a cover field cannot be saved (the user was told which and why).
+        """
+        self._flush_note()
+        return self._flush_cover()
+
+    def _flush_note(self) -> None:
+        """Save the 说明 in the editor for the warning it was written for, when it changed."""
+        from models import review
+
+        place = self._note_place
+        if place is None:
+            return
+        period, code, where, stored = place
+        text = self.note_edit.toPlainText()
+        if text.strip() == stored.strip():
+            return
+        review.set_note(self.store, period, code, where, text)
+        self._note_place = (period, code, where, text)
+        if self.report is not None and self.report.period == period:
+            self.report.notes[(code, where)] = text.strip()
+            row = next((i for i, f in enumerate(self.report.findings) if (f.code, f.where) == (code, where)), -1)
+            if row >= 0 and self.findings.item(row, 3) is not None:
+                self.findings.item(row, 3).setText(text.strip())
+                self.findings.item(row, 3).setForeground(QBrush(QColor("black")))
+        self.message.emit("已保存说明")
+
+    def _flush_cover(self) -> bool:
+        """Save the cover fields as typed, when they differ from what the return shows."""
+        if self.ret is None or not self.ret.is_draft:
+            return True
+        values = self.cover.values()
+        if all(values[key] == self.ret.cover.get(key, "") for key in values):
+            return True
+        if not self._save_cover_values(values):
+            return False
+        self.ret.cover.update(values)
+        self.message.emit("已保存封面信息")
+        return True
+
+    def _save_cover_values(self, values: dict[str, str]) -> bool:
+        from models import unit
+        from models.db import RecordError
+        from models.text import ParseError
+
+        try:
+            unit.update_contacts(self.store, head=values.get("head"), statistician=values.get("statistician"),
+                                 preparer=values.get("preparer"), phone=values.get("phone"))
+        except (ParseError, RecordError) as exc:
+            self.tabs.setCurrentWidget(self.cover_scroll)
+            about_phone = isinstance(exc, ParseError) and "特殊字符" not in str(exc)
+            if about_phone:
+                self.cover.focus_field("phone")
+            msgbox.warning(self, "无法保存封面信息", f"联系电话：{exc}" if about_phone else str(exc))
+            return False
+        return True
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # Going to another page (or closing the window) keeps what was typed here.
+        if not event.spontaneous():
+            self.keep_typed_text()
+        super().hideEvent(event)
 
     def save_note(self) -> None:
         from models import review
@@ -706,7 +802,7 @@ class ReturnPage(QWidget):
             self.tabs.setCurrentWidget(view)
             view.select_cell(place.row, place.column)
         elif place.kind == "cover":
-            self.tabs.setCurrentWidget(self.cover)
+            self.tabs.setCurrentWidget(self.cover_scroll)
             self.cover.focus_field(place.field)
         elif place.kind == "font":
             self.note_edit.setFocus()
@@ -730,27 +826,22 @@ class ReturnPage(QWidget):
                 return
 
     def save_cover(self) -> None:
-        from models import unit
-        from models.db import RecordError
-        from models.text import ParseError
-
-        values = self.cover.values()
-        try:
-            unit.update_contacts(self.store, head=values.get("head"), statistician=values.get("statistician"),
-                                 preparer=values.get("preparer"), phone=values.get("phone"))
-        except (ParseError, RecordError) as exc:
-            text = str(exc)
-            if isinstance(exc, ParseError) and "特殊字符" not in text:
-                text = f"联系电话：{text}"
-            msgbox.warning(self, "无法保存封面信息", text)
-            return
-        self._after_edit()
+        if self._save_cover_values(self.cover.values()):
+            self._after_edit()
 
     # -- finalise, export, print ---------------------------------------------------------------
 
     def finalise(self) -> bool:
         from models import versions
 
+        if not self.keep_typed_text():
+            return False
+        if not msgbox.confirm(
+                self, "定稿",
+                f"定稿将把{self.period.label}{self.period.kind_label}的当前数据（含封面和说明）冻结为新的版本，"
+                "定稿后的版本不能再修改；以后修改了记录，需要再次定稿生成新版本。\n\n确定现在定稿吗？",
+                "定稿", "取消"):
+            return False
         try:
             before = versions.list_versions(self.store, self.period.code)
             ret = versions.finalise(self.store, self.period)
@@ -775,6 +866,8 @@ class ReturnPage(QWidget):
         from ui.settings_store import preferences
         from ui.workers import run_in_background
 
+        if not self.viewing_version and not self.keep_typed_text():
+            return
         prefs = preferences()
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, "选择导出到的文件夹（可选U盘）", prefs.last_folder("return_export"))
@@ -787,6 +880,13 @@ class ReturnPage(QWidget):
         from models.signing import keys
 
         signer = None
+        if keys.active_key(self.store) is None and msgbox.confirm(
+                self, "没有签名密钥",
+                "本单位还没有创建签名密钥，这样导出的报表没有电子签名，上级核验时会显示“无签名”。\n\n"
+                "现在创建签名密钥吗？", "创建密钥", "不签名，继续导出", default_yes=True):
+            from ui.keys_dialog import create_key_now
+
+            create_key_now(self, self.store)
         if keys.active_key(self.store) is not None:
             from ui.keys_dialog import ask_signer
 
@@ -805,7 +905,7 @@ class ReturnPage(QWidget):
             self.data_changed.emit()
             names = "\n".join(str(p) for p in paths)
             signed = ("已用本单位密钥签名。" if signer is not None else
-                      "注意：本单位尚未创建签名密钥，报表没有电子签名（文件 → 本单位密钥）。")
+                      "注意：本单位尚未创建签名密钥，报表没有电子签名（可在“文件 → 本单位密钥…”中创建）。")
             msgbox.information(self, "导出完成", f"已导出到“{folder}”：\n{names}\n\n{signed}")
 
         def failed(exc: BaseException) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPageLayout, QPageSize, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -117,6 +117,7 @@ def preview(parent: QWidget | None, ret: Return, sections: Sequence[str] | None,
     from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
     from models.export_pdf import layout
+    from ui.screen import fit_size
 
     pages = layout(ret, sections=sections)
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -124,7 +125,7 @@ def preview(parent: QWidget | None, ret: Return, sections: Sequence[str] | None,
     printer.setDocName(f"{ret.file_stem()} {title}")
     dialog = QPrintPreviewDialog(printer, parent)
     dialog.setWindowTitle(f"打印预览 — {title}")
-    dialog.resize(QSizeF(900, 1000).toSize())
+    fit_size(dialog, 900, 1000)  # never taller than the screen (a 768-pixel screen is common)
     dialog.paintRequested.connect(lambda p: print_pages(p, pages))
     try:
         dialog.exec()

@@ -31,6 +31,7 @@ from forms import divisions
 from models import unit as unit_model
 from models.db import RecordError, Store, StoreError
 from models.text import ParseError, clean_text
+from ui.screen import fit_size
 from ui.widgets import ERROR_COLOUR, FORM_STYLE, NOTE_COLOUR
 
 PAGE_KIND, PAGE_REGION, PAGE_INDUSTRY, PAGE_CONTACTS = range(4)
@@ -360,7 +361,9 @@ class SetupWizard(QWizard):
         self.setPage(PAGE_INDUSTRY, self.industry_page)
         self.setPage(PAGE_CONTACTS, self.contacts_page)
         self.setStartId(PAGE_KIND)
-        self.setMinimumSize(640, 520)
+        # 640×520 where the screen allows; a laptop at 150 % has only about 910×470 to offer.
+        self.setMinimumSize(560, 400)
+        fit_size(self, 640, 520)
         existing = unit_model.load(store)
         if existing is not None:
             self._prefill(existing)

@@ -836,7 +836,9 @@ class FormPanel(QWidget):
                 state, text = "", ""
             message.setText(text)
             message.setToolTip(text)
-            message.setVisible(bool(text))
+            # Once a field has shown a message its line stays (empty) while the form is open: the rows
+            # below do not jump up and down as the message comes and goes while typing.
+            message.setVisible(bool(text) or message.isVisibleTo(self))
             if message.property("state") != state:
                 message.setProperty("state", state)
                 repolish(message)

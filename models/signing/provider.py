@@ -57,7 +57,7 @@ class FileKeySigner:
 
         key = active_key(store)
         if key is None:
-            raise SigningError("本单位尚未创建签名密钥。请在“设置 → 本单位密钥”中创建（命令行：keys create）")
+            raise SigningError("本单位尚未创建签名密钥。请在程序的“文件 → 本单位密钥…”中创建（命令行：keys create）")
         private_key = load_private_key(store, key, passphrase)
         return cls(key.certificate(), private_key)
 

@@ -403,10 +403,84 @@ def write_hostile(folder: Path) -> list[Path]:
     return out
 
 
+# -- a company's HR roster (花名册), as kept by a personnel office, not by the union ----------------
+
+COMPANY_ROWS = 115
+COMPANY_HEADER = ["工号", "姓名", "性别", "部门", "岗位", "证件号", "出生日期", "民族", "学历", "政治面貌", "入职日期",
+                  "手机号码", "所属公司", "户籍地址", "发证机关", "证件有效期"]
+# Rows (1-based, as Excel shows them) whose ID number is unusable, and why.
+COMPANY_BAD_IDS = {7: "\u00b2", 12: "\u2460"}  # a superscript two and a circled one typed for digits
+# Rows whose names use a middle-dot variant (all must be stored with ·, U+00B7).
+COMPANY_DOT_NAMES = {3: "买买提\u2022艾力", 4: "阿依古丽\u30fb买买提", 5: "玛依拉\u2027吐尔逊", 6: "努尔\uff65艾合买提"}
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "平"]
+DEPARTMENTS = ["生产部", "设备部", "质检部", "仓储物流部", "综合办公室", "财务部"]
+POSTS = ["制茶工", "电工", "焊工", "质检员", "叉车司机", "文员", "会计", "机修工"]
+
+
+def company_rows() -> list[list[object]]:
+    rows: list[list[object]] = []
+    for n in range(COMPANY_ROWS):
+        excel_row = n + 2  # the header is row 1
+        sex = "男" if n % 3 else "女"
+        birth = dt.date(1970 + n % 30, 1 + n % 12, 1 + (n * 7) % 28)
+        number = make_id_number("530802", birth, 100 + n, sex)
+        if excel_row in COMPANY_BAD_IDS:
+            number = COMPANY_BAD_IDS[excel_row] + number[1:]
+        name = COMPANY_DOT_NAMES.get(excel_row) or SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
+        ethnicity = "维吾尔族" if excel_row in COMPANY_DOT_NAMES else ("哈尼族" if n % 5 == 0 else "汉族")
+        rows.append([f"PE{1000 + n}", name, sex, DEPARTMENTS[n % len(DEPARTMENTS)], POSTS[n % len(POSTS)], number,
+                     birth.isoformat(), ethnicity, ["高中", "中专", "大专", "本科"][n % 4],
+                     ["群众", "中共党员", "共青团员"][n % 3], f"20{10 + n % 14:02d}-0{1 + n % 9}-15",
+                     f"139{n:08d}", "普洱茶业集团有限公司", "云南省普洱市思茅区", "普洱市公安局思茅分局",
+                     "2016.05.01-2036.05.01"])
+    return rows
+
+
+def write_company_roster(folder: Path) -> Path:
+    """A personnel office's workbook: 离职员工 first, then 花名册 (header in row 1), then a 部门 list."""
+    import xlsxwriter
+
+    path = folder / "普洱茶业集团员工花名册.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.set_properties({"created": CREATED, "author": "人力资源部"})
+    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    left = book.add_worksheet("离职员工")
+    for col, name in enumerate([*COMPANY_HEADER, "离职日期", "离职原因"]):
+        left.write(0, col, name, head)
+    for n, row in enumerate(company_rows()[:6]):
+        for col, value in enumerate([*row, "2023-06-30", "个人原因"]):
+            left.write_string(n + 1, col, str(value))
+    sheet = book.add_worksheet("花名册")
+    for col, name in enumerate(COMPANY_HEADER):
+        sheet.write(0, col, name, head)
+    for n, row in enumerate(company_rows()):
+        for col, value in enumerate(row):
+            sheet.write_string(n + 1, col, str(value))
+    sheet.set_column(0, len(COMPANY_HEADER) - 1, 12)
+    departments = book.add_worksheet("部门")
+    for n, name in enumerate(DEPARTMENTS):
+        departments.write(n, 0, name)
+    book.close()
+    return path
+
+
+def write_short_list(folder: Path) -> Path:
+    """A short list typed by a workshop: header in row 1, only 姓名 recognisable, the ID column named oddly."""
+    path = folder / "车间先进个人名单.csv"
+    lines = ["姓名,员工证件,工作单位,备注"]
+    for n, name in enumerate(["岩温", "玉香", "扎西"]):
+        lines.append(f"{name},{make_id_number('530821', dt.date(1980 + n, 3, 4 + n), 30 + n, '男' if n != 1 else '女')},"
+                     f"宁洱县供电局,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return path
+
+
 def write_all(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = [write_people_xlsx(folder), write_people_gbk_csv(folder), write_studios_xls(folder),
-             write_trainings_xlsx(folder), write_competitions_xls(folder)]
+             write_trainings_xlsx(folder), write_competitions_xls(folder), write_company_roster(folder),
+             write_short_list(folder)]
     paths += write_hostile(folder)
     return paths
 
