@@ -202,3 +202,11 @@ def test_filled_templates_import_people_studios_outputs_and_innovation(data_dir:
     assert county_store.scalar("SELECT projects FROM studio_outputs") == 5
     importer.undo_import(county_store, batch)
     assert county_store.scalar("SELECT projects FROM studio_outputs") == 3
+    # the studio's history tells each import of its outputs and the undo, on the studio itself
+    from models import history
+
+    studio_id = county_store.scalar("SELECT id FROM studios")
+    logged = [(e.operation, e.changes) for e in history.entries(county_store, kind="studios", record_id=studio_id)]
+    operations = [op for op, _ in logged]
+    assert operations.count("import") == 3 and operations.count("import_undo") == 1, operations
+    assert any(any(change[0] == "studio_outputs" for change in changes) for op, changes in logged if op == "import_undo")
