@@ -13,7 +13,10 @@ try:  # relative to the project folder, so that a Windows drive letter ("C:") do
     _SCREEN_ARG = os.path.relpath(_SCREEN).replace("\\", "/")
 except ValueError:  # another drive
     _SCREEN_ARG = str(_SCREEN)
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if ":" in _SCREEN_ARG else f"offscreen:configfile={_SCREEN_ARG}")
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen" and ":" not in _SCREEN_ARG:
+    # also when plain offscreen is already set (a Windows stand-in passes it to every program it starts)
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN_ARG}"
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Without fontconfig (Windows) the offscreen platform looks for fonts in Qt's own folder, which Qt no longer
 # ships; the bundled font folder stands in (ui.app does the same for the built program's self-test).
 os.environ.setdefault("QT_QPA_FONTDIR", str(Path(__file__).resolve().parent.parent / "resources" / "fonts"))

@@ -393,7 +393,7 @@ def test_receipts_come_with_a_printable_pdf_the_county_can_save(qtbot: Any, page
         county_page.open_receipt(str(path))
     finally:
         county.close()
-    assert saved[0] is not None and saved[0].name == "回执.pdf" and opened_urls == [str(saved[0])]
+    assert saved[0] is not None and saved[0].name == "回执.pdf" and [Path(u) for u in opened_urls] == [saved[0]]
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(saved[0]), "-"], capture_output=True, check=True).stdout.decode()
         assert "已退回" in text and "表3培训经费与附件不符" in text and "打开回执" in text

@@ -114,7 +114,7 @@ def test_wrong_passphrase_message_is_not_cut_off(qtbot: Any, county_store: Store
     from models.signing import keys
     from ui.keys_dialog import PassphraseDialog
 
-    keys.create_key(county_store, "宁洱-签名-2026", "宁洱-签名-2026")
+    keys.create_key(county_store, "茶马古道-签名-K7q!-2026", "茶马古道-签名-K7q!-2026")
     dialog = PassphraseDialog(county_store)
     qtbot.addWidget(dialog)
     dialog.show()

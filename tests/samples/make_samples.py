@@ -442,7 +442,7 @@ def write_company_roster(folder: Path) -> Path:
     import xlsxwriter
 
     path = folder / "普洱茶业集团员工花名册.xlsx"
-    book = xlsxwriter.Workbook(str(path))
+    book = xlsxwriter.Workbook(str(path), {"in_memory": True})  # same bytes on Windows (no CRLF)
     book.set_properties({"created": CREATED, "author": "人力资源部"})
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     left = book.add_worksheet("离职员工")
