@@ -18,8 +18,10 @@ The result is deterministic for the same return (fixed dates and document ID), l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
+import struct
 from typing import Any
 
 ATTACHMENT_NAME = "return.json"
@@ -27,10 +29,19 @@ ATTACHMENT_MIME = "application/json"
 ICC_DESCRIPTION = "sRGB IEC61966-2.1"
 
 
+# The ICC header's creation date (bytes 24–35: year, month, day, hour, minute, second as big-endian 16-bit
+# numbers). LittleCMS writes the current time there; a fixed date keeps a re-exported version byte-identical.
+_ICC_DATE = slice(24, 36)
+_FIXED_ICC_DATE = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
+
+
+@functools.cache
 def srgb_profile() -> bytes:
     from PIL import ImageCms
 
-    return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    data = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    data[_ICC_DATE] = _FIXED_ICC_DATE  # no profile ID (MD5) is written, so nothing else depends on it
+    return bytes(data)
 
 
 def make_pdfa(data: bytes, *, attachment: bytes, description: str, when: dt.datetime) -> bytes:

@@ -189,3 +189,15 @@ def test_a_prefecture_receives_from_the_pdf_alone(signed_pdf: Path, long_names: 
         assert again.outcome == receiving.CHECKED
     finally:
         prefecture.close()
+
+
+def test_the_output_profile_is_the_same_bytes_at_any_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LittleCMS stamps the current time into the ICC header: a re-export a second later differed (seen on Windows)."""
+    import struct
+
+    from models import pdfa
+
+    profile = pdfa.srgb_profile()
+    assert struct.unpack(">6H", profile[24:36]) == (2000, 1, 1, 0, 0, 0)
+    pdfa.srgb_profile.cache_clear()
+    assert pdfa.srgb_profile() == profile

@@ -472,7 +472,7 @@ def write_short_list(folder: Path) -> Path:
     for n, name in enumerate(["岩温", "玉香", "扎西"]):
         lines.append(f"{name},{make_id_number('530821', dt.date(1980 + n, 3, 4 + n), 30 + n, '男' if n != 1 else '女')},"
                      f"宁洱县供电局,")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"))  # LF on Windows too
     return path
 
 
