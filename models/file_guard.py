@@ -124,7 +124,8 @@ _ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
-def _column_number(letters: str) -> int:
+def column_number(letters: str) -> int:
+    """``A`` → 1, ``Z`` → 26, ``AA`` → 27, ``XFD`` → 16384 (the column letters of a cell reference)."""
     number = 0
     for ch in letters.upper():
         number = number * 26 + ord(ch) - 64
@@ -135,7 +136,7 @@ def _ref_position(ref: str) -> tuple[int, int]:
     match = _REF.match(ref)
     if match is None:
         raise ReturnFormatError(f"单元格地址“{ref[:20]}”无效")
-    return int(match.group(2)), _column_number(match.group(1))
+    return int(match.group(2)), column_number(match.group(1))
 
 
 class _SheetScan:
@@ -178,7 +179,7 @@ class _SheetScan:
             self._place(max(map(int, rows)), 1)
         if refs:
             letters = {ref[0] for ref in refs}
-            self._place(max(int(ref[1]) for ref in refs), max(_column_number(x.decode("ascii")) for x in letters))
+            self._place(max(int(ref[1]) for ref in refs), max(column_number(x.decode("ascii")) for x in letters))
 
     def _place(self, row: int, col: int) -> None:
         if row > self.max_row:

@@ -37,6 +37,7 @@ from forms.validation import validate
 from models import history, records
 from models.atomic_file import os_reason
 from models.db import RecordError, Store, now
+from models.file_guard import column_number
 from models.text import ParseError, clean_text, compact, halfwidth, normalize_middle_dots, parse_date
 
 ProgressFn = Callable[..., None]  # progress(done, total[, text])
@@ -297,15 +298,8 @@ def _calamine_safe(xml: bytes) -> bool:
     max_row = max(rows, default=0)
     max_col = 26
     for letters in set(_WIDE_REF.findall(xml)):
-        max_col = max(max_col, _column_number(letters.decode("ascii")))
+        max_col = max(max_col, column_number(letters.decode("ascii")))
     return max_row * max_col <= MAX_FAST_CELLS and max_col <= MAX_COLUMNS
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number
 
 
 def _open_xls(path: Path) -> _Book:

@@ -62,3 +62,20 @@ def demo_store(county_store: Store) -> Store:
 
     fill_demo(county_store, seed=2025)
     return county_store
+
+
+@pytest.fixture
+def county_window(qtbot, county_store: Store, data_dir: Path):  # type: ignore[no-untyped-def]
+    """The main window of the county store, shown and active, with its preferences installed."""
+    from ui import settings_store
+    from ui.main_window import MainWindow
+
+    prefs = settings_store.Preferences(data_dir)
+    settings_store.install(prefs)
+    w = MainWindow(county_store, prefs)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    yield w
+    settings_store.install(None)

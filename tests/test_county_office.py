@@ -47,16 +47,8 @@ def test_lists_mask_id_and_mobile_numbers(qtbot: Any, county_store: Store) -> No
 
 
 @pytest.fixture
-def window(qtbot: Any, county_store: Store, data_dir: Path) -> MainWindow:
-    prefs = Preferences(data_dir)
-    settings_store.install(prefs)
-    w = MainWindow(county_store, prefs)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    yield w
-    settings_store.install(None)
+def window(county_window: MainWindow) -> MainWindow:
+    return county_window
 
 
 def test_every_menu_and_menu_item_has_an_access_key(window: MainWindow) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 
-from models.db import Store
 from ui import help_window, settings_store
 from ui.help_window import SECTIONS, HelpWindow, manual_path
 from ui.main_window import MainWindow
@@ -23,20 +23,12 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 
 @pytest.fixture
-def window(qtbot: Any, county_store: Store, data_dir: Path) -> MainWindow:
-    prefs = Preferences(data_dir)
-    settings_store.install(prefs)
-    w = MainWindow(county_store, prefs)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    yield w
+def window(county_window: MainWindow) -> Iterator[MainWindow]:
+    yield county_window
     if help_window._window is not None:
         help_window._window.close()
         help_window._window.deleteLater()
         help_window._window = None
-    settings_store.install(None)
 
 
 def test_every_page_and_topic_has_a_section() -> None:
