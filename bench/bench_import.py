@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common.ids import make_id_number
 from models.demo import HAN_GIVEN, HAN_SURNAMES
-from models.ids import make_id_number
 
 HEADER = ["序号", "姓名", "性别", "民族", "出生年月", "身份证号码", "政治面貌", "文化程度", "工作单位", "工种",
           "技能等级", "是否一线职工", "联系电话", "荣誉称号", "授予时间"]

@@ -118,8 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str]) -> int:
     """Run a sub-command; returns the exit code."""
+    from common.text import ParseError
     from models.db import RecordError, StoreError
-    from models.text import ParseError
 
     parser = build_parser()
     args = parser.parse_args(list(argv))
@@ -133,7 +133,7 @@ def run(argv: Sequence[str]) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # an unwritable folder, a full or pulled USB stick …: a reason, not a traceback
-        from models.atomic_file import os_error_text
+        from common.atomic_file import os_error_text
 
         print(f"错误：{os_error_text(exc)}", file=sys.stderr)
         return 2
@@ -154,7 +154,7 @@ def opened_store(args: argparse.Namespace) -> Iterator[Any]:
 
 def report_leftovers(store: Any) -> None:
     """Remove what an interrupted export or backup left behind and say which files were not written."""
-    from models import leftovers
+    from common import leftovers
 
     if store.path is not None:
         text = leftovers.notice(leftovers.clean_up(store.path.parent))
@@ -165,8 +165,8 @@ def report_leftovers(store: Any) -> None:
 @contextlib.contextmanager
 def existing_store(args: argparse.Namespace) -> Iterator[Any]:
     """The data folder's store when there is one, else ``None`` (no data folder is created for it)."""
+    from common.paths import default_data_dir, store_path
     from models.db import open_store
-    from models.paths import default_data_dir, store_path
 
     folder = args.data_dir or default_data_dir()
     store = open_store(folder) if store_path(folder).exists() else None

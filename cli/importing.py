@@ -46,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from common.text import ParseError
     from models.importer import (
         ERROR_ROWS_NOTICE,
         ImportFileError,
@@ -55,7 +56,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         plan_import,
         read_table,
     )
-    from models.text import ParseError
 
     try:
         table = read_table(args.file, sheet=args.sheet, kind=args.kind)

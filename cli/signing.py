@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cli import CliError, need_unit, opened_store, stdin_is_terminal
-from models.atomic_file import os_reason
+from common.atomic_file import os_reason
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

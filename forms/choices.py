@@ -10,8 +10,8 @@ import csv
 import dataclasses
 import functools
 
-from models.paths import resource_path
-from models.text import clean_text, halfwidth
+from common.paths import resource_path
+from common.text import clean_text, halfwidth
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,7 +6,7 @@ import csv
 import dataclasses
 import functools
 
-from models.paths import resource_path
+from common.paths import resource_path
 
 PROVINCE_CODE = "530000"
 
@@ -67,7 +67,7 @@ def children(code: str) -> list[Division]:
 
 @functools.cache
 def _search_keys() -> dict[str, str]:
-    from models.pinyin import initials, search_key
+    from common.pinyin import initials, search_key
 
     return {d.code: f"{d.name} {d.short_name} {search_key(d.name)} {initials(d.short_name)} {d.code}"
             for d in all_divisions()}

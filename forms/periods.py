@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import re
 
-from models.text import ParseError, compact
+from common.text import ParseError, compact
 
 _PATTERN = re.compile(r"(\d{4})(?:([HQ])([1-4]))?")
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from common import ids
 from forms import fields as F
 from forms.fields import Field, Finding, FormSpec
 from forms.honours import infer
-from models import ids
 
 
 def _person_checks(rec: Mapping[str, Any]) -> list[Finding]:

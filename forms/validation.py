@@ -6,11 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from forms import choices as choice_lists
-from forms import fields as F
-from forms.fields import Field, Finding, FormSpec
-from models import ids
-from models.text import (
+from common import ids
+from common.text import (
     ParseError,
     normalize_middle_dots,
     parse_bool,
@@ -20,6 +17,9 @@ from models.text import (
     parse_year,
     plain_text,
 )
+from forms import choices as choice_lists
+from forms import fields as F
+from forms.fields import Field, Finding, FormSpec
 
 
 def is_empty(value: object) -> bool:

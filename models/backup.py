@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from models.atomic_file import atomic_path, os_reason, write_bytes_atomic
+from common.atomic_file import atomic_path, os_reason, write_bytes_atomic
 from models.db import Store, StoreError, known_errors
 
 FORMAT = "changai-backup"

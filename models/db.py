@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from models.paths import STORE_FILE
+from common.paths import STORE_FILE
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -137,8 +137,8 @@ class Store:
 
 def open_store(data_dir: Path | str | None = None, *, memory: bool = False) -> Store:
     """Open (creating if needed) the store in ``data_dir`` and bring its schema up to date."""
+    from common.paths import default_data_dir
     from models.migrations import MIGRATIONS
-    from models.paths import default_data_dir
 
     with known_errors():
         if memory:
@@ -149,7 +149,7 @@ def open_store(data_dir: Path | str | None = None, *, memory: bool = False) -> S
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                from models.atomic_file import os_reason
+                from common.atomic_file import os_reason
 
                 raise StoreError(f"无法创建数据文件夹“{folder}”：{os_reason(exc)}") from exc
             path = folder / STORE_FILE
@@ -159,7 +159,7 @@ def open_store(data_dir: Path | str | None = None, *, memory: bool = False) -> S
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 3000")
         store = Store(conn, path)
-        from models import leftovers
+        from common import leftovers
 
         leftovers.set_data_dir(path.parent if path is not None else None)
         pending = MIGRATIONS.pending(conn)

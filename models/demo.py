@@ -11,12 +11,12 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from common.ids import make_id_number
 from forms import divisions
 from forms.choices import COMPETITION_LEVELS, STUDIO_LEVELS, STUDIO_TYPES, TRAINING_TYPES
 from forms.honours import STUDIO_LEADER_REQUIREMENTS
 from models import records, unit
 from models.db import RecordError, Store
-from models.ids import make_id_number
 
 HAN_SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙朱马胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚"
@@ -268,7 +268,7 @@ def _fill_competitions(store: Store, rng: random.Random, county: str, today: dt.
 
 def bulk_people(store: Store, count: int, seed: int = 1) -> None:
     """Insert ``count`` valid people with one honour each, fast (for benchmarks and load tests)."""
-    from models.pinyin import full, search_key
+    from common.pinyin import full, search_key
 
     rng = random.Random(seed)
     now = dt.datetime.now().isoformat(timespec="seconds")

@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common.atomic_file import atomic_path, os_reason
+from common.text import ParseError
 from forms.periods import Period
-from models.atomic_file import atomic_path, os_reason
 from models.db import RecordError, Store
 from models.returns import Return
-from models.text import ParseError
 
 if TYPE_CHECKING:
     from models.signing.provider import Signer

@@ -21,10 +21,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from common.text import date_cn
 from forms import returns as R
 from models.fonts import FONT_NAME, printable, reportlab_font
 from models.returns import Number, Return, digest, short_digest
-from models.text import date_cn
 
 Progress = Callable[..., None]
 

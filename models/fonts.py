@@ -15,7 +15,7 @@ REPLACEMENT = "□"
 
 
 def font_path() -> str:
-    from models.paths import resource_path
+    from common.paths import resource_path
 
     return str(resource_path("fonts", FONT_FILE))
 

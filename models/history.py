@@ -13,11 +13,11 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from common.ids import mask_id_number, mask_phone
 from forms import fields as F
 from forms.fields import FormSpec
 from forms.records import HONOURS, SPECS, STUDIO_OUTPUTS, TOP_LEVEL, spec
 from models.db import Store, now
-from models.ids import mask_id_number, mask_phone
 
 OPERATIONS = {
     "add": "新增",

@@ -29,16 +29,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from common.atomic_file import os_reason
+from common.text import ParseError, clean_text, compact, halfwidth, normalize_middle_dots, parse_date
 from forms import fields as F
 from forms.fields import Field, Finding, FormSpec
 from forms.honours import infer, parse_title_with_year, split_titles
 from forms.records import HONOURS, PEOPLE, STUDIO_OUTPUTS, STUDIOS, spec
 from forms.validation import validate
 from models import history, records
-from models.atomic_file import os_reason
 from models.db import RecordError, Store, now
 from models.file_guard import column_number
-from models.text import ParseError, clean_text, compact, halfwidth, normalize_middle_dots, parse_date
 
 ProgressFn = Callable[..., None]  # progress(done, total[, text])
 
@@ -1264,7 +1264,7 @@ def _honour_message(finding: Finding, title: str) -> str:
 
 
 def _year_of(value: Any) -> int | None:
-    from models.text import parse_year
+    from common.text import parse_year
 
     try:
         return parse_year(value)
@@ -1809,7 +1809,7 @@ def export_error_rows(plan: ImportPlan, path: Path | str) -> int:
     """
     import xlsxwriter
 
-    from models.atomic_file import atomic_path
+    from common.atomic_file import atomic_path
 
     target = Path(path)
     wanted: dict[int, str] = {}
@@ -1904,8 +1904,8 @@ def write_template(kind: str, path: Path | str) -> Path:
     """Write a blank .xlsx template for ``kind`` (header in row 1, a 填写说明 sheet); it imports back cleanly."""
     import xlsxwriter
 
+    from common.atomic_file import atomic_path
     from forms import choices as choice_lists
-    from models.atomic_file import atomic_path
 
     columns = template_columns(kind)
     target = Path(path)

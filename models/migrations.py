@@ -226,3 +226,19 @@ def m0006_history(db: Database) -> None:
     ]
     for sql in statements:
         db.execute(sql)
+
+
+@MIGRATIONS(name="0007_definitions")
+def m0007_definitions(db: Database) -> None:
+    """Installed return definitions (报表制度), kept forever so an old return re-renders with its own."""
+    # raw: the definition file's bytes exactly as the province signed them; digest = SHA-256 of raw.
+    # signer_*: who signed the installed file (empty for the definition shipped with the program).
+    db.execute(
+        """CREATE TABLE definitions (
+            digest TEXT PRIMARY KEY,
+            def_id TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL,
+            year_from INTEGER NOT NULL, year_to INTEGER NOT NULL,
+            raw BLOB NOT NULL, installed_at TEXT NOT NULL, source TEXT NOT NULL DEFAULT '',
+            signer_name TEXT NOT NULL DEFAULT '', signer_fingerprint TEXT NOT NULL DEFAULT '',
+            signed_package BLOB)""")
+    db.execute("CREATE UNIQUE INDEX definitions_id_version ON definitions(def_id, version)")

@@ -31,13 +31,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from common.atomic_file import os_reason
+from common.text import ParseError, clean_text
 from forms.periods import parse_period
-from models.atomic_file import os_reason
 from models.db import RecordError, Store, now
 from models.receiving import Received, get_received
 from models.signing.common import MALFORMED, STATUS_LABELS, UNREGISTERED, UNSIGNED, VALID, Verdict
 from models.signing.provider import Signer
-from models.text import ParseError, clean_text
 
 FORMAT_NAME = "changai-receipt"
 FORMAT_VERSION = 1
@@ -147,7 +147,7 @@ def make_receipt(store: Store, row: Received, decision: str, reason: str = "") -
 
 def write_receipt_file(receipt: Receipt, signer: Signer, out_dir: Path | str) -> Path:
     """Sign ``receipt`` and write it into ``out_dir`` (atomically); returns the file."""
-    from models.atomic_file import atomic_path
+    from common.atomic_file import atomic_path
 
     folder = Path(out_dir)
     try:

@@ -34,13 +34,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from common.text import ParseError
 from forms import divisions
 from forms import returns as R
 from forms.periods import parse_period
 from models.db import RecordError, Store, now
 from models.returns import Return, ReturnFormatError, canonical_bytes, from_canonical
 from models.signing.common import MALFORMED, STATUS_LABELS, UNREGISTERED, VALID
-from models.text import ParseError
 from models.unit import Unit
 
 Progress = Callable[..., None]
@@ -134,7 +134,7 @@ def source_unit_problem(ret: Return) -> str | None:
     """
     if not ret.consolidated:
         return None
-    from models.text import compact
+    from common.text import compact
 
     units = [u for u in ret.coverage.get("units", []) if isinstance(u, dict)] if ret.coverage else []
     allowed = {compact(str(u.get("name", ""))) for u in units} | {compact(ret.unit_name)}
@@ -162,7 +162,7 @@ def source_unit_problem(ret: Return) -> str | None:
 
 def direct_subordinate_problem(own: Unit, ret: Return, today: dt.date | None = None) -> str | None:
     """Why this unit does not take ``ret`` (Chinese), or None when it is a return it should receive."""
-    from models.ids import check_credit_code
+    from common.ids import check_credit_code
 
     if ret.is_draft:
         return "这是未定稿的草稿报表，不能接收。请对方定稿并签名导出后再报送"

@@ -10,12 +10,12 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from common import pinyin
 from forms import fields as F
 from forms.fields import Finding, FormSpec
 from forms.honours import STUDIO_LEADER_REQUIREMENTS
 from forms.records import HONOURS, PEOPLE, SPECS, STUDIO_OUTPUTS, STUDIOS, TOP_LEVEL, spec
 from forms.validation import errors, validate
-from models import pinyin
 from models.db import RecordError, Store, now
 
 CHILDREN: dict[str, tuple[FormSpec, ...]] = {"people": (HONOURS,), "studios": (STUDIO_OUTPUTS,)}
@@ -363,7 +363,7 @@ def _where(q: ListQuery) -> tuple[str, list[Any]]:
     params: list[Any] = []
     text = q.search.strip().lower()
     if text:
-        from models.text import halfwidth
+        from common.text import halfwidth
 
         for word in halfwidth(text).split():
             clauses.append("t.search LIKE ? ESCAPE '\\'")

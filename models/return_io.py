@@ -304,7 +304,7 @@ def _check_signed(path: Path, zf: zipfile.ZipFile, wb: Any, parts: dict[str, Any
 
 
 def _name_key(name: str) -> str:
-    from models.text import compact
+    from common.text import compact
 
     return compact(name)
 
@@ -379,7 +379,7 @@ def _pdf_claim(subject: str | None) -> dict[str, Any]:
 
 def visible_text_problems(wb: Any, ret: Return) -> list[str]:
     """Differences between the signed data and the visible text: the cover, the rosters and the 说明."""
-    from models.text import date_cn
+    from common.text import date_cn
 
     problems: list[str] = []
     if "封面" in wb.sheetnames:

@@ -87,7 +87,7 @@ class Return:
 
     def cover_lines(self) -> list[tuple[str, str]]:
         """The cover's label/value lines, as both exports print them."""
-        from models.text import date_cn
+        from common.text import date_cn
 
         period = self.period_obj
         lines = [
@@ -105,7 +105,7 @@ class Return:
 
     def contacts_line(self) -> str:
         """``单位负责人：李国华　　统计负责人：…　　报出日期：2026年1月15日``, under every table."""
-        from models.text import date_cn
+        from common.text import date_cn
 
         parts = [f"{f.label}：{self.cover.get(f.key, '')}" for f in R.COVER_FIELDS if f.key != "report_date"]
         parts.append(f"报出日期：{date_cn(self.cover.get('report_date', ''))}")
@@ -510,7 +510,7 @@ def compute_own(store: Store, period: Period | str, *, today: dt.date | None = N
 
 
 def _people_roster(store: Store, held: Mapping[int, list[dict[str, Any]]]) -> list[dict[str, str]]:
-    from models.ids import mask_id_number
+    from common.ids import mask_id_number
 
     if not held:
         return []

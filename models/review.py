@@ -92,7 +92,7 @@ def _unit_code(store: Store) -> str:
 
 def set_note(store: Store, period: Period | str, code: str, where: str, text: str) -> None:
     """Store (or, with empty ``text``, remove) the 说明 for the warning ``code`` at ``where``."""
-    from models.text import plain_text
+    from common.text import plain_text
 
     text = plain_text(text)
     unit_code = _unit_code(store)
@@ -241,14 +241,14 @@ def _fmt(value: Decimal, is_money: bool) -> str:
 
 
 def _person_label(row: Mapping[str, Any]) -> str:
-    from models.ids import mask_id_number
+    from common.ids import mask_id_number
 
     return f"人员“{row['name']}”（{mask_id_number(row['id_number'])}）"
 
 
 def _people_checks(store: Store) -> list[Finding]:
-    from models.ids import check_id_number, normalize_id_number
-    from models.text import ParseError
+    from common.ids import check_id_number, normalize_id_number
+    from common.text import ParseError
 
     out: list[Finding] = []
     rows = store.query("SELECT id, name, id_number, birth_date, sex FROM people WHERE deleted_at IS NULL ORDER BY id")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from common.text import ParseError, clean_text, compact, hidden_character
 from forms import divisions
 from models.db import RecordError, Store, now
-from models.text import ParseError, clean_text, compact, hidden_character
 
 LEVELS = ("county", "prefecture", "province", "industry")
 
@@ -52,7 +52,7 @@ def describe_code(code: str) -> tuple[str, str, str | None]:
 def setup(store: Store, *, code: str, name: str | None = None, industry: bool = False, head: str = "",
           statistician: str = "", preparer: str = "", phone: str = "") -> Unit:
     """Record (or change) the unit. ``industry`` units use their credit code and report to the province."""
-    from models.ids import check_credit_code, check_phone
+    from common.ids import check_credit_code, check_phone
 
     code = compact(code).upper()
     if industry:
@@ -86,7 +86,7 @@ def setup(store: Store, *, code: str, name: str | None = None, industry: bool = 
 def update_contacts(store: Store, *, head: str | None = None, statistician: str | None = None,
                     preparer: str | None = None, phone: str | None = None, name: str | None = None) -> Unit:
     """Change the cover contacts (and optionally the unit's name) of an existing unit."""
-    from models.ids import check_phone
+    from common.ids import check_phone
 
     unit = load(store)
     if unit is None:

@@ -58,7 +58,7 @@ def signer(store: Store):  # type: ignore[no-untyped-def]
 
 def shared_person() -> dict[str, object]:
     """One 劳动模范 entered by two counties (the same ID number): consolidation must flag him."""
-    from models.ids import make_id_number
+    from common.ids import make_id_number
 
     return {"name": "岩温", "sex": "男", "ethnicity": "傣族", "birth_date": "1976-03-14",
             "id_number": make_id_number("530821", dt.date(1976, 3, 14), 7, "男"),

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from models import atomic_file, backup, leftovers, records, unit
+from common import atomic_file, leftovers
+from models import backup, records, unit
 from models.db import Store, open_store
 from ui import msgbox
 from ui.backup_dialog import BackupDialog, RestoreDialog, after_start

@@ -87,7 +87,7 @@ def test_pages_and_commands_imported_by_name_exist() -> None:
 @pytest.mark.parametrize("resource", ["fonts/WenQuanYiMicroHei.ttf", "fonts/LICENSE-wqy-microhei.txt",
                                       "data/SOURCES.md", "data/yunnan_divisions.csv"])
 def test_bundled_resources_exist(resource: str) -> None:
-    from models.paths import resource_path
+    from common.paths import resource_path
 
     assert resource_path(*resource.split("/")).is_file()
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from models.ids import check_id_number
-from models.paths import STORE_FILE
+from common.ids import check_id_number
+from common.paths import STORE_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 CREDIT_CODE_BODY = "91530000MA6K1234Y"  # 17 characters; the check character is computed below

@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from common.ids import make_id_number
 from models import records, unit
 from models.db import Store, open_store
 from models.export_pdf import layout
-from models.ids import make_id_number
 from ui import settings_store
 from ui.main_window import MainWindow
 from ui.settings_store import Preferences

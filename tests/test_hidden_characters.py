@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from common.ids import make_id_number
+from common.text import ParseError, hidden_character, plain_text
 from forms import validation
 from forms.records import SPECS
 from models import export, records, review, unit, versions
 from models.db import Store
-from models.ids import make_id_number
 from models.importer import export_error_rows, plan_import, read_table
-from models.text import ParseError, hidden_character, plain_text
 
 YEAR = str(dt.date.today().year - 1)
 RLO = "\u202e"
@@ -34,7 +34,7 @@ def test_each_hidden_character_is_named(char: str, word: str) -> None:
 
 @given(st.text(max_size=30))
 def test_plain_text_refuses_exactly_the_invisible_characters(text: str) -> None:
-    from models.text import clean_text
+    from common.text import clean_text
 
     cleaned = clean_text(text)
     bad = [c for c in cleaned if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")]

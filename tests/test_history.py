@@ -12,7 +12,8 @@ from test_importer import PEOPLE_CSV, PEOPLE_XLSX
 from test_ui_dialogs import while_modal
 
 from cli import run
-from models import history, ids, records
+from common import ids
+from models import history, records
 from models.db import Store
 from models.importer import apply_import, plan_import, read_table, undo_import
 

@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli import run
+from common.ids import check_id_number, make_id_number
+from common.text import MIDDLE_DOT, ParseError, normalize_middle_dots
 from forms import records as forms
 from forms.validation import parse_field
 from models import importer, records
 from models.db import Store
-from models.ids import check_id_number, make_id_number
-from models.text import MIDDLE_DOT, ParseError, normalize_middle_dots
 
 SAMPLES = Path(__file__).parent / "samples"
 COMPANY = SAMPLES / "普洱茶业集团员工花名册.xlsx"

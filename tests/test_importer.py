@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from common.ids import make_id_number
 from models import importer, records
 from models.db import RecordError, Store
-from models.ids import make_id_number
 from models.importer import ImportFileError, apply_import, plan_import, read_table, undo_import
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -252,8 +252,8 @@ def test_prepare_cells(kind: str, value: object, expected: object) -> None:
 
 
 def test_prepare_refuses_mangled_values() -> None:
+    from common.text import ParseError
     from forms.fields import Field
-    from models.text import ParseError
 
     with pytest.raises(ParseError, match="存成了数字"):
         importer._prepare(Field("id", "身份证号", "id_number"), 5.30821197805120e17)

@@ -13,9 +13,9 @@ from consolidation_support import YEAR, County, county_exports, receiving_store,
 from signing_support import PASSPHRASE, make_key
 
 import cli
+from common.atomic_file import os_error_text, write_bytes_atomic
 from models import board, importer, receipts, receiving, versions
 from models import returns as ret_mod
-from models.atomic_file import os_error_text, write_bytes_atomic
 from models.db import Store
 from models.signing import keys
 
@@ -139,7 +139,7 @@ def test_atomic_file_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> No
     target = tmp_path / "报表 文件夹" / "530821_2026_v1.xlsx"
     write_bytes_atomic(target, b"old")
     with pytest.raises(RuntimeError):
-        from models.atomic_file import atomic_path
+        from common.atomic_file import atomic_path
 
         with atomic_path(target) as tmp:
             tmp.write_bytes(b"half")

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from signing_support import PASSPHRASE, make_key
 
+from common.ids import make_id_number
 from models import export, records, versions
 from models.db import Store
 from models.export_pdf import layout, pdf_date, wrap, wrap_list
-from models.ids import make_id_number
 from models.signing.provider import FileKeySigner
 
 YEAR = str(dt.date.today().year - 1)

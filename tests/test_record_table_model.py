@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from common.ids import make_id_number
 from models import records
 from models.db import Store
-from models.ids import make_id_number
 from ui import record_table_model as rtm
 from ui.record_table_model import RecordIdRole, RecordTableModel, format_value
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from common.ids import make_id_number
 from forms import returns as R
 from models import records
 from models import returns as ret_mod
 from models.db import Store
-from models.ids import make_id_number
 
 _seq = iter(range(1, 10_000))
 

@@ -122,7 +122,7 @@ def test_warnings_need_a_note_which_travels_with_the_version(county_store: Store
 
 
 def _id(year: int) -> str:
-    from models.ids import make_id_number
+    from common.ids import make_id_number
 
     return make_id_number("530821", dt.date(year, 1, 1), 7, "男")
 

@@ -1,4 +1,4 @@
-"""Property tests for ``models.text``: messy input in, one canonical value out."""
+"""Property tests for ``common.text``: messy input in, one canonical value out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.text import (
+from common.text import (
     EXCEL_EPOCH,
     ParseError,
     clean_text,

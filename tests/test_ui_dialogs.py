@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from models import ids, records
+from common import ids
+from models import records
 from models.db import Store
 from ui.child_editors import ChildRowDialog
 from ui.record_dialog import RecordDialog, edit_record

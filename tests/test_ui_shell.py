@@ -14,9 +14,9 @@ import pytest
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
+from common.ids import make_id_number
 from models import records
 from models.db import RecordError, Store, open_store
-from models.ids import make_id_number
 from ui import msgbox, settings_store
 from ui.main_window import MainWindow, UnitDialog
 from ui.pages import PAGES

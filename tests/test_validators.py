@@ -12,13 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forms import divisions
-from forms import fields as F
-from forms.records import PEOPLE, SPECS, STUDIO_OUTPUTS, TRAININGS
-from forms.validation import errors, parse_field, validate
-from models import records
-from models.db import RecordError, Store
-from models.ids import (
+from common.ids import (
     check_credit_code,
     check_id_number,
     check_mobile,
@@ -27,7 +21,13 @@ from models.ids import (
     mask_id_number,
     mask_phone,
 )
-from models.text import ParseError
+from common.text import ParseError
+from forms import divisions
+from forms import fields as F
+from forms.records import PEOPLE, SPECS, STUDIO_OUTPUTS, TRAININGS
+from forms.validation import errors, parse_field, validate
+from models import records
+from models.db import RecordError, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 6, 1)  # a fixed "today" for the birth-date plausibility check

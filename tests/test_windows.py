@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from models.atomic_file import atomic_path, os_error_text, os_path, write_bytes_atomic
+from common.atomic_file import atomic_path, os_error_text, os_path, write_bytes_atomic
 from models.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent

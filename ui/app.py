@@ -47,7 +47,7 @@ def _offscreen_fonts() -> None:
     longer ships, and warns; the self-test and the tests run offscreen.
     """
     if os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen") and "QT_QPA_FONTDIR" not in os.environ:
-        from models.paths import resource_path
+        from common.paths import resource_path
 
         os.environ["QT_QPA_FONTDIR"] = str(resource_path("fonts"))
 
@@ -85,7 +85,7 @@ def install_translations(app: QApplication) -> bool:
 
 def install_font(app: QApplication) -> str | None:
     """Register the bundled CJK font and make it the application font; its family, or None."""
-    from models.paths import resource_path
+    from common.paths import resource_path
 
     path = resource_path("fonts", FONT_FILE)
     font_id = QFontDatabase.addApplicationFont(str(path))
@@ -113,7 +113,7 @@ def _report_unexpected(kind: type[BaseException], exc: BaseException, tb: Traceb
 
 
 def _warm_up() -> None:
-    from models.pinyin import initials
+    from common.pinyin import initials
 
     initials("张")
 

@@ -299,7 +299,7 @@ def open_restore_dialog(store: Store, parent: QWidget | None = None) -> bool:
 
 def after_start(store: Store, parent: QWidget | None) -> None:
     """Shown once the main window is up: files an interrupted write left unfinished, then the backup reminder."""
-    from models import leftovers
+    from common import leftovers
 
     if store.path is not None:
         text = leftovers.notice(leftovers.clean_up(store.path.parent))

@@ -329,7 +329,7 @@ class ReceiptDialog(QDialog):
 
     def save_pdf(self, path: str | None = None) -> Path | None:
         """The receipt as a PDF page to print and file (next to the .json unless another place is chosen)."""
-        from models.atomic_file import atomic_path
+        from common.atomic_file import atomic_path
         from models.receipts import render_receipt_pdf
 
         receipt = self.opened.receipt
@@ -674,10 +674,10 @@ class BoardPage(QWidget):
 
     def send_back(self, reason: str | None = None, folder: str | None = None) -> Path | None:
         """退回 the selected unit's return with a written reason; writes the signed 回执."""
+        from common.text import ParseError
         from models.db import RecordError
         from models.receipts import send_back
         from models.signing import SigningError
-        from models.text import ParseError
 
         entry = self.selected_entry()
         if entry is None or entry.current is None:

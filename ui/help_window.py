@@ -33,7 +33,7 @@ SECTIONS = {"home": "home", "people": "people", "studios": "studios", "trainings
 
 
 def manual_path() -> Path:
-    from models.paths import resource_path
+    from common.paths import resource_path
 
     return resource_path(*MANUAL_FILE)
 

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.text import date_cn
 from forms.periods import Period
 from models import records
 from models import unit as unit_model
-from models.text import date_cn
 from ui.settings_store import current_period, set_current_period
 
 if TYPE_CHECKING:

@@ -137,8 +137,8 @@ class UnitDialog(QDialog):
         return {key: edit.text() for key, edit in self.fields.items()}
 
     def accept(self) -> None:
+        from common.text import ParseError
         from models.db import RecordError
-        from models.text import ParseError
         from ui.screen import show_message_label
 
         try:

@@ -58,8 +58,8 @@ def format_value(kind: str, value: Any) -> str:
         except (TypeError, ValueError):
             return str(value)
     if kind == F.PERIOD:
+        from common.text import ParseError
         from forms.periods import parse_period
-        from models.text import ParseError
 
         try:
             return parse_period(value).label
@@ -90,8 +90,8 @@ def _header_label(kind: str, column: records.Column) -> str:
 
 def _shown(field: Any, value: Any) -> str:
     """A list cell: ID and mobile numbers masked (前6后4, 前3后4); the full number is in the record."""
+    from common.ids import mask_id_number, mask_phone
     from forms import fields as F
-    from models.ids import mask_id_number, mask_phone
 
     if value:
         if field.kind == F.ID_NUMBER:

@@ -38,8 +38,8 @@ def deleted_text(stamp: str | None) -> str:
 def display_name(item: dict[str, Any]) -> str:
     name = str(item.get("name") or "")
     if item.get("kind") == "innovation":
+        from common.text import ParseError
         from forms.periods import parse_period
-        from models.text import ParseError
 
         try:
             return parse_period(name).label

@@ -740,9 +740,9 @@ class ReturnPage(QWidget):
         return True
 
     def _save_cover_values(self, values: dict[str, str]) -> bool:
+        from common.text import ParseError
         from models import unit
         from models.db import RecordError
-        from models.text import ParseError
 
         try:
             unit.update_contacts(self.store, head=values.get("head"), statistician=values.get("statistician"),
@@ -768,7 +768,7 @@ class ReturnPage(QWidget):
         finding = self._finding(self.findings.currentRow())
         if finding is None or finding.severity != R.WARNING:
             return
-        from models.text import ParseError
+        from common.text import ParseError
 
         try:
             review.set_note(self.store, self.period, finding.code, finding.where, self.note_edit.toPlainText())

@@ -100,7 +100,7 @@ def preferences() -> Preferences:
     """The preferences of the open data folder (see the module docstring)."""
     if _installed is not None:
         return _installed
-    from models.paths import default_data_dir
+    from common.paths import default_data_dir
 
     folder = default_data_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,9 +109,9 @@ def preferences() -> Preferences:
 
 def current_period(store: Store) -> Period:
     """The reporting period chosen on the home page (store setting), else the one due now."""
+    from common.text import ParseError
     from forms.periods import current_period as due_period
     from forms.periods import parse_period
-    from models.text import ParseError
 
     stored = store.setting(PERIOD_SETTING)
     if stored:

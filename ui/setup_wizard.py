@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from common.text import ParseError, clean_text
 from forms import divisions
 from models import unit as unit_model
 from models.db import RecordError, Store, StoreError
-from models.text import ParseError, clean_text
 from ui.screen import fit_size
 from ui.widgets import ERROR_COLOUR, FORM_STYLE, NOTE_COLOUR
 
@@ -240,7 +240,7 @@ class IndustryPage(QWizardPage):
             self.code.setCursorPosition(pos)
 
     def _check_code(self, text: str) -> None:
-        from models.ids import check_credit_code
+        from common.ids import check_credit_code
 
         message = ""
         self.code_ok = False
@@ -301,7 +301,7 @@ class ContactsPage(QWizardPage):
         self.phone.textChanged.connect(self._check_phone)
 
     def _check_phone(self, text: str) -> None:
-        from models.ids import check_phone
+        from common.ids import check_phone
 
         message = ""
         self.phone_ok = True

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.text import ParseError
 from forms import fields as F
 from forms.fields import Field, Finding, FormSpec
 from forms.validation import is_empty, parse_field, validate
-from models.text import ParseError
 
 COMPLETION_ROLE = Qt.ItemDataRole.UserRole + 1  # "value initials fullpinyin aliases", searched by the completer
 ID_ROLE = Qt.ItemDataRole.UserRole + 2  # the id of a linked record
@@ -249,8 +249,8 @@ class _DisplayCompleter(QCompleter):
 @functools.cache
 def completion_keys(choice_list: str) -> tuple[tuple[str, str], ...]:
     """(value, search key) of every entry of a choice list: value, pinyin initials, full pinyin, aliases."""
+    from common import pinyin
     from forms import choices
-    from models import pinyin
 
     out = []
     for choice in choices.choices(choice_list):

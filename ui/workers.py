@@ -46,13 +46,13 @@ class Cancelled(Exception):
 
 def error_text(exc: BaseException) -> tuple[str, str | None]:
     """A Chinese message for a failure, and technical detail for unexpected ones."""
+    from common.text import ParseError
     from models.db import RecordError, StoreError
-    from models.text import ParseError
 
     if isinstance(exc, StoreError | RecordError | ParseError):
         return str(exc), None
     if isinstance(exc, OSError):  # names the target (not the temporary file) with a Chinese reason
-        from models.atomic_file import os_error_text
+        from common.atomic_file import os_error_text
 
         return os_error_text(exc), None
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

@@ -21,7 +21,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from models.atomic_file import os_reason
+from common.atomic_file import os_reason
 from models.db import Store, now
 from models.signing.common import MIN_PASSPHRASE_LENGTH, SigningError, fingerprint_of_der, group_hex
 
@@ -123,8 +123,9 @@ _COMMON_WORDS = ("总工会", "工会", "产改", "产业工人", "统计", "统
 def passphrase_hints(store: Store | None) -> list[str]:
     """Words an attacker would try first: this unit's and its superior's names (Chinese and pinyin), its code,
     the people named on the cover, and the program's own vocabulary."""
+    from common import pinyin
     from forms import divisions
-    from models import pinyin, unit
+    from models import unit
 
     words: list[str] = list(_COMMON_WORDS)
     current = unit.load(store) if store is not None else None
@@ -341,8 +342,8 @@ def create_key(store: Store, passphrase: str, again: str | None = None) -> OwnKe
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
+    from common.atomic_file import write_bytes_atomic
     from models import unit
-    from models.atomic_file import write_bytes_atomic
 
     current = unit.load(store)
     if current is None:

@@ -80,7 +80,7 @@ def stamp_lines(unit_name: str, unit_code: str, fingerprint: str, when: dt.datet
 # --- the stamp font ----------------------------------------------------------------------------------------
 
 def _font_path() -> Path:
-    from models.paths import resource_path
+    from common.paths import resource_path
 
     return resource_path("fonts", "WenQuanYiMicroHei.ttf")
 
@@ -113,7 +113,7 @@ def _subset_in_memory(chars: str, font_id: str) -> bytes:
 
 def stamp_font_bytes(text: str, cache_dir: Path | None = None) -> bytes:
     """A small TrueType subset of the bundled font holding every glyph ``text`` (plus digits etc.) needs."""
-    from models.atomic_file import write_bytes_atomic
+    from common.atomic_file import write_bytes_atomic
 
     font = _font_path()
     chars = "".join(sorted(set(text) | set(_STAMP_BASE_CHARS)))
@@ -329,7 +329,7 @@ def save_seal_image(store: Store, source: Path | None) -> Path | None:
     """Keep a copy of ``source`` (PNG/JPG, scaled to at most 600 px) as the seal image; None removes it."""
     from PIL import Image, UnidentifiedImageError
 
-    from models.atomic_file import atomic_path
+    from common.atomic_file import atomic_path
 
     if store.path is None:
         raise SigningError("内存中的临时数据库不能保存印章图片")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from models.atomic_file import os_reason
+from common.atomic_file import os_reason
 from models.db import Store
 from models.signing.common import SigningError, group_hex
 from models.signing.keys import OwnKey
@@ -164,8 +164,8 @@ def render_form(key: OwnKey, *, unit_level: str, parent_name: str, certificate_f
 
 def export_registration(store: Store, out_dir: Path, key: OwnKey | None = None) -> RegistrationFiles:
     """Write the certificate file and the 登记表 PDF of ``key`` (default: the active key) into ``out_dir``."""
+    from common.atomic_file import write_bytes_atomic, write_text_atomic
     from models import unit
-    from models.atomic_file import write_bytes_atomic, write_text_atomic
     from models.signing.keys import active_key
 
     key = key or active_key(store)

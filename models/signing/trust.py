@@ -22,11 +22,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from models.atomic_file import os_reason
+from common.atomic_file import os_reason
+from common.text import compact
 from models.db import Store, now
 from models.signing.common import SigningError, group_hex, normalise_fingerprint
 from models.signing.keys import CertInfo
-from models.text import compact
 
 _COLUMNS = "unit_code, unit_name, fingerprint, cert_pem, registered_at, revoked_at, revoke_reason, replaced_by, note"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from models.ids import make_id_number  # noqa: E402
+from common.ids import make_id_number  # noqa: E402
 
 CREATED = dt.datetime(2024, 12, 1, 9, 0, 0)
 REGION = "530821"  # 宁洱哈尼族彝族自治县

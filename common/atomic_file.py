@@ -53,7 +53,7 @@ def atomic_path(target: Path, mode: int = 0o644) -> Iterator[Path]:
                                     dir=os_path(target.parent))
     os.close(fd)
     tmp = Path(tmp_name)
-    from models import leftovers
+    from common import leftovers
 
     note = leftovers.begin(tmp, target)  # found at the next start if this process dies mid-write
     try:

@@ -1,6 +1,6 @@
 """Files that an interrupted write (export, consolidation, backup …) never finished.
 
-:func:`models.atomic_file.atomic_path` writes to ``.~name-XXXX.suffix.part`` beside the target and
+:func:`common.atomic_file.atomic_path` writes to ``.~name-XXXX.suffix.part`` beside the target and
 renames it when done. While it writes, a small note in the data folder's ``pending/`` says which
 temporary file belongs to which target; the note goes when the write ends either way. A note still
 there at the next start means the program was killed or the power went: :func:`clean_up` removes the

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import re
 
-from models.text import ParseError, compact
+from common.text import ParseError, compact
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,90 @@
+"""The return's definition (报表制度) as data: one versioned JSON file sent down, signed, by the province.
+
+This module reads and checks a definition file and names the one shipped with the program. A
+definition is identified by ``id`` and ``version``; its ``digest`` (SHA-256 of the file's bytes) is
+what a return built on it records, so an old return can always be re-rendered with its own definition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+from typing import Any
+
+from common.errors import UserError
+from common.paths import resource_path
+
+FORMAT = "changai-definition"
+FORMAT_VERSION = 1
+MAX_BYTES = 4 * 1024 * 1024  # a definition is a few tens of kilobytes; refuse anything absurd before parsing
+SHIPPED = "definitions/yn-changai-return.v1.json"
+
+
+class DefinitionError(UserError):
+    """A definition file that cannot be used; the message names the file and what is wrong."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Definition:
+    id: str
+    version: int
+    title: str
+    authority: str  # 制定机关
+    year_from: int
+    year_to: int
+    raw: bytes = dataclasses.field(repr=False)  # the file's bytes, exactly as signed
+    body: dict[str, Any] = dataclasses.field(repr=False, compare=False, hash=False, default_factory=dict)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    @property
+    def label(self) -> str:
+        """``产业工人队伍建设改革统计表（2021—2030年，第1版）``."""
+        return f"{self.title}（{self.year_from}—{self.year_to}年，第{self.version}版）"
+
+    def covers(self, year: int) -> bool:
+        return self.year_from <= year <= self.year_to
+
+
+def _need(data: dict[str, Any], key: str, kind: type, source: str) -> Any:
+    value = data.get(key)
+    if kind is int and isinstance(value, bool):
+        value = None
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
+        raise DefinitionError(f"报表制度文件“{source}”缺少或写错了“{key}”项。")
+    return value
+
+
+def load_definition(data: bytes, *, source: str = "报表制度文件") -> Definition:
+    """Parse and check a definition file's bytes; :class:`DefinitionError` names ``source`` and the problem."""
+    if len(data) > MAX_BYTES:
+        raise DefinitionError(f"“{source}”太大（{len(data) // 1024} KB），不是报表制度文件。")
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DefinitionError(f"“{source}”不是报表制度文件（无法按JSON读取：{exc}）。") from exc
+    if not isinstance(parsed, dict) or parsed.get("format") != FORMAT:
+        raise DefinitionError(f"“{source}”不是报表制度文件。")
+    if parsed.get("format_version") != FORMAT_VERSION:
+        raise DefinitionError(f"“{source}”的格式版本为{parsed.get('format_version')}，本程序只能读第{FORMAT_VERSION}版，"
+                              "请安装新版程序。")
+    defn = Definition(
+        id=_need(parsed, "id", str, source), version=_need(parsed, "version", int, source),
+        title=_need(parsed, "title", str, source), authority=_need(parsed, "authority", str, source),
+        year_from=_need(parsed, "year_from", int, source), year_to=_need(parsed, "year_to", int, source),
+        raw=bytes(data), body=parsed,
+    )
+    if defn.version < 1 or not 2000 <= defn.year_from <= defn.year_to <= 2100:
+        raise DefinitionError(f"“{source}”的版本号或适用年度不正确。")
+    return defn
+
+
+@functools.cache
+def shipped_definition() -> Definition:
+    """The definition the program ships with (the return it implements)."""
+    path = resource_path(SHIPPED)
+    return load_definition(path.read_bytes(), source=path.name)
