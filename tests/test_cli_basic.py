@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import sqlite3
@@ -22,6 +24,53 @@ CREDIT_CODE_BODY = "91530000MA6K1234Y"  # 17 characters; the check character is 
 
 
 def run_cli(data_dir: Path | None, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the command line in this interpreter (``main.main``), as a user would type it.
+
+    What the tests check — the commands, their output and exit codes — is the same core either way; a
+    fresh interpreter per command costs a second or two. The entry point itself, the console encodings
+    and a few exit codes are checked in a real process by :func:`run_cli_process`.
+    """
+    import main
+
+    argv = [*(["--data-dir", str(data_dir)] if data_dir is not None else []), *args]
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.update(env or {})
+    try:
+        os.chdir(ROOT)
+        sys.stdin = io.StringIO("")  # like DEVNULL: no terminal to type a passphrase on
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main.main(argv) if _has_command(argv) else _no_gui()
+            except SystemExit as exc:  # argparse: --help, bad arguments
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        sys.stdin = saved_stdin
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+
+
+def _has_command(argv: list[str]) -> bool:
+    from cli import build_parser
+
+    if {"-h", "--help"} & set(argv):
+        return True
+    with contextlib.redirect_stderr(io.StringIO()):
+        try:
+            args, _rest = build_parser().parse_known_args(argv)
+        except SystemExit:
+            return True  # main reports the bad arguments itself
+    return getattr(args, "command", None) is not None
+
+
+def _no_gui() -> int:
+    raise AssertionError("without a sub-command main.py opens the windows: use run_cli_process")
+
+
+def run_cli_process(data_dir: Path | None, *args: str, env: dict[str, str] | None = None,
+                    ) -> subprocess.CompletedProcess[str]:
     """Run ``main.py`` in a fresh interpreter; stdout and stderr must be valid UTF-8."""
     command = [sys.executable, str(ROOT / "main.py")]
     if data_dir is not None:
@@ -49,7 +98,7 @@ def credit_code() -> str:
 
 
 def test_help_lists_the_commands_in_chinese() -> None:
-    proc = run_cli(None, "--help")
+    proc = run_cli_process(None, "--help")
     assert proc.returncode == 0
     for command in ("setup", "demo", "status", "--data-dir", "--self-test"):
         assert command in proc.stdout
@@ -57,7 +106,7 @@ def test_help_lists_the_commands_in_chinese() -> None:
 
 
 def test_unknown_command_is_refused_in_chinese(data_dir: Path) -> None:
-    proc = run_cli(data_dir, "setpu")
+    proc = run_cli_process(data_dir, "setpu")
     assert proc.returncode == 2
     assert "错误" in proc.stderr and "无效的选项" in proc.stderr
 
@@ -198,8 +247,8 @@ def test_demo_refuses_a_store_with_records(demo_dirs: tuple[Path, Path, Path]) -
 
 
 def test_output_is_utf8_whatever_the_console_encoding(demo_dirs: tuple[Path, Path, Path]) -> None:
-    proc = run_cli(demo_dirs[0], "status", env={"PYTHONIOENCODING": "gbk", "LC_ALL": "C"})
+    proc = run_cli_process(demo_dirs[0], "status", env={"PYTHONIOENCODING": "gbk", "LC_ALL": "C"})
     assert proc.returncode == 0
     assert "宁洱哈尼族彝族自治县总工会" in proc.stdout and "工作室：" in proc.stdout
-    bad = run_cli(demo_dirs[0], "setup", "--unit-code", "12345", env={"PYTHONIOENCODING": "gbk"})
+    bad = run_cli_process(demo_dirs[0], "setup", "--unit-code", "12345", env={"PYTHONIOENCODING": "gbk"})
     assert bad.returncode == 2 and "12345" in bad.stderr and has_chinese(bad.stderr)
