@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 # Offscreen, on the screen of an old office PC (1024×768): pages and dialogs must fit it. The platform
 # string separates options with ":", so a path with a drive letter falls back to the plain default screen.
@@ -79,3 +81,39 @@ def county_window(qtbot, county_store: Store, data_dir: Path):  # type: ignore[n
     w.activateWindow()
     yield w
     settings_store.install(None)
+
+
+# --- built once per session ------------------------------------------------------------------------------
+# Demo data, keys and signed exports take seconds to build. A test that needs them asks for a copy of a
+# folder built once per session; the built folders are never written to.
+
+Build = Callable[[Path], None]
+
+
+@pytest.fixture(scope="session")
+def prebuilt(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Build], Path]:
+    """``prebuilt(name, build)``: the folder ``build(folder)`` filled, built on the first call of the session."""
+    built: dict[str, Path] = {}
+
+    def get(name: str, build: Build) -> Path:
+        if name not in built:
+            folder = tmp_path_factory.mktemp(name)
+            build(folder)
+            built[name] = folder
+        return built[name]
+
+    return get
+
+
+def copy_of(source: Path, target: Path) -> Path:
+    """A writable copy of a prebuilt folder's contents in ``target``."""
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def counties(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The counties of consolidation_support (demo data, keys, signed exports), built once per session."""
+    from consolidation_support import county_exports
+
+    return county_exports(tmp_path_factory.mktemp("counties"))

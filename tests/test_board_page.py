@@ -13,7 +13,6 @@ from consolidation_support import (
     YEAR,
     County,
     copy_files,
-    county_exports,
     make_key,
     open_county_copy,
     receiving_store,
@@ -29,11 +28,6 @@ from ui import board_page, settings_store, workers
 from ui.board_page import BoardModel, BoardPage, ReasonDialog
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-
-@pytest.fixture(scope="module")
-def counties(tmp_path_factory: pytest.TempPathFactory) -> dict[str, County]:
-    return county_exports(tmp_path_factory.mktemp("counties"))
 
 
 @pytest.fixture

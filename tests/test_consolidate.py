@@ -17,7 +17,6 @@ from consolidation_support import (
     YEAR,
     County,
     copy_files,
-    county_exports,
     open_county_copy,
     receiving_store,
     setup_unit,
@@ -30,11 +29,6 @@ from models import board, consolidate, receiving
 from models.db import Store, open_store
 from models.receiving import ACCEPTED, CHECKED, HELD, NOT_ACCEPTED, REFUSED
 from models.returns import Return
-
-
-@pytest.fixture(scope="module")
-def counties(tmp_path_factory: pytest.TempPathFactory) -> dict[str, County]:
-    return county_exports(tmp_path_factory.mktemp("counties"))
 
 
 @pytest.fixture

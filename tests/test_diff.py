@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from consolidation_support import YEAR, County, county_exports, open_county_copy, receiving_store, signer
+from consolidation_support import YEAR, County, open_county_copy, receiving_store, signer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,11 +91,6 @@ def test_notes_changes_are_listed(demo_store: Store) -> None:
                                                                   "text": "新增农民工专项培训"}])
     result = diff.diff_returns(old, new)
     assert [c.text() for c in result.notes] == ["说明新增：表3参训人次变化较大：新增农民工专项培训"]
-
-
-@pytest.fixture(scope="module")
-def counties(tmp_path_factory: pytest.TempPathFactory) -> dict[str, County]:
-    return county_exports(tmp_path_factory.mktemp("counties"))
 
 
 def county_v2(county: County, folder: Path) -> tuple[Path, dict[str, Any]]:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from consolidation_support import YEAR, County, county_exports, receiving_store, signer
+from consolidation_support import YEAR, County, receiving_store, signer
 from signing_support import PASSPHRASE, make_key
 
 import cli
@@ -21,11 +21,6 @@ from models.signing import keys
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 PEOPLE_XLSX = SAMPLES / "宁洱县劳模名册.xlsx"
-
-
-@pytest.fixture(scope="module")
-def counties(tmp_path_factory: pytest.TempPathFactory) -> dict[str, County]:
-    return county_exports(tmp_path_factory.mktemp("counties"))
 
 
 @pytest.fixture

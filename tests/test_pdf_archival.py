@@ -7,16 +7,19 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import copy_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from signing_support import PASSPHRASE, make_key
+from signing_support import PASSPHRASE, make_key, setup_unit
 
 from common.ids import make_id_number
 from models import export, records, versions
-from models.db import Store
+from models.db import Store, open_store
 from models.export_pdf import layout, pdf_date, wrap, wrap_list
 from models.signing.provider import FileKeySigner
 
@@ -24,15 +27,19 @@ YEAR = str(dt.date.today().year - 1)
 LONG = "阿卜杜热合曼·买买提艾力·图尔荪托合提·阿不都克尤"  # 26 characters; four people differ only at the end
 
 
-@pytest.fixture
-def long_names(demo_store: Store) -> Store:
+def add_long_names(store: Store) -> None:
     for i, tail in enumerate("甲乙丙丁"):
-        records.save(demo_store, "people", {
+        records.save(store, "people", {
             "name": LONG + tail, "sex": "男", "id_number": make_id_number("530821", dt.date(1970 + i, 1, 1), 1 + i, "男"),
             "employer": "宁洱哈尼族彝族自治县普洱茶产业发展有限责任公司第三茶叶初制所机修车间" + tail,
             "employer_nature": "国有企业", "status": "在职"},
             children={"honours": [{"title": "云南省劳动模范", "category": "劳动模范/先进工作者", "level": "省部级",
                                    "award_year": 2015}]})
+
+
+@pytest.fixture
+def long_names(demo_store: Store) -> Store:
+    add_long_names(demo_store)
     return demo_store
 
 
@@ -70,20 +77,45 @@ def test_a_naive_time_is_labelled_with_this_computers_offset() -> None:
     assert pdf_date(naive).endswith(f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}'{abs(minutes) % 60:02d}'")
 
 
+DATA = "宁洱 数据"
+
+
+def _build_signed(folder: Path) -> None:
+    """The demo county with the long names and a key; its return exported as a signed PDF into ``U盘``."""
+    from models.demo import fill_demo
+
+    store = open_store(folder / DATA)
+    try:
+        setup_unit(store, "530821")
+        fill_demo(store, seed=2025)
+        add_long_names(store)
+        make_key(store)
+        export.export_return(store, YEAR, folder / "U盘", ["pdf"], signer=FileKeySigner.open(store, PASSPHRASE))
+    finally:
+        store.close()
+
+
 @pytest.fixture
-def signed_pdf(long_names: Store, tmp_path: Path) -> Path:
-    make_key(long_names)
-    (pdf,) = export.export_return(long_names, YEAR, tmp_path / "U盘", ["pdf"], signer=FileKeySigner.open(long_names,
-                                                                                                       PASSPHRASE))
+def signed_store(prebuilt: Any, tmp_path: Path) -> Iterator[Store]:
+    """A copy of the long-names county whose return was exported as a signed PDF (built once per session)."""
+    copy_of(prebuilt("signed_long_names", _build_signed), tmp_path)
+    store = open_store(tmp_path / DATA)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def signed_pdf(signed_store: Store, tmp_path: Path) -> Path:
+    (pdf,) = (tmp_path / "U盘").glob("*.pdf")
     return pdf
 
 
-def test_every_font_is_embedded_and_helvetica_is_never_named(signed_pdf: Path, long_names: Store, tmp_path: Path) -> None:
+def test_every_font_is_embedded_and_helvetica_is_never_named(signed_pdf: Path, signed_store: Store, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
     from models.signing.register_form import export_registration
 
-    registration = export_registration(long_names, tmp_path / "登记")
+    registration = export_registration(signed_store, tmp_path / "登记")
     for path in (signed_pdf, registration.form):
         data = path.read_bytes()
         assert b"Helvetica" not in data, path.name
@@ -105,10 +137,10 @@ def test_every_font_is_embedded_and_helvetica_is_never_named(signed_pdf: Path, l
         assert rows and all(re.search(r"\byes\s+yes\s+yes\b", row) for row in rows), out
 
 
-def test_the_creation_date_is_the_finalisation_instant(signed_pdf: Path, long_names: Store) -> None:
+def test_the_creation_date_is_the_finalisation_instant(signed_pdf: Path, signed_store: Store) -> None:
     from pypdf import PdfReader
 
-    ret = versions.load_version(long_names, YEAR)
+    ret = versions.load_version(signed_store, YEAR)
     assert ret is not None
     stamp = ret.finalised_at
     info = PdfReader(signed_pdf).metadata
@@ -131,7 +163,7 @@ PDFBOX = [Path("/usr/share/java") / name for name in ("preflight.jar", "pdfbox2.
 PDFA1_ONLY = {"1.4.7", "1.2.9", "2.1.6", "3.1.11", "7.3"}
 
 
-def test_the_pdf_is_pdfa3_with_the_data_attached(signed_pdf: Path, long_names: Store) -> None:
+def test_the_pdf_is_pdfa3_with_the_data_attached(signed_pdf: Path, signed_store: Store) -> None:
     from pypdf import PdfReader
 
     from models.pdfa import attached_data
@@ -146,18 +178,18 @@ def test_the_pdf_is_pdfa3_with_the_data_attached(signed_pdf: Path, long_names: S
     assert intent.get_object()["/S"] == "/GTS_PDFA1"
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
-    ret = versions.load_version(long_names, YEAR)
+    ret = versions.load_version(signed_store, YEAR)
     assert ret is not None and attached_data(data) == canonical_bytes(ret)
     (spec,) = root["/AF"]
     assert spec.get_object()["/AFRelationship"] == "/Data"
 
 
-def test_a_receiver_reads_the_return_from_the_signed_pdf_alone(signed_pdf: Path, long_names: Store) -> None:
+def test_a_receiver_reads_the_return_from_the_signed_pdf_alone(signed_pdf: Path, signed_store: Store) -> None:
     from models import return_io
     from models.returns import digest
 
-    result = return_io.read_return(signed_pdf, long_names)
-    ret = versions.load_version(long_names, YEAR)
+    result = return_io.read_return(signed_pdf, signed_store)
+    ret = versions.load_version(signed_store, YEAR)
     assert result.status == return_io.VALID and result.ret is not None and ret is not None
     assert result.digest == digest(ret) and result.ret.rosters == ret.rosters
 
@@ -172,7 +204,7 @@ def test_pdfbox_preflight_finds_only_pdfa1_specific_rules(signed_pdf: Path) -> N
     assert codes <= PDFA1_ONLY, out
 
 
-def test_a_prefecture_receives_from_the_pdf_alone(signed_pdf: Path, long_names: Store, tmp_path: Path) -> None:
+def test_a_prefecture_receives_from_the_pdf_alone(signed_pdf: Path, signed_store: Store, tmp_path: Path) -> None:
     from signing_support import other_unit_store
 
     from models import receiving
@@ -180,7 +212,7 @@ def test_a_prefecture_receives_from_the_pdf_alone(signed_pdf: Path, long_names: 
 
     prefecture = other_unit_store(tmp_path / "普洱市", "530800")
     try:
-        trust.register(prefecture, keys.active_key(long_names).cert_pem.encode())  # type: ignore[union-attr]
+        trust.register(prefecture, keys.active_key(signed_store).cert_pem.encode())  # type: ignore[union-attr]
         (result,) = receiving.receive_files(prefecture, [signed_pdf])
         assert result.outcome == receiving.ACCEPTED, result.reason
         (row,) = receiving.received(prefecture, YEAR)

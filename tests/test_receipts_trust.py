@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import copy_of
 from PySide6.QtCore import Qt
 from signing_support import OTHER_PASSPHRASE, make_key, other_unit_store, setup_unit
 
@@ -22,11 +24,27 @@ from ui import keys_dialog, msgbox
 YEAR = str(dt.date.today().year - 1)
 
 
+def _build_county(folder: Path) -> None:
+    """宁洱 as ``demo_store`` sets it up, with a key and its return finalised."""
+    from models.demo import fill_demo
+
+    store = open_store(folder / "宁洱 数据")
+    try:
+        setup_unit(store, "530821")
+        fill_demo(store, seed=2025)
+        make_key(store)
+        versions.finalise(store, YEAR)
+    finally:
+        store.close()
+
+
 @pytest.fixture
-def county(demo_store: Store) -> Store:
-    make_key(demo_store)
-    versions.finalise(demo_store, YEAR)
-    return demo_store
+def county(prebuilt: Any, tmp_path: Path) -> Iterator[Store]:
+    """A copy of the finalised demo county with a key (built once per session)."""
+    copy_of(prebuilt("finalised_county", _build_county), tmp_path)
+    store = open_store(tmp_path / "宁洱 数据")
+    yield store
+    store.close()
 
 
 @pytest.fixture

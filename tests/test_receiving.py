@@ -12,7 +12,6 @@ from consolidation_support import (
     YEAR,
     County,
     copy_files,
-    county_exports,
     make_key,
     open_county_copy,
     receiving_store,
@@ -24,11 +23,6 @@ from consolidation_support import (
 from models import board, receipts, receiving
 from models.db import Store, open_store
 from models.receiving import ACCEPTED, CHECKED, HELD, NOT_ACCEPTED, REFUSED, UNREADABLE
-
-
-@pytest.fixture(scope="module")
-def counties(tmp_path_factory: pytest.TempPathFactory) -> dict[str, County]:
-    return county_exports(tmp_path_factory.mktemp("counties"))
 
 
 @pytest.fixture

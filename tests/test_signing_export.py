@@ -7,29 +7,53 @@ import io
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from signing_support import PASSPHRASE, make_key, other_unit_store
+from conftest import copy_of
+from signing_support import PASSPHRASE, make_key, other_unit_store, setup_unit
 from test_cli_basic import run_cli
 
 from models import export, return_io, versions
-from models.db import Store
+from models.db import Store, open_store
 from models.export_xlsx import DATA_SHEET
 from models.returns import digest, short_digest
 from models.signing import group_hex, trust
 from models.signing.provider import FileKeySigner
 
 YEAR = str(dt.date.today().year - 1)
+DATA = "宁洱 数据"
+
+
+def _build_signed_county(folder: Path) -> None:
+    """宁洱 as ``demo_store`` sets it up, with a key; its return exported and signed into ``U盘``."""
+    from models.demo import fill_demo
+
+    store = open_store(folder / DATA)
+    try:
+        setup_unit(store, "530821")
+        fill_demo(store, seed=2025)
+        make_key(store)
+        export.export_return(store, YEAR, folder / "U盘", signer=FileKeySigner.open(store, PASSPHRASE))
+    finally:
+        store.close()
 
 
 @pytest.fixture
-def signed_files(demo_store: Store, tmp_path: Path) -> tuple[Path, Path]:
-    make_key(demo_store)
-    signer = FileKeySigner.open(demo_store, PASSPHRASE)
-    xlsx, pdf = export.export_return(demo_store, YEAR, tmp_path / "U盘", signer=signer)
+def signed_store(prebuilt: Any, tmp_path: Path) -> Iterator[Store]:
+    """A copy of the demo county with a key, whose return was exported and signed (built once per session)."""
+    copy_of(prebuilt("signed_county", _build_signed_county), tmp_path)
+    store = open_store(tmp_path / DATA)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def signed_files(signed_store: Store, tmp_path: Path) -> tuple[Path, Path]:
+    (xlsx,), (pdf,) = (tmp_path / "U盘").glob("*.xlsx"), (tmp_path / "U盘").glob("*.pdf")
     return xlsx, pdf
 
 
@@ -37,24 +61,24 @@ def fingerprint_of(store: Store) -> str:
     return str(store.scalar("SELECT fingerprint FROM own_keys WHERE retired_at IS NULL"))
 
 
-def test_both_files_are_signed_and_verify(demo_store: Store, signed_files: tuple[Path, Path]) -> None:
+def test_both_files_are_signed_and_verify(signed_store: Store, signed_files: tuple[Path, Path]) -> None:
     xlsx, pdf = signed_files
     for path in (xlsx, pdf):
-        result = return_io.read_return(path, demo_store)
+        result = return_io.read_return(path, signed_store)
         assert result.status == return_io.VALID, (path, result.reason)
-        assert result.fingerprint == fingerprint_of(demo_store)
+        assert result.fingerprint == fingerprint_of(signed_store)
         assert result.label == "验证通过"
-    pdf_json = return_io.read_return(pdf, demo_store).as_json()
+    pdf_json = return_io.read_return(pdf, signed_store).as_json()
     assert (pdf_json["unit_code"], pdf_json["period"], pdf_json["version"]) == ("530821", YEAR, 1)
 
 
-def test_covers_show_fingerprint_and_data_digest(demo_store: Store, signed_files: tuple[Path, Path]) -> None:
+def test_covers_show_fingerprint_and_data_digest(signed_store: Store, signed_files: tuple[Path, Path]) -> None:
     from pypdf import PdfReader
 
     xlsx, pdf = signed_files
-    ret = versions.load_version(demo_store, YEAR)
+    ret = versions.load_version(signed_store, YEAR)
     assert ret is not None
-    grouped, short = group_hex(fingerprint_of(demo_store)), short_digest(digest(ret))
+    grouped, short = group_hex(fingerprint_of(signed_store)), short_digest(digest(ret))
     wb = openpyxl.load_workbook(xlsx, read_only=True)
     cover_text = " ".join(str(v) for row in wb["封面"].iter_rows(values_only=True) for v in row if v)
     wb.close()
@@ -83,7 +107,7 @@ def test_signature_box_sits_in_the_covers_reserved_rectangle(signed_files: tuple
     assert widget["/P"] == reader.root["/Pages"]["/Kids"][0]
 
 
-def test_pyhanko_alone_validates_the_exported_pdf(demo_store: Store, signed_files: tuple[Path, Path]) -> None:
+def test_pyhanko_alone_validates_the_exported_pdf(signed_store: Store, signed_files: tuple[Path, Path]) -> None:
     from asn1crypto import x509 as asn1_x509
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
@@ -92,7 +116,7 @@ def test_pyhanko_alone_validates_the_exported_pdf(demo_store: Store, signed_file
     from pyhanko_certvalidator import ValidationContext
 
     _xlsx, pdf = signed_files
-    pem = demo_store.scalar("SELECT cert_pem FROM own_keys")
+    pem = signed_store.scalar("SELECT cert_pem FROM own_keys")
     root = asn1_x509.Certificate.load(
         x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER))
     (embedded,) = PdfFileReader(io.BytesIO(pdf.read_bytes())).embedded_signatures
@@ -100,7 +124,7 @@ def test_pyhanko_alone_validates_the_exported_pdf(demo_store: Store, signed_file
     assert status.bottom_line, status.pretty_print_details()
 
 
-def test_changing_one_table_number_is_tampering(demo_store: Store, signed_files: tuple[Path, Path],
+def test_changing_one_table_number_is_tampering(signed_store: Store, signed_files: tuple[Path, Path],
                                                 tmp_path: Path) -> None:
     xlsx, _pdf = signed_files
     edited = tmp_path / "改过.xlsx"
@@ -110,12 +134,12 @@ def test_changing_one_table_number_is_tampering(demo_store: Store, signed_files:
     row = next(r for r in ws.iter_rows() if r[0].value == "合计")
     row[2].value = row[2].value + 1
     wb.save(edited)
-    result = return_io.read_return(edited, demo_store)
+    result = return_io.read_return(edited, signed_store)
     assert result.status == return_io.TAMPERED
     assert "表3" in result.reason and "参训人次" in result.reason
 
 
-def test_changing_the_embedded_data_is_tampering(demo_store: Store, signed_files: tuple[Path, Path],
+def test_changing_the_embedded_data_is_tampering(signed_store: Store, signed_files: tuple[Path, Path],
                                                  tmp_path: Path) -> None:
     xlsx, _pdf = signed_files
     edited = tmp_path / "改数据.xlsx"
@@ -125,12 +149,12 @@ def test_changing_the_embedded_data_is_tampering(demo_store: Store, signed_files
     text = ws["A2"].value
     ws["A2"].value = text.replace('"participants":', '"participants":1', 1)
     wb.save(edited)
-    result = return_io.read_return(edited, demo_store)
+    result = return_io.read_return(edited, signed_store)
     assert result.status == return_io.TAMPERED and "签名已不在文件中" in result.reason
 
 
 @pytest.mark.parametrize(("sheet", "what"), [("附表1", "roster"), ("封面", "cover")])
-def test_changing_visible_text_is_tampering(demo_store: Store, signed_files: tuple[Path, Path], tmp_path: Path,
+def test_changing_visible_text_is_tampering(signed_store: Store, signed_files: tuple[Path, Path], tmp_path: Path,
                                             sheet: str, what: str) -> None:
     xlsx, _pdf = signed_files
     edited = tmp_path / f"改{what}.xlsx"
@@ -145,12 +169,12 @@ def test_changing_visible_text_is_tampering(demo_store: Store, signed_files: tup
         target = next(r for r in ws.iter_rows() if r[1].value == "填报单位（盖章）：")[2]
         target.value = "另一个县总工会"
     wb.save(edited)
-    result = return_io.read_return(edited, demo_store)
+    result = return_io.read_return(edited, signed_store)
     assert result.status == return_io.TAMPERED, result.reason
     assert sheet in result.reason
 
 
-def test_removed_or_swapped_signature(demo_store: Store, signed_files: tuple[Path, Path], tmp_path: Path) -> None:
+def test_removed_or_swapped_signature(signed_store: Store, signed_files: tuple[Path, Path], tmp_path: Path) -> None:
     import zipfile
 
     from models.signing.package import SIGNATURE_PART, decode_comment, encode_comment
@@ -168,19 +192,19 @@ def test_removed_or_swapped_signature(demo_store: Store, signed_files: tuple[Pat
                 zf.writestr(SIGNATURE_PART, signature)
         return target
 
-    stripped = return_io.read_return(rewrite(tmp_path / "去掉签名.xlsx", None), demo_store)
+    stripped = return_io.read_return(rewrite(tmp_path / "去掉签名.xlsx", None), signed_store)
     assert stripped.status == return_io.TAMPERED and "签名已不在文件中" in stripped.reason
     # someone else signs the same manifest with their own key: sound, but not the registered signer
     manifest = decode_comment(parts[SIGNATURE_PART])[0]
     impostor = other_unit_store(tmp_path / "冒充", "530822")
     forged_sig = FileKeySigner.open(impostor, "another-secret-9").sign(manifest)
-    result = return_io.read_return(rewrite(tmp_path / "换签名.xlsx", encode_comment(manifest, forged_sig)), demo_store)
+    result = return_io.read_return(rewrite(tmp_path / "换签名.xlsx", encode_comment(manifest, forged_sig)), signed_store)
     assert result.status == return_io.UNREGISTERED and "530822" in result.reason
     garbled = parts[SIGNATURE_PART].replace(b"\n", b"\n!!!", 2)
-    assert return_io.read_return(rewrite(tmp_path / "坏签名.xlsx", garbled), demo_store).status == return_io.MALFORMED
+    assert return_io.read_return(rewrite(tmp_path / "坏签名.xlsx", garbled), signed_store).status == return_io.MALFORMED
 
 
-def test_flipping_a_byte_in_the_signed_pdf_is_tampering(demo_store: Store, signed_files: tuple[Path, Path],
+def test_flipping_a_byte_in_the_signed_pdf_is_tampering(signed_store: Store, signed_files: tuple[Path, Path],
                                                         tmp_path: Path) -> None:
     _xlsx, pdf = signed_files
     data = bytearray(pdf.read_bytes())
@@ -189,43 +213,43 @@ def test_flipping_a_byte_in_the_signed_pdf_is_tampering(demo_store: Store, signe
     data[ranges[1] // 3] ^= 0x01
     flipped = tmp_path / "改一个字节.pdf"
     flipped.write_bytes(bytes(data))
-    assert return_io.read_return(flipped, demo_store).status == return_io.TAMPERED
+    assert return_io.read_return(flipped, signed_store).status == return_io.TAMPERED
 
 
-def test_receiver_sees_unregistered_until_it_registers(signed_files: tuple[Path, Path], demo_store: Store,
+def test_receiver_sees_unregistered_until_it_registers(signed_files: tuple[Path, Path], signed_store: Store,
                                                        tmp_path: Path) -> None:
     prefecture = other_unit_store(tmp_path / "普洱市", "530800")
     for path in signed_files:
         result = return_io.read_return(path, prefecture)
         assert result.status == return_io.UNREGISTERED, result.reason
     assert return_io.read_return(signed_files[0]).status == return_io.UNREGISTERED  # no store at all
-    trust.register(prefecture, demo_store.scalar("SELECT cert_pem FROM own_keys").encode())
+    trust.register(prefecture, signed_store.scalar("SELECT cert_pem FROM own_keys").encode())
     for path in signed_files:
         assert return_io.read_return(path, prefecture).status == return_io.VALID
 
 
-def test_old_returns_verify_after_a_new_key(demo_store: Store, signed_files: tuple[Path, Path],
+def test_old_returns_verify_after_a_new_key(signed_store: Store, signed_files: tuple[Path, Path],
                                             tmp_path: Path) -> None:
     """Lost passphrase: new key, re-registration; returns signed with the old key still verify."""
     from models.signing import keys
 
     prefecture = other_unit_store(tmp_path / "普洱市", "530800")
-    trust.register(prefecture, demo_store.scalar("SELECT cert_pem FROM own_keys").encode())
-    new_key = keys.create_key(demo_store, "new-passphrase-77", "new-passphrase-77")
+    trust.register(prefecture, signed_store.scalar("SELECT cert_pem FROM own_keys").encode())
+    new_key = keys.create_key(signed_store, "new-passphrase-77", "new-passphrase-77")
     trust.register(prefecture, new_key.cert_pem.encode(), replace=True)
-    new_signer = FileKeySigner.open(demo_store, "new-passphrase-77")
-    new_files = export.export_return(demo_store, YEAR, tmp_path / "新密钥", version=1, signer=new_signer)
+    new_signer = FileKeySigner.open(signed_store, "new-passphrase-77")
+    new_files = export.export_return(signed_store, YEAR, tmp_path / "新密钥", version=1, signer=new_signer)
     for path in (*signed_files, *new_files):
         assert return_io.read_return(path, prefecture).status == return_io.VALID
-        assert return_io.read_return(path, demo_store).status == return_io.VALID
+        assert return_io.read_return(path, signed_store).status == return_io.VALID
 
 
-def test_two_exports_of_a_version_verify_identically(demo_store: Store, signed_files: tuple[Path, Path],
+def test_two_exports_of_a_version_verify_identically(signed_store: Store, signed_files: tuple[Path, Path],
                                                      tmp_path: Path) -> None:
-    signer = FileKeySigner.open(demo_store, PASSPHRASE)
-    again = export.export_return(demo_store, YEAR, tmp_path / "再次", version=1, signer=signer)
-    first = [return_io.read_return(p, demo_store) for p in signed_files]
-    second = [return_io.read_return(p, demo_store) for p in again]
+    signer = FileKeySigner.open(signed_store, PASSPHRASE)
+    again = export.export_return(signed_store, YEAR, tmp_path / "再次", version=1, signer=signer)
+    first = [return_io.read_return(p, signed_store) for p in signed_files]
+    second = [return_io.read_return(p, signed_store) for p in again]
     for a, b in zip(first, second, strict=True):
         assert (a.status, a.fingerprint, a.digest, a.reason) == (b.status, b.fingerprint, b.digest, b.reason)
     data = [openpyxl.load_workbook(p, read_only=True)[DATA_SHEET]["A2"].value for p in (signed_files[0], again[0])]

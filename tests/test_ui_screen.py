@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import screen_survey
-from consolidation_support import YEAR, County, county_exports, receiving_store
+from consolidation_support import YEAR, County, receiving_store
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -59,11 +59,6 @@ def test_county_pages_and_dialogs_fit_1024x768(qtbot: Any, demo_store: Store, pr
     found = screen_survey.survey_window(demo_store, prefs, limit)
     found += screen_survey.survey_dialogs(demo_store, limit, consolidated=False)
     assert found == []
-
-
-@pytest.fixture(scope="module")
-def counties(tmp_path_factory: pytest.TempPathFactory) -> dict[str, County]:
-    return county_exports(tmp_path_factory.mktemp("counties"))
 
 
 def test_prefecture_after_consolidation_fits_1024x768(qtbot: Any, tmp_path: Path, counties: dict[str, County],
