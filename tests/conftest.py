@@ -34,6 +34,20 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("CHANGAI_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
 
 
+@pytest.fixture(autouse=True)
+def _quick_key_encryption(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys made in tests are encrypted with one bcrypt-pbkdf round instead of OpenSSH's 16.
+
+    The file format and the code paths are the same (the rounds are written in the key file, and opening
+    reads them from there); only the 0.3 s per key created or opened is saved. Tests marked ``real_kdf``
+    use the program's own number, and a command run in a separate process always does.
+    """
+    if request.node.get_closest_marker("real_kdf") is None:
+        from models.signing import keys
+
+        monkeypatch.setattr(keys, "KDF_ROUNDS", 1)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "数据 文件夹"  # Chinese and a space, as on real Windows PCs

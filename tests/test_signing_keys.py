@@ -57,6 +57,35 @@ def test_private_key_is_stored_encrypted_only(county_store: Store, data_dir: Pat
     assert "PRIVATE KEY" not in dump
 
 
+def kdf_rounds(pem: bytes) -> int:
+    """The bcrypt-pbkdf rounds written in an OpenSSH private-key file."""
+    import base64
+    import struct
+
+    body = b"".join(line for line in pem.splitlines() if not line.startswith(b"-----"))
+    data = base64.b64decode(body)
+    assert data.startswith(b"openssh-key-v1\0")
+    at = len(b"openssh-key-v1\0")
+    fields = []
+    for _ in range(3):  # cipher name, KDF name, KDF options
+        (size,) = struct.unpack(">I", data[at:at + 4])
+        fields.append(data[at + 4:at + 4 + size])
+        at += 4 + size
+    assert fields[:2] == [b"aes256-ctr", b"bcrypt"]
+    options = fields[2]
+    (salt_size,) = struct.unpack(">I", options[:4])
+    (rounds,) = struct.unpack(">I", options[4 + salt_size:8 + salt_size])
+    return int(rounds)
+
+
+@pytest.mark.real_kdf
+def test_the_key_file_has_opensshs_bcrypt_rounds(county_store: Store, data_dir: Path) -> None:
+    """The program's own work factor (the other tests use one round to save 0.3 s per key: see conftest)."""
+    key = make_key(county_store)
+    assert kdf_rounds((data_dir / "keys" / key.key_file).read_bytes()) == keys.KDF_ROUNDS == 16
+    assert FileKeySigner.open(county_store, PASSPHRASE).fingerprint == key.fingerprint
+
+
 @pytest.mark.parametrize(("first", "second", "message"), [
     ("short1", "short1", "至少需要 8 个字符"),
     ("long-enough-1", "long-enough-2", "两次输入的口令不一致"),
