@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from common.errors import UserError
+
 # Each module has ``register(subparsers)`` adding its sub-commands; every sub-command sets
 # ``func`` (args -> exit code) with ``set_defaults``.
 COMMAND_MODULES = [
@@ -68,8 +70,8 @@ def stdin_is_terminal() -> bool:
     return os.isatty(fd)
 
 
-class CliError(Exception):
-    """Bad input: printed in Chinese on stderr, exit code 2."""
+class CliError(UserError):
+    """Bad input found by the command line itself: printed in Chinese on stderr, exit code 2."""
 
 
 _HEADINGS = (("usage: ", "用法："), ("positional arguments:", "位置参数："), ("options:", "选项："))
@@ -117,10 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str]) -> int:
-    """Run a sub-command; returns the exit code."""
-    from common.text import ParseError
-    from models.db import RecordError, StoreError
+    """Run a sub-command; returns the exit code.
 
+    The one place where errors reach the command line's user: a :class:`UserError` (bad input, a refused
+    action, a file that cannot be read …) and an OS error are printed in Chinese with exit code 2; anything
+    else is a defect and keeps its traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(list(argv))
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
@@ -129,7 +133,7 @@ def run(argv: Sequence[str]) -> int:
         return 2
     try:
         return func(args)
-    except (CliError, ParseError, RecordError, StoreError) as exc:
+    except UserError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # an unwritable folder, a full or pulled USB stick …: a reason, not a traceback

@@ -66,14 +66,10 @@ def _period(text: str) -> Any:
 
 def _signer(store: Any, passphrase_file: Path | None) -> Any:
     from cli.signing import ask_passphrase
-    from models.signing import SigningError
     from models.signing.provider import FileKeySigner
 
     passphrase, _again = ask_passphrase(passphrase_file)
-    try:
-        return FileKeySigner.open(store, passphrase)
-    except SigningError as exc:
-        raise CliError(str(exc)) from exc
+    return FileKeySigner.open(store, passphrase)
 
 
 def _export_signer(store: Any, passphrase_file: Path | None) -> Any:

@@ -46,10 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from common.text import ParseError
     from models.importer import (
         ERROR_ROWS_NOTICE,
-        ImportFileError,
         apply_import,
         export_error_rows,
         mapping_with_choices,
@@ -57,12 +55,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         read_table,
     )
 
-    try:
-        table = read_table(args.file, sheet=args.sheet, kind=args.kind)
-        mapping = mapping_with_choices(args.kind, table.headers, args.map) if args.map else None
-    except (ImportFileError, ParseError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+    table = read_table(args.file, sheet=args.sheet, kind=args.kind)
+    mapping = mapping_with_choices(args.kind, table.headers, args.map) if args.map else None
     with opened_store(args) as store:
         plan = plan_import(store, args.kind, table, mapping, on_duplicate=args.on_duplicate)
         for line in plan.report_lines():

@@ -101,10 +101,7 @@ def _open_signer(args: argparse.Namespace, store):  # type: ignore[no-untyped-de
     if args.no_sign:
         return None
     if args.seal_image is not None:
-        try:
-            check_seal_image(args.seal_image)
-        except SigningError as exc:
-            raise CliError(str(exc)) from exc
+        check_seal_image(args.seal_image)
     if keys.active_key(store) is None:
         print(f"注意：本单位尚未创建签名密钥，导出的报表没有电子签名（创建密钥：{program()} keys create）",
               file=sys.stderr)

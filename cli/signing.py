@@ -7,9 +7,7 @@ is asked on the terminal without echo.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from cli import CliError, need_unit, opened_store, stdin_is_terminal
@@ -49,21 +47,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_trust_remove)
 
 
-def signing_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Report SigningError like any other bad input (Chinese message, exit code 2)."""
-
-    @functools.wraps(func)
-    def wrapper(args: argparse.Namespace) -> int:
-        from models.signing import SigningError
-
-        try:
-            return func(args)
-        except SigningError as exc:
-            raise CliError(str(exc)) from exc
-
-    return wrapper
-
-
 def read_passphrase_file(path: Path) -> str:
     """The first line of ``path`` (UTF-8, BOM and line end removed)."""
     try:
@@ -91,7 +74,6 @@ def ask_passphrase(passphrase_file: Path | None, *, twice: bool = False) -> tupl
     return first, second
 
 
-@signing_errors
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from models.signing import keys
 
@@ -111,7 +93,6 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
-@signing_errors
 def cmd_keys_show(args: argparse.Namespace) -> int:
     from models.signing import keys
 
@@ -144,7 +125,6 @@ def cmd_keys_show(args: argparse.Namespace) -> int:
     return 0
 
 
-@signing_errors
 def cmd_keys_export(args: argparse.Namespace) -> int:
     from models.signing.register_form import export_registration
 
@@ -157,7 +137,6 @@ def cmd_keys_export(args: argparse.Namespace) -> int:
     return 0
 
 
-@signing_errors
 def cmd_trust_add(args: argparse.Namespace) -> int:
     from models.signing import trust
 
@@ -181,7 +160,6 @@ def cmd_trust_add(args: argparse.Namespace) -> int:
     return 0
 
 
-@signing_errors
 def cmd_trust_list(args: argparse.Namespace) -> int:
     from models.signing import trust
 
@@ -202,7 +180,6 @@ def cmd_trust_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@signing_errors
 def cmd_trust_remove(args: argparse.Namespace) -> int:
     from models.signing import trust
 

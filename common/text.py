@@ -11,6 +11,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from common.errors import UserError
+
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20  # ideographic space
 _FULLWIDTH[0x3002] = 0x2E  # 。 typed for a decimal point in numbers and dates
@@ -20,7 +22,7 @@ _SPACES = re.compile(r"\s+")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-class ParseError(ValueError):
+class ParseError(UserError, ValueError):
     """A value that cannot be read; ``str(err)`` is a Chinese message for the user."""
 
 

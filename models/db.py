@@ -14,17 +14,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from common.errors import UserError
 from common.paths import STORE_FILE
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """A problem with the store that the user can act on; ``str()`` is Chinese."""
 
 
-class RecordError(Exception):
+class RecordError(UserError):
     """An action on a record that is refused, with the reason in Chinese."""
 
 

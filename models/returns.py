@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from common.errors import UserError
 from forms import returns as R
 from forms.honours import CATEGORY_BY_NAME, LEVEL_RANK
 from forms.periods import Period, parse_period
@@ -31,7 +32,7 @@ Number = int | Decimal
 CENT = Decimal("0.01")
 
 
-class ReturnFormatError(ValueError):
+class ReturnFormatError(UserError, ValueError):
     """Data that is not a valid return; ``str()`` is a Chinese reason."""
 
 

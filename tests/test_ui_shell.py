@@ -476,7 +476,8 @@ def test_run_in_background_runs_off_the_ui_thread(qtbot: Any, store: Store) -> N
 
 
 def test_run_in_background_reports_errors_and_cancel(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ui.workers import Cancelled, error_text, run_in_background
+    from ui.msgbox import error_text
+    from ui.workers import Cancelled, run_in_background
 
     errors: list[BaseException] = []
     task = run_in_background(None, "正在导出……", lambda progress: (_ for _ in ()).throw(RecordError("数据不全")),

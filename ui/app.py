@@ -103,7 +103,7 @@ def install_font(app: QApplication) -> str | None:
 def _report_unexpected(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """Unexpected errors in slots: explain in Chinese instead of dying silently."""
     traceback.print_exception(kind, exc, tb)
-    from ui.workers import error_text
+    from ui.msgbox import error_text
 
     text, detail = error_text(exc)
     try:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.errors import UserError
 from models import backup
 from models.db import Store, StoreError
 from ui import msgbox
@@ -139,8 +140,8 @@ class BackupDialog(QDialog):
     def _save_remind(self) -> None:
         try:
             self.store.set_setting(backup.REMIND_DAYS_SETTING, str(self.remind.value()))
-        except StoreError as exc:
-            msgbox.warning(self, "备份", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "备份", exc)
 
     def _done(self, info: backup.BackupInfo) -> None:
         self.result_info = info

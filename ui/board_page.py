@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.errors import UserError
 from forms.periods import Period, parse_period
 from models import board as board_mod
 from ui import msgbox
@@ -674,10 +675,7 @@ class BoardPage(QWidget):
 
     def send_back(self, reason: str | None = None, folder: str | None = None) -> Path | None:
         """退回 the selected unit's return with a written reason; writes the signed 回执."""
-        from common.text import ParseError
-        from models.db import RecordError
         from models.receipts import send_back
-        from models.signing import SigningError
 
         entry = self.selected_entry()
         if entry is None or entry.current is None:
@@ -707,8 +705,8 @@ class BoardPage(QWidget):
             return None
         try:
             path = send_back(self.store, row.id, reason, signer, target)
-        except (RecordError, ParseError, SigningError) as exc:
-            msgbox.warning(self, "不能退回", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "不能退回", exc)
             return None
         self.reason_drafts.pop(row.id, None)
         self._load()
@@ -718,9 +716,7 @@ class BoardPage(QWidget):
         return path
 
     def write_receipts(self, *, selected_only: bool, folder: str | None = None) -> list[Path]:
-        from models.db import RecordError
         from models.receipts import write_receipts
-        from models.signing import SigningError
 
         codes = None
         if selected_only:
@@ -743,8 +739,8 @@ class BoardPage(QWidget):
             return []
         try:
             paths = write_receipts(self.store, self.period.code, signer, target, codes)
-        except (RecordError, SigningError) as exc:
-            msgbox.warning(self, "不能写回执", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "不能写回执", exc)
             return []
         names = "\n".join(p.name for p in paths)
         msgbox.information(self, "已写回执", f"已写出 {len(paths)} 份回执到“{target}”：\n{names}")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.errors import UserError
 from ui import msgbox
 from ui.screen import fit_size
 
@@ -296,7 +297,7 @@ class ImportDialog(QDialog):
                           on_error=lambda exc: self._load_failed(exc, quiet), title="读取文件")
 
     def _load_failed(self, exc: BaseException, quiet: bool = False) -> None:
-        from ui.workers import error_text
+        from ui.msgbox import error_text
 
         self.table = None
         self.plan = None
@@ -504,8 +505,8 @@ class ImportDialog(QDialog):
 
     def export_errors(self) -> None:
         from models.importer import export_error_rows
+        from ui.msgbox import error_text
         from ui.settings_store import preferences
-        from ui.workers import error_text
 
         plan = self.plan
         if plan is None or not plan.errors:
@@ -602,7 +603,6 @@ class BatchesDialog(QDialog):
         self.undo_button.setEnabled(bool(batch and batch["can_undo"]))
 
     def undo_selected(self) -> None:
-        from models.db import RecordError, StoreError
         from models.importer import undo_import
 
         batch = self.selected()
@@ -614,8 +614,8 @@ class BatchesDialog(QDialog):
             return
         try:
             result = undo_import(self.store, int(batch["id"]))
-        except (RecordError, StoreError) as exc:
-            msgbox.warning(self, "不能撤销", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "不能撤销", exc)
             return
         self.changed = True
         msgbox.information(self, "已撤销", f"已删除 {result.removed} 条，恢复 {result.restored} 条。")

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.errors import UserError
 from models.signing import MIN_PASSPHRASE_LENGTH, SigningError
 from ui import msgbox
 from ui.screen import fit_size, show_message_label
@@ -304,8 +305,8 @@ class KeysDialog(QDialog):
             return
         try:
             save_seal_image(self.store, path)
-        except SigningError as exc:
-            msgbox.warning(self, "印章图片", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "印章图片", exc)
             return
         self.refresh()
 
@@ -323,8 +324,8 @@ class KeysDialog(QDialog):
             return
         try:
             files = export_registration(self.store, folder)
-        except SigningError as exc:
-            msgbox.warning(self, "导出公钥登记表", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "导出公钥登记表", exc)
             return
         msgbox.information(self, "导出公钥登记表",
                            f"已导出：\n{files.certificate.name}\n{files.form.name}\n\n文件夹：{folder}\n\n"
@@ -584,8 +585,8 @@ class TrustDialog(QDialog):
             return
         try:
             info = trust.read_certificate(path)
-        except SigningError as exc:
-            msgbox.warning(self, "登记证书", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "登记证书", exc)
             return
         active = [r for r in self.registrations if r.unit_code == info.unit_code and r.state == "active"]
         replacing = None
@@ -603,8 +604,8 @@ class TrustDialog(QDialog):
             return
         try:
             registration = trust.register(self.store, path, replace=bool(active))
-        except SigningError as exc:
-            msgbox.warning(self, "登记证书", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "登记证书", exc)
             return
         self.refresh()
         msgbox.information(self, "登记证书", f"已登记{registration.unit_name}（{registration.unit_code}）的证书。")
@@ -617,8 +618,8 @@ class TrustDialog(QDialog):
             return
         try:
             info = trust.read_certificate(path)
-        except SigningError as exc:
-            msgbox.warning(self, "登记上级单位证书", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "登记上级单位证书", exc)
             return
         typed = ask_superior_fingerprint(self, info)
         if typed is None:
@@ -626,8 +627,8 @@ class TrustDialog(QDialog):
         active = [r for r in self.registrations if r.unit_code == info.unit_code and r.state == "active"]
         try:
             registration = trust.register_superior(self.store, path, expected_fingerprint=typed, replace=bool(active))
-        except SigningError as exc:
-            msgbox.warning(self, "登记上级单位证书", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "登记上级单位证书", exc)
             return
         self.refresh()
         msgbox.information(self, "登记上级单位证书",
@@ -644,8 +645,8 @@ class TrustDialog(QDialog):
             return
         try:
             trust.revoke(self.store, fingerprint=selected.fingerprint, reason=reason)
-        except SigningError as exc:
-            msgbox.warning(self, "撤销登记", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "撤销登记", exc)
             return
         self.refresh()
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.errors import UserError
 from models import unit as unit_model
 from ui import msgbox
 from ui.pages import PAGES, PageEntry
@@ -137,13 +138,11 @@ class UnitDialog(QDialog):
         return {key: edit.text() for key, edit in self.fields.items()}
 
     def accept(self) -> None:
-        from common.text import ParseError
-        from models.db import RecordError
         from ui.screen import show_message_label
 
         try:
             self._save(self.values())
-        except (ParseError, RecordError) as exc:
+        except UserError as exc:
             show_message_label(self.error, str(exc))
             return
         super().accept()
@@ -305,7 +304,7 @@ class MainWindow(QMainWindow):
         try:
             page = self.page(key)
         except Exception as exc:
-            from ui.workers import error_text
+            from ui.msgbox import error_text
 
             text, detail = error_text(exc)
             self._select_nav(self._current_key)

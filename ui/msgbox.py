@@ -7,6 +7,7 @@ replace them with ``monkeypatch.setattr(msgbox, "confirm", lambda *a, **k: True)
 from __future__ import annotations
 
 import contextlib
+import traceback
 from collections.abc import Iterator
 
 from PySide6.QtCore import Qt
@@ -70,6 +71,40 @@ def warning(parent: QWidget | None, title: str, text: str, detail: str | None = 
 
 def critical(parent: QWidget | None, title: str, text: str, detail: str | None = None) -> None:
     _show(parent, _Icon.Critical, title, text, detail)
+
+
+UNEXPECTED = "发生意外错误，操作没有完成。请把“详细信息”中的内容发给技术支持。"
+
+
+def error_text(exc: BaseException) -> tuple[str, str | None]:
+    """A Chinese message for a failure, and technical detail (a traceback) for unexpected ones.
+
+    A :class:`~common.errors.UserError` is its own message; an OS error names the file with a Chinese
+    reason; anything else is a defect of the program.
+    """
+    from common.errors import UserError
+
+    if isinstance(exc, UserError):
+        return str(exc), None
+    if isinstance(exc, OSError):  # names the target (not the temporary file) with a Chinese reason
+        from common.atomic_file import os_error_text
+
+        return os_error_text(exc), None
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return UNEXPECTED, detail
+
+
+def show_error(parent: QWidget | None, title: str, exc: BaseException) -> None:
+    """The one way a failure reaches the user of the windows (the command line's is ``cli.run``).
+
+    What the user can put right (a :class:`~common.errors.UserError`, an OS error) is a warning with its
+    Chinese message; anything else is an unexpected error with the technical detail.
+    """
+    text, detail = error_text(exc)
+    if detail is None:
+        warning(parent, title, text)
+    else:
+        critical(parent, title, text, detail)
 
 
 def confirm(parent: QWidget | None, title: str, text: str, yes_text: str = "是", no_text: str = "否",

@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.errors import UserError
 from forms import returns as R
 from forms.periods import parse_period
 from models import receiving
-from models.db import RecordError, Store
+from models.db import Store
 from models.receiving import Received
 from models.returns import Return
 from models.signing.common import VALID
@@ -180,8 +181,8 @@ def open_received_return(parent: QWidget | None, store: Store, received_id: int,
 
     try:
         dialog = ReceivedReturnDialog(store, received_id, parent, show_files)
-    except RecordError as exc:
-        msgbox.warning(parent, "查看报表", str(exc))
+    except UserError as exc:
+        msgbox.show_error(parent, "查看报表", exc)
         return
     try:
         dialog.exec()

@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.errors import UserError
 from forms.fields import Finding
 from forms.records import spec
 from forms.validation import errors
 from models import records
-from models.db import RecordError, Store, StoreError
+from models.db import RecordError, Store
 from ui import msgbox
 from ui.child_editors import ChildTable, make_child_table
 from ui.widgets import FORM_STYLE, FormPanel, ask_discard, repolish
@@ -232,8 +233,8 @@ class RecordDialog(QDialog):
         except records.ValidationFailed as exc:
             self._show_failure(exc.findings)
             return False
-        except (StoreError, RecordError) as exc:
-            msgbox.warning(self, "保存失败", str(exc))
+        except UserError as exc:
+            msgbox.show_error(self, "保存失败", exc)
             return False
         self.saved_id = result.id
         self.warnings = result.findings
@@ -266,8 +267,8 @@ def edit_record(parent: QWidget | None, store: Store, kind: str, record_id: int 
     """Open the entry dialog for ``kind``; the saved record's id, or None when cancelled."""
     try:
         dialog = RecordDialog(store, kind, record_id, parent)
-    except RecordError as exc:
-        msgbox.warning(parent, "无法编辑", str(exc))
+    except UserError as exc:
+        msgbox.show_error(parent, "无法编辑", exc)
         return None
     try:
         if dialog.exec() == QDialog.DialogCode.Accepted:

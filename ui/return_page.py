@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.errors import UserError
 from forms import returns as R
 from forms.periods import Period, parse_period
 from ui import msgbox
@@ -742,12 +743,11 @@ class ReturnPage(QWidget):
     def _save_cover_values(self, values: dict[str, str]) -> bool:
         from common.text import ParseError
         from models import unit
-        from models.db import RecordError
 
         try:
             unit.update_contacts(self.store, head=values.get("head"), statistician=values.get("statistician"),
                                  preparer=values.get("preparer"), phone=values.get("phone"))
-        except (ParseError, RecordError) as exc:
+        except UserError as exc:
             self.tabs.setCurrentWidget(self.cover_scroll)
             about_phone = isinstance(exc, ParseError) and "特殊字符" not in str(exc)
             if about_phone:
@@ -910,7 +910,6 @@ class ReturnPage(QWidget):
 
         def failed(exc: BaseException) -> None:
             from models.versions import FinaliseRefused
-            from ui.workers import error_text
 
             if isinstance(exc, FinaliseRefused):
                 self.report = exc.report  # type: ignore[assignment]
@@ -918,8 +917,7 @@ class ReturnPage(QWidget):
                 self._show_findings(self.report)
                 msgbox.warning(self, "不能导出", str(exc))
                 return
-            text, detail = error_text(exc)
-            msgbox.critical(self, "导出失败", text, detail)
+            msgbox.show_error(self, "导出失败", exc)
 
         run_in_background(self, "正在审核、定稿并导出报表……" if version is None else "正在导出报表……", work,
                           on_done=done, on_error=failed, store=self.store, title="导出报表")

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from common.errors import UserError
 from common.text import ParseError, clean_text
 from forms import divisions
 from models import unit as unit_model
-from models.db import RecordError, Store, StoreError
+from models.db import Store
 from ui.screen import fit_size
 from ui.widgets import ERROR_COLOUR, FORM_STYLE, NOTE_COLOUR
 
@@ -330,7 +331,7 @@ class ContactsPage(QWizardPage):
             return False
         try:
             wizard.finish_setup()
-        except (ParseError, StoreError, RecordError) as exc:
+        except UserError as exc:
             self.error.setText(f"未能保存：{exc}")
             return False
         return True

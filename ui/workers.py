@@ -12,7 +12,7 @@ Usage::
 ``fn`` gets ``progress(done, total, text="")``: call it now and then; it updates the progress
 dialog and raises :class:`Cancelled` once the user pressed 取消, which stops ``fn`` (do not catch
 it). ``on_done(result)`` and ``on_error(exc)`` run on the UI thread afterwards; without
-``on_error`` a Chinese message box explains the failure. A cancelled task calls ``on_cancel``.
+``on_error`` :func:`ui.msgbox.show_error` explains the failure. A cancelled task calls ``on_cancel``.
 
 SQLite connections belong to the thread that opened them. Pass ``store=`` and ``fn`` is called as
 ``fn(progress, store)`` with its own connection to the same file (closed afterwards). Without
@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
+
+from ui import msgbox
 
 if TYPE_CHECKING:
     from models.db import Store
@@ -42,21 +43,6 @@ _MIN_INTERVAL = 0.05  # seconds between progress updates sent to the UI
 
 class Cancelled(Exception):
     """Raised by ``progress()`` inside ``fn`` once the user cancelled."""
-
-
-def error_text(exc: BaseException) -> tuple[str, str | None]:
-    """A Chinese message for a failure, and technical detail for unexpected ones."""
-    from common.text import ParseError
-    from models.db import RecordError, StoreError
-
-    if isinstance(exc, StoreError | RecordError | ParseError):
-        return str(exc), None
-    if isinstance(exc, OSError):  # names the target (not the temporary file) with a Chinese reason
-        from common.atomic_file import os_error_text
-
-        return os_error_text(exc), None
-    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return "发生意外错误，操作没有完成。请把“详细信息”中的内容发给技术支持。", detail
 
 
 class _ProgressDialog(QProgressDialog):
@@ -211,10 +197,7 @@ class BackgroundTask(QObject):
             elif self._on_error is not None:
                 self._on_error(self.error)
             else:
-                from ui import msgbox
-
-                text, detail = error_text(self.error)
-                msgbox.critical(self._parent, "操作失败", text, detail)
+                msgbox.show_error(self._parent, "操作失败", self.error)
         finally:
             _running.discard(self)
             self.finished.emit()

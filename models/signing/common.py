@@ -10,6 +10,8 @@ import hashlib
 import logging
 from typing import Any
 
+from common.errors import UserError
+
 MIN_PASSPHRASE_LENGTH = 8
 
 # Verification statuses (values appear in the CLI's JSON output) and their Chinese labels.
@@ -28,7 +30,7 @@ STATUS_LABELS = {
 }
 
 
-class SigningError(Exception):
+class SigningError(UserError):
     """Signing or key handling refused, with the reason in Chinese (wrong passphrase, no key …)."""
 
 
