@@ -13,9 +13,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from common.errors import UserError
+
+if TYPE_CHECKING:
+    from models.db import Store
+    from models.unit import Unit
 
 # Each module has ``register(subparsers)`` adding its sub-commands; every sub-command sets
 # ``func`` (args -> exit code) with ``set_defaults``.
@@ -97,7 +101,7 @@ class ChineseArgumentParser(argparse.ArgumentParser):
             text = text.replace(english, chinese)
         return text
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         message = (message.replace("the following arguments are required", "缺少必填参数")
                    .replace("unrecognized arguments", "无法识别的参数")
                    .replace("invalid choice", "无效的选项")
@@ -144,7 +148,7 @@ def run(argv: Sequence[str]) -> int:
 
 
 @contextlib.contextmanager
-def opened_store(args: argparse.Namespace) -> Iterator[Any]:
+def opened_store(args: argparse.Namespace) -> Iterator[Store]:
     """The store of ``--data-dir`` (or the per-user folder), closed when the command is done."""
     from models.db import open_store
 
@@ -156,7 +160,7 @@ def opened_store(args: argparse.Namespace) -> Iterator[Any]:
         store.close()
 
 
-def report_leftovers(store: Any) -> None:
+def report_leftovers(store: Store) -> None:
     """Remove what an interrupted export or backup left behind and say which files were not written."""
     from common import leftovers
 
@@ -167,7 +171,7 @@ def report_leftovers(store: Any) -> None:
 
 
 @contextlib.contextmanager
-def existing_store(args: argparse.Namespace) -> Iterator[Any]:
+def existing_store(args: argparse.Namespace) -> Iterator[Store | None]:
     """The data folder's store when there is one, else ``None`` (no data folder is created for it)."""
     from common.paths import default_data_dir, store_path
     from models.db import open_store
@@ -183,7 +187,7 @@ def existing_store(args: argparse.Namespace) -> Iterator[Any]:
             store.close()
 
 
-def need_unit(store):  # type: ignore[no-untyped-def]
+def need_unit(store: Store) -> Unit:
     from models import unit
 
     current = unit.load(store)

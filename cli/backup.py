@@ -9,7 +9,7 @@ from pathlib import Path
 from cli import CliError, opened_store
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("backup", help="把全部数据（含签名密钥和界面设置）备份为一个文件（程序打开时也可备份）")
     p.add_argument("--out", type=Path, required=True, help="备份文件存放的文件夹（如U盘 E:\\），或以 .zip 结尾的文件名")
     p.set_defaults(func=cmd_backup)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING, Any
 
 from cli import need_unit, opened_store
 
+if TYPE_CHECKING:
+    from models.db import Store
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("setup", help="设置本单位（单位代码即行政区划代码）")
     p.add_argument("--unit-code", required=True, help="行政区划代码，如 530821；产业系统工会为统一社会信用代码")
     p.add_argument("--unit-name", help="单位名称（默认为“行政区划名称+总工会”）")
@@ -49,7 +53,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def status_data(store) -> dict:  # type: ignore[no-untyped-def]
+def status_data(store: Store) -> dict[str, Any]:
     from models import records, unit
 
     current = unit.load(store)

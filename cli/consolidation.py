@@ -15,7 +15,7 @@ from cli import CliError, existing_store, need_unit, opened_store, program
 from cli.returns import export_or_refuse
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("receive", help="接收下级单位报送的报表文件（可给U盘文件夹），逐个验证签名并保存")
     p.add_argument("paths", nargs="+", type=Path, metavar="文件或文件夹", help="报表 .xlsx 文件，或包含它们的文件夹")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（每个文件一个对象）")

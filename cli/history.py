@@ -10,7 +10,7 @@ from cli import CliError, opened_store
 KIND_NAMES = {"people": "人员", "studios": "工作室", "trainings": "培训", "competitions": "竞赛", "innovation": "经济技术创新"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("history", help="记录的修改历史（谁在何时改了什么；身份证号、电话遮盖显示）")
     p.add_argument("--kind", choices=sorted(KIND_NAMES), default=None,
                    help="只看一类记录：" + "、".join(f"{k}（{v}）" for k, v in KIND_NAMES.items()))

@@ -17,7 +17,7 @@ KIND_HELP = ("记录类型：people 人员与荣誉，studios 工作室，traini
              "innovation 经济技术创新（各报告期合计），studio_outputs 工作室年度成果")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("import", help="从Excel（.xlsx/.xls）或CSV文件导入人员、工作室、培训或竞赛记录")
     p.add_argument("file", type=Path, help="要导入的文件")
     p.add_argument("--kind", required=True, choices=KIND_CHOICES, help=KIND_HELP)

@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cli import existing_store, need_unit, opened_store, program
 
+if TYPE_CHECKING:
+    from forms.periods import Period
+    from models.db import Store
+    from models.signing.provider import FileKeySigner
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("review", help="审核报表：列出错误、警告和提示（有错误时退出码为1）")
     p.add_argument("--period", required=True, help="报告期：2026（年报）、2026H1（半年报）、2026Q3（季报）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -44,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_verify)
 
 
-def _period(text: str):  # type: ignore[no-untyped-def]
+def _period(text: str) -> Period:
     from forms.periods import parse_period
 
     return parse_period(text)
@@ -90,7 +97,7 @@ def cmd_note(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_signer(args: argparse.Namespace, store):  # type: ignore[no-untyped-def]
+def _open_signer(args: argparse.Namespace, store: Store) -> FileKeySigner | None:
     """The unit's signer (passphrase asked once), or None when not signing; nothing is written before this."""
     from cli import CliError
     from cli.signing import ask_passphrase
@@ -113,7 +120,8 @@ def _open_signer(args: argparse.Namespace, store):  # type: ignore[no-untyped-de
         raise CliError(f"{exc}（未导出任何文件）") from exc
 
 
-def export_or_refuse(store, period, out, formats, **options):  # type: ignore[no-untyped-def]
+def export_or_refuse(store: Store, period: Period | str, out: Path, formats: Sequence[str],
+                     **options: Any) -> list[Path] | None:
     """Finalise (if needed) and export; when the review refuses, print its findings and return None."""
     from models import export, review
     from models.versions import FinaliseRefused
@@ -122,8 +130,8 @@ def export_or_refuse(store, period, out, formats, **options):  # type: ignore[no
         return export.export_return(store, period, out, formats, **options)
     except FinaliseRefused as exc:
         report = exc.report
-        print(f"不能定稿导出：{report.summary()}", file=sys.stderr)  # type: ignore[attr-defined]
-        for line in review.findings_text(report.findings, report.notes):  # type: ignore[attr-defined]
+        print(f"不能定稿导出：{report.summary()}", file=sys.stderr)
+        for line in review.findings_text(report.findings, report.notes):
             print(line, file=sys.stderr)
         return None
 

@@ -14,7 +14,7 @@ from cli import CliError, need_unit, opened_store, stdin_is_terminal
 from common.atomic_file import os_reason
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = sub.add_parser("keys", help="本单位签名密钥：创建、查看指纹、导出证书和公钥登记表")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="操作", required=True)
     p = keys_sub.add_parser("create", help="创建本单位的密钥和证书（私钥以口令加密保存）")

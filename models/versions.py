@@ -11,17 +11,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 from forms.periods import Period, parse_period
 from models import returns as ret_mod
 from models.db import RecordError, Store, now
 from models.returns import Return
 
+if TYPE_CHECKING:
+    from models.review import ReviewReport
+
 
 class FinaliseRefused(RecordError):
     """The review found errors, or warnings without 说明; ``report`` holds the findings."""
 
-    def __init__(self, message: str, report: object) -> None:
+    def __init__(self, message: str, report: ReviewReport) -> None:
         super().__init__(message)
         self.report = report
 

@@ -53,8 +53,8 @@ class DiffView(QWidget):
             self.numbers.setColumnWidth(column, width)
         self.others = QListWidget()
         self.others.setObjectName("diff_others")
-        for change in result.rosters:
-            self.others.addItem(change.text())
+        for roster_change in result.rosters:
+            self.others.addItem(roster_change.text())
         for note in result.notes:
             self.others.addItem(note.text())
         for label, old, new in result.cover:
@@ -80,8 +80,10 @@ class DiffView(QWidget):
         """Every line shown (for tests)."""
         out = [self.summary.text()]
         for row in range(self.numbers.rowCount()):
-            out.append(" | ".join(self.numbers.item(row, c).text() for c in range(4)))
-        out.extend(self.others.item(i).text() for i in range(self.others.count()))
+            cells = (self.numbers.item(row, c) for c in range(4))
+            out.append(" | ".join(cell.text() if cell is not None else "" for cell in cells))
+        lines = (self.others.item(i) for i in range(self.others.count()))
+        out.extend(line.text() for line in lines if line is not None)
         return out
 
 

@@ -88,9 +88,14 @@ class HelpWindow(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.browser, 1)
         layout.addLayout(bottom)
-        QShortcut(QKeySequence.StandardKey.Find, self, lambda: (self.search.setFocus(), self.search.selectAll()))
+        QShortcut(QKeySequence.StandardKey.Find, self, self._find)
         QShortcut(QKeySequence("Esc"), self, self.close)
         fit_size(self, 860, 900)
+
+    def _find(self) -> None:
+        """Ctrl+F: to the search box, its text selected."""
+        self.search.setFocus()
+        self.search.selectAll()
 
     def show_section(self, section: str) -> None:
         """Scroll to ``section`` (an anchor of the manual; "" for the top)."""

@@ -66,8 +66,9 @@ class HistoryDialog(QDialog):
             self.tree.expandAll()
         self.tree.setColumnWidth(0, 150)
         self.tree.setColumnWidth(1, 130)
-        if self.tree.topLevelItemCount():
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if first is not None:
+            self.tree.setCurrentItem(first)
         self.empty = QLabel("没有修改记录（本功能启用之前的修改没有记录）。")
         self.empty.setVisible(not self.entries)
         buttons = QDialogButtonBox()
@@ -88,8 +89,12 @@ class HistoryDialog(QDialog):
         out = []
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
+            assert item is not None
             out.append("  ".join(item.text(c) for c in range(3)))
-            out.extend(item.child(j).text(2) for j in range(item.childCount()))
+            for j in range(item.childCount()):
+                child = item.child(j)
+                assert child is not None
+                out.append(child.text(2))
         return out
 
 

@@ -38,8 +38,10 @@ from ui.screen import fit_size, show_message_label
 
 if TYPE_CHECKING:
     from models.db import Store
-    from models.signing.keys import CertInfo
+    from models.return_io import ReadResult
+    from models.signing.keys import CertInfo, OwnKey
     from models.signing.provider import Signer
+    from models.signing.trust import Registration
 
 ERROR_STYLE = "color: #b42318;"
 STRENGTH_COLOURS = ("#b42318", "#b54708", "#1f5fa8", "#027a48")
@@ -121,7 +123,7 @@ class CreateKeyDialog(QDialog):
     def __init__(self, store: Store, *, replacing: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.created = None
+        self.created: OwnKey | None = None
         self._hints: list[str] | None = None
         self.setWindowTitle("更换签名密钥" if replacing else "创建签名密钥")
         self.setMinimumWidth(500)
@@ -547,7 +549,7 @@ class TrustDialog(QDialog):
         self.superior_button.clicked.connect(lambda: self.register_superior())
         close.clicked.connect(self.reject)
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        self.registrations: list = []
+        self.registrations: list[Registration] = []
         self.refresh()
 
     def refresh(self) -> None:
@@ -568,8 +570,9 @@ class TrustDialog(QDialog):
         self.empty.setVisible(not self.registrations)
         self._update_buttons()
 
-    def selected(self):  # type: ignore[no-untyped-def]
-        rows = self.table.selectionModel().selectedRows()
+    def selected(self) -> Registration | None:
+        selection = self.table.selectionModel()
+        rows = selection.selectedRows() if selection is not None else []
         return self.registrations[rows[0].row()] if rows else None
 
     def _update_buttons(self) -> None:
@@ -710,7 +713,7 @@ class VerifyDialog(QDialog):
         layout.addLayout(row)
         self.add_button.clicked.connect(lambda: self.verify(choose_return_files(self)))
         close.clicked.connect(self.reject)
-        self.results: list = []
+        self.results: list[ReadResult] = []
 
     def verify(self, paths: list[Path]) -> None:
         from PySide6.QtGui import QColor, QGuiApplication

@@ -476,14 +476,14 @@ class MainWindow(QMainWindow):
             return
         # 1280×800 where it fits; smaller screens (1366×768 laptops) get most of the screen.
         screen = self.screen() or QGuiApplication.primaryScreen()
-        available = screen.availableGeometry() if screen is not None else None
-        if available is None or (available.width() >= 1320 and available.height() >= 860):
+        free = screen.availableGeometry() if screen is not None else None
+        if free is None or (free.width() >= 1320 and free.height() >= 860):
             self.resize(1280, 800)
         else:
-            self.resize(min(1280, int(available.width() * 0.96)), min(800, int(available.height() * 0.94)))
-        if available is not None:
+            self.resize(min(1280, int(free.width() * 0.96)), min(800, int(free.height() * 0.94)))
+        if free is not None:
             frame = self.frameGeometry()
-            frame.moveCenter(available.center())
+            frame.moveCenter(free.center())
             self.move(frame.topLeft())
 
     def save_geometry(self) -> None:

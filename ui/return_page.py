@@ -168,7 +168,8 @@ class TableView(QTableWidget):
         for n, row in enumerate(self.spec.rows):
             for i, col in enumerate(self.spec.columns):
                 item = self.item(self.first_data + n, self.labels + i)
-                item.setText(fmt_value(cells[row.key][col.key], col.money))
+                if item is not None:
+                    item.setText(fmt_value(cells[row.key][col.key], col.money))
 
     def select_cell(self, row_key: str, column_key: str) -> None:
         rows = [r.key for r in self.spec.rows]
@@ -425,13 +426,13 @@ class ReturnPage(QWidget):
         self.rosters: dict[str, RosterModel] = {}
         for roster in R.ROSTERS:
             model = RosterModel(roster, self)
-            view = QTableView()
-            view.setModel(model)
-            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-            view.verticalHeader().setDefaultSectionSize(24)
-            view.verticalHeader().hide()
+            roster_view = QTableView()
+            roster_view.setModel(model)
+            roster_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            roster_view.verticalHeader().setDefaultSectionSize(24)
+            roster_view.verticalHeader().hide()
             self.rosters[roster.key] = model
-            self.tabs.addTab(view, f"{roster.number} {TAB_NAMES.get(roster.key, '')}".strip())
+            self.tabs.addTab(roster_view, f"{roster.number} {TAB_NAMES.get(roster.key, '')}".strip())
             self.tabs.setTabToolTip(self.tabs.count() - 1, roster.title)
 
         self.findings = QTableWidget(0, 4)
@@ -722,9 +723,10 @@ class ReturnPage(QWidget):
         if self.report is not None and self.report.period == period:
             self.report.notes[(code, where)] = text.strip()
             row = next((i for i, f in enumerate(self.report.findings) if (f.code, f.where) == (code, where)), -1)
-            if row >= 0 and self.findings.item(row, 3) is not None:
-                self.findings.item(row, 3).setText(text.strip())
-                self.findings.item(row, 3).setForeground(QBrush(QColor("black")))
+            item = self.findings.item(row, 3) if row >= 0 else None
+            if item is not None:
+                item.setText(text.strip())
+                item.setForeground(QBrush(QColor("black")))
         self.message.emit("已保存说明")
 
     def _flush_cover(self) -> bool:
@@ -846,7 +848,7 @@ class ReturnPage(QWidget):
             before = versions.list_versions(self.store, self.period.code)
             ret = versions.finalise(self.store, self.period)
         except versions.FinaliseRefused as exc:
-            self.report = exc.report  # type: ignore[assignment]
+            self.report = exc.report
             assert self.report is not None
             self._show_findings(self.report)
             msgbox.warning(self, "不能定稿", str(exc))
@@ -912,7 +914,7 @@ class ReturnPage(QWidget):
             from models.versions import FinaliseRefused
 
             if isinstance(exc, FinaliseRefused):
-                self.report = exc.report  # type: ignore[assignment]
+                self.report = exc.report
                 assert self.report is not None
                 self._show_findings(self.report)
                 msgbox.warning(self, "不能导出", str(exc))

@@ -150,8 +150,9 @@ class RegionPage(QWizardPage):
                                     parent.name if parent else "—"])
             item.setData(0, Qt.ItemDataRole.UserRole, division.code)
             self.list.addTopLevelItem(item)
-        if self.list.topLevelItemCount():
-            self.list.setCurrentItem(self.list.topLevelItem(0))
+        first = self.list.topLevelItem(0)
+        if first is not None:
+            self.list.setCurrentItem(first)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
@@ -161,8 +162,9 @@ class RegionPage(QWizardPage):
             if key == Qt.Key.Key_Down and self.list.topLevelItemCount():
                 self.list.setFocus(Qt.FocusReason.OtherFocusReason)
                 current = self.list.currentItem() or self.list.topLevelItem(0)
-                self.list.setCurrentItem(current)
-                current.setSelected(True)
+                if current is not None:
+                    self.list.setCurrentItem(current)
+                    current.setSelected(True)
                 return True
             if _is_enter(event) and self.list.topLevelItemCount():
                 self.pick()

@@ -271,14 +271,17 @@ class _FirstOnEnter(QObject):
         super().__init__(completer)
         self.completer = completer
         self.allowed = allowed
-        completer.popup().installEventFilter(self)  # after the completer's own filter: runs first
+        popup = completer.popup()
+        if popup is not None:
+            popup.installEventFilter(self)  # after the completer's own filter: runs first
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
                 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             popup = self.completer.popup()
             model = self.completer.completionModel()
-            if popup.isVisible() and not popup.currentIndex().isValid() and model.rowCount() > 0 and self.allowed():
+            if popup is not None and popup.isVisible() and not popup.currentIndex().isValid() \
+                    and model.rowCount() > 0 and self.allowed():
                 popup.setCurrentIndex(model.index(0, 0))
         return False
 
@@ -321,7 +324,7 @@ class ChoiceEditor(FieldEditor):
         line.clear()
         combo.currentTextChanged.connect(self._emit_changed)
         line.editingFinished.connect(self._on_finished)
-        completer.activated[QModelIndex].connect(self._on_completed)
+        completer.activated[QModelIndex].connect(self._on_completed)  # type: ignore[index]  # PySide6 stub: overloaded signals are indexable
         # Free text typed in Chinese is meant as it is; abbreviations take the first suggestion.
         self._first_on_enter = _FirstOnEnter(
             completer, lambda: not (field.free_text and _CJK.search(self.line.text())))
@@ -334,7 +337,7 @@ class ChoiceEditor(FieldEditor):
         return [self.combo, self.line]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        combo = getattr(self, "combo", None)  # events may arrive while the editor is being built
+        combo: QComboBox | None = getattr(self, "combo", None)  # events may arrive while the editor is being built
         if combo is not None and watched is combo and event.type() == QEvent.Type.Wheel and not combo.hasFocus():
             event.ignore()
             return True
@@ -414,14 +417,16 @@ class RefEditor(FieldEditor):
         self.completer = _DisplayCompleter(self.model, self)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setMaxVisibleItems(12)
-        self.completer.popup().setMinimumWidth(420)  # entries carry employer and honours, wider than the box
+        popup = self.completer.popup()
+        if popup is not None:
+            popup.setMinimumWidth(420)  # entries carry employer and honours, wider than the box
         self.edit.setCompleter(self.completer)
         self._first_on_enter = _FirstOnEnter(self.completer, lambda: True)
         self._id: int | None = None
         self._name = ""
         self.edit.textEdited.connect(self._on_edited)
         self.edit.editingFinished.connect(self._on_finished)
-        self.completer.activated[QModelIndex].connect(self._on_completed)
+        self.completer.activated[QModelIndex].connect(self._on_completed)  # type: ignore[index]  # PySide6 stub: overloaded signals are indexable
 
     @property
     def focus_widget(self) -> QWidget:
@@ -729,8 +734,8 @@ class FormPanel(QWidget):
         widget.setFocus(Qt.FocusReason.TabFocusReason)
         if isinstance(widget, QLineEdit):
             widget.selectAll()
-        elif isinstance(widget, QComboBox) and widget.lineEdit() is not None:
-            widget.lineEdit().selectAll()
+        elif isinstance(widget, QComboBox) and (line_edit := widget.lineEdit()) is not None:
+            line_edit.selectAll()
 
     def focus_field(self, name: str) -> None:
         if name in self.editors:
