@@ -25,6 +25,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from forms.periods import Period
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,7 +45,7 @@ def _county_signer(code: str, name: str):  # type: ignore[no-untyped-def]
     return FileKeySigner(build_certificate(key, code, name), key)
 
 
-def _prepare(folder: Path, period: str) -> tuple[dict[str, list[bytes]], int]:
+def _prepare(folder: Path, period: Period) -> tuple[dict[str, list[bytes]], int]:
     """Signed county workbooks in ``folder/<prefecture>/``; returns the certificates (PEM) per prefecture."""
     from forms import divisions
     from models import returns, unit
@@ -70,7 +74,7 @@ def _prepare(folder: Path, period: str) -> tuple[dict[str, list[bytes]], int]:
     return certs, count
 
 
-def _pass(folder: Path, certs: dict[str, list[bytes]], period: str, tag: str) -> tuple[float, float, float, int]:
+def _pass(folder: Path, certs: dict[str, list[bytes]], period: Period, tag: str) -> tuple[float, float, float, int]:
     """(receive seconds, consolidate seconds, total, files accepted) over the 16 prefectures."""
     from models import consolidate, receiving, unit
     from models.db import open_store
@@ -96,7 +100,7 @@ def _pass(folder: Path, certs: dict[str, list[bytes]], period: str, tag: str) ->
     return receive_time, consolidate_time, receive_time + consolidate_time, accepted
 
 
-def _pdf_cost(folder: Path, period: str) -> float:
+def _pdf_cost(folder: Path, period: Period) -> float:
     """Seconds to verify one signed PDF copy (mean of a few)."""
     from models import returns, unit
     from models.db import open_store
@@ -122,7 +126,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    period = str(dt.date.today().year - 1)
+    from forms.periods import Period
+
+    period = Period(dt.date.today().year - 1)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()

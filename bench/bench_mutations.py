@@ -52,7 +52,9 @@ def main() -> None:
         setup_unit(store, "530821")
         fill_demo(store, seed=2025)
         make_key(store)
-        year = str(dt.date.today().year - 1)
+        from forms.periods import Period
+
+        year = Period(dt.date.today().year - 1)
         xlsx, pdf = export.export_return(store, year, root / "out", signer=FileKeySigner.open(store, PASSPHRASE))
         assert return_io.read_return(xlsx, store).status == "valid"
         names, parts, comment = read_parts(xlsx)

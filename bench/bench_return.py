@@ -16,11 +16,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from forms.periods import Period
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def _timed(store, period: str, out: Path, repeat: int) -> tuple[float, float, dict[str, float]]:  # type: ignore[no-untyped-def]
+def _timed(store, period: Period, out: Path, repeat: int) -> tuple[float, float, dict[str, float]]:  # type: ignore[no-untyped-def]
     """(first run, best run, breakdown of the best run) of what ``main.py export`` does."""
     from models import export, versions
 
@@ -49,11 +53,12 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=20_000)
     args = parser.parse_args()
 
+    from forms.periods import Period
     from models import unit
     from models.db import open_store
     from models.demo import bulk_people, fill_demo
 
-    period = str(dt.date.today().year - 1)
+    period = Period(dt.date.today().year - 1)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         demo = open_store(folder / "demo")

@@ -44,13 +44,14 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
+    from forms.periods import Period
     from models import export, return_io, unit, versions
     from models.db import open_store
     from models.demo import fill_demo
     from models.signing import keys
     from models.signing.provider import FileKeySigner
 
-    year = str(dt.date.today().year - 1)
+    year = Period(dt.date.today().year - 1)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store = open_store(folder / "data")

@@ -286,7 +286,7 @@ def cmd_receipt_accept(args: argparse.Namespace) -> int:
         receiving.recheck(store, period.code)
         signer = _signer(store, args.passphrase_file)
         codes = [c.strip().upper() for c in args.unit] if args.unit else None
-        paths = receipts.write_receipts(store, period.code, signer, args.out, codes)
+        paths = receipts.write_receipts(store, period, signer, args.out, codes)
     if not paths:
         print(f"{period.label}没有已报或已退回的下级报表，未写出回执")
         return 1

@@ -61,7 +61,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from forms.periods import parse_period
     from models import diff
 
-    period = parse_period(args.period).code
+    period = parse_period(args.period)
     with opened_store(args) as store:
         if args.unit:
             result = diff.received_diff(store, period, args.unit, args.v_from, args.v_to)

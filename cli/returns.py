@@ -120,7 +120,7 @@ def _open_signer(args: argparse.Namespace, store: Store) -> FileKeySigner | None
         raise CliError(f"{exc}（未导出任何文件）") from exc
 
 
-def export_or_refuse(store: Store, period: Period | str, out: Path, formats: Sequence[str],
+def export_or_refuse(store: Store, period: Period, out: Path, formats: Sequence[str],
                      **options: Any) -> list[Path] | None:
     """Finalise (if needed) and export; when the review refuses, print its findings and return None."""
     from models import export, review
@@ -162,7 +162,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
     with opened_store(args) as store:
         need_unit(store)
-        found = versions.list_versions(store, _period(args.period).code if args.period else None)
+        found = versions.list_versions(store, _period(args.period) if args.period else None)
     if not found:
         print("还没有定稿的报表")
     for v in found:

@@ -23,7 +23,7 @@ import html
 from typing import Any
 
 from forms import divisions
-from forms.periods import Period, parse_period
+from forms.periods import Period
 from models.db import Store
 from models.receiving import Received, received
 from models.signing.common import UNREGISTERED, VALID
@@ -206,11 +206,10 @@ class Board:
                 "subordinates": [e.as_json() for e in self.entries]}
 
 
-def build_board(store: Store, period: Period | str) -> Board:
+def build_board(store: Store, period: Period) -> Board:
     """The 上报情况 of ``period`` (reads the store only; see :func:`models.receiving.recheck`)."""
     from models import unit
 
-    period = parse_period(period) if isinstance(period, str) else period
     own = unit.load(store)
     subs = subordinates(store, own)
     by_unit: dict[str, list[Received]] = {}

@@ -30,7 +30,7 @@ from typing import Any
 from forms import divisions
 from forms import returns as R
 from forms.fields import Finding
-from forms.periods import Period, parse_period
+from forms.periods import Period
 from models import returns as ret_mod
 from models.board import REPORTED, Board, build_board
 from models.db import RecordError, Store
@@ -90,17 +90,16 @@ class Consolidation:
         return duplicate_people(self.ret)
 
 
-def own_return(store: Store, period: Period | str, *, today: dt.date | None = None) -> Return:
+def own_return(store: Store, period: Period, *, today: dt.date | None = None) -> Return:
     """This unit's return from its own records only (what a county's return is)."""
     return ret_mod.compute_own(store, period, today=today)
 
 
-def consolidate_period(store: Store, period: Period | str, *, today: dt.date | None = None) -> Consolidation:
+def consolidate_period(store: Store, period: Period, *, today: dt.date | None = None) -> Consolidation:
     """The consolidated draft return of ``period`` (see the module docstring)."""
     from models import unit
     from models.receiving import load_received
 
-    period = parse_period(period) if isinstance(period, str) else period
     own = unit.load(store)
     if own is None:
         raise RecordError("尚未设置本单位，无法汇总")

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from forms import returns as R
-from forms.periods import parse_period
+from forms.periods import Period, parse_period
 from models.db import RecordError, Store
 from models.returns import Number, Return
 
@@ -234,7 +234,7 @@ def _roster_changes(roster: R.RosterSpec, old_rows: list[dict[str, str]], new_ro
 # Finding the versions
 
 
-def own_diff(store: Store, period: str, v_from: int | None = None, v_to: int | None = None) -> ReturnDiff:
+def own_diff(store: Store, period: Period, v_from: int | None = None, v_to: int | None = None) -> ReturnDiff:
     """The unit's own finalised versions of ``period`` (default: the latest against the one before)."""
     from models.versions import list_versions, load_version
 
@@ -242,18 +242,18 @@ def own_diff(store: Store, period: str, v_from: int | None = None, v_to: int | N
     return _pick(found, v_from, v_to, lambda n: load_version(store, period, n), "本单位")
 
 
-def received_diff(store: Store, period: str, unit_code: str, v_from: int | None = None,
+def received_diff(store: Store, period: Period, unit_code: str, v_from: int | None = None,
                   v_to: int | None = None) -> ReturnDiff:
     """A subordinate's received versions of ``period`` (valid ones; default: newest against the one before)."""
     from models.receiving import load_received, received
     from models.signing.common import VALID
 
     rows = {}
-    for row in received(store, period, unit_code):
+    for row in received(store, period.code, unit_code):
         if row.status == VALID and row.version not in rows:
             rows[row.version] = row
     if not rows:
-        raise RecordError(f"没有收到单位 {unit_code} {parse_period(period).label}的有效报表")
+        raise RecordError(f"没有收到单位 {unit_code} {period.label}的有效报表")
     name = next(iter(rows.values())).unit_name
     return _pick(sorted(rows), v_from, v_to, lambda n: load_received(store, rows[n].id), name)
 
@@ -274,7 +274,7 @@ def _pick(found: list[int], v_from: int | None, v_to: int | None, load: Any, who
     return diff_returns(old, new)
 
 
-def board_changes(store: Store, period: str, unit_codes: list[str]) -> dict[str, ReturnDiff]:
+def board_changes(store: Store, period: Period, unit_codes: list[str]) -> dict[str, ReturnDiff]:
     """For each unit whose newest valid version has an earlier valid one: what changed."""
     out = {}
     for code in unit_codes:

@@ -120,7 +120,7 @@ def sign_pdf_file(path: Path, ret: Return, signer: Signer, *, seal_image: Path |
     path.write_bytes(signed)
 
 
-def export_return(store: Store, period: Period | str, out_dir: Path | str, formats: Sequence[str] = FORMATS,
+def export_return(store: Store, period: Period, out_dir: Path | str, formats: Sequence[str] = FORMATS,
                   progress: Progress | None = None, *, version: int | None = None,
                   finish: Finisher | None = None, signer: Signer | None = None,
                   seal_image: Path | None = None) -> list[Path]:

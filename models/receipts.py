@@ -33,7 +33,7 @@ from typing import Any
 
 from common.atomic_file import os_reason
 from common.text import ParseError, clean_text
-from forms.periods import parse_period
+from forms.periods import Period, parse_period
 from models.db import RecordError, Store, now
 from models.receiving import Received, get_received
 from models.signing.common import MALFORMED, STATUS_LABELS, UNREGISTERED, UNSIGNED, VALID, Verdict
@@ -252,7 +252,7 @@ def accept_receipt(store: Store, received_id: int, signer: Signer, out_dir: Path
     return path
 
 
-def write_receipts(store: Store, period: str, signer: Signer, out_dir: Path | str,
+def write_receipts(store: Store, period: Period, signer: Signer, out_dir: Path | str,
                    unit_codes: Sequence[str] | None = None) -> list[Path]:
     """The 回执 of every subordinate on the board with a decision: 已接收 for 已报, 已退回 (again) for 已退回."""
     from models import board

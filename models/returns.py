@@ -449,9 +449,8 @@ def _t5(rows: Sequence[Mapping[str, Any]]) -> list[Fact]:
     return facts
 
 
-def table_facts(store: Store, period: Period | str, table: str) -> list[Fact]:
+def table_facts(store: Store, period: Period, table: str) -> list[Fact]:
     """The facts behind one table of the return for ``period``."""
-    period = parse_period(period) if isinstance(period, str) else period
     if table == "T1":
         return _t1(store, period)[0]
     if table == "T2":
@@ -469,7 +468,7 @@ def table_facts(store: Store, period: Period | str, table: str) -> list[Fact]:
 # Computing a return
 
 
-def compute(store: Store, period: Period | str, *, today: dt.date | None = None) -> Return:
+def compute(store: Store, period: Period, *, today: dt.date | None = None) -> Return:
     """The draft return this store's unit reports for ``period``.
 
     A county's (or an industry union's) is computed from its records (:func:`compute_own`). A prefecture
@@ -486,12 +485,11 @@ def compute(store: Store, period: Period | str, *, today: dt.date | None = None)
     return compute_own(store, period, today=today)
 
 
-def compute_own(store: Store, period: Period | str, *, today: dt.date | None = None) -> Return:
+def compute_own(store: Store, period: Period, *, today: dt.date | None = None) -> Return:
     """The draft return of this store's own records for ``period``, every table computed from the records."""
     from models import unit as unit_mod
     from models.db import RecordError
 
-    period = parse_period(period) if isinstance(period, str) else period
     unit = unit_mod.load(store)
     if unit is None:
         raise RecordError("尚未设置本单位，无法生成报表")
@@ -572,7 +570,7 @@ class RecordRef:
     value: Number  # what this record adds to the cell
 
 
-def records_behind(store: Store, period: Period | str, table: str, row: str, column: str) -> list[RecordRef]:
+def records_behind(store: Store, period: Period, table: str, row: str, column: str) -> list[RecordRef]:
     """The records that make up one number of the return (what a click on the number shows)."""
     spec = R.table(table)
     row_spec, col_spec = spec.row(row), spec.column(column)

@@ -25,7 +25,7 @@ from typing import Any
 
 from forms import returns as R
 from forms.fields import Finding
-from forms.periods import Period, parse_period
+from forms.periods import Period
 from models import returns as ret_mod
 from models.db import Store, now
 from models.returns import Return
@@ -90,7 +90,7 @@ def _unit_code(store: Store) -> str:
     return current.code if current else ""
 
 
-def set_note(store: Store, period: Period | str, code: str, where: str, text: str) -> None:
+def set_note(store: Store, period: Period, code: str, where: str, text: str) -> None:
     """Store (or, with empty ``text``, remove) the 说明 for the warning ``code`` at ``where``."""
     from common.text import plain_text
 
@@ -107,7 +107,7 @@ def set_note(store: Store, period: Period | str, code: str, where: str, text: st
             "updated_at = excluded.updated_at", (unit_code, str(period), code, where, text, now()))
 
 
-def get_notes(store: Store, period: Period | str) -> dict[tuple[str, str], str]:
+def get_notes(store: Store, period: Period) -> dict[tuple[str, str], str]:
     rows = store.query("SELECT code, place, text FROM review_notes WHERE unit_code = ? AND period = ?",
                        (_unit_code(store), str(period)))
     return {(r["code"], r["place"]): r["text"] for r in rows}
@@ -163,11 +163,10 @@ def _finding(code: str, where: str, label: str, message: str) -> Finding:
     return Finding(rule.severity, where, text, code, label)
 
 
-def review(store: Store, period: Period | str, ret: Return | None = None) -> ReviewReport:
+def review(store: Store, period: Period, ret: Return | None = None) -> ReviewReport:
     """Apply every review rule to the return of ``period`` (computed unless given)."""
     from models import versions
 
-    period = parse_period(period) if isinstance(period, str) else period
     ret = ret if ret is not None else ret_mod.compute(store, period)
     findings = check_return(ret, versions.previous_finalised(store, period))
     findings += _people_checks(store)

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
-from forms.periods import Period, parse_period
+from forms.periods import Period
 from models import returns as ret_mod
 from models.db import RecordError, Store, now
 from models.returns import Return
@@ -53,7 +53,7 @@ def _unit_code(store: Store) -> str:
     return current.code
 
 
-def list_versions(store: Store, period: Period | str | None = None) -> list[VersionInfo]:
+def list_versions(store: Store, period: Period | None = None) -> list[VersionInfo]:
     """The finalised versions of this unit, newest period and version first."""
     code = _unit_code(store)
     sql = "SELECT unit_code, period, version, created_at, digest, notes FROM returns WHERE unit_code = ?"
@@ -66,7 +66,7 @@ def list_versions(store: Store, period: Period | str | None = None) -> list[Vers
                         len(json.loads(r["notes"] or "[]"))) for r in rows]
 
 
-def load_version(store: Store, period: Period | str, version: int | None = None) -> Return | None:
+def load_version(store: Store, period: Period, version: int | None = None) -> Return | None:
     """A finalised version (the latest when ``version`` is None), or None."""
     code = _unit_code(store)
     if version is None:
@@ -80,13 +80,12 @@ def load_version(store: Store, period: Period | str, version: int | None = None)
     return ret_mod.from_canonical(row[0]["payload"].encode("utf-8"))
 
 
-def previous_finalised(store: Store, period: Period | str) -> Return | None:
+def previous_finalised(store: Store, period: Period) -> Return | None:
     """The latest finalised return of the period before ``period`` (the change-warning baseline)."""
-    period = parse_period(period) if isinstance(period, str) else period
     return load_version(store, period.previous())
 
 
-def finalise(store: Store, period: Period | str, *, today: dt.date | None = None) -> Return:
+def finalise(store: Store, period: Period, *, today: dt.date | None = None) -> Return:
     """Review and freeze the return for ``period`` as a new version; returns the version.
 
     Raises :class:`FinaliseRefused` when the review has errors or a warning lacks its 说明.
@@ -94,7 +93,6 @@ def finalise(store: Store, period: Period | str, *, today: dt.date | None = None
     """
     from models import review
 
-    period = parse_period(period) if isinstance(period, str) else period
     if period.start > (today or dt.date.today()):  # a typo (2062 for 2026): the superior would refuse it anyway
         raise RecordError(f"报告期{period.label}（{period.code}）尚未开始，不能定稿。请核对报告期")
     draft = ret_mod.compute(store, period, today=today)
@@ -128,9 +126,8 @@ def finalise(store: Store, period: Period | str, *, today: dt.date | None = None
     return draft
 
 
-def current_state(store: Store, period: Period | str) -> tuple[Return | None, bool]:
+def current_state(store: Store, period: Period) -> tuple[Return | None, bool]:
     """(latest version or None, whether the records changed since it was finalised)."""
-    period = parse_period(period) if isinstance(period, str) else period
     latest = load_version(store, period)
     if latest is None:
         return None, True

@@ -13,9 +13,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from forms.periods import parse_period
 from models.db import Store, open_store
 
 YEAR = str(dt.date.today().year - 1)
+PERIOD = parse_period(YEAR)
 PASSPHRASE = "普洱-汇总-茶山-2026"
 PREFECTURE = "530800"
 COUNTIES = {"530821": 1, "530822": 2, "530823": 3}  # code → demo seed (普洱市's 宁洱, 墨江, 景东)
@@ -88,7 +90,7 @@ def build_county(root: Path, code: str, seed: int, *, shared: bool = False, form
         if shared:
             add_shared_person(store)
         make_key(store)
-        export.export_return(store, YEAR, folder / "导出", list(formats), signer=signer(store))
+        export.export_return(store, PERIOD, folder / "导出", list(formats), signer=signer(store))
         cert = export_registration(store, folder / "证书").certificate
     finally:
         store.close()

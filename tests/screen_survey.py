@@ -121,7 +121,7 @@ def dialog_factories(store: Any, consolidated: bool) -> dict[str, Callable[[QWid
         found["contributions"] = lambda parent: ContributionsDialog(store, ret, "T3", "total", "participants", parent)
     else:
         found["records behind"] = lambda parent: return_page.RecordsBehindDialog(
-            store, period.code, "T3", "total", "participants", parent)
+            store, period, "T3", "total", "participants", parent)
     return found
 
 

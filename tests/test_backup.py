@@ -13,12 +13,14 @@ from signing_support import make_key
 from test_importer import PEOPLE_XLSX
 
 from cli import run
+from forms.periods import parse_period
 from models import backup, records, unit, versions
 from models.backup import BackupError
 from models.db import Store, open_store
 from models.importer import apply_import, plan_import, read_table, undo_import
 
 YEAR = "2025"
+PERIOD = parse_period(YEAR)
 
 
 def tables(store_or_conn: Store | sqlite3.Connection) -> dict[str, list[tuple]]:
@@ -31,7 +33,7 @@ def tables(store_or_conn: Store | sqlite3.Connection) -> dict[str, list[tuple]]:
 
 def test_backup_holds_everything_and_restore_gives_it_back_record_for_record(demo_store: Store, tmp_path: Path) -> None:
     make_key(demo_store)
-    versions.finalise(demo_store, YEAR)
+    versions.finalise(demo_store, PERIOD)
     pid = int(demo_store.scalar("SELECT min(id) FROM people"))
     records.delete(demo_store, "people", pid)
     assert demo_store.path is not None
@@ -186,9 +188,9 @@ def test_snapshots_before_risky_operations_bounded_and_listed(county_store: Stor
 
 
 def test_finalise_and_migration_snapshot_first(demo_store: Store, data_dir: Path) -> None:
-    versions.finalise(demo_store, YEAR)
+    versions.finalise(demo_store, PERIOD)
     assert [s.cause for s in backup.list_snapshots(demo_store)] == ["finalise"]
-    versions.finalise(demo_store, YEAR)  # nothing changed: no new version, no snapshot
+    versions.finalise(demo_store, PERIOD)  # nothing changed: no new version, no snapshot
     assert len(backup.list_snapshots(demo_store)) == 1
     demo_store.conn.execute("DROP TABLE history")
     demo_store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0006_history'")

@@ -13,6 +13,7 @@ import pytest
 from consolidation_support import (
     COUNTIES,
     FOREIGN,
+    PERIOD,
     PREFECTURE,
     YEAR,
     County,
@@ -49,7 +50,7 @@ def _county_returns(counties: dict[str, County], tmp_path: Path) -> dict[str, Re
     for code in COUNTIES:
         store = open_county_copy(counties[code], tmp_path / f"副本{code}")
         try:
-            ret = versions.load_version(store, YEAR, 1)
+            ret = versions.load_version(store, PERIOD, 1)
         finally:
             store.close()
         assert ret is not None
@@ -75,9 +76,9 @@ def test_three_counties_consolidate_to_their_sum(prefecture: Store, counties: di
         ("重复", ".xlsx", "530822", HELD), ("被改", ".xlsx", "530823", NOT_ACCEPTED), ("昆明", ".xlsx", FOREIGN, REFUSED)])
     assert all(r.status == "valid" for r in results if r.outcome in (ACCEPTED, HELD, CHECKED))
 
-    own = consolidate.own_return(prefecture, YEAR)
+    own = consolidate.own_return(prefecture, PERIOD)
     parts = _county_returns(counties, tmp_path)
-    result = consolidate.consolidate_period(prefecture, YEAR)
+    result = consolidate.consolidate_period(prefecture, PERIOD)
     ret = result.ret
 
     # every number of every table: own + the three counties
@@ -133,7 +134,7 @@ def test_consolidation_uses_only_stored_returns(prefecture: Store, counties: dic
     receiving.receive_files(prefecture, [usb])
     for f in files:
         f.unlink()  # the stick is gone
-    result = consolidate.consolidate_period(prefecture, YEAR)
+    result = consolidate.consolidate_period(prefecture, PERIOD)
     assert result.coverage["reported"] == 1 and result.ret.sources == [PREFECTURE, "530821"]
 
 
@@ -145,7 +146,7 @@ def test_returned_and_invalid_units_are_not_summed(prefecture: Store, counties: 
     receiving.receive_files(prefecture, [tmp_path / "被改.xlsx"])
     row = next(r for r in receiving.received(prefecture, YEAR) if r.unit_code == "530822")
     receipts.send_back(prefecture, row.id, "表4获奖人数有误", signer(prefecture), tmp_path / "回执")
-    result = consolidate.consolidate_period(prefecture, YEAR)
+    result = consolidate.consolidate_period(prefecture, PERIOD)
     assert result.ret.sources == [PREFECTURE, "530821"]
     assert "墨江县（已退回）" in result.coverage_text and "景东县（签名无效）" in result.coverage_text
 
@@ -157,17 +158,17 @@ def test_consolidated_return_is_finalised_signed_exported_and_received_by_the_pr
     from models.signing.register_form import export_registration
 
     _receive_stick(prefecture, counties, tmp_path / "U盘")
-    report = review.review(prefecture, YEAR)
+    report = review.review(prefecture, PERIOD)
     duplicate = [f for f in report.warnings if f.code == consolidate.DUPLICATE_CODE]
     assert len(duplicate) == 1 and "岩温" in duplicate[0].message
     with pytest.raises(versions.FinaliseRefused):
-        versions.finalise(prefecture, YEAR)
+        versions.finalise(prefecture, PERIOD)
     for finding in report.missing_notes:
-        review.set_note(prefecture, YEAR, finding.code, finding.where,
+        review.set_note(prefecture, PERIOD, finding.code, finding.where,
                         "已核实：岩温2019年由宁洱县调往景东县，两县名册均保留，下期删除")
-    paths = export.export_return(prefecture, YEAR, tmp_path / "报省", signer=signer(prefecture))
+    paths = export.export_return(prefecture, PERIOD, tmp_path / "报省", signer=signer(prefecture))
     assert [p.name for p in paths] == [f"{PREFECTURE}_{YEAR}_v1.xlsx", f"{PREFECTURE}_{YEAR}_v1.pdf"]
-    version = versions.load_version(prefecture, YEAR, 1)
+    version = versions.load_version(prefecture, PERIOD, 1)
     assert version is not None and version.consolidated and version.coverage["reported"] == 3
 
     # drill-down also works on the frozen version
@@ -188,10 +189,10 @@ def test_consolidated_return_is_finalised_signed_exported_and_received_by_the_pr
         assert read_return(paths[1], province).status == "valid"
         results = receiving.receive_files(province, [tmp_path / "报省"])
         assert [r.outcome for r in results] == [ACCEPTED, CHECKED]
-        entry = {e.unit.code: e for e in board.build_board(province, YEAR).entries}[PREFECTURE]
+        entry = {e.unit.code: e for e in board.build_board(province, PERIOD).entries}[PREFECTURE]
         assert (entry.state, entry.version) == (board.REPORTED, 1)
         # one level up: the province consolidates 普洱市's consolidated return like any other
-        top = consolidate.consolidate_period(province, YEAR)
+        top = consolidate.consolidate_period(province, PERIOD)
         assert top.ret.tables["T3"]["total"]["participants"] == version.tables["T3"]["total"]["participants"]
         assert top.coverage_text.startswith("应报 16 个，实报 1 个，未报：昆明市")
         assert {r["source_unit"] for r in top.ret.rosters["R1"]} == {r["source_unit"] for r in version.rosters["R1"]}
@@ -207,6 +208,6 @@ def test_a_county_store_is_not_consolidated(tmp_path: Path) -> None:
     try:
         setup_unit(store, "530821")
         fill_demo(store, seed=4)
-        assert not compute(store, YEAR).consolidated
+        assert not compute(store, PERIOD).consolidated
     finally:
         store.close()

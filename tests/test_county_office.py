@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from common.ids import make_id_number
+from forms.periods import Period
 from models import records, unit
 from models.db import Store, open_store
 from models.export_pdf import layout
@@ -28,7 +29,7 @@ def _texts(pages: list[Any]) -> str:
 def test_draft_summary_does_not_claim_there_are_no_warnings(demo_store: Store) -> None:
     from models import returns
 
-    draft = returns.compute(demo_store, str(dt.date.today().year - 1))
+    draft = returns.compute(demo_store, Period(dt.date.today().year - 1))
     text = _texts(layout(draft, sections=["汇总表"]))
     assert "草稿，尚未定稿，审核结果以定稿时为准" in text and "无警告" not in text
 
@@ -135,7 +136,7 @@ def test_roster_sheets_print_at_a_readable_size(demo_store: Store, tmp_path: Pat
 
     from models import export
 
-    paths = export.export_return(demo_store, str(dt.date.today().year - 1), tmp_path, ["xlsx"])
+    paths = export.export_return(demo_store, Period(dt.date.today().year - 1), tmp_path, ["xlsx"])
     book = openpyxl.load_workbook(paths[0])
     for name in ("附表1", "附表2"):
         sheet = book[name]

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from consolidation_support import YEAR, County, open_county_copy, receiving_store, signer
+from consolidation_support import PERIOD, YEAR, County, open_county_copy, receiving_store, signer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli import run
+from forms.periods import Period
 from models import diff, export, receiving, records, review, versions
 from models.db import RecordError, Store
 
@@ -33,7 +34,7 @@ def change_records(store: Store) -> dict[str, Any]:
     return {"person": person["name"], "studio": studio["name"], "members": studio["members"]}
 
 
-def finalise_with_notes(store: Store, period: str) -> Any:
+def finalise_with_notes(store: Store, period: Period) -> Any:
     report = review.review(store, period)
     for finding in report.missing_notes:
         review.set_note(store, period, finding.code, finding.where, "已核实")
@@ -41,11 +42,11 @@ def finalise_with_notes(store: Store, period: str) -> Any:
 
 
 def test_own_versions_numbers_rosters_and_notes(demo_store: Store, data_dir: Path, capsys) -> None:
-    first = finalise_with_notes(demo_store, YEAR)
+    first = finalise_with_notes(demo_store, PERIOD)
     changed = change_records(demo_store)
-    second = finalise_with_notes(demo_store, YEAR)
+    second = finalise_with_notes(demo_store, PERIOD)
     assert (first.version, second.version) == (1, 2)
-    result = diff.own_diff(demo_store, YEAR)
+    result = diff.own_diff(demo_store, PERIOD)
     where = {c.where: c for c in result.numbers}
     total = where["表3 合计 · 参训人次"]
     assert total.difference == 100 and total.difference_text == "+100"
@@ -76,14 +77,14 @@ def test_own_versions_numbers_rosters_and_notes(demo_store: Store, data_dir: Pat
 
 
 def test_same_version_twice_has_no_changes(demo_store: Store) -> None:
-    ret = finalise_with_notes(demo_store, YEAR)
+    ret = finalise_with_notes(demo_store, PERIOD)
     result = diff.diff_returns(ret, ret)
     assert result.empty and result.summary() == "与第1版相比没有变化"
 
 
 def test_notes_changes_are_listed(demo_store: Store) -> None:
-    ret = finalise_with_notes(demo_store, YEAR)
-    old = versions.load_version(demo_store, YEAR, 1)
+    ret = finalise_with_notes(demo_store, PERIOD)
+    old = versions.load_version(demo_store, PERIOD, 1)
     assert old is not None
     import dataclasses
 
@@ -98,10 +99,10 @@ def county_v2(county: County, folder: Path) -> tuple[Path, dict[str, Any]]:
     store = open_county_copy(county, folder / "数据")
     try:
         changed = change_records(store)
-        report = review.review(store, YEAR)
+        report = review.review(store, PERIOD)
         for finding in report.missing_notes:
-            review.set_note(store, YEAR, finding.code, finding.where, "已核实")
-        export.export_return(store, YEAR, folder / "导出", ["xlsx"], signer=signer(store))
+            review.set_note(store, PERIOD, finding.code, finding.where, "已核实")
+        export.export_return(store, PERIOD, folder / "导出", ["xlsx"], signer=signer(store))
     finally:
         store.close()
     return folder / "导出", changed
@@ -114,13 +115,13 @@ def test_received_v1_to_v2(counties: dict[str, County], tmp_path: Path, capsys) 
     try:
         receiving.receive_files(store, [county.xlsx])
         with pytest.raises(RecordError, match="只有1个版本"):
-            diff.received_diff(store, YEAR, "530821")
+            diff.received_diff(store, PERIOD, "530821")
         receiving.receive_files(store, [v2_files])
-        result = diff.received_diff(store, YEAR, "530821")
+        result = diff.received_diff(store, PERIOD, "530821")
         assert (result.old.version, result.new.version) == (1, 2)
         assert any(c.where == "表3 合计 · 参训人次" and c.difference == 100 for c in result.numbers)
         assert any(c.action == "removed" and c.label.startswith(changed["person"]) for c in result.rosters)
-        assert set(diff.board_changes(store, YEAR, ["530821", "530822"])) == {"530821"}
+        assert set(diff.board_changes(store, PERIOD, ["530821", "530822"])) == {"530821"}
         assert store.path is not None
         folder = store.path.parent
     finally:
@@ -214,9 +215,9 @@ def test_return_page_compares_own_versions(qtbot, demo_store: Store, monkeypatch
     monkeypatch.setattr(msgbox, "information", lambda parent, title, text, *a: told.append(text))
     page.compare_button.click()
     assert told and "没有可比较的版本" in told[0]
-    finalise_with_notes(demo_store, YEAR)
+    finalise_with_notes(demo_store, PERIOD)
     change_records(demo_store)
-    finalise_with_notes(demo_store, YEAR)
+    finalise_with_notes(demo_store, PERIOD)
     shown: list[DiffDialog] = []
     monkeypatch.setattr(DiffDialog, "exec", lambda dialog: shown.append(dialog) or 0)
     page.refresh()
@@ -242,7 +243,7 @@ def _base_return() -> Any:
         store = open_store(memory=True)
         unit.setup(store, code="530821", head="李国华", statistician="王丽", preparer="张敏", phone="0879-3231234")
         fill_demo(store, seed=2025)
-        _BASE.append(returns.compute(store, YEAR))
+        _BASE.append(returns.compute(store, PERIOD))
         store.close()
     return _BASE[0]
 

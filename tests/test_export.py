@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from forms import returns as R
+from forms.periods import parse_period
 from models import export, return_io, versions
 from models import returns as ret_mod
 from models.db import RecordError, Store
@@ -21,15 +22,16 @@ from models.export_xlsx import DATA_SHEET, chunks
 from tests.test_returns import honour, person
 
 YEAR = str(dt.date.today().year - 1)
+PERIOD = parse_period(YEAR)
 
 
 @pytest.fixture
 def exported(demo_store: Store, tmp_path: Path) -> tuple[ret_mod.Return, Path, Path]:
     progress: list[tuple[int, int]] = []
-    paths = export.export_return(demo_store, YEAR, tmp_path / "U盘 导出", progress=lambda d, t, s="": progress.append((d, t)))
+    paths = export.export_return(demo_store, PERIOD, tmp_path / "U盘 导出", progress=lambda d, t, s="": progress.append((d, t)))
     assert [p.suffix for p in paths] == [".xlsx", ".pdf"]
     assert progress and progress[-1][0] == progress[-1][1]
-    ret = versions.load_version(demo_store, YEAR)
+    ret = versions.load_version(demo_store, PERIOD)
     assert ret is not None
     return ret, paths[0], paths[1]
 
@@ -119,15 +121,15 @@ def test_pdf_never_shows_full_id_numbers(demo_store: Store, exported: tuple[ret_
 
 
 def test_re_export_of_a_version_is_byte_identical(demo_store: Store, tmp_path: Path) -> None:
-    first = export.export_return(demo_store, YEAR, tmp_path / "a")
+    first = export.export_return(demo_store, PERIOD, tmp_path / "a")
     demo_store.conn.execute("UPDATE trainings SET participants = participants + 1")  # records change later
-    again = export.export_return(demo_store, YEAR, tmp_path / "b", version=1)
+    again = export.export_return(demo_store, PERIOD, tmp_path / "b", version=1)
     for x, y in zip(first, again, strict=True):
         assert hashlib.sha256(x.read_bytes()).digest() == hashlib.sha256(y.read_bytes()).digest()
-    newer = export.export_return(demo_store, YEAR, tmp_path / "c", formats=["xlsx"])
+    newer = export.export_return(demo_store, PERIOD, tmp_path / "c", formats=["xlsx"])
     assert [p.name for p in newer] == [f"530821_{YEAR}_v2.xlsx"]
     with pytest.raises(RecordError):
-        export.export_return(demo_store, YEAR, tmp_path / "d", version=9)
+        export.export_return(demo_store, PERIOD, tmp_path / "d", version=9)
 
 
 def test_a_failed_export_leaves_no_file(demo_store: Store, tmp_path: Path) -> None:
@@ -136,13 +138,13 @@ def test_a_failed_export_leaves_no_file(demo_store: Store, tmp_path: Path) -> No
         raise OSError("U盘已拔出")
 
     with pytest.raises(OSError):
-        export.export_return(demo_store, YEAR, tmp_path / "out", ["xlsx"], finish=broken)
+        export.export_return(demo_store, PERIOD, tmp_path / "out", ["xlsx"], finish=broken)
     assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_finish_hook_sees_each_complete_file(demo_store: Store, tmp_path: Path) -> None:
     seen: list[tuple[str, int]] = []
-    export.export_return(demo_store, YEAR, tmp_path, ["pdf", "xlsx"],
+    export.export_return(demo_store, PERIOD, tmp_path, ["pdf", "xlsx"],
                          finish=lambda tmp, ret, fmt: seen.append((fmt, ret.version)))
     assert seen == [("pdf", 1), ("xlsx", 1)]
 
@@ -156,7 +158,7 @@ def test_parse_formats() -> None:
 
 def test_return_with_only_people_exports(county_store: Store, tmp_path: Path) -> None:
     person(county_store, [honour("云南省劳动模范", 2020)])
-    paths = export.export_return(county_store, YEAR, tmp_path)
+    paths = export.export_return(county_store, PERIOD, tmp_path)
     result = return_io.read_return(paths[0])
     assert result.status == "unsigned" and result.ret is not None
     assert result.ret.tables["T3"][R.TOTAL]["funds"] == Decimal("0.00")
@@ -168,8 +170,8 @@ def test_missing_glyphs_print_as_a_box(county_store: Store, tmp_path: Path) -> N
     county_store.conn.execute("UPDATE people SET name = '李䶮' WHERE id = ?", (pid,))
     from models import review
 
-    review.set_note(county_store, YEAR, "font.missing", "font/䶮", "姓名为生僻字，已手写补正")
-    paths = export.export_return(county_store, YEAR, tmp_path, ["pdf", "xlsx"])
+    review.set_note(county_store, PERIOD, "font.missing", "font/䶮", "姓名为生僻字，已手写补正")
+    paths = export.export_return(county_store, PERIOD, tmp_path, ["pdf", "xlsx"])
     text = "\n".join(p.extract_text() for p in PdfReader(paths[0]).pages)
     assert "李□" in text and "姓名为生僻字" in text
     result = return_io.read_return(paths[1])

@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 from common.ids import make_id_number
 from common.text import ParseError, hidden_character, plain_text
 from forms import validation
+from forms.periods import parse_period
 from forms.records import SPECS
 from models import export, records, review, unit, versions
 from models.db import Store
 from models.importer import export_error_rows, plan_import, read_table
 
 YEAR = str(dt.date.today().year - 1)
+PERIOD = parse_period(YEAR)
 RLO = "\u202e"
 
 
@@ -75,7 +77,7 @@ def test_import_names_row_and_column(county_store: Store, tmp_path: Path) -> Non
 
 def test_notes_and_unit_contacts_refuse_hidden_characters(county_store: Store) -> None:
     with pytest.raises(ParseError, match="U\\+202E"):
-        review.set_note(county_store, YEAR, "change.over_50", "T3/total/participants", f"新增{RLO}培训")
+        review.set_note(county_store, PERIOD, "change.over_50", "T3/total/participants", f"新增{RLO}培训")
     with pytest.raises(ParseError, match="单位负责人"):
         unit.update_contacts(county_store, head=f"李{RLO}国华")
     with pytest.raises(ParseError, match="填表人"):
@@ -93,8 +95,8 @@ def test_formula_like_text_stays_text_in_the_return_workbook(county_store: Store
                                               "employer_nature": "国有企业", "status": "在职"},
                      children={"honours": [{"title": "云南省劳动模范", "category": "劳动模范/先进工作者",
                                             "level": "省部级", "award_year": 2015}]})
-    versions.finalise(county_store, YEAR)
-    xlsx, pdf = export.export_return(county_store, YEAR, tmp_path / "导出", version=1)
+    versions.finalise(county_store, PERIOD)
+    xlsx, pdf = export.export_return(county_store, PERIOD, tmp_path / "导出", version=1)
     wb = openpyxl.load_workbook(xlsx)
     found = {}
     for ws in wb.worksheets:

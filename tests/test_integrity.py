@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from consolidation_support import YEAR, County, receiving_store, signer
+from consolidation_support import PERIOD, YEAR, County, receiving_store, signer
 from signing_support import PASSPHRASE, make_key
 
 import cli
 from common.atomic_file import os_error_text, write_bytes_atomic
+from forms.periods import parse_period
 from models import board, importer, receipts, receiving, versions
 from models import returns as ret_mod
 from models.db import Store
@@ -64,10 +65,10 @@ def test_finalise_failing_half_way_stores_no_version(demo_store: Store, monkeypa
 
     monkeypatch.setattr(ret_mod, "digest", failing)
     with pytest.raises(OSError):
-        versions.finalise(demo_store, YEAR)
+        versions.finalise(demo_store, PERIOD)
     assert _tables(demo_store)["returns"] == 0
     monkeypatch.undo()
-    assert versions.finalise(demo_store, YEAR).version == 1
+    assert versions.finalise(demo_store, PERIOD).version == 1
 
 
 def test_a_new_key_failing_half_way_keeps_the_old_key_and_no_new_file(county_store: Store,
@@ -98,7 +99,7 @@ def test_send_back_failing_half_way_writes_neither_record_nor_receipt(
         prefecture: Store, counties: dict[str, County], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     receiving.receive_files(prefecture, [counties["530821"].xlsx])
     def entry() -> board.Entry:
-        return {e.unit.code: e for e in board.build_board(prefecture, YEAR).entries}["530821"]
+        return {e.unit.code: e for e in board.build_board(prefecture, PERIOD).entries}["530821"]
 
     current = entry().current
     assert current is not None
@@ -190,7 +191,7 @@ def test_a_period_that_has_not_started_cannot_be_finalised(demo_store: Store, da
 
     future = str(dt.date.today().year + 1)
     with pytest.raises(versions.RecordError, match="尚未开始"):
-        versions.finalise(demo_store, future)
+        versions.finalise(demo_store, parse_period(future))
     assert _tables(demo_store)["returns"] == 0
     code = cli.run(["--data-dir", str(data_dir), "export", "--period", future, "--out", str(tmp_path / "out")])
     assert code == 2 and f"报告期{future}年（{future}）尚未开始" in capsys.readouterr().err

@@ -74,3 +74,14 @@ def test_the_scan_sees_imports() -> None:
               "def f():\n    from PySide6 import QtCore\n    importlib.import_module('cli.basic')\n")
     found = sorted(name for _line, name in imports_in(source, ("models", "signing")))
     assert found == sorted(["ui.app", "models", "models.signing", "models.forms.fields", "PySide6", "cli.basic"])
+
+
+def test_the_core_takes_a_period_not_a_string() -> None:
+    """The period is parsed once, where it comes in (command-line argument, a choice in the windows); the
+    functions of models/ take a ``forms.periods.Period`` and never parse a ``str | Period`` again."""
+    found = []
+    for path in sorted((ROOT / "models").rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "Period | str" in line or "str | Period" in line or "isinstance(period, str)" in line:
+                found.append(f"{path.relative_to(ROOT).as_posix()}:{number}: {line.strip()}")
+    assert found == []

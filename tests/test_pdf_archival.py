@@ -18,12 +18,14 @@ from hypothesis import strategies as st
 from signing_support import PASSPHRASE, make_key, setup_unit
 
 from common.ids import make_id_number
+from forms.periods import parse_period
 from models import export, records, versions
 from models.db import Store, open_store
 from models.export_pdf import layout, pdf_date, wrap, wrap_list
 from models.signing.provider import FileKeySigner
 
 YEAR = str(dt.date.today().year - 1)
+PERIOD = parse_period(YEAR)
 LONG = "阿卜杜热合曼·买买提艾力·图尔荪托合提·阿不都克尤"  # 26 characters; four people differ only at the end
 
 
@@ -44,7 +46,7 @@ def long_names(demo_store: Store) -> Store:
 
 
 def test_long_names_are_printed_in_full(long_names: Store) -> None:
-    ret = versions.finalise(long_names, YEAR)
+    ret = versions.finalise(long_names, PERIOD)
     pages = layout(ret)
     texts = "".join(op[4] for page in pages if page.section == "附表1" for op in page.ops if op[0] == "text")
     for tail in "甲乙丙丁":
@@ -90,7 +92,7 @@ def _build_signed(folder: Path) -> None:
         fill_demo(store, seed=2025)
         add_long_names(store)
         make_key(store)
-        export.export_return(store, YEAR, folder / "U盘", ["pdf"], signer=FileKeySigner.open(store, PASSPHRASE))
+        export.export_return(store, PERIOD, folder / "U盘", ["pdf"], signer=FileKeySigner.open(store, PASSPHRASE))
     finally:
         store.close()
 
@@ -140,7 +142,7 @@ def test_every_font_is_embedded_and_helvetica_is_never_named(signed_pdf: Path, s
 def test_the_creation_date_is_the_finalisation_instant(signed_pdf: Path, signed_store: Store) -> None:
     from pypdf import PdfReader
 
-    ret = versions.load_version(signed_store, YEAR)
+    ret = versions.load_version(signed_store, PERIOD)
     assert ret is not None
     stamp = ret.finalised_at
     info = PdfReader(signed_pdf).metadata
@@ -178,7 +180,7 @@ def test_the_pdf_is_pdfa3_with_the_data_attached(signed_pdf: Path, signed_store:
     assert intent.get_object()["/S"] == "/GTS_PDFA1"
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
-    ret = versions.load_version(signed_store, YEAR)
+    ret = versions.load_version(signed_store, PERIOD)
     assert ret is not None and attached_data(data) == canonical_bytes(ret)
     (spec,) = root["/AF"]
     assert spec.get_object()["/AFRelationship"] == "/Data"
@@ -189,7 +191,7 @@ def test_a_receiver_reads_the_return_from_the_signed_pdf_alone(signed_pdf: Path,
     from models.returns import digest
 
     result = return_io.read_return(signed_pdf, signed_store)
-    ret = versions.load_version(signed_store, YEAR)
+    ret = versions.load_version(signed_store, PERIOD)
     assert result.status == return_io.VALID and result.ret is not None and ret is not None
     assert result.digest == digest(ret) and result.ret.rosters == ret.rosters
 

@@ -13,6 +13,7 @@ from conftest import copy_of
 from PySide6.QtCore import Qt
 from signing_support import OTHER_PASSPHRASE, make_key, other_unit_store, setup_unit
 
+from forms.periods import parse_period
 from models import receipts, versions
 from models.db import Store, open_store
 from models.receipts import MISMATCH, Receipt
@@ -22,6 +23,7 @@ from models.signing.register_form import export_registration, qr_payload
 from ui import keys_dialog, msgbox
 
 YEAR = str(dt.date.today().year - 1)
+PERIOD = parse_period(YEAR)
 
 
 def _build_county(folder: Path) -> None:
@@ -33,7 +35,7 @@ def _build_county(folder: Path) -> None:
         setup_unit(store, "530821")
         fill_demo(store, seed=2025)
         make_key(store)
-        versions.finalise(store, YEAR)
+        versions.finalise(store, PERIOD)
     finally:
         store.close()
 

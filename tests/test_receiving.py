@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from consolidation_support import (
     FOREIGN,
+    PERIOD,
     PREFECTURE,
     YEAR,
     County,
@@ -73,7 +74,7 @@ def test_a_usb_stick_with_good_duplicate_tampered_foreign_and_broken_files(prefe
     assert [r.outcome for r in again if r.path.name.startswith("5308") and r.status == "valid"] == [HELD, HELD, HELD]
     assert _rows(prefecture) == rows
 
-    result = board.build_board(prefecture, YEAR)
+    result = board.build_board(prefecture, PERIOD)
     states = {e.unit.code: e.state for e in result.entries}
     assert states["530821"] == states["530822"] == board.REPORTED
     assert states["530823"] == board.INVALID and len(states) == 10 and FOREIGN not in states
@@ -102,8 +103,8 @@ def test_newer_version_supersedes_older_both_kept(prefecture: Store, counties: d
         records.save(county, "trainings", {"name": "补录的电工培训班", "organizer": "墨江县总工会",
                                            "type": "职业技能培训", "start_date": f"{YEAR}-11-03",
                                            "end_date": f"{YEAR}-11-05", "participants": 55})
-        v2 = export.export_return(county, YEAR, tmp_path / "第二版", ["xlsx"], signer=signer(county))[0]
-        expected = compute(county, YEAR).tables["T3"]["total"]["participants"]
+        v2 = export.export_return(county, PERIOD, tmp_path / "第二版", ["xlsx"], signer=signer(county))[0]
+        expected = compute(county, PERIOD).tables["T3"]["total"]["participants"]
     finally:
         county.close()
     assert v2.name == f"530822_{YEAR}_v2.xlsx"
@@ -113,7 +114,7 @@ def test_newer_version_supersedes_older_both_kept(prefecture: Store, counties: d
     assert older.outcome == ACCEPTED and "较旧的版本" in older.note
     rows = _rows(prefecture)
     assert [(r["version"], r["superseded"]) for r in rows] == [(2, 0), (1, 1)]
-    entry = {e.unit.code: e for e in board.build_board(prefecture, YEAR).entries}["530822"]
+    entry = {e.unit.code: e for e in board.build_board(prefecture, PERIOD).entries}["530822"]
     assert entry.version == 2 and "另存旧版本：第1版" in entry.remark
     usable = receiving.usable_returns(prefecture, YEAR)
     assert [(row.version, ret.tables["T3"]["total"]["participants"]) for row, ret in usable] == [(2, expected)]
@@ -127,7 +128,7 @@ def test_version_order_when_received_in_order(prefecture: Store, counties: dict[
         records.save(county, "trainings", {"name": "第二期焊工岗位练兵", "organizer": "墨江县总工会",
                                            "type": "岗位练兵", "start_date": f"{YEAR}-10-03",
                                            "end_date": f"{YEAR}-10-04", "participants": 40})
-        v2 = export.export_return(county, YEAR, tmp_path / "第二版", ["xlsx"], signer=signer(county))[0]
+        v2 = export.export_return(county, PERIOD, tmp_path / "第二版", ["xlsx"], signer=signer(county))[0]
     finally:
         county.close()
     assert receiving.receive_files(prefecture, [counties["530822"].xlsx])[0].outcome == ACCEPTED
@@ -143,20 +144,20 @@ def test_unregistered_signer_counts_after_trust_add(tmp_path: Path, counties: di
     try:
         result = receiving.receive_files(store, [counties["530821"].xlsx])[0]
         assert (result.status, result.outcome) == ("unregistered", NOT_ACCEPTED)
-        entry = board.build_board(store, YEAR).entries[1]
+        entry = board.build_board(store, PERIOD).entries[1]
         assert (entry.unit.code, entry.state, entry.state_label) == ("530821", board.UNREGISTERED_STATE, "未登记")
         assert "未在本单位登记" in entry.detail
         assert receiving.usable_returns(store, YEAR) == []
 
         trust.register(store, counties["530821"].cert)
         assert receiving.recheck(store, YEAR) == 1
-        assert board.build_board(store, YEAR).entries[1].state == board.REPORTED
+        assert board.build_board(store, PERIOD).entries[1].state == board.REPORTED
         assert receiving.receive_files(store, [counties["530821"].xlsx])[0].outcome == HELD
         assert len(receiving.usable_returns(store, YEAR)) == 1
 
         trust.revoke(store, unit_code="530821", reason="密钥泄露")
         assert receiving.recheck(store, YEAR) == 1
-        assert board.build_board(store, YEAR).entries[1].state == board.UNREGISTERED_STATE
+        assert board.build_board(store, PERIOD).entries[1].state == board.UNREGISTERED_STATE
         assert receiving.usable_returns(store, YEAR) == []
     finally:
         store.close()
@@ -167,14 +168,14 @@ def test_unsigned_export_is_not_accepted(prefecture: Store, counties: dict[str, 
 
     county = open_county_copy(counties["530823"], tmp_path / "景东")
     try:
-        ret = versions.load_version(county, YEAR)
+        ret = versions.load_version(county, PERIOD)
         assert ret is not None
         plain = export.export_snapshot(ret, tmp_path / "无签名", ["xlsx"])[0]
     finally:
         county.close()
     result = receiving.receive_files(prefecture, [plain])[0]
     assert (result.status, result.outcome) == ("unsigned", NOT_ACCEPTED)
-    assert board.build_board(prefecture, YEAR).entries[3].state == board.INVALID
+    assert board.build_board(prefecture, PERIOD).entries[3].state == board.INVALID
     # the signed file of the same version arrives later: the stored attempt turns valid
     later = receiving.receive_files(prefecture, [counties["530823"].xlsx])[0]
     assert later.outcome == ACCEPTED
@@ -191,7 +192,7 @@ def test_refusals_leave_no_trace(prefecture: Store, counties: dict[str, County],
         setup_unit(county, "530821")
         make_key(county)
         key = signer(county)
-        draft = compute(county, YEAR)
+        draft = compute(county, PERIOD)
         cases = {
             "draft": draft,
             "future": dataclasses.replace(draft, period="2099", version=1),
@@ -218,7 +219,7 @@ def test_a_county_receives_nothing(tmp_path: Path, counties: dict[str, County]) 
         setup_unit(store, "530822")
         result = receiving.receive_files(store, [counties["530821"].xlsx])[0]
         assert result.outcome == REFUSED and "没有下级单位" in result.reason
-        assert board.build_board(store, YEAR).entries == []
+        assert board.build_board(store, PERIOD).entries == []
         assert not board.has_subordinates(store)
     finally:
         store.close()
@@ -247,14 +248,14 @@ def test_a_failure_while_storing_keeps_earlier_files_and_writes_nothing_half(
 
 def test_send_back_and_receipts(prefecture: Store, counties: dict[str, County], tmp_path: Path) -> None:
     receiving.receive_files(prefecture, [counties["530821"].xlsx, counties["530822"].xlsx])
-    entries = {e.unit.code: e for e in board.build_board(prefecture, YEAR).entries}
+    entries = {e.unit.code: e for e in board.build_board(prefecture, PERIOD).entries}
     key = signer(prefecture)
     usb = tmp_path / "回执U盘"
     with pytest.raises(Exception, match="请填写退回原因"):
         receipts.send_back(prefecture, entries["530822"].current.id, "  ", key, usb)
     path = receipts.send_back(prefecture, entries["530822"].current.id, "表3培训经费与附件不符，请核实后重报", key, usb)
     assert path.name == f"530822_{YEAR}_v1_回执_已退回.json"
-    entries = {e.unit.code: e for e in board.build_board(prefecture, YEAR).entries}
+    entries = {e.unit.code: e for e in board.build_board(prefecture, PERIOD).entries}
     assert entries["530822"].state == board.RETURNED and "表3培训经费" in entries["530822"].detail
     assert [ret.unit_code for _row, ret in receiving.usable_returns(prefecture, YEAR)] == ["530821"]
     with pytest.raises(Exception, match="已于"):
@@ -265,7 +266,7 @@ def test_send_back_and_receipts(prefecture: Store, counties: dict[str, County], 
     with pytest.raises(Exception, match="已退回"):
         receipts.accept_receipt(prefecture, entries["530822"].current.id, key, usb)
 
-    written = receipts.write_receipts(prefecture, YEAR, key, usb)
+    written = receipts.write_receipts(prefecture, PERIOD, key, usb)
     assert sorted(p.name for p in written) == [f"530821_{YEAR}_v1_回执_已接收.json", f"530822_{YEAR}_v1_回执_已退回.json"]
     assert prefecture.scalar("SELECT count(*) FROM receipts") == 3
 
@@ -307,12 +308,12 @@ def test_a_new_version_after_send_back_is_reported(prefecture: Store, counties: 
     try:
         records.save(county, "competitions", {"name": "茶艺技能竞赛", "type": "技能竞赛", "level": "县级",
                                               "host": "墨江县总工会", "date": f"{YEAR}-09-09", "participants": 30})
-        v2 = export.export_return(county, YEAR, tmp_path / "重报", ["xlsx"], signer=signer(county))[0]
+        v2 = export.export_return(county, PERIOD, tmp_path / "重报", ["xlsx"], signer=signer(county))[0]
     finally:
         county.close()
     result = receiving.receive_files(prefecture, [v2])[0]
     assert result.outcome == ACCEPTED and result.note == "取代第1版"
-    entry = {e.unit.code: e for e in board.build_board(prefecture, YEAR).entries}["530822"]
+    entry = {e.unit.code: e for e in board.build_board(prefecture, PERIOD).entries}["530822"]
     assert (entry.state, entry.version) == (board.REPORTED, 2)
 
 
@@ -332,7 +333,7 @@ def test_the_province_takes_prefectures_and_registered_industry_unions(tmp_path:
                    preparer="孙丽", phone="0871-63211234")
         fill_demo(grid, seed=21)
         make_key(grid)
-        xlsx = export.export_return(grid, YEAR, tmp_path / "电网导出", ["xlsx"], signer=signer(grid))[0]
+        xlsx = export.export_return(grid, PERIOD, tmp_path / "电网导出", ["xlsx"], signer=signer(grid))[0]
         cert = export_registration(grid, tmp_path / "电网证书").certificate
     finally:
         grid.close()
@@ -345,8 +346,8 @@ def test_the_province_takes_prefectures_and_registered_industry_unions(tmp_path:
         assert len(subs) == 17 and subs[-1].code == credit and subs[-1].kind == "industry"
         trust.register(province, cert)
         receiving.recheck(province, YEAR)
-        entry = board.build_board(province, YEAR).entries[-1]
+        entry = board.build_board(province, PERIOD).entries[-1]
         assert (entry.unit.short_name, entry.state) == ("云南电网", board.REPORTED)
-        assert board.build_board(province, YEAR).summary().startswith("应报 17 个，实报 1 个，未报：昆明市、曲靖市")
+        assert board.build_board(province, PERIOD).summary().startswith("应报 17 个，实报 1 个，未报：昆明市、曲靖市")
     finally:
         province.close()

@@ -50,7 +50,7 @@ def page(qtbot: Any, demo_store: Store) -> ReturnPage:
 
 def test_page_shows_the_computed_return(page: ReturnPage, demo_store: Store) -> None:
     assert page.period_box.currentData() == str(YEAR)
-    ret = ret_mod.compute(demo_store, str(YEAR))
+    ret = ret_mod.compute(demo_store, Period(YEAR))
     view = page.tables["T3"]
     total_row = view.first_data + len(R.T3.rows) - 1
     assert view.item(total_row, 0).text() == "合计"
@@ -75,7 +75,7 @@ def test_clicking_a_number_lists_its_records_and_opens_one(qtbot: Any, page: Ret
     view.cellDoubleClicked.emit(total_row, 2)
     assert chosen == [("T3", R.TOTAL, "participants")]
 
-    dialog = RecordsBehindDialog(demo_store, str(YEAR), "T3", R.TOTAL, "participants", page)
+    dialog = RecordsBehindDialog(demo_store, Period(YEAR), "T3", R.TOTAL, "participants", page)
     qtbot.addWidget(dialog)
     assert dialog.list.rowCount() == demo_store.scalar(
         "SELECT count(*) FROM trainings WHERE start_date LIKE ?", (f"{YEAR}-%",))
@@ -98,12 +98,13 @@ def test_review_note_and_finalise(qtbot: Any, page: ReturnPage, demo_store: Stor
     assert page.note_edit.isEnabled()
     page.note_edit.insertPlainText("全县集中安全培训，已核实")  # typed through an input method
     qtbot.mouseClick(page.note_button, Qt.MouseButton.LeftButton)
-    assert review.get_notes(demo_store, str(YEAR)) == {("training.implausible", f"trainings#{tid}"): "全县集中安全培训，已核实"}
+    notes = review.get_notes(demo_store, Period(YEAR))
+    assert notes == {("training.implausible", f"trainings#{tid}"): "全县集中安全培训，已核实"}
     assert page.findings.item(0, 3).text() == "全县集中安全培训，已核实"
     qtbot.mouseClick(page.finalise_button, Qt.MouseButton.LeftButton)
     assert messages[-1][0] == "已定稿"
     assert page.version_box.currentData() == 1 and not page.finalise_button.isEnabled()
-    saved = versions.load_version(demo_store, str(YEAR), 1)
+    saved = versions.load_version(demo_store, Period(YEAR), 1)
     assert saved is not None and saved.notes[0]["text"] == "全县集中安全培训，已核实"
     assert "第1版" in page.state.text()
 
@@ -207,7 +208,7 @@ def test_note_typed_but_not_saved_survives_a_refused_finalise(qtbot: Any, page: 
     qtbot.keyClicks(page.note_edit, "checked with the county office")
     assert not page.finalise()  # refused for the error: the 说明 stays, on screen and stored
     assert messages[-1][0] == "不能定稿"
-    assert review.get_notes(demo_store, str(YEAR)) == {
+    assert review.get_notes(demo_store, Period(YEAR)) == {
         ("training.implausible", f"trainings#{tid}"): "checked with the county office"}
     row = next(i for i, f in enumerate(page.report.findings) if f.code == "training.implausible")  # type: ignore[union-attr]
     page.findings.setCurrentCell(row, 0)
@@ -221,7 +222,7 @@ def test_note_is_kept_when_moving_to_another_finding_or_page(qtbot: Any, page: R
     page.note_edit.setFocus()
     qtbot.keyClicks(page.note_edit, "first words")
     page.hide()  # the main window shows another page
-    assert review.get_notes(demo_store, str(YEAR))[("training.implausible", f"trainings#{tid}")] == "first words"
+    assert review.get_notes(demo_store, Period(YEAR))[("training.implausible", f"trainings#{tid}")] == "first words"
     page.show()
     qtbot.keyClicks(page.note_edit, ", more")
     page.run_review()  # 审核 again: the text is saved before the review reads the notes
@@ -236,13 +237,13 @@ def test_finalise_uses_the_cover_as_typed_and_asks_first(qtbot: Any, page: Retur
     qtbot.keyClicks(page.cover.edits["head"], "Zhao Min")  # typed, not saved with its button
     monkeypatch.setattr(return_page.msgbox, "confirm", lambda *_a, **_k: False)
     assert not page.finalise()  # the user said no: nothing finalised, but the typing is kept
-    assert versions.list_versions(demo_store, str(YEAR)) == []
+    assert versions.list_versions(demo_store, Period(YEAR)) == []
     assert page.cover.edits["head"].text() == "Zhao Min"
     asked: list[str] = []
     monkeypatch.setattr(return_page.msgbox, "confirm", lambda _p, _t, text, *_a, **_k: asked.append(text) or True)
     assert page.finalise()
     assert "冻结" in asked[0]
-    saved = versions.load_version(demo_store, str(YEAR), 1)
+    saved = versions.load_version(demo_store, Period(YEAR), 1)
     assert saved is not None and saved.cover["head"] == "Zhao Min"
 
 
@@ -253,7 +254,7 @@ def test_a_bad_phone_on_the_cover_stops_finalise_and_says_why(qtbot: Any, page: 
     assert messages[-1][0] == "无法保存封面信息" and messages[-1][1].startswith("联系电话")
     assert page.tabs.currentWidget() is page.cover_scroll
     assert page.cover.edits["phone"].text() == "12"
-    assert versions.list_versions(demo_store, str(YEAR)) == []
+    assert versions.list_versions(demo_store, Period(YEAR)) == []
 
 
 def test_tab_leaves_the_findings_and_the_note(qtbot: Any, page: ReturnPage, demo_store: Store,

@@ -11,6 +11,7 @@ import pytest
 
 from common.ids import make_id_number
 from forms import returns as R
+from forms.periods import Period
 from models import records
 from models import returns as ret_mod
 from models.db import Store
@@ -37,7 +38,7 @@ def t1(ret: ret_mod.Return, row: str, col: str) -> int:
 
 def test_people_only_unit_gives_valid_return_with_zeros(county_store: Store) -> None:
     person(county_store, [honour("云南省劳动模范", 2020)])
-    ret = ret_mod.compute(county_store, "2025")
+    ret = ret_mod.compute(county_store, Period(2025))
     assert t1(ret, "省部级", "model_count") == 1
     assert t1(ret, R.TOTAL, "model_count") == 1
     for key in ("T2", "T3", "T4", "T5"):
@@ -56,7 +57,7 @@ def test_person_counts_once_per_category_at_highest_level(county_store: Store) -
     person(county_store, [honour("云南省先进工作者", 2015), honour("县级劳动模范", 2025)])
     # two categories: counts once in each
     person(county_store, [honour("全国五一劳动奖章", 2012), honour("普洱工匠", 2025)])
-    ret = ret_mod.compute(county_store, "2025")
+    ret = ret_mod.compute(county_store, Period(2025))
     assert t1(ret, "省部级", "model_count") == 2
     assert t1(ret, "省部级", "model_new") == 1
     assert t1(ret, "县级", "model_count") == 0
@@ -71,7 +72,7 @@ def test_person_counts_once_per_category_at_highest_level(county_store: Store) -
 def test_model_worker_breakdown_columns(county_store: Store) -> None:
     person(county_store, [honour("云南省劳动模范", 2020)], sex="女", ethnicity="哈尼族", frontline=True, migrant=True)
     person(county_store, [honour("云南省劳动模范", 2020)], sex="男", ethnicity="汉族")
-    ret = ret_mod.compute(county_store, "2025")
+    ret = ret_mod.compute(county_store, Period(2025))
     row = ret.tables["T1"]["省部级"]
     assert (row["model_count"], row["model_female"], row["model_minority"], row["model_frontline"],
             row["model_migrant"]) == (2, 1, 1, 1, 1)
@@ -82,23 +83,23 @@ def test_deleted_departed_and_later_honours_do_not_count(county_store: Store) ->
     records.delete(county_store, "people", gone)
     person(county_store, [honour("县级劳动模范", 2020)], status="已故")
     person(county_store, [honour("县级劳动模范", 2026, "2026-03-01")])
-    ret = ret_mod.compute(county_store, "2025")
+    ret = ret_mod.compute(county_store, Period(2025))
     assert t1(ret, R.TOTAL, "model_count") == 0
     assert ret.rosters["R1"] == []
-    assert t1(ret_mod.compute(county_store, "2026"), R.TOTAL, "model_count") == 1
+    assert t1(ret_mod.compute(county_store, Period(2026)), R.TOTAL, "model_count") == 1
 
 
 def test_year_only_honours_count_from_the_end_of_their_year_in_quarters(county_store: Store) -> None:
     person(county_store, [honour("县级劳动模范", 2025)])
     person(county_store, [honour("县级五一劳动奖章", 2025, "2025-02-10")])
-    q1 = ret_mod.compute(county_store, "2025Q1")
+    q1 = ret_mod.compute(county_store, Period(2025, "Q1"))
     assert t1(q1, "县级", "model_count") == 0
     assert t1(q1, "县级", "may1_count") == 1 and t1(q1, "县级", "may1_new") == 1
-    q2 = ret_mod.compute(county_store, "2025Q2")
+    q2 = ret_mod.compute(county_store, Period(2025, "Q2"))
     assert t1(q2, "县级", "may1_count") == 1 and t1(q2, "县级", "may1_new") == 0
-    q4 = ret_mod.compute(county_store, "2025Q4")
+    q4 = ret_mod.compute(county_store, Period(2025, "Q4"))
     assert t1(q4, "县级", "model_count") == 1 and t1(q4, "县级", "model_new") == 1
-    annual = ret_mod.compute(county_store, "2025")
+    annual = ret_mod.compute(county_store, Period(2025))
     assert t1(annual, "县级", "model_new") == 1 and t1(annual, "县级", "may1_new") == 1
 
 
@@ -121,7 +122,7 @@ def test_studios_existing_at_period_end_with_outputs_of_the_year(county_store: S
     studio(county_store, leader, "乙工作室", 2025, type="云岭工匠创新工作室", level="州市级")
     studio(county_store, leader, "丙工作室", 2018, status="已撤销", revoked_year=2024)
     studio(county_store, leader, "丁工作室", 2026)
-    ret = ret_mod.compute(county_store, "2025")
+    ret = ret_mod.compute(county_store, Period(2025))
     t2 = ret.tables["T2"]
     assert t2["劳模创新工作室|省级"]["count"] == 1
     assert t2["劳模创新工作室|省级"]["projects"] == 3
@@ -129,7 +130,7 @@ def test_studios_existing_at_period_end_with_outputs_of_the_year(county_store: S
     assert t2["云岭工匠创新工作室|州市级"]["new"] == 1
     assert t2[R.TOTAL]["count"] == 2 and t2[R.TOTAL]["members"] == 20
     assert [r["name"] for r in ret.rosters["R2"]] == ["甲工作室", "乙工作室"]
-    assert ret_mod.compute(county_store, "2023").tables["T2"][R.TOTAL]["count"] == 2  # 甲 and 丙
+    assert ret_mod.compute(county_store, Period(2023)).tables["T2"][R.TOTAL]["count"] == 2  # 甲 and 丙
 
 
 def training(store: Store, start: str, participants: int, **values: Any) -> int:
@@ -146,12 +147,12 @@ def test_trainings_and_competitions_by_date_in_period(county_store: Store) -> No
     records.save(county_store, "competitions", {
         "name": "电工技能竞赛", "type": "技能竞赛", "level": "州市级", "host": "宁洱县总工会", "date": "2025-06-01",
         "trades": 2, "participants": 80, "winners": 12, "promoted": 6})
-    q1 = ret_mod.compute(county_store, "2025Q1")
+    q1 = ret_mod.compute(county_store, Period(2025, "Q1"))
     total = q1.tables["T3"][R.TOTAL]
     assert (total["sessions"], total["participants"], total["migrant"], total["female"], total["certs"]) == \
         (1, 100, 10, 40, 25)
     assert total["funds"] == Decimal("3.35") and total["union_funds"] == Decimal("1.10")
-    h1 = ret_mod.compute(county_store, "2025H1")
+    h1 = ret_mod.compute(county_store, Period(2025, "H1"))
     assert h1.tables["T3"][R.TOTAL]["participants"] == 150
     assert h1.tables["T3"]["岗位练兵"]["sessions"] == 1
     assert h1.tables["T3"][R.TOTAL]["funds"] == Decimal("4.55")
@@ -167,31 +168,31 @@ def innovation(store: Store, period: str, suggestions: int, benefit: float = 0.0
 def test_table5_entered_or_summed_from_quarters(county_store: Store) -> None:
     innovation(county_store, "2025Q1", 10, 1.25)
     innovation(county_store, "2025Q2", 20, 2.5)
-    assert ret_mod.compute(county_store, "2025").tables["T5"][R.TOTAL]["suggestions"] == 30
-    assert ret_mod.compute(county_store, "2025").tables["T5"][R.TOTAL]["benefit"] == Decimal("3.75")
-    assert ret_mod.compute(county_store, "2025H1").tables["T5"][R.TOTAL]["suggestions"] == 30
-    assert ret_mod.compute(county_store, "2025Q2").tables["T5"][R.TOTAL]["suggestions"] == 20
+    assert ret_mod.compute(county_store, Period(2025)).tables["T5"][R.TOTAL]["suggestions"] == 30
+    assert ret_mod.compute(county_store, Period(2025)).tables["T5"][R.TOTAL]["benefit"] == Decimal("3.75")
+    assert ret_mod.compute(county_store, Period(2025, "H1")).tables["T5"][R.TOTAL]["suggestions"] == 30
+    assert ret_mod.compute(county_store, Period(2025, "Q2")).tables["T5"][R.TOTAL]["suggestions"] == 20
     innovation(county_store, "2025", 500)
-    assert ret_mod.compute(county_store, "2025").tables["T5"][R.TOTAL]["suggestions"] == 500
-    assert ret_mod.compute(county_store, "2024").tables["T5"][R.TOTAL]["suggestions"] == 0
+    assert ret_mod.compute(county_store, Period(2025)).tables["T5"][R.TOTAL]["suggestions"] == 500
+    assert ret_mod.compute(county_store, Period(2024)).tables["T5"][R.TOTAL]["suggestions"] == 0
 
 
 def test_records_behind_a_number_add_up_to_it(demo_store: Store) -> None:
-    ret = ret_mod.compute(demo_store, "2025")
+    ret = ret_mod.compute(demo_store, Period(2025))
     for table, row, col in (("T3", R.TOTAL, "participants"), ("T1", "县级", "model_count"),
                             ("T2", R.TOTAL, "benefit"), ("T4", "县级", "winners"), ("T5", R.TOTAL, "suggestions")):
-        refs = ret_mod.records_behind(demo_store, "2025", table, row, col)
+        refs = ret_mod.records_behind(demo_store, Period(2025), table, row, col)
         assert refs, (table, row, col)
         assert sum(Decimal(r.value) for r in refs) == Decimal(ret.tables[table][row][col])
         assert all(r.kind == R.table(table).source and r.name for r in refs)
-    refs = ret_mod.records_behind(demo_store, "2025", "T1", "县级", "model_count")
+    refs = ret_mod.records_behind(demo_store, Period(2025), "T1", "县级", "model_count")
     assert records.get(demo_store, "people", refs[0].id) is not None
 
 
 def test_canonical_bytes_are_deterministic_and_money_is_text(demo_store: Store) -> None:
-    ret = ret_mod.compute(demo_store, "2025", today=dt.date(2026, 1, 15))
+    ret = ret_mod.compute(demo_store, Period(2025), today=dt.date(2026, 1, 15))
     data = ret_mod.canonical_bytes(ret)
-    assert data == ret_mod.canonical_bytes(ret_mod.compute(demo_store, "2025", today=dt.date(2026, 1, 15)))
+    assert data == ret_mod.canonical_bytes(ret_mod.compute(demo_store, Period(2025), today=dt.date(2026, 1, 15)))
     parsed = json.loads(data)
     assert parsed["format"] == R.FORMAT_NAME and parsed["format_version"] == R.FORMAT_VERSION
     assert isinstance(parsed["tables"]["T3"]["total"]["funds"], str)
@@ -213,7 +214,7 @@ def test_from_canonical_rejects_non_returns_in_chinese(payload: bytes) -> None:
 
 
 def test_returns_can_be_summed_for_consolidation(demo_store: Store) -> None:
-    one = ret_mod.compute(demo_store, "2025")
+    one = ret_mod.compute(demo_store, Period(2025))
     two = ret_mod.from_canonical(ret_mod.canonical_bytes(one))
     two.unit_code, two.unit_name = "530822", "墨江哈尼族自治县总工会"
     total = ret_mod.consolidate([one, two], unit_code="530800", unit_name="普洱市总工会", unit_level="prefecture",
@@ -229,5 +230,5 @@ def test_returns_can_be_summed_for_consolidation(demo_store: Store) -> None:
     back = ret_mod.from_canonical(ret_mod.canonical_bytes(total))
     assert back.rosters["R1"][0]["source_unit"] == one.unit_name
     with pytest.raises(ret_mod.ReturnFormatError):
-        ret_mod.consolidate([one, ret_mod.compute(demo_store, "2024")], unit_code="530800", unit_name="普洱市总工会",
+        ret_mod.consolidate([one, ret_mod.compute(demo_store, Period(2024))], unit_code="530800", unit_name="普洱市总工会",
                             unit_level="prefecture", parent_code="530000", period="2025", cover=one.cover)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from forms import returns as R
+from forms.periods import Period
 from models import records, review, unit, versions
 from models import returns as ret_mod
 from models.db import Store
@@ -19,10 +20,10 @@ def codes(report: review.ReviewReport, severity: str | None = None) -> set[str]:
 
 def test_demo_annual_return_for_last_year_is_clean(demo_store: Store) -> None:
     last_year = dt.date.today().year - 1
-    report = review.review(demo_store, str(last_year))
+    report = review.review(demo_store, Period(last_year))
     assert report.errors == [] and report.missing_notes == [], [f.text() for f in report.findings]
     assert report.can_finalise
-    ret = versions.finalise(demo_store, str(last_year))
+    ret = versions.finalise(demo_store, Period(last_year))
     assert ret.version == 1
 
 
@@ -32,7 +33,7 @@ def test_every_finding_names_a_place_the_gui_can_open(demo_store: Store) -> None
     demo_store.conn.execute("UPDATE people SET sex = CASE sex WHEN '男' THEN '女' ELSE '男' END WHERE id = 3")
     demo_store.conn.execute("UPDATE honours SET award_year = 2099, award_date = NULL WHERE id = 1")
     demo_store.conn.execute("UPDATE trainings SET participants = 200000 WHERE id = 1")
-    report = review.review(demo_store, str(dt.date.today().year - 1))
+    report = review.review(demo_store, Period(dt.date.today().year - 1))
     assert {"cover.required", "person.id_mismatch", "honour.future"} <= codes(report, R.ERROR)
     for finding in report.findings:
         place = review.parse_where(finding.where)
@@ -63,7 +64,7 @@ def test_record_errors(county_store: Store) -> None:
         county_store.conn.execute("UPDATE people SET id_number = ? WHERE id = ?", (" " + number, dup))
     born = person(county_store, [], name="生日错")
     county_store.conn.execute("UPDATE people SET birth_date = '1980-02-02' WHERE id = ?", (born,))
-    report = review.review(county_store, "2025")
+    report = review.review(county_store, Period(2025))
     by_code = {(f.code, f.where) for f in report.errors}
     assert ("studio.leader_honour", f"studios#{sid}") in by_code
     assert ("person.id_invalid", f"people#{bad}") in by_code
@@ -71,26 +72,26 @@ def test_record_errors(county_store: Store) -> None:
     assert ("person.id_mismatch", f"people#{born}") in by_code
     assert not report.can_finalise
     with pytest.raises(versions.FinaliseRefused) as info:
-        versions.finalise(county_store, "2025")
+        versions.finalise(county_store, Period(2025))
     assert "错误" in str(info.value)
     assert versions.list_versions(county_store) == []
 
 
 def test_honours_after_the_period_are_a_notice_future_ones_an_error(county_store: Store) -> None:
     pid = person(county_store, [honour("县级劳动模范", 2024, "2024-11-05")])
-    report = review.review(county_store, "2024Q3")
+    report = review.review(county_store, Period(2024, "Q3"))
     assert "honour.after_period" in codes(report, R.NOTICE) and not report.errors
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     county_store.conn.execute("UPDATE honours SET award_date = ?, award_year = ? WHERE person_id = ?",
                               (tomorrow.isoformat(), tomorrow.year, pid))
-    report = review.review(county_store, "2024Q3")
+    report = review.review(county_store, Period(2024, "Q3"))
     assert [f.where for f in report.errors if f.code == "honour.future"] == [f"people#{pid}"]
 
 
 def test_year_only_honours_in_a_quarter_give_a_notice(county_store: Store) -> None:
     person(county_store, [honour("县级劳动模范", 2025)])
-    assert "honour.year_only" in codes(review.review(county_store, "2025Q2"), R.NOTICE)
-    assert "honour.year_only" not in codes(review.review(county_store, "2025"))
+    assert "honour.year_only" in codes(review.review(county_store, Period(2025, "Q2")), R.NOTICE)
+    assert "honour.year_only" not in codes(review.review(county_store, Period(2025)))
 
 
 def test_warnings_need_a_note_which_travels_with_the_version(county_store: Store) -> None:
@@ -100,25 +101,25 @@ def test_warnings_need_a_note_which_travels_with_the_version(county_store: Store
     county_store.conn.execute("INSERT INTO honours (person_id, title, category, level, award_year) "
                               "VALUES (?, '县级劳动模范', '劳动模范/先进工作者', '县级', 2025)", (young,))
     tid = training(county_store, "2025-05-01", 150_000)
-    report = review.review(county_store, "2025")
+    report = review.review(county_store, Period(2025))
     warned = {(f.code, f.where) for f in report.warnings}
     assert ("honour.young", f"people#{young}") in warned
     assert ("training.implausible", f"trainings#{tid}") in warned
     assert not report.errors and not report.can_finalise
     with pytest.raises(versions.FinaliseRefused) as info:
-        versions.finalise(county_store, "2025")
+        versions.finalise(county_store, Period(2025))
     assert "说明" in str(info.value)
     for code, where in warned:
-        review.set_note(county_store, "2025", code, where, f"已核实：{code}")
-    report = review.review(county_store, "2025")
+        review.set_note(county_store, Period(2025), code, where, f"已核实：{code}")
+    report = review.review(county_store, Period(2025))
     assert report.can_finalise and not report.missing_notes
-    ret = versions.finalise(county_store, "2025")
+    ret = versions.finalise(county_store, Period(2025))
     assert {(n["code"], n["where"]) for n in ret.notes} == warned
     assert all(n["text"].startswith("已核实") and n["message"] for n in ret.notes)
-    stored = versions.load_version(county_store, "2025", 1)
+    stored = versions.load_version(county_store, Period(2025), 1)
     assert stored is not None and stored.notes == ret.notes
-    review.set_note(county_store, "2025", "honour.young", f"people#{young}", "")
-    assert not review.review(county_store, "2025").can_finalise
+    review.set_note(county_store, Period(2025), "honour.young", f"people#{young}", "")
+    assert not review.review(county_store, Period(2025)).can_finalise
 
 
 def _id(year: int) -> str:
@@ -132,33 +133,33 @@ def test_studio_without_output_two_years_running_is_a_warning(county_store: Stor
     idle = studio(county_store, leader, "闲置工作室", 2018, [{"year": 2023, "projects": 2}])
     busy = studio(county_store, leader, "活跃工作室", 2018, [{"year": 2024, "projects": 1}])
     fresh = studio(county_store, leader, "新工作室", 2025)
-    warned = {f.where for f in review.review(county_store, "2025").warnings if f.code == "studio.no_output"}
+    warned = {f.where for f in review.review(county_store, Period(2025)).warnings if f.code == "studio.no_output"}
     assert f"studios#{idle}" in warned
     assert f"studios#{busy}" not in warned and f"studios#{fresh}" not in warned
     # a quarter looks at the two complete years before
-    q_warned = {f.where for f in review.review(county_store, "2025Q1").warnings if f.code == "studio.no_output"}
+    q_warned = {f.where for f in review.review(county_store, Period(2025, "Q1")).warnings if f.code == "studio.no_output"}
     assert f"studios#{idle}" not in q_warned
 
 
 def test_change_over_half_against_the_previous_finalised_return(county_store: Store) -> None:
     training(county_store, "2024-05-01", 100)
     person(county_store, [honour("县级劳动模范", 2020)])
-    assert "change.over_50" not in codes(review.review(county_store, "2025"))  # no baseline yet
-    assert versions.finalise(county_store, "2024").version == 1
+    assert "change.over_50" not in codes(review.review(county_store, Period(2025)))  # no baseline yet
+    assert versions.finalise(county_store, Period(2024)).version == 1
     training(county_store, "2025-05-01", 260)
-    report = review.review(county_store, "2025")
+    report = review.review(county_store, Period(2025))
     changes = {f.where: f for f in report.warnings if f.code == "change.over_50"}
     assert "T3/total/participants" in changes
     assert "160.0%" in changes["T3/total/participants"].message
     assert "T1/total/model_count" not in changes  # unchanged
-    review.set_note(county_store, "2025", "change.over_50", "T3/total/participants", "新增农民工专项培训")
-    review.set_note(county_store, "2025", "change.over_50", "T3/total/funds", "不相关")  # no such warning
-    ret = versions.finalise(county_store, "2025")
+    review.set_note(county_store, Period(2025), "change.over_50", "T3/total/participants", "新增农民工专项培训")
+    review.set_note(county_store, Period(2025), "change.over_50", "T3/total/funds", "不相关")  # no such warning
+    ret = versions.finalise(county_store, Period(2025))
     assert [n["text"] for n in ret.notes] == ["新增农民工专项培训"]
 
 
 def test_cell_relations_are_checked_on_any_return(demo_store: Store) -> None:
-    ret = ret_mod.compute(demo_store, "2025")
+    ret = ret_mod.compute(demo_store, Period(2025))
     assert review.check_return(ret) == []
     ret.tables["T3"]["职业技能培训"]["certs"] = ret.tables["T3"]["职业技能培训"]["participants"] + 1
     ret.tables["T4"][R.TOTAL]["winners"] = ret.tables["T4"][R.TOTAL]["participants"] + 1
@@ -170,7 +171,7 @@ def test_cell_relations_are_checked_on_any_return(demo_store: Store) -> None:
 
 
 def test_versions_are_frozen_and_numbered(demo_store: Store) -> None:
-    year = str(dt.date.today().year - 1)
+    year = Period(dt.date.today().year - 1)
     v1 = versions.finalise(demo_store, year)
     same = versions.finalise(demo_store, year)
     assert same.version == 1
@@ -189,7 +190,7 @@ def test_versions_are_frozen_and_numbered(demo_store: Store) -> None:
 def test_font_coverage_is_checked(county_store: Store) -> None:
     pid = person(county_store, [honour("县级劳动模范", 2020)])
     county_store.conn.execute("UPDATE people SET name = '李䶮' WHERE id = ?", (pid,))
-    report = review.review(county_store, "2025")
+    report = review.review(county_store, Period(2025))
     font = [f for f in report.warnings if f.code == "font.missing"]
     assert len(font) == 1 and "䶮" in font[0].message and "附表1" in font[0].message
     assert font[0].where == "font/䶮"

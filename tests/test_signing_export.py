@@ -17,6 +17,7 @@ from conftest import copy_of
 from signing_support import PASSPHRASE, make_key, other_unit_store, setup_unit
 from test_cli_basic import run_cli
 
+from forms.periods import parse_period
 from models import export, return_io, versions
 from models.db import Store, open_store
 from models.export_xlsx import DATA_SHEET
@@ -25,6 +26,7 @@ from models.signing import group_hex, trust
 from models.signing.provider import FileKeySigner
 
 YEAR = str(dt.date.today().year - 1)
+PERIOD = parse_period(YEAR)
 DATA = "宁洱 数据"
 
 
@@ -37,7 +39,7 @@ def _build_signed_county(folder: Path) -> None:
         setup_unit(store, "530821")
         fill_demo(store, seed=2025)
         make_key(store)
-        export.export_return(store, YEAR, folder / "U盘", signer=FileKeySigner.open(store, PASSPHRASE))
+        export.export_return(store, PERIOD, folder / "U盘", signer=FileKeySigner.open(store, PASSPHRASE))
     finally:
         store.close()
 
@@ -76,7 +78,7 @@ def test_covers_show_fingerprint_and_data_digest(signed_store: Store, signed_fil
     from pypdf import PdfReader
 
     xlsx, pdf = signed_files
-    ret = versions.load_version(signed_store, YEAR)
+    ret = versions.load_version(signed_store, PERIOD)
     assert ret is not None
     grouped, short = group_hex(fingerprint_of(signed_store)), short_digest(digest(ret))
     wb = openpyxl.load_workbook(xlsx, read_only=True)
@@ -238,7 +240,7 @@ def test_old_returns_verify_after_a_new_key(signed_store: Store, signed_files: t
     new_key = keys.create_key(signed_store, "new-passphrase-77", "new-passphrase-77")
     trust.register(prefecture, new_key.cert_pem.encode(), replace=True)
     new_signer = FileKeySigner.open(signed_store, "new-passphrase-77")
-    new_files = export.export_return(signed_store, YEAR, tmp_path / "新密钥", version=1, signer=new_signer)
+    new_files = export.export_return(signed_store, PERIOD, tmp_path / "新密钥", version=1, signer=new_signer)
     for path in (*signed_files, *new_files):
         assert return_io.read_return(path, prefecture).status == return_io.VALID
         assert return_io.read_return(path, signed_store).status == return_io.VALID
@@ -247,7 +249,7 @@ def test_old_returns_verify_after_a_new_key(signed_store: Store, signed_files: t
 def test_two_exports_of_a_version_verify_identically(signed_store: Store, signed_files: tuple[Path, Path],
                                                      tmp_path: Path) -> None:
     signer = FileKeySigner.open(signed_store, PASSPHRASE)
-    again = export.export_return(signed_store, YEAR, tmp_path / "再次", version=1, signer=signer)
+    again = export.export_return(signed_store, PERIOD, tmp_path / "再次", version=1, signer=signer)
     first = [return_io.read_return(p, signed_store) for p in signed_files]
     second = [return_io.read_return(p, signed_store) for p in again]
     for a, b in zip(first, second, strict=True):
@@ -341,7 +343,7 @@ def test_the_kept_seal_image_appears_in_the_signature_box(demo_store: Store, tmp
     make_key(demo_store)
     save_seal_image(demo_store, seal)
     signer = FileKeySigner.open(demo_store, PASSPHRASE)
-    (pdf,) = export.export_return(demo_store, YEAR, tmp_path / "U盘", ["pdf"], signer=signer)
+    (pdf,) = export.export_return(demo_store, PERIOD, tmp_path / "U盘", ["pdf"], signer=signer)
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     def images(xobject: Any) -> int:
@@ -357,7 +359,7 @@ def test_the_kept_seal_image_appears_in_the_signature_box(demo_store: Store, tmp
     assert images(embedded.sig_field["/AP"]["/N"].get_object()) == 1
     assert return_io.read_return(pdf, demo_store).status == return_io.VALID
     save_seal_image(demo_store, None)
-    (plain,) = export.export_return(demo_store, YEAR, tmp_path / "无印章", ["pdf"], version=1, signer=signer)
+    (plain,) = export.export_return(demo_store, PERIOD, tmp_path / "无印章", ["pdf"], version=1, signer=signer)
     (embedded,) = PdfFileReader(io.BytesIO(plain.read_bytes())).embedded_signatures
     assert images(embedded.sig_field["/AP"]["/N"].get_object()) == 0
 
@@ -368,7 +370,7 @@ def test_edited_cover_contacts_and_notes_are_tampering(demo_store: Store, tmp_pa
 
     make_key(demo_store)
     signer = FileKeySigner.open(demo_store, PASSPHRASE)
-    ret = versions.finalise(demo_store, YEAR)
+    ret = versions.finalise(demo_store, PERIOD)
     ret.notes = [{"code": "change.over_50", "where": "T3/total/participants", "message": "参训人次比上期增加 80%",
                   "text": "今年新增两期新型学徒制培训"}]
     path = tmp_path / "有说明.xlsx"

@@ -19,11 +19,13 @@ import openpyxl
 import pytest
 from signing_support import PASSPHRASE, make_key
 
+from forms.periods import parse_period
 from models import export, return_io
 from models.db import Store
 from models.signing.provider import FileKeySigner
 
 YEAR = str(dt.date.today().year - 1)
+PERIOD = parse_period(YEAR)
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 pytestmark = [
@@ -50,7 +52,7 @@ def resave(path: Path, work: Path) -> Path:
 def signed_xlsx(demo_store: Store, tmp_path: Path) -> Path:
     make_key(demo_store)
     signer = FileKeySigner.open(demo_store, PASSPHRASE)
-    (xlsx,) = export.export_return(demo_store, YEAR, tmp_path / "U盘", ["xlsx"], signer=signer)
+    (xlsx,) = export.export_return(demo_store, PERIOD, tmp_path / "U盘", ["xlsx"], signer=signer)
     return xlsx
 
 

@@ -14,12 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from signing_support import PASSPHRASE, make_key, setup_unit
 
+from forms.periods import parse_period
 from models import export, return_io
 from models.db import Store, open_store
 from models.signing.package import SIGNATURE_PART
 from models.signing.provider import FileKeySigner
 
 YEAR = str(dt.date.today().year - 1)
+PERIOD = parse_period(YEAR)
 Parts = dict[str, bytes]
 
 
@@ -32,7 +34,7 @@ def signed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Pa
     setup_unit(store, "530821")
     fill_demo(store, seed=2025)
     make_key(store)
-    (xlsx,) = export.export_return(store, YEAR, folder / "U盘", ["xlsx"], signer=FileKeySigner.open(store, PASSPHRASE))
+    (xlsx,) = export.export_return(store, PERIOD, folder / "U盘", ["xlsx"], signer=FileKeySigner.open(store, PASSPHRASE))
     yield store, xlsx
     store.close()
 
@@ -311,7 +313,7 @@ def test_a_signature_moved_to_another_units_data_is_not_valid(signed: tuple[Stor
         from models.demo import fill_demo
 
         fill_demo(other, seed=7)
-        (theirs,) = export.export_return(other, YEAR, tmp_path / "墨江U盘", ["xlsx"], signer=None)
+        (theirs,) = export.export_return(other, PERIOD, tmp_path / "墨江U盘", ["xlsx"], signer=None)
     finally:
         other.close()
     names, parts, comment = read_parts(theirs)
@@ -397,7 +399,7 @@ def test_a_workbook_with_the_old_signature_sheet_is_unsigned(signed: tuple[Store
     import openpyxl
 
     store, _xlsx = signed
-    (plain,) = export.export_return(store, YEAR, tmp_path / "未签名", ["xlsx"], version=1)
+    (plain,) = export.export_return(store, PERIOD, tmp_path / "未签名", ["xlsx"], version=1)
     assert verify(store, plain).status == return_io.UNSIGNED
     wb = openpyxl.load_workbook(plain)
     ws = wb.create_sheet("_signature")

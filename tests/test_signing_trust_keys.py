@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from signing_support import OTHER_PASSPHRASE, other_unit_store, setup_unit
 
+from forms.periods import parse_period
 from models import export, receiving, return_io, unit
 from models.db import Store, open_store
 from models.returns import canonical_bytes, compute, consolidate
@@ -16,6 +17,7 @@ from models.signing import UNREGISTERED, VALID, SigningError, keys, payload, tru
 from models.signing.provider import FileKeySigner
 
 YEAR = str(dt.date.today().year - 1)
+PERIOD = parse_period(YEAR)
 DATA = b'{"unit_code":"530822"}'
 
 
@@ -71,12 +73,12 @@ def test_the_name_shown_is_the_registered_one_and_a_different_name_is_a_finding(
     trust.register(prefecture, keys.active_key(county).cert_pem.encode())  # type: ignore[union-attr]
     fill_demo(county, seed=3)
     signer = FileKeySigner.open(county, OTHER_PASSPHRASE)
-    (honest,) = export.export_return(county, YEAR, tmp_path / "如实", ["xlsx"], signer=signer)
+    (honest,) = export.export_return(county, PERIOD, tmp_path / "如实", ["xlsx"], signer=signer)
     result = return_io.read_return(honest, prefecture)
     assert result.status == VALID and result.signer_name == "墨江哈尼族自治县总工会"
     # the county renames itself as its neighbour and signs with its own, registered key
     unit.update_contacts(county, name="宁洱哈尼族彝族自治县总工会")
-    (lying,) = export.export_return(county, YEAR, tmp_path / "冒名", ["xlsx"], signer=signer)
+    (lying,) = export.export_return(county, PERIOD, tmp_path / "冒名", ["xlsx"], signer=signer)
     result = return_io.read_return(lying, prefecture)
     assert result.status == UNREGISTERED, result.reason
     assert "宁洱哈尼族彝族自治县总工会" in result.reason and "墨江哈尼族自治县总工会" in result.reason
@@ -99,7 +101,7 @@ def _consolidated(tmp_path: Path) -> tuple[Store, object]:
         store = open_store(tmp_path / code)
         setup_unit(store, code)
         fill_demo(store, seed=seed)
-        parts.append(dataclasses.replace(compute(store, YEAR), version=1))
+        parts.append(dataclasses.replace(compute(store, PERIOD), version=1))
         store.close()
     ret = consolidate(parts, unit_code="530800", unit_name="普洱市总工会", unit_level="prefecture",
                       parent_code="530000", period=YEAR, cover={})

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from signing_support import PASSPHRASE, make_key, other_unit_store, setup_unit
 
+from forms.periods import Period
 from models.db import Store, open_store
 from models.signing import keys, trust
 from ui import keys_dialog, msgbox
@@ -230,7 +231,7 @@ def test_return_page_exports_signed_files(qtbot: Any, demo_store: Store, tmp_pat
     monkeypatch.setattr(keys_dialog, "ask_signer", cancelled)
     page.export(["xlsx", "pdf"], folder=str(tmp_path / "取消"))
     assert asked == ["cancel"] and not (tmp_path / "取消").exists()
-    assert versions.list_versions(demo_store, str(year)) == []  # nothing finalised either
+    assert versions.list_versions(demo_store, Period(year)) == []  # nothing finalised either
 
     monkeypatch.setattr(keys_dialog, "ask_signer", lambda *_a, **_k: FileKeySigner.open(demo_store, PASSPHRASE))
     out = tmp_path / "U盘"
@@ -252,7 +253,7 @@ def test_verify_dialog_lists_each_files_state(qtbot: Any, demo_store: Store, tmp
     from ui.settings_store import Preferences
 
     make_key(demo_store)
-    year = str(dt.date.today().year - 1)
+    year = Period(dt.date.today().year - 1)
     xlsx, pdf = export.export_return(demo_store, year, tmp_path / "U盘", signer=FileKeySigner.open(demo_store, PASSPHRASE))
     broken = tmp_path / "改过.pdf"
     data = bytearray(pdf.read_bytes())
@@ -271,5 +272,5 @@ def test_verify_dialog_lists_each_files_state(qtbot: Any, demo_store: Store, tmp
     qtbot.addWidget(window)
     window.verify_action.trigger()
     assert [row[1] for row in shown] == ["验证通过", "验证通过", "已被修改"]
-    assert shown[0][3] == "宁洱哈尼族彝族自治县总工会（530821）" and shown[0][4] == year and shown[0][5] == "第1版"
+    assert shown[0][3] == "宁洱哈尼族彝族自治县总工会（530821）" and shown[0][4] == year.code and shown[0][5] == "第1版"
     assert shown[1][6].endswith("…") and "修改" in shown[2][2]

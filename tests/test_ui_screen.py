@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import screen_survey
-from consolidation_support import YEAR, County, receiving_store
+from consolidation_support import PERIOD, YEAR, County, receiving_store
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -82,7 +82,7 @@ def test_prefecture_after_consolidation_fits_1024x768(qtbot: Any, tmp_path: Path
         assert widths == [limit.width()]  # the window did not grow after 汇总
         from models import review
 
-        report = review.review(store, YEAR)  # 表5 holds the counties' numbers: not “全部为0”
+        report = review.review(store, PERIOD)  # 表5 holds the counties' numbers: not “全部为0”
         assert "innovation.missing" not in {f.code for f in report.findings}
     finally:
         settings_store.install(None)

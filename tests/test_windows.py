@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from common.atomic_file import atomic_path, os_error_text, os_path, write_bytes_atomic
+from forms.periods import Period
 from models.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,7 +171,7 @@ def test_export_onto_a_file_open_in_excel_keeps_it_and_says_so(demo_store: Store
     from models import export
 
     out = tmp_path / "U盘 上报"
-    first = export.export_return(demo_store, "2025", out, ["xlsx"])[0]
+    first = export.export_return(demo_store, Period(2025), out, ["xlsx"])[0]
     before = first.read_bytes()
     if WINDOWS:
         release = _hold_open_like_excel(first)
@@ -186,7 +187,7 @@ def test_export_onto_a_file_open_in_excel_keeps_it_and_says_so(demo_store: Store
         release = lambda: None  # noqa: E731
     try:
         with pytest.raises(OSError) as caught:
-            export.export_return(demo_store, "2025", out, ["xlsx"], version=1)
+            export.export_return(demo_store, Period(2025), out, ["xlsx"], version=1)
         text = os_error_text(caught.value)
     finally:
         release()
@@ -222,7 +223,7 @@ def test_a_usb_stick_pulled_out_mid_write_leaves_no_file(demo_store: Store, tmp_
 
     monkeypatch.setattr(export_xlsx, "write_xlsx", pulled)
     with pytest.raises(OSError) as caught:
-        export.export_return(demo_store, "2025", out, ["xlsx"])
+        export.export_return(demo_store, Period(2025), out, ["xlsx"])
     assert words in os_error_text(caught.value)
     assert list(out.iterdir()) == []
 

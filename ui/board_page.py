@@ -543,7 +543,7 @@ class BoardPage(QWidget):
         from models.diff import board_changes
 
         newer = [e.unit.code for e in self.board.entries if (e.version or 0) > 1]
-        self.model.changes = {code: d.summary() for code, d in board_changes(self.store, self.period.code, newer).items()}
+        self.model.changes = {code: d.summary() for code, d in board_changes(self.store, self.period, newer).items()}
         self.model.set_board(self.board)
         self.summary.setText(f"{self.period.label}{self.period.kind_label}：{self.board.summary()}")
         self.counts.setText("　".join(f"{board_mod.STATE_LABELS[s]}：{n}" for s, n in self.board.counts.items()))
@@ -738,7 +738,7 @@ class BoardPage(QWidget):
         if signer is None:
             return []
         try:
-            paths = write_receipts(self.store, self.period.code, signer, target, codes)
+            paths = write_receipts(self.store, self.period, signer, target, codes)
         except UserError as exc:
             msgbox.show_error(self, "不能写回执", exc)
             return []

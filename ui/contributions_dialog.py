@@ -103,7 +103,7 @@ class ContributionsDialog(QDialog):
 
         if not (0 <= index < len(self.parts)) or self.parts[index].role != OWN or not self.ret.is_draft:
             return
-        dialog = RecordsBehindDialog(self.store, self.ret.period, *self.place, self)
+        dialog = RecordsBehindDialog(self.store, self.ret.period_obj, *self.place, self)
         try:
             dialog.exec()
             self.changed = self.changed or dialog.changed

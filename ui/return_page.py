@@ -286,7 +286,7 @@ class CoverView(QWidget):
 class RecordsBehindDialog(QDialog):
     """The records that make up one number; double-click (or Enter) opens a record."""
 
-    def __init__(self, store: Store, period: str, table: str, row: str, column: str,
+    def __init__(self, store: Store, period: Period, table: str, row: str, column: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from models import review
@@ -539,7 +539,7 @@ class ReturnPage(QWidget):
             previous = select if select is not None else self.viewing_version
             self.version_box.clear()
             self.version_box.addItem("当前数据（草稿）", DRAFT)
-            for info in versions.list_versions(self.store, self.period.code):
+            for info in versions.list_versions(self.store, self.period):
                 self.version_box.addItem(f"已定稿 {info.label}", info.version)
             index = self.version_box.findData(previous)
             self.version_box.setCurrentIndex(max(index, 0))
@@ -552,7 +552,7 @@ class ReturnPage(QWidget):
 
         try:
             if self.viewing_version:
-                ret = versions.load_version(self.store, self.period.code, self.viewing_version)
+                ret = versions.load_version(self.store, self.period, self.viewing_version)
             else:
                 ret = returns.compute(self.store, self.period)
         except RecordError as exc:
@@ -573,7 +573,7 @@ class ReturnPage(QWidget):
         for key, model in self.rosters.items():
             model.set_rows(ret.rosters.get(key, []), ret.consolidated)
         if ret.is_draft:
-            latest = versions.list_versions(self.store, self.period.code)
+            latest = versions.list_versions(self.store, self.period)
             if latest:
                 self.state.setText(f"显示当前数据（草稿）。已定稿至第{latest[0].version}版；数据有变化时再次定稿生成新版本。")
             else:
@@ -593,7 +593,7 @@ class ReturnPage(QWidget):
         from ui.diff_dialog import show_diff
 
         try:
-            result = diff.own_diff(self.store, self.period.code, None, self.viewing_version or None)
+            result = diff.own_diff(self.store, self.period, None, self.viewing_version or None)
         except RecordError as exc:
             msgbox.information(self, "比较版本", str(exc))
             return
@@ -609,7 +609,7 @@ class ReturnPage(QWidget):
             msgbox.information(self, "已定稿版本",
                                "已定稿的版本是当时数据的快照。要查看数字来源，请在“查看”中选择“当前数据（草稿）”。")
             return
-        dialog = RecordsBehindDialog(self.store, self.period.code, table, row, column, self)
+        dialog = RecordsBehindDialog(self.store, self.period, table, row, column, self)
         try:
             dialog.exec()
             changed = dialog.changed
@@ -718,7 +718,7 @@ class ReturnPage(QWidget):
         text = self.note_edit.toPlainText()
         if text.strip() == stored.strip():
             return
-        review.set_note(self.store, period, code, where, text)
+        review.set_note(self.store, parse_period(period), code, where, text)
         self._note_place = (period, code, where, text)
         if self.report is not None and self.report.period == period:
             self.report.notes[(code, where)] = text.strip()
@@ -845,7 +845,7 @@ class ReturnPage(QWidget):
                 "定稿", "取消"):
             return False
         try:
-            before = versions.list_versions(self.store, self.period.code)
+            before = versions.list_versions(self.store, self.period)
             ret = versions.finalise(self.store, self.period)
         except versions.FinaliseRefused as exc:
             self.report = exc.report
@@ -877,7 +877,7 @@ class ReturnPage(QWidget):
             return
         prefs.set_last_folder("return_export", str(Path(folder) / "x"))
         version = self.viewing_version or None
-        period = self.period.code
+        period = self.period
         # Signed by default: the passphrase is asked once, before anything is finalised or written.
         from models.signing import keys
 
