@@ -6,8 +6,9 @@ import argparse
 import json
 
 from cli import CliError, opened_store
+from forms.records import kind_titles
 
-KIND_NAMES = {"people": "人员", "studios": "工作室", "trainings": "培训", "competitions": "竞赛", "innovation": "经济技术创新"}
+KIND_NAMES = kind_titles()  # kind → 人员 …, from the form declarations
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

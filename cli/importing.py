@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 from cli import opened_store, program
+from forms.records import IMPORTABLE, SPECS
 
-KIND_CHOICES = ("people", "studios", "trainings", "competitions", "innovation", "studio_outputs")
-KIND_HELP = ("记录类型：people 人员与荣誉，studios 工作室，trainings 培训，competitions 竞赛，"
-             "innovation 经济技术创新（各报告期合计），studio_outputs 工作室年度成果")
+KIND_CHOICES = IMPORTABLE  # from the form declarations
+KIND_HELP = "记录类型：" + "，".join(f"{kind} {SPECS[kind].import_label}" for kind in IMPORTABLE)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

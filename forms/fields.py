@@ -101,6 +101,18 @@ class FormSpec:
     soft_delete: bool = True
     unique: tuple[str, ...] = ()  # fields unique in the store
     match_keys: tuple[str, ...] = ()  # what identifies the same record when importing a file again
+    parent: str | None = None  # child forms: the kind of the parent record (honours → people)
+    import_label: str = ""  # what importing this kind is called (人员与荣誉); "" when it cannot be imported
+    template_sheet: str = ""  # the sheet name of its blank import template (劳模名册)
+
+    @property
+    def top_level(self) -> bool:
+        """A kind with its own page and table (children are edited inside their parent)."""
+        return self.parent is None
+
+    @property
+    def importable(self) -> bool:
+        return bool(self.import_label)
 
     def field(self, name: str) -> Field:
         for f in self.fields:

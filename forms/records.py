@@ -42,6 +42,7 @@ def _person_derive(rec: dict[str, Any]) -> None:
 
 PEOPLE = FormSpec(
     kind="people", table="people", title="人员", match_keys=("id_number",),
+    import_label="人员与荣誉", template_sheet="劳模名册",
     search_fields=("name", "id_number", "employer"),
     unique=("id_number",),
     checks=(_person_checks,), derive=(_person_derive,),
@@ -106,7 +107,7 @@ def _honour_derive(rec: dict[str, Any]) -> None:
 
 
 HONOURS = FormSpec(
-    kind="honours", table="honours", title="荣誉", name_field="title", parent_key="person_id",
+    kind="honours", table="honours", title="荣誉", name_field="title", parent="people", parent_key="person_id",
     search_fields=("title",), soft_delete=False, checks=(_honour_checks,), derive=(_honour_derive,),
     fields=(
         Field("title", "称号", F.CHOICE, choices="honour_title", required=True, free_text=True, width=12,
@@ -134,6 +135,7 @@ def _studio_checks(rec: Mapping[str, Any]) -> list[Finding]:
 
 STUDIOS = FormSpec(
     kind="studios", table="studios", title="工作室", unique=("name",), match_keys=("name",),
+    import_label="工作室", template_sheet="工作室名册",
     search_fields=("name", "host_unit"), checks=(_studio_checks,),
     fields=(
         Field("name", "名称", required=True, width=18, synonyms=("工作室名称", "名 称", "工作室")),
@@ -157,7 +159,8 @@ STUDIOS = FormSpec(
 
 STUDIO_OUTPUTS = FormSpec(
     kind="studio_outputs", table="studio_outputs", title="年度成果", name_field="year",
-    parent_key="studio_id", soft_delete=False, search_fields=(),
+    parent="studios", parent_key="studio_id", soft_delete=False, search_fields=(),
+    import_label="工作室年度成果", template_sheet="工作室年度成果",
     fields=(
         Field("year", "年度", F.YEAR, required=True, width=5),
         Field("projects", "技术攻关项目", F.INT, unit="项", default=0),
@@ -192,6 +195,7 @@ def _training_checks(rec: Mapping[str, Any]) -> list[Finding]:
 
 TRAININGS = FormSpec(
     kind="trainings", table="trainings", title="培训", default_order="start_date DESC", match_keys=("name", "start_date"),
+    import_label="培训", template_sheet="培训台账",
     search_fields=("name", "organizer"), checks=(_training_checks,),
     fields=(
         Field("name", "培训名称", required=True, width=18, synonyms=("名称", "培训班名称", "培训项目", "项目名称")),
@@ -221,6 +225,7 @@ TRAININGS = FormSpec(
 
 COMPETITIONS = FormSpec(
     kind="competitions", table="competitions", title="竞赛", default_order="date DESC", match_keys=("name", "date"),
+    import_label="竞赛", template_sheet="竞赛台账",
     search_fields=("name", "host"),
     fields=(
         Field("name", "竞赛名称", required=True, width=18, synonyms=("名称", "赛事名称", "竞赛项目")),
@@ -242,7 +247,7 @@ COMPETITIONS = FormSpec(
 
 INNOVATION = FormSpec(
     kind="innovation", table="innovation", title="经济技术创新", name_field="period", unique=("period",),
-    match_keys=("period",),
+    match_keys=("period",), import_label="经济技术创新", template_sheet="经济技术创新",
     search_fields=("period",), default_order="period DESC",
     fields=(
         Field("period", "报告期", F.PERIOD, required=True, width=6),
@@ -258,8 +263,22 @@ INNOVATION = FormSpec(
 
 SPECS: dict[str, FormSpec] = {s.kind: s for s in (PEOPLE, HONOURS, STUDIOS, STUDIO_OUTPUTS, TRAININGS,
                                                    COMPETITIONS, INNOVATION)}
-# The record kinds that have their own page and table (children are edited inside their parent).
-TOP_LEVEL = ("people", "studios", "trainings", "competitions", "innovation")
+# Lists of kinds, derived from the declarations above (never kept by hand elsewhere):
+# the kinds with their own page and table (children are edited inside their parent) …
+TOP_LEVEL: tuple[str, ...] = tuple(k for k, s in SPECS.items() if s.top_level)
+# … and the kinds a spreadsheet can be imported into: the top-level ones, then the children.
+IMPORTABLE: tuple[str, ...] = tuple(k for k, s in SPECS.items() if s.importable and s.top_level) + tuple(
+    k for k, s in SPECS.items() if s.importable and not s.top_level)
+
+
+def children(kind: str) -> tuple[FormSpec, ...]:
+    """The child forms edited inside a record of ``kind`` (people: honours; studios: yearly outputs)."""
+    return tuple(s for s in SPECS.values() if s.parent == kind)
+
+
+def kind_titles() -> dict[str, str]:
+    """Top-level kind → its Chinese name (人员, 工作室 …), in the order of the navigation."""
+    return {k: SPECS[k].title for k in TOP_LEVEL}
 
 
 def spec(kind: str) -> FormSpec:

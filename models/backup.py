@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from common.atomic_file import atomic_path, os_reason, write_bytes_atomic
+from forms.records import kind_titles
 from models.db import Store, StoreError, known_errors
 
 FORMAT = "changai-backup"
@@ -61,8 +62,7 @@ CAUSES = {
     "migration": "升级数据库之前",
 }
 
-KIND_TABLES = (("people", "人员"), ("studios", "工作室"), ("trainings", "培训"), ("competitions", "竞赛"),
-               ("innovation", "经济技术创新"))
+KIND_TABLES = tuple((kind, title) for kind, title in kind_titles().items())  # (kind, 人员 …) from forms.records
 
 Progress = Callable[[int, int, str], None]
 

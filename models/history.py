@@ -16,7 +16,7 @@ from typing import Any
 from common.ids import mask_id_number, mask_phone
 from forms import fields as F
 from forms.fields import FormSpec
-from forms.records import HONOURS, SPECS, STUDIO_OUTPUTS, TOP_LEVEL, spec
+from forms.records import SPECS, TOP_LEVEL, children, spec
 from models.db import Store, now
 
 OPERATIONS = {
@@ -30,7 +30,7 @@ OPERATIONS = {
     "demo": "生成演示数据",
 }
 
-CHILD_FORMS: dict[str, tuple[FormSpec, ...]] = {"people": (HONOURS,), "studios": (STUDIO_OUTPUTS,)}
+CHILD_FORMS: dict[str, tuple[FormSpec, ...]] = {kind: children(kind) for kind in TOP_LEVEL if children(kind)}
 
 Change = tuple[str, Any, Any]  # field name, old value, new value (child lists: lists of texts)
 

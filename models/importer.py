@@ -34,7 +34,7 @@ from common.text import ParseError, clean_text, compact, halfwidth, normalize_mi
 from forms import fields as F
 from forms.fields import Field, Finding, FormSpec
 from forms.honours import infer, parse_title_with_year, split_titles
-from forms.records import HONOURS, PEOPLE, STUDIO_OUTPUTS, STUDIOS, spec
+from forms.records import HONOURS, IMPORTABLE, PEOPLE, SPECS, STUDIO_OUTPUTS, STUDIOS, spec
 from forms.validation import validate
 from models import history, records
 from models.db import RecordError, Store, now
@@ -43,14 +43,7 @@ from models.file_guard import column_number
 ProgressFn = Callable[..., None]  # progress(done, total[, text])
 
 # The record kinds a spreadsheet can be imported into, with the name shown to the user.
-IMPORT_KINDS: dict[str, str] = {
-    "people": "人员与荣誉",
-    "studios": "工作室",
-    "trainings": "培训",
-    "competitions": "竞赛",
-    "innovation": "经济技术创新",
-    "studio_outputs": "工作室年度成果",
-}
+IMPORT_KINDS: dict[str, str] = {kind: SPECS[kind].import_label for kind in IMPORTABLE}  # from forms.records
 
 # Records of these kinds are matched to existing ones by these fields (people and studios: their
 # unique field; trainings and competitions have none, so name and date stand for one event).
@@ -1650,8 +1643,8 @@ def _apply_children(store: Store, plan: ImportPlan, form: FormSpec, columns: lis
 def _parent_snapshots(store: Store, form: FormSpec, parent_ids: Iterable[int]
                       ) -> tuple[str, dict[int, dict[str, Any] | None]]:
     """The parent kind of a child form (studio outputs → studios) and the history snapshots of those parents."""
-    parent_kind = next(kind for kind, children in history.CHILD_FORMS.items()
-                       if any(child.kind == form.kind for child in children))
+    parent_kind = form.parent
+    assert parent_kind is not None, form.kind
     return parent_kind, {pid: history.snapshot(parent_kind, records.get(store, parent_kind, pid)) for pid in parent_ids}
 
 
@@ -1888,8 +1881,7 @@ __all__ = [
 # Blank templates: one per import kind, headed with the very labels the import recognises
 
 
-TEMPLATE_SHEETS = {"people": "劳模名册", "studios": "工作室名册", "trainings": "培训台账", "competitions": "竞赛台账",
-                   "innovation": "经济技术创新", "studio_outputs": "工作室年度成果"}
+TEMPLATE_SHEETS = {kind: SPECS[kind].template_sheet for kind in IMPORTABLE}
 
 
 def template_columns(kind: str) -> list[Target]:

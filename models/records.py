@@ -14,11 +14,12 @@ from common import pinyin
 from forms import fields as F
 from forms.fields import Finding, FormSpec
 from forms.honours import STUDIO_LEADER_REQUIREMENTS
-from forms.records import HONOURS, PEOPLE, SPECS, STUDIO_OUTPUTS, STUDIOS, TOP_LEVEL, spec
+from forms.records import HONOURS, PEOPLE, SPECS, STUDIOS, TOP_LEVEL, children, spec
 from forms.validation import errors, validate
 from models.db import RecordError, Store, now
 
-CHILDREN: dict[str, tuple[FormSpec, ...]] = {"people": (HONOURS,), "studios": (STUDIO_OUTPUTS,)}
+# Kind → the child forms saved with it (from the declarations: honours of people, yearly outputs of studios).
+CHILDREN: dict[str, tuple[FormSpec, ...]] = {kind: children(kind) for kind in TOP_LEVEL if children(kind)}
 
 
 class ValidationFailed(RecordError):
