@@ -1540,30 +1540,21 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
                 (plan.kind, plan.file_name, plan.table.sheet, stamp, counts["added"], counts["updated"],
                  counts["skipped"], counts["errors"], counts["honours"]))
             batch_id = int(cursor.lastrowid or 0)
-            insert_sql = (f"INSERT INTO {form.table} ({', '.join(columns)}, search, sort_key, created_at, updated_at) "
-                          f"VALUES ({', '.join('?' * (len(columns) + 4))})")
-            honour_sql = (f"INSERT INTO honours (person_id, {', '.join(honour_columns)}) "
-                          f"VALUES (?, {', '.join('?' * len(honour_columns))})")
-            honour_rows: list[tuple[Any, ...]] = []
             done = 0
-            for record in adds:
+            for record in adds:  # through the records' one write path (validated when the plan was made)
                 values = record.values
-                search = records.search_columns(form, values)
-                row = [_db_value(values.get(c)) for c in columns]
-                cur = store.conn.execute(insert_sql, [*row, search["search"], search["sort_key"], stamp, stamp])
-                record_id = int(cur.lastrowid or 0)
+                row = records.record_row(form, values, stamp, new=True, columns=columns)
+                record_id = records.insert_row(store, form, row)
                 items.append((batch_id, form.table, record_id, "insert", None))
-                added: list[history.Change] = [(c, None, v) for c, v in zip(columns, row, strict=True)
-                                               if v is not None and v != ""]
+                added: list[history.Change] = [(c, None, row[c]) for c in columns if row[c] is not None and row[c] != ""]
                 if record.honours:
                     added.append(("honours", None, sorted(history.child_line(HONOURS, h) for h in record.honours)))
+                    records.insert_children(store, HONOURS, record_id,
+                                            [{c: h.get(c) for c in honour_columns} for h in record.honours])
                 logged.append((stamp, "import", plan.kind, record_id, str(values.get(form.name_field) or ""), batch_id,
                                added))
-                honour_rows.extend((record_id, *[_db_value(h.get(c)) for c in honour_columns]) for h in record.honours)
                 done += 1
                 _progress(progress, done, total, "正在导入……")
-            if honour_rows:
-                store.conn.executemany(honour_sql, honour_rows)
             for record in updates:
                 assert record.record_id is not None
                 old = store.conn.execute(f"SELECT * FROM {form.table} WHERE id = ?", (record.record_id,))
@@ -1572,12 +1563,8 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
                 if found is None or dict(zip(names, found, strict=True)).get("updated_at") != record.snapshot:
                     raise RecordError(f"“{record.label}”在检查之后被修改或删除了，请重新检查后再导入（本次未写入任何数据）")
                 before = dict(zip(names, found, strict=True))
-                search = records.search_columns(form, record.values)
-                assignments = ", ".join(f"{c} = ?" for c in columns)
-                store.conn.execute(
-                    f"UPDATE {form.table} SET {assignments}, search = ?, sort_key = ?, updated_at = ? WHERE id = ?",
-                    [*[_db_value(record.values.get(c)) for c in columns], search["search"], search["sort_key"], stamp,
-                     record.record_id])
+                records.update_row(store, form, record.record_id,
+                                   records.record_row(form, record.values, stamp, new=False, columns=columns))
                 items.append((batch_id, form.table, record.record_id, "update",
                               json.dumps(before, ensure_ascii=False)))
                 changes = history.diff(history.snapshot(plan.kind, before),
@@ -1586,10 +1573,9 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
                     changes.append(("honours", None, sorted(history.child_line(HONOURS, h) for h in record.honours)))
                 logged.append((stamp, "import", plan.kind, record.record_id, str(record.values.get(form.name_field) or ""),
                                batch_id, changes))
-                for honour in record.honours:
-                    cur = store.conn.execute(honour_sql, (record.record_id,
-                                                          *[_db_value(honour.get(c)) for c in honour_columns]))
-                    items.append((batch_id, "honours", int(cur.lastrowid or 0), "insert", None))
+                honour_ids = records.insert_children(store, HONOURS, record.record_id,
+                                                     [{c: h.get(c) for c in honour_columns} for h in record.honours])
+                items.extend((batch_id, "honours", honour_id, "insert", None) for honour_id in honour_ids)
                 done += 1
                 _progress(progress, done, total, "正在导入……")
             store.conn.executemany("INSERT INTO import_batch_items (batch_id, table_name, record_id, action, before) "
@@ -1617,17 +1603,14 @@ def _apply_children(store: Store, plan: ImportPlan, form: FormSpec, columns: lis
              counts["skipped"], counts["errors"]))
         batch_id = int(cursor.lastrowid or 0)
         for done, record in enumerate(work, start=1):
-            values = [_db_value(record.values.get(c)) for c in columns]
+            values = {c: record.values.get(c) for c in columns}
             if record.record_id is None:
-                cur = store.conn.execute(f"INSERT INTO {form.table} ({', '.join(columns)}) "
-                                         f"VALUES ({', '.join('?' * len(columns))})", values)
-                items.append((batch_id, form.table, int(cur.lastrowid or 0), "insert", None))
+                items.append((batch_id, form.table, records.insert_row(store, form, values), "insert", None))
             else:
                 found = store.query(f"SELECT * FROM {form.table} WHERE id = ?", (record.record_id,))
                 if not found:
                     raise RecordError(f"“{record.label}”在检查之后被删除了，请重新检查后再导入（本次未写入任何数据）")
-                store.conn.execute(f"UPDATE {form.table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
-                                   [*values, record.record_id])
+                records.update_row(store, form, record.record_id, values)
                 items.append((batch_id, form.table, record.record_id, "update",
                               json.dumps(found[0], ensure_ascii=False)))
             _progress(progress, done, len(work), "正在导入……")
@@ -1748,12 +1731,12 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
         parent_kind, parents_before = _parent_snapshots(store, form, parent_ids) if form.parent_key else ("", {})
         for item in items:
             if item["table_name"] == "honours" and item["action"] == "insert":
-                honours_removed += store.conn.execute("DELETE FROM honours WHERE id = ?", (item["record_id"],)).rowcount
+                honours_removed += records.delete_row(store, HONOURS, item["record_id"])
         for item in main_items:
             row = current.get(item["record_id"])
             lost = sorted(lost_honours.get(item["record_id"], []))
             if item["action"] == "insert":
-                removed += store.conn.execute(f"DELETE FROM {form.table} WHERE id = ?", (item["record_id"],)).rowcount
+                removed += records.delete_row(store, form, item["record_id"])
                 if row is not None:
                     old = history.snapshot(batch["kind"], row) or {}
                     if form.table == "people":
@@ -1763,9 +1746,7 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
             else:
                 before = json.loads(item["before"])
                 before.pop("id", None)
-                assignments = ", ".join(f"{k} = ?" for k in before)
-                restored += store.conn.execute(f"UPDATE {form.table} SET {assignments} WHERE id = ?",
-                                               [*before.values(), item["record_id"]]).rowcount
+                restored += records.update_row(store, form, item["record_id"], before)  # the row as it was
                 if row is not None:
                     changes = history.diff(history.snapshot(batch["kind"], row), history.snapshot(batch["kind"], before))
                     if lost:

@@ -140,6 +140,49 @@ def _db_value(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
+# The one write path of record rows. Entry (``save``), import, the undo of an import and the demo data all
+# write rows through these; each caller validates first and logs the history and takes its snapshot in the
+# same transaction.
+
+def record_row(form: FormSpec, values: Mapping[str, Any], stamp: str, *, new: bool,
+               columns: Sequence[str] | None = None) -> dict[str, Any]:
+    """The stored row of a top-level record: its fields (``columns``, default the keys of ``values``), the
+    search columns and the time stamps (``created_at`` only when ``new``)."""
+    row = {c: _db_value(values.get(c)) for c in (columns if columns is not None else values)}
+    row.update(search_columns(form, values))
+    if new:
+        row["created_at"] = stamp
+    row["updated_at"] = stamp
+    return row
+
+
+def insert_row(store: Store, form: FormSpec, row: Mapping[str, Any]) -> int:
+    """Insert one row of ``form``'s table with exactly these columns; returns its id."""
+    cursor = store.conn.execute(f"INSERT INTO {form.table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                                [_db_value(v) for v in row.values()])
+    assert cursor.lastrowid is not None
+    return int(cursor.lastrowid)
+
+
+def update_row(store: Store, form: FormSpec, record_id: int, row: Mapping[str, Any]) -> bool:
+    """Set these columns of one row; False when there is no such row."""
+    assignments = ", ".join(f"{k} = ?" for k in row)
+    cursor = store.conn.execute(f"UPDATE {form.table} SET {assignments} WHERE id = ?",
+                                [*(_db_value(v) for v in row.values()), record_id])
+    return cursor.rowcount > 0
+
+
+def delete_row(store: Store, form: FormSpec, record_id: int) -> bool:
+    """Remove one row for good (the undo of an import; the recycle bin uses ``purge``)."""
+    return store.conn.execute(f"DELETE FROM {form.table} WHERE id = ?", (record_id,)).rowcount > 0
+
+
+def insert_children(store: Store, child: FormSpec, parent_id: int, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Add child rows (honours, yearly outputs) to a parent; returns their ids."""
+    assert child.parent_key
+    return [insert_row(store, child, {child.parent_key: parent_id, **row}) for row in rows]
+
+
 def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | None = None,
          children: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, operation: str | None = None,
          ) -> SaveResult:
@@ -157,24 +200,14 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
     clean, clean_children, findings = check(store, kind, values, record_id, children)
     if errors(findings):
         raise ValidationFailed(findings)
-    row = {k: _db_value(v) for k, v in clean.items()}
-    row.update(search_columns(form, clean))
     stamp = now()
+    row = record_row(form, clean, stamp, new=record_id is None)
     with store.atomic():
         before = history.snapshot(kind, get(store, kind, record_id)) if record_id is not None else None
         if record_id is None:
-            row["created_at"] = row["updated_at"] = stamp
-            columns = ", ".join(row)
-            cursor = store.conn.execute(f"INSERT INTO {form.table} ({columns}) VALUES ({', '.join('?' * len(row))})",
-                                        list(row.values()))
-            assert cursor.lastrowid is not None
-            record_id = cursor.lastrowid
-        else:
-            row["updated_at"] = stamp
-            assignments = ", ".join(f"{k} = ?" for k in row)
-            cursor = store.conn.execute(f"UPDATE {form.table} SET {assignments} WHERE id = ?", [*row.values(), record_id])
-            if cursor.rowcount == 0:
-                raise RecordError(f"要修改的{form.title}已不存在")
+            record_id = insert_row(store, form, row)
+        elif not update_row(store, form, record_id, row):
+            raise RecordError(f"要修改的{form.title}已不存在")
         for child in CHILDREN.get(kind, ()):
             if child.kind in clean_children:
                 _replace_children(store, child, record_id, clean_children[child.kind])
@@ -189,10 +222,7 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
 def _replace_children(store: Store, child: FormSpec, parent_id: int, rows: list[dict[str, Any]]) -> None:
     assert child.parent_key
     store.conn.execute(f"DELETE FROM {child.table} WHERE {child.parent_key} = ?", (parent_id,))
-    for row in rows:
-        data = {child.parent_key: parent_id, **{k: _db_value(v) for k, v in row.items()}}
-        store.conn.execute(f"INSERT INTO {child.table} ({', '.join(data)}) VALUES ({', '.join('?' * len(data))})",
-                           list(data.values()))
+    insert_children(store, child, parent_id, rows)
 
 
 def get(store: Store, kind: str, record_id: int) -> dict[str, Any] | None:
