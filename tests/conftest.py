@@ -65,18 +65,43 @@ def store(data_dir: Path) -> Iterator[Store]:
 @pytest.fixture
 def county_store(store: Store) -> Store:
     """A store set up as 宁洱哈尼族彝族自治县总工会 (530821), no records."""
-    from models import unit
-
-    unit.setup(store, code="530821", head="李国华", statistician="王丽", preparer="张敏", phone="0879-3231234")
+    _setup_county(store)
     return store
 
 
-@pytest.fixture
-def demo_store(county_store: Store) -> Store:
-    """The county store filled with the deterministic demo data."""
+def _setup_county(store: Store) -> None:
+    from models import unit
+
+    unit.setup(store, code="530821", head="李国华", statistician="王丽", preparer="张敏", phone="0879-3231234")
+
+
+def _build_demo(folder: Path) -> None:
     from models.demo import fill_demo
 
-    fill_demo(county_store, seed=2025)
+    store = open_store(folder)
+    try:
+        _setup_county(store)
+        fill_demo(store, seed=2025)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def demo_store(county_store: Store, prebuilt: Callable[[str, Build], Path]) -> Store:
+    """The county store filled with the deterministic demo data.
+
+    ``fill_demo`` runs once per session; each test's store gets a copy of that database through SQLite's
+    backup API (the same rows, ids and history as filling it again, in milliseconds).
+    """
+    import sqlite3
+
+    from common.paths import STORE_FILE
+
+    template = sqlite3.connect(prebuilt("demo_county", _build_demo) / STORE_FILE)
+    try:
+        template.backup(county_store.conn)
+    finally:
+        template.close()
     return county_store
 
 

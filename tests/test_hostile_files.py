@@ -11,15 +11,16 @@ from pathlib import Path
 
 import hostile_files as H
 import pytest
-from consolidation_support import YEAR, County, build_county, receiving_store
+from consolidation_support import YEAR, County, receiving_store
 
 from models import receiving, return_io
 from models.receiving import ACCEPTED, UNREADABLE
 
 
-@pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> County:
-    return build_county(tmp_path_factory.mktemp("宁洱"), "530821", 1, formats=("xlsx",))
+@pytest.fixture
+def county(counties: dict[str, County]) -> County:
+    """宁洱 with its signed return (built once per session, never written to)."""
+    return counties["530821"]
 
 
 CASES: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
