@@ -127,7 +127,7 @@ def sign_document(store: Store, raw: bytes, kind: str, signer: Signer) -> bytes:
         "certificate": signer.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         "signature": base64.b64encode(signature).decode("ascii"),
         "说明": f"这是{PROVINCE_NAME}签发的{kind_label(kind)}（带电子签名）。请原样保存、原样转交下级单位；"
-              "用“产改统计填报”程序安装（文件 → 报表制度…），程序核验签名后才会安装。",
+              "用“产改统计填报”程序的“文件 → 报表制度…”安装，程序核验签名后才会安装。",
     }
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
@@ -273,7 +273,8 @@ def open_document(data: bytes, kind: str, store: Store, *, source: str = "签发
         raise ProvinceDocumentError(
             f"“{source}”的签名者证书未登记：签名完好，签名者自称{signer_name}，但其证书（指纹 "
             f"{group_hex(facts['fingerprint'])}）不是本单位登记的{PROVINCE_NAME}证书（{why}）。"
-            f"请核对{PROVINCE_NAME}盖章的公钥登记表后，在“文件 → 证书登记”中登记其证书（登记上级单位证书），再安装")
+            f"请核对{PROVINCE_NAME}盖章的公钥登记表后，在“文件 → 证书登记（下级、上级单位）…”中"
+            "登记其证书（登记上级单位证书），再安装")
     reported = status.signer_reported_dt
     signed_at = reported.astimezone().isoformat(timespec="seconds") if reported else ""
     signer = SignerInfo(facts["fingerprint"], facts["signer_code"], registered_name or str(facts["signer_name"]),

@@ -309,3 +309,17 @@ def test_listing_and_export(trusting_county: Store, province: Store, tmp_path: P
         ds.export_signed(trusting_county, "yn-changai-return/1", tmp_path / "x")
     ds.export_signed(trusting_county, "2", tmp_path / "out.json")
     assert (tmp_path / "out.json").read_bytes() == package
+
+
+def test_the_shipped_list_as_a_release_build_has_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    province: Store, county: Store) -> None:
+    """The province adds its fingerprint (spaces, lower case allowed) to resources/trust/province_certificates.json."""
+    fingerprint = signer_of(province).fingerprint
+    grouped = " ".join(fingerprint[i:i + 4].lower() for i in range(0, 64, 4))
+    (tmp_path / "trust").mkdir()
+    (tmp_path / "trust" / "province_certificates.json").write_text(json.dumps(
+        {"certificates": [{"fingerprint": grouped, "note": "云南省总工会 测试"}, {"note": "no fingerprint"}]},
+        ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(province_docs, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
+    assert province_docs.shipped_province_certificates() == {fingerprint: "云南省总工会 测试"}
+    assert ds.install_signed(county, signed_definition(province), source="x").new
