@@ -130,3 +130,43 @@ def test_the_menu_opens_the_dialog(qtbot: Any, county_window: Any, monkeypatch: 
     county_window.definitions_action.trigger()
     assert opened and opened[0].windowTitle() == "报表制度"
     QApplication.processEvents()
+
+
+def test_a_county_registers_the_province_certificate_and_installs(
+        qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, county_store: Store,
+        shown: list[tuple[str, str]]) -> None:
+    from definition_support import signed_definition
+
+    from models.signing import trust
+
+    province = province_store(tmp_path / "省总")
+    try:
+        signed = tmp_path / "转交 文件夹" / "报表制度.signed.json"
+        signed.parent.mkdir()
+        signed.write_bytes(signed_definition(province))
+        cert, fingerprint = export_certificate(province, tmp_path / "省证书")
+    finally:
+        province.close()
+
+    def type_fingerprint(parent: Any, info: Any) -> str | None:
+        dialog = keys_dialog.SuperiorCertificateDialog(info, parent)
+        qtbot.addWidget(dialog)
+        qtbot.keyClicks(dialog.fingerprint, fingerprint.lower())
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        assert dialog.result() == 1
+        return dialog.fingerprint.text()
+
+    monkeypatch.setattr(keys_dialog, "ask_superior_fingerprint", type_fingerprint)
+    trust_dialog = keys_dialog.TrustDialog(county_store)
+    qtbot.addWidget(trust_dialog)
+    trust_dialog.register_superior(cert)
+    assert "已登记上级单位云南省总工会（530000）的证书" in shown[-1][1]
+    assert trust_dialog.table.item(0, 2).text() == "有效（省总工会）"
+    assert [(r.unit_code, r.note) for r in trust.registrations(county_store)] == [("530000", "省总工会（签发报表制度）")]
+
+    dialog = DefinitionsDialog(county_store)
+    qtbot.addWidget(dialog)
+    dialog.install(signed)
+    assert shown[-1][0] == "information" and "已安装：" in shown[-1][1]
+    assert definitions.definition_for(county_store, 2026).version == 2
+    assert dialog.table.rowCount() == 2 and dialog.export_button.isEnabled()
