@@ -19,6 +19,8 @@ from definition_support import (
     signer_of,
     unit_store,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forms.definition import shipped_definition
 from models import definition_signing as ds
@@ -323,3 +325,35 @@ def test_the_shipped_list_as_a_release_build_has_it(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(province_docs, "resource_path", lambda *parts: tmp_path.joinpath(*parts))
     assert province_docs.shipped_province_certificates() == {fingerprint: "云南省总工会 测试"}
     assert ds.install_signed(county, signed_definition(province), source="x").new
+
+
+@pytest.fixture(scope="module")
+def signed_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, bytes, bytes]]:
+    """(a county trusting the province, a signed definition, its content), made once for the property test."""
+    folder = tmp_path_factory.mktemp("property")
+    province = province_store(folder / "省")
+    county = unit_store(folder / "县", "530821")
+    try:
+        register_province(county, province, folder / "cert")
+        raw = definition_bytes()
+        yield county, signed_definition(province, raw), raw
+    finally:
+        province.close()
+        county.close()
+
+
+@settings(max_examples=80, deadline=None)
+@given(position=st.floats(min_value=0, max_value=1, exclude_max=True), flip=st.integers(min_value=1, max_value=255))
+def test_no_changed_byte_installs_other_content(signed_once: tuple[Store, bytes, bytes], position: float,
+                                               flip: int) -> None:
+    """Whatever single byte of the signed file is changed, the file is refused with a reason, or (a byte outside
+    what is signed: the note, the informative digest, white space) it still yields exactly the province's bytes."""
+    county, package, raw = signed_once
+    data = bytearray(package)
+    data[int(position * len(data))] ^= flip
+    try:
+        opened = province_docs.open_document(bytes(data), "definition", county, source="x.json")
+    except ProvinceDocumentError as exc:
+        assert str(exc).startswith("“x.json”")
+    else:
+        assert opened.raw == raw and opened.signer.unit_code == "530000"
