@@ -13,7 +13,37 @@ from models.db import Store, open_store
 PROVINCE_PASSPHRASE = "Dianchi-湖畔-7391"
 
 
-def unit_store(folder: Path, code: str, passphrase: str | None = None) -> Store:
+_TEMPLATES: dict[tuple[str, str], Path] = {}
+
+
+def _template(code: str, passphrase: str) -> Path:
+    """A data folder of unit ``code`` with a key, made once per test run (creating a key takes about a second)."""
+    key = (code, passphrase)
+    if key not in _TEMPLATES:
+        import atexit
+        import shutil
+        import tempfile
+
+        root = Path(tempfile.mkdtemp(prefix="changai-unit-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        store = open_store(root)
+        try:
+            setup_unit(store, code)
+            make_key(store, passphrase)
+        finally:
+            store.close()
+        _TEMPLATES[key] = root
+    return _TEMPLATES[key]
+
+
+def unit_store(folder: Path, code: str, passphrase: str | None = None, *, fresh: bool = False) -> Store:
+    """A store set up as unit ``code``, with a key when ``passphrase`` is given: a copy of the same key for the
+    same unit and passphrase, unless ``fresh`` (another key, e.g. an impostor's)."""
+    if passphrase is not None and not fresh:
+        import shutil
+
+        shutil.copytree(_template(code, passphrase), folder, dirs_exist_ok=True)
+        return open_store(folder)
     folder.mkdir(parents=True, exist_ok=True)
     store = open_store(folder)
     setup_unit(store, code)
@@ -22,8 +52,8 @@ def unit_store(folder: Path, code: str, passphrase: str | None = None) -> Store:
     return store
 
 
-def province_store(folder: Path) -> Store:
-    return unit_store(folder, "530000", PROVINCE_PASSPHRASE)
+def province_store(folder: Path, *, fresh: bool = False) -> Store:
+    return unit_store(folder, "530000", PROVINCE_PASSPHRASE, fresh=fresh)
 
 
 def definition_bytes(version: int = 2, year_from: int = 2026, year_to: int = 2030, **changes: Any) -> bytes:

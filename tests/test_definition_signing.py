@@ -212,7 +212,7 @@ def test_a_county_key_signing_is_refused(trusting_county: Store, county: Store) 
 
 
 def test_an_unregistered_province_key_is_refused(trusting_county: Store, tmp_path: Path) -> None:
-    impostor = province_store(tmp_path / "冒充")
+    impostor = province_store(tmp_path / "冒充", fresh=True)
     try:
         package = signed_definition(impostor)
     finally:
