@@ -62,6 +62,10 @@ class ProvinceDocumentError(UserError):
     """A signed document refused, or signing refused; the message names the file and the reason."""
 
 
+class UnregisteredSigner(ProvinceDocumentError):
+    """Intact and claiming the province, but its certificate is not trusted here: registering it may help."""
+
+
 @dataclasses.dataclass(frozen=True)
 class SignerInfo:
     fingerprint: str  # SHA-256 of the signer certificate (DER), upper-case hex
@@ -270,7 +274,7 @@ def open_document(data: bytes, kind: str, store: Store, *, source: str = "签发
                                     f"{label}只能由{PROVINCE_NAME}签发，下级单位只能原样转交")
     trusted, why, registered_name = province_trust(store, facts["fingerprint"], facts.get("spki"))
     if not trusted:
-        raise ProvinceDocumentError(
+        raise UnregisteredSigner(
             f"“{source}”的签名者证书未登记：签名完好，签名者自称{signer_name}，但其证书（指纹 "
             f"{group_hex(facts['fingerprint'])}）不是本单位登记的{PROVINCE_NAME}证书（{why}）。"
             f"请核对{PROVINCE_NAME}盖章的公钥登记表后，在“文件 → 证书登记（下级、上级单位）…”中"

@@ -89,10 +89,13 @@ def test_province_signs_prefecture_installs_and_exports(
         other.activateWindow()
         assert not other.sign_button.isVisibleTo(other)
         monkeypatch.setattr(definitions_dialog, "choose_signed_file", lambda _p: signed)
+        offered: list[str] = []  # “现在登记省总工会的证书吗？” — not now
+        monkeypatch.setattr(msgbox, "confirm", lambda _p, _t, text, *a, **k: offered.append(text) and False)
         qtbot.waitUntil(other.isActiveWindow)
         assert QApplication.focusWidget() is other.table
-        alt(qtbot, Qt.Key.Key_I, shown)
-        assert shown[-1][0] == "warning" and "签名者证书未登记" in shown[-1][1]
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: len(offered) == 1)
+        assert "签名者证书未登记" in offered[0]
         assert len(definitions.installed(prefecture)) == 1
         from models.signing import trust
 
@@ -170,3 +173,46 @@ def test_a_county_registers_the_province_certificate_and_installs(
     assert shown[-1][0] == "information" and "已安装：" in shown[-1][1]
     assert definitions.definition_for(county_store, 2026).version == 2
     assert dialog.table.rowCount() == 2 and dialog.export_button.isEnabled()
+
+
+def test_an_unregistered_province_certificate_can_be_registered_from_the_refusal(
+        qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, county_store: Store,
+        shown: list[tuple[str, str]]) -> None:
+    from definition_support import signed_definition
+
+    province = province_store(tmp_path / "省总")
+    try:
+        signed = tmp_path / "报表制度.signed.json"
+        signed.write_bytes(signed_definition(province))
+        cert, fingerprint = export_certificate(province, tmp_path / "省证书")
+    finally:
+        province.close()
+    asked: list[str] = []
+    monkeypatch.setattr(msgbox, "confirm", lambda _p, _t, text, *a, **k: asked.append(text) or True)
+    monkeypatch.setattr(keys_dialog, "choose_certificate_file", lambda _p: cert)
+    monkeypatch.setattr(keys_dialog, "ask_superior_fingerprint", lambda _p, _info: fingerprint)
+    monkeypatch.setattr(definitions_dialog, "choose_signed_file", lambda _p: signed)
+    dialog = DefinitionsDialog(county_store)
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.install_button, Qt.MouseButton.LeftButton)
+    assert "签名者证书未登记" in asked[0] and "现在登记省总工会的证书吗" in asked[0]
+    assert shown[-1][0] == "information" and "已安装：" in shown[-1][1]
+    assert definitions.definition_for(county_store, 2026).version == 2
+
+    # declined: nothing is registered or installed
+    monkeypatch.setattr(msgbox, "confirm", lambda *a, **k: False)
+    other = tmp_path / "其他"
+    other.mkdir()
+    from signing_support import setup_unit
+
+    from models.db import open_store
+
+    fresh = open_store(other)
+    try:
+        setup_unit(fresh, "530822")
+        second = DefinitionsDialog(fresh)
+        qtbot.addWidget(second)
+        second.install(signed)
+        assert len(definitions.installed(fresh)) == 1
+    finally:
+        fresh.close()

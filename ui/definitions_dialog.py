@@ -173,13 +173,35 @@ class DefinitionsDialog(QDialog):
         path = path or choose_signed_file(self)
         if path is None:
             return
+        from models.province_docs import UnregisteredSigner
+
         try:
             outcome = install_signed_file(self.store, path)
+        except UnregisteredSigner as exc:
+            if msgbox.confirm(self, "未安装报表制度",
+                              f"{exc}\n\n现在登记省总工会的证书吗？需要省总工会的证书文件（.cer）和盖章的公钥登记表"
+                              "（州市随报表制度一起转交）。登记后接着安装。", "登记证书…", "关闭", default_yes=True) \
+                    and self.register_province():
+                self.install(path)
+            return
         except (UserError, SigningError) as exc:
             msgbox.warning(self, "未安装报表制度", str(exc))
             return
         self.refresh(outcome.definition.digest)
         msgbox.information(self, "安装报表制度", "\n".join(outcome.lines()))
+
+    def register_province(self) -> bool:
+        """The certificate registry's “登记上级单位证书” (it accepts the province's); True when one was registered."""
+        from models.signing import trust
+        from ui.keys_dialog import TrustDialog
+
+        before = len(trust.registrations(self.store))
+        dialog = TrustDialog(self.store, self)
+        try:
+            dialog.register_superior()
+        finally:
+            dialog.deleteLater()
+        return len(trust.registrations(self.store)) > before
 
     def sign(self) -> None:
         from forms.definition import load_definition
