@@ -216,6 +216,9 @@ def shipped_province_certificates() -> dict[str, str]:
     return out
 
 
+_REVOKED = "签名者证书的公钥已"
+
+
 def province_trust(store: Store, fingerprint: str, spki: str | None) -> tuple[bool, str, str | None]:
     """(trusted, Chinese reason, registered name) for a province certificate."""
     from models.signing.trust import lookup, revoked_keys
@@ -223,7 +226,7 @@ def province_trust(store: Store, fingerprint: str, spki: str | None) -> tuple[bo
     if spki is not None:
         revoked = revoked_keys(store).get(normalise_fingerprint(spki))
         if revoked is not None:
-            return False, f"签名者证书的公钥已于 {str(revoked.revoked_at)[:10]} 在本单位被撤销登记", None
+            return False, f"{_REVOKED}于 {str(revoked.revoked_at)[:10]} 在本单位被撤销登记", None
     decision = lookup(store, fingerprint, PROVINCE_CODE, spki)
     if decision.registered:
         return True, decision.reason, decision.unit_name
@@ -273,11 +276,13 @@ def open_document(data: bytes, kind: str, store: Store, *, source: str = "签发
         raise ProvinceDocumentError(f"“{source}”不是{PROVINCE_NAME}签发的：签名者为{signer_name}。"
                                     f"{label}只能由{PROVINCE_NAME}签发，下级单位只能原样转交")
     trusted, why, registered_name = province_trust(store, facts["fingerprint"], facts.get("spki"))
+    if not trusted and why.startswith(_REVOKED):
+        raise ProvinceDocumentError(f"“{source}”不能安装：{why}（签名者自称{signer_name}）。请向上级单位核实")
     if not trusted:
         raise UnregisteredSigner(
             f"“{source}”的签名者证书未登记：签名完好，签名者自称{signer_name}，但其证书（指纹 "
-            f"{group_hex(facts['fingerprint'])}）不是本单位登记的{PROVINCE_NAME}证书（{why}）。"
-            f"请核对{PROVINCE_NAME}盖章的公钥登记表后，在“文件 → 证书登记（下级、上级单位）…”中"
+            f"{group_hex(facts['fingerprint'])}）既没有在本单位登记为{PROVINCE_NAME}的证书，也不是随程序发布的"
+            f"{PROVINCE_NAME}证书。请核对{PROVINCE_NAME}盖章的公钥登记表后，在“文件 → 证书登记（下级、上级单位）…”中"
             "登记其证书（登记上级单位证书），再安装")
     reported = status.signer_reported_dt
     signed_at = reported.astimezone().isoformat(timespec="seconds") if reported else ""
