@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "cli.consolidation",
     "cli.history",
     "cli.backup",
+    "cli.definitions",
 ]
 
 
