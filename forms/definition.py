@@ -11,10 +11,13 @@ import dataclasses
 import functools
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common.errors import UserError
 from common.paths import resource_path
+
+if TYPE_CHECKING:
+    from forms.returns import ReturnSpec
 
 FORMAT = "changai-definition"
 FORMAT_VERSION = 1
@@ -49,6 +52,18 @@ class Definition:
     def covers(self, year: int) -> bool:
         return self.year_from <= year <= self.year_to
 
+    @functools.cached_property
+    def spec(self) -> ReturnSpec:
+        """The return this file describes (tables, rosters, cover, rules …), checked when the file is loaded."""
+        from forms.returns import spec_from_body
+
+        return spec_from_body(self.body)
+
+    @property
+    def ref(self) -> dict[str, Any]:
+        """What a return built on this definition records: ``{"id", "version", "digest"}``."""
+        return {"id": self.id, "version": self.version, "digest": self.digest}
+
 
 def _need(data: dict[str, Any], key: str, kind: type, source: str) -> Any:
     value = data.get(key)
@@ -80,6 +95,12 @@ def load_definition(data: bytes, *, source: str = "报表制度文件") -> Defin
     )
     if defn.version < 1 or not 2000 <= defn.year_from <= defn.year_to <= 2100:
         raise DefinitionError(f"“{source}”的版本号或适用年度不正确。")
+    from forms.returns import SpecError
+
+    try:
+        defn.spec  # noqa: B018 - built once here so that a wrong file is refused on load, naming the place
+    except SpecError as exc:
+        raise DefinitionError(f"报表制度文件“{source}”有误：{exc}。") from None
     return defn
 
 

@@ -9,6 +9,7 @@ Signature checks (only the province's signed files install) sit above this modul
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from forms.definition import Definition, load_definition, shipped_definition
 from models.db import Store, StoreError, now
@@ -61,6 +62,11 @@ def by_digest(store: Store, digest: str, *, include_shipped: bool = True) -> Def
         return shipped_definition()
     rows = store.query("SELECT * FROM definitions WHERE digest = ?", (digest,))
     return _row_to_installed(rows[0]).definition if rows else None
+
+
+def resolver(store: Store) -> Callable[[str], Definition | None]:
+    """Look definitions up by digest in ``store`` (what reading a return back needs)."""
+    return lambda digest: by_digest(store, digest)
 
 
 def definition_for(store: Store, year: int) -> Definition:

@@ -53,7 +53,7 @@ def record_where(kind: str, record_id: int) -> str:
     return f"{kind}#{record_id}"
 
 
-def parse_where(where: str) -> Place:
+def parse_where(where: str, spec: R.ReturnSpec | None = None) -> Place:
     """The place a finding points at (see the module docstring)."""
     if "#" in where:
         kind, _, number = where.partition("#")
@@ -63,17 +63,18 @@ def parse_where(where: str) -> Place:
         return Place("cover", field=parts[1])
     if parts[0] == "font":
         return Place("font", field="/".join(parts[1:]))
-    if len(parts) == 3 and parts[0] in R.TABLE_BY_KEY:
+    spec = spec or R.shipped()
+    if len(parts) == 3 and parts[0] in spec.table_by_key:
         return Place("cell", table=parts[0], row=parts[1], column=parts[2])
-    if len(parts) == 3 and parts[0] == "roster" and parts[1] in R.ROSTER_BY_KEY:
+    if len(parts) == 3 and parts[0] == "roster" and parts[1] in spec.roster_by_key:
         return Place("roster", table=parts[1], row=parts[2])  # a row (序号) of a consolidated return's roster
     if len(parts) == 2 and parts[0] == "units":
         return Place("units", field=parts[1])  # the subordinates of a consolidated return (上报情况)
     raise ValueError(f"unknown place {where!r}")
 
 
-def cell_label(table: str, row: str, column: str) -> str:
-    spec = R.table(table)
+def cell_label(table: str, row: str, column: str, return_spec: R.ReturnSpec | None = None) -> str:
+    spec = (return_spec or R.shipped()).table(table)
     col = spec.column(column)
     col_label = f"{col.group}·{col.label}" if col.group else col.label
     return f"{spec.number}“{spec.row(row).full_label}”行“{col_label}”栏"
@@ -157,23 +158,31 @@ class ReviewReport:
                f"提示 {len(self.notices)} 个"
 
 
-def _finding(code: str, where: str, label: str, message: str) -> Finding:
-    rule = R.RULE_BY_CODE[code]
+def _finding(code: str, where: str, label: str, message: str, spec: R.ReturnSpec | None = None) -> Finding:
+    rule = (spec or R.shipped()).rule_by_code.get(code) or R.shipped().rule_by_code[code]
     text = f"{message}。{rule.fix}" if rule.fix else message
     return Finding(rule.severity, where, text, code, label)
 
 
+def _declared(findings: list[Finding], spec: R.ReturnSpec) -> list[Finding]:
+    """The findings of the rules ``spec`` declares (a definition may leave a built-in rule out)."""
+    return [dataclasses.replace(f, severity=spec.rule_by_code[f.code].severity) for f in findings
+            if f.code in spec.rule_by_code]
+
+
 def review(store: Store, period: Period | str, ret: Return | None = None) -> ReviewReport:
-    """Apply every review rule to the return of ``period`` (computed unless given)."""
+    """Apply every review rule of the return's definition to the return of ``period`` (computed unless given)."""
     from models import versions
 
     period = parse_period(period) if isinstance(period, str) else period
     ret = ret if ret is not None else ret_mod.compute(store, period)
+    spec = ret.spec
     findings = check_return(ret, versions.previous_finalised(store, period))
     findings += _people_checks(store)
-    findings += _honour_checks(store, period)
+    findings += _honour_checks(store, period, spec=spec)
     findings += _studio_checks(store, period)
     findings += _activity_checks(store, period)
+    findings += record_rule_findings(store, period, spec)
     if not ret.consolidated:  # a consolidated 表5 is the sum of the units' own: this unit's entry is not missing
         findings += _innovation_notices(store, period)
     findings += font_findings(ret)
@@ -181,6 +190,7 @@ def review(store: Store, period: Period | str, ret: Return | None = None) -> Rev
         from models.consolidate import consolidation_findings
 
         findings += consolidation_findings(ret)
+    findings = _declared(findings, spec)
     order = {R.ERROR: 0, R.WARNING: 1, R.NOTICE: 2}
     findings.sort(key=lambda f: order.get(f.severity, 3))
     return ReviewReport(period.code, findings, get_notes(store, period))
@@ -191,28 +201,116 @@ def review(store: Store, period: Period | str, ret: Return | None = None) -> Rev
 
 
 def check_return(ret: Return, previous: Return | None = None) -> list[Finding]:
-    """Cell relations (其中 ≤ 合计 …), required cover fields and the change against ``previous``."""
+    """Cell relations (其中 ≤ 合计 …), required cover fields, the definition's rules on the cells and the
+    change against ``previous`` — all from the return's own definition."""
     out: list[Finding] = []
-    for spec in R.TABLES:
+    rs = ret.spec
+    for spec in rs.tables:
         for row in spec.rows:
             cells = ret.tables[spec.key][row.key]
             for col in spec.columns:
                 if col.not_above and cells[col.key] > cells[col.not_above]:
                     total = spec.column(col.not_above)
                     out.append(_finding("cell.not_above", cell_where(spec.key, row.key, col.key),
-                                        cell_label(spec.key, row.key, col.key),
-                                        f"{col.label}（{cells[col.key]}）大于{total.label}（{cells[col.not_above]}）"))
-    for field in R.COVER_FIELDS:
+                                        cell_label(spec.key, row.key, col.key, rs),
+                                        f"{col.label}（{cells[col.key]}）大于{total.label}（{cells[col.not_above]}）", rs))
+    for field in rs.cover:
         if field.required and not ret.cover.get(field.key, "").strip():
-            out.append(_finding("cover.required", f"cover/{field.key}", f"封面“{field.label}”", "未填写"))
-    if previous is not None:
+            out.append(_finding("cover.required", f"cover/{field.key}", f"封面“{field.label}”", "未填写", rs))
+    out += return_rule_findings(ret)
+    if previous is not None and previous.definition.digest == ret.definition.digest:
         out += _change_checks(ret, previous)
+    return _declared(out, rs)
+
+
+def return_rule_findings(ret: Return) -> list[Finding]:
+    """The definition's rules over the cells (``scope: return``), each a condition in ``forms.expr``."""
+    from forms import expr
+
+    spec = ret.spec
+
+    def resolve(name: str) -> Any:
+        if name.startswith("threshold."):
+            return spec.threshold(name.removeprefix("threshold."))
+        table, row, column = name.split(".")
+        return ret.tables[table][row][column]
+
+    out = []
+    for rule in spec.rules:
+        if rule.scope != "return" or rule.node is None:
+            continue
+        try:
+            fired = expr.truth(rule.node, resolve)
+        except (expr.ExprError, KeyError, ValueError):
+            continue  # checked when the definition was loaded; a bad cell reference cannot reach here
+        if fired:
+            table, row, column = rule.where.split("/")
+            out.append(_finding(rule.code, rule.where, cell_label(table, row, column, spec),
+                                expr.fill(rule.message, resolve), spec))
     return out
+
+
+def record_rule_findings(store: Store, period: Period, spec: R.ReturnSpec) -> list[Finding]:
+    """The definition's rules over each record of a kind (``scope: trainings`` …) that the period counts."""
+    from forms import records as record_forms
+
+    out: list[Finding] = []
+    for kind in dict.fromkeys(r.scope for r in spec.rules if r.node is not None and r.scope != "return"):
+        form = record_forms.spec(kind)
+        for row in _period_rows(store, period, kind):
+            values = {**{k: row[k] for k in row.keys() if k != "extra"}, **ret_mod.extra_values(row)}
+            for finding in rule_findings(spec, kind, values):
+                name = row.get(form.name_field) or row.get("id")
+                out.append(dataclasses.replace(finding, where=record_where(kind, row["id"]),
+                                               label=f"{form.title}“{name}”"))
+    return out
+
+
+def rule_findings(spec: R.ReturnSpec, kind: str, values: Mapping[str, Any]) -> list[Finding]:
+    """The findings of ``spec``'s rules on one record of ``kind``: the same declarations at entry (``where`` is
+    the field, ``forms``/``models.records``) and in the review (``where`` becomes the record)."""
+    from forms import expr
+
+    def resolve(name: str) -> Any:
+        if name.startswith("threshold."):
+            return spec.threshold(name.removeprefix("threshold."))
+        if name not in values:
+            raise KeyError(name)
+        return values[name]
+
+    out = []
+    for rule in spec.record_rules(kind):
+        assert rule.node is not None
+        try:
+            fired = expr.truth(rule.node, resolve)
+        except expr.ExprError:
+            continue
+        if fired:
+            message = expr.fill(rule.message, resolve)
+            out.append(Finding(rule.severity, rule.where, f"{message}。{rule.fix}" if rule.fix else message,
+                               rule.code, rule.title))
+    return out
+
+
+def _period_rows(store: Store, period: Period, kind: str) -> list[dict[str, Any]]:
+    if kind == "trainings":
+        return ret_mod.training_rows(store, period)
+    if kind == "competitions":
+        return ret_mod.competition_rows(store, period)
+    if kind == "innovation":
+        return ret_mod.innovation_rows(store, period)[0]
+    if kind == "studios":
+        return store.query("SELECT * FROM studios WHERE deleted_at IS NULL AND coalesce(named_year, 0) <= ? "
+                           "AND (revoked_year IS NULL OR revoked_year > ?) ORDER BY id", (period.year, period.year))
+    if kind == "people":
+        return store.query("SELECT * FROM people WHERE deleted_at IS NULL ORDER BY id")
+    return []
 
 
 def _change_checks(ret: Return, previous: Return) -> list[Finding]:
     out = []
-    for spec in R.TABLES:
+    rs = ret.spec
+    for spec in rs.tables:
         for col in spec.columns:
             if not col.key_total:
                 continue
@@ -221,14 +319,14 @@ def _change_checks(ret: Return, previous: Return) -> list[Finding]:
             if before <= 0:
                 continue
             change = (now_value - before) / before
-            if abs(change) > Decimal(str(R.CHANGE_THRESHOLD)):
+            if abs(change) > rs.threshold("change_ratio"):
                 where = cell_where(spec.key, R.TOTAL, col.key)
                 word = "增长" if change > 0 else "下降"
                 unit = f"{col.unit}" if col.unit else ""
                 out.append(_finding(
-                    "change.over_50", where, cell_label(spec.key, R.TOTAL, col.key),
+                    "change.over_50", where, cell_label(spec.key, R.TOTAL, col.key, rs),
                     f"本期{_fmt(now_value, col.money)}{unit}，上期（{previous.period_obj.label}第{previous.version}版）"
-                    f"{_fmt(before, col.money)}{unit}，{word}{abs(change) * 100:.1f}%"))
+                    f"{_fmt(before, col.money)}{unit}，{word}{abs(change) * 100:.1f}%", rs))
     return out
 
 
@@ -275,7 +373,9 @@ def _people_checks(store: Store) -> list[Finding]:
     return out
 
 
-def _honour_checks(store: Store, period: Period, today: dt.date | None = None) -> list[Finding]:
+def _honour_checks(store: Store, period: Period, today: dt.date | None = None,
+                   spec: R.ReturnSpec | None = None) -> list[Finding]:
+    min_age = int((spec or R.shipped()).threshold("min_honour_age"))
     out: list[Finding] = []
     end = period.end.isoformat()
     placeholders = ", ".join("?" * len(R.NOT_COUNTED_STATUSES))
@@ -299,9 +399,9 @@ def _honour_checks(store: Store, period: Period, today: dt.date | None = None) -
             later.append(row)
             continue
         birth = row["birth_date"]
-        if birth and year and year - int(str(birth)[:4]) < R.MIN_HONOUR_AGE:
+        if birth and year and year - int(str(birth)[:4]) < min_age:
             out.append(_finding("honour.young", where, _person_label(row),
-                                f"荣誉“{row['title']}”授予于{when}，本人{str(birth)[:4]}年出生，不满{R.MIN_HONOUR_AGE}岁"))
+                                f"荣誉“{row['title']}”授予于{when}，本人{str(birth)[:4]}年出生，不满{min_age}岁"))
         if period.kind != "annual" and not date and year == period.year:
             year_only.append(row)
     if later:
@@ -368,9 +468,6 @@ def _activity_checks(store: Store, period: Period) -> list[Finding]:
                 if certs > (row["participants"] or 0):
                     out.append(_finding("record.not_above", where, label,
                                         f"取证人数合计（{certs}）大于参训人次（{row['participants'] or 0}）"))
-                if (row["participants"] or 0) > R.IMPLAUSIBLE_PARTICIPANTS:
-                    out.append(_finding("training.implausible", where, label,
-                                        f"参训人次为{row['participants']}，超过{R.IMPLAUSIBLE_PARTICIPANTS}"))
     return out
 
 
@@ -392,9 +489,9 @@ def _innovation_notices(store: Store, period: Period) -> list[Finding]:
 def printed_strings(ret: Return) -> Iterable[tuple[str, str]]:
     """(where it is shown, text) for every free text a printed return contains."""
     yield "封面", ret.unit_name
-    for field in R.COVER_FIELDS:
+    for field in ret.spec.cover:
         yield f"封面“{field.label}”", ret.cover.get(field.key, "")
-    for roster in R.ROSTERS:
+    for roster in ret.spec.rosters:
         for row in ret.rosters.get(roster.key, []):
             for value in row.values():
                 yield f"{roster.number}第{row.get('seq', '')}行", value

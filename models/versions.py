@@ -15,6 +15,7 @@ import json
 from forms.periods import Period, parse_period
 from models import returns as ret_mod
 from models.db import RecordError, Store, now
+from models.definitions import resolver
 from models.returns import Return
 
 
@@ -73,7 +74,7 @@ def load_version(store: Store, period: Period | str, version: int | None = None)
                           (code, str(period), version))
     if not row:
         return None
-    return ret_mod.from_canonical(row[0]["payload"].encode("utf-8"))
+    return ret_mod.from_canonical(row[0]["payload"].encode("utf-8"), resolver(store))
 
 
 def previous_finalised(store: Store, period: Period | str) -> Return | None:
