@@ -29,10 +29,9 @@ Counting rules (documented here because they are the contract with the province)
 from __future__ import annotations
 
 import dataclasses
-
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -447,7 +446,8 @@ def _tables(root: _At, extra: tuple[ExtraField, ...]) -> tuple[TableSpec, ...]:
         source = probe.source(source_name)
         entered = at.flag("entered")
 
-        def matches(where: _At, name: str) -> tuple[tuple[str, str], ...]:
+        def matches(where: _At, name: str, source: FactSource = source, source_name: str = source_name
+                    ) -> tuple[tuple[str, str], ...]:
             pairs = where.pairs(name)
             for attr, _value in pairs:
                 if attr not in source.attrs:
@@ -648,7 +648,7 @@ def __getattr__(name: str) -> Any:  # the shipped definition's parts under their
     if name not in _OLD_NAMES:
         raise AttributeError(name)
     s = shipped()
-    simple = {
+    simple: dict[str, Callable[[], Any]] = {
         "TABLES": lambda: s.tables, "TABLE_BY_KEY": lambda: s.table_by_key, "ROSTERS": lambda: s.rosters,
         "ROSTER_BY_KEY": lambda: s.roster_by_key, "COVER_FIELDS": lambda: s.cover, "RULES": lambda: s.rules,
         "RULE_BY_CODE": lambda: s.rule_by_code, "SUMMARY_SECTIONS": lambda: s.summary, "CHARTS": lambda: s.charts,

@@ -89,10 +89,10 @@ class ReceivedReturnDialog(QDialog):
         lines = [f"{label}：{value}" for label, value in self.ret.cover_lines()]
         if self.ret.coverage_text:
             lines.append(f"汇总范围：{self.ret.coverage_text}")
-        self.cover.setPlainText("\n".join([f"{R.RETURN_TITLE}", *lines]))
+        self.cover.setPlainText("\n".join([f"{self.ret.spec.title}", *lines]))
         self.tabs.addTab(self.cover, "封面")
         self.tables: dict[str, TableView] = {}
-        for spec in R.TABLES:
+        for spec in self.ret.spec.tables:
             view = TableView(spec)  # read-only; its numbers are not drilled into (the records are not here)
             view.show_values(self.ret)
             for r in range(view.rowCount()):
@@ -103,7 +103,7 @@ class ReceivedReturnDialog(QDialog):
             self.tables[spec.key] = view
             self.tabs.addTab(view, spec.number)
             self.tabs.setTabToolTip(self.tabs.count() - 1, spec.title)
-        for roster in R.ROSTERS:
+        for roster in self.ret.spec.rosters:
             model = RosterModel(roster, self)
             model.set_rows(self.ret.rosters.get(roster.key, []), self.ret.consolidated)
             view = QTableView()
