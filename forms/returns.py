@@ -305,6 +305,32 @@ class ReturnSpec:
     def record_rules(self, kind: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.scope == kind and r.node is not None)
 
+    def record_findings(self, kind: str, values: Mapping[str, Any], skip: frozenset[str] = frozenset()
+                        ) -> list[F.Finding]:
+        """The findings of this definition's rules on one record of ``kind`` (rules in ``skip`` left out): the
+        same declarations at entry (``where`` is the field) and in the review (``models.review`` points them at
+        the record)."""
+        def resolve(name: str) -> Any:
+            if name.startswith("threshold."):
+                return self.threshold(name.removeprefix("threshold."))
+            if name not in values:
+                raise KeyError(name)
+            return values[name]
+
+        out = []
+        for rule in self.record_rules(kind):
+            if rule.code in skip or rule.node is None:
+                continue
+            try:
+                fired = expr.truth(rule.node, resolve)
+            except expr.ExprError:
+                continue  # a value of the wrong kind (text in a number) is reported by the field's own check
+            if fired:
+                message = expr.fill(rule.message, resolve)
+                out.append(F.Finding(rule.severity, rule.where, f"{message}。{rule.fix}" if rule.fix else message,
+                                     rule.code, rule.title))
+        return out
+
     def source(self, name: str) -> FactSource:
         """A fact source with the definition's added fields."""
         base = FACT_SOURCES[name]

@@ -115,16 +115,10 @@ def validate(spec: FormSpec, raw: Mapping[str, Any], *, partial: bool = False) -
 
 
 def _not_above(spec: FormSpec, clean: Mapping[str, Any]) -> list[Finding]:
-    out = []
-    for field in spec.fields:
-        if field.not_above is None:
-            continue
-        part, total = clean.get(field.name), clean.get(field.not_above)
-        if part is not None and total is not None and part > total:
-            total_field = spec.field(field.not_above)
-            out.append(F.error(field, f"{field.label}（{part:g}）不能大于{total_field.label}（{total:g}）",
-                               f"{spec.kind}.{field.name}.above_total"))
-    return out
+    """其中 parts above totals: the same check and code (``record.not_above``) as the review's."""
+    from forms import checks
+
+    return [F.error(spec.field(name), message, checks.NOT_ABOVE) for name, message in checks.not_above(spec, clean)]
 
 
 def _id_warnings(spec: FormSpec, clean: Mapping[str, Any]) -> list[Finding]:

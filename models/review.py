@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from forms import checks
 from forms import returns as R
 from forms.fields import Finding
 from forms.periods import Period, parse_period
@@ -181,7 +182,7 @@ def review(store: Store, period: Period | str, ret: Return | None = None) -> Rev
     findings += _people_checks(store)
     findings += _honour_checks(store, period, spec=spec)
     findings += _studio_checks(store, period)
-    findings += _activity_checks(store, period)
+    findings += _activity_checks(store, period, spec)
     findings += record_rule_findings(store, period, spec)
     if not ret.consolidated:  # a consolidated 表5 is the sum of the units' own: this unit's entry is not missing
         findings += _innovation_notices(store, period)
@@ -259,36 +260,10 @@ def record_rule_findings(store: Store, period: Period, spec: R.ReturnSpec) -> li
         form = record_forms.spec(kind)
         for row in _period_rows(store, period, kind):
             values = {**{k: row[k] for k in row.keys() if k != "extra"}, **ret_mod.extra_values(row)}
-            for finding in rule_findings(spec, kind, values):
+            for finding in spec.record_findings(kind, values):
                 name = row.get(form.name_field) or row.get("id")
                 out.append(dataclasses.replace(finding, where=record_where(kind, row["id"]),
                                                label=f"{form.title}“{name}”"))
-    return out
-
-
-def rule_findings(spec: R.ReturnSpec, kind: str, values: Mapping[str, Any]) -> list[Finding]:
-    """The findings of ``spec``'s rules on one record of ``kind``: the same declarations at entry (``where`` is
-    the field, ``forms``/``models.records``) and in the review (``where`` becomes the record)."""
-    from forms import expr
-
-    def resolve(name: str) -> Any:
-        if name.startswith("threshold."):
-            return spec.threshold(name.removeprefix("threshold."))
-        if name not in values:
-            raise KeyError(name)
-        return values[name]
-
-    out = []
-    for rule in spec.record_rules(kind):
-        assert rule.node is not None
-        try:
-            fired = expr.truth(rule.node, resolve)
-        except expr.ExprError:
-            continue
-        if fired:
-            message = expr.fill(rule.message, resolve)
-            out.append(Finding(rule.severity, rule.where, f"{message}。{rule.fix}" if rule.fix else message,
-                               rule.code, rule.title))
     return out
 
 
@@ -363,13 +338,8 @@ def _people_checks(store: Store) -> list[Finding]:
         if first is not row:
             out.append(_finding("person.id_duplicate", where, _person_label(row),
                                 f"与“{first['name']}”的身份证号相同"))
-        birth = row["birth_date"]
-        if birth and not info.birth_date.startswith(str(birth)):
-            out.append(_finding("person.id_mismatch", where, _person_label(row),
-                                f"出生日期 {birth} 与身份证号中的 {info.birth_date} 不一致"))
-        if row["sex"] and row["sex"] != info.sex:
-            out.append(_finding("person.id_mismatch", where, _person_label(row),
-                                f"性别“{row['sex']}”与身份证号（{info.sex}）不一致"))
+        for _field, message in checks.id_mismatches(info.number, row["birth_date"], row["sex"]):
+            out.append(_finding(checks.ID_MISMATCH, where, _person_label(row), message))
     return out
 
 
@@ -398,10 +368,9 @@ def _honour_checks(store: Store, period: Period, today: dt.date | None = None,
         if (date and str(date) > end) or (not date and year and year > period.year):
             later.append(row)
             continue
-        birth = row["birth_date"]
-        if birth and year and year - int(str(birth)[:4]) < min_age:
-            out.append(_finding("honour.young", where, _person_label(row),
-                                f"荣誉“{row['title']}”授予于{when}，本人{str(birth)[:4]}年出生，不满{min_age}岁"))
+        young = checks.honour_too_young(row["birth_date"], year, min_age)
+        if young:
+            out.append(_finding(checks.HONOUR_YOUNG, where, _person_label(row), f"荣誉“{row['title']}”{young}"))
         if period.kind != "annual" and not date and year == period.year:
             year_only.append(row)
     if later:
@@ -418,8 +387,6 @@ def _honour_checks(store: Store, period: Period, today: dt.date | None = None,
 
 
 def _studio_checks(store: Store, period: Period) -> list[Finding]:
-    from forms.honours import STUDIO_LEADER_REQUIREMENTS
-
     out: list[Finding] = []
     studios = store.query(
         "SELECT s.id, s.name, s.type, s.named_year, s.leader_id, p.name AS leader_name FROM studios s "
@@ -439,35 +406,27 @@ def _studio_checks(store: Store, period: Period) -> list[Finding]:
     for s in studios:
         where = record_where("studios", s["id"])
         label = f"工作室“{s['name']}”"
-        required = STUDIO_LEADER_REQUIREMENTS.get(s["type"])
-        if required and not (held.get(s["leader_id"] or 0, set()) & set(required)):
-            out.append(_finding("studio.leader_honour", where, label,
-                                f"{s['type']}的领办人须获得“{'”或“'.join(required)}”荣誉，"
-                                f"领办人“{s['leader_name'] or '（未指定）'}”没有"))
+        problem = checks.leader_honour_problem(s["type"], held.get(s["leader_id"] or 0, set()), s["leader_name"] or "")
+        if problem:
+            out.append(_finding(checks.LEADER_HONOUR, where, label, problem))
         if (s["named_year"] or 0) <= years[0] and s["id"] not in active:
             out.append(_finding("studio.no_output", where, label, f"{years[0]}年和{years[1]}年均无成果"))
     return out
 
 
-def _activity_checks(store: Store, period: Period) -> list[Finding]:
-    from forms.records import CERT_FIELDS, COMPETITIONS, TRAININGS
+def _activity_checks(store: Store, period: Period, spec: R.ReturnSpec | None = None) -> list[Finding]:
+    extra_fields = {kind: (spec or R.shipped()).extra_fields(kind) for kind in ("trainings", "competitions")}
+    from forms.records import COMPETITIONS, TRAININGS
 
     out: list[Finding] = []
     for form, rows in ((TRAININGS, ret_mod.training_rows(store, period)),
                        (COMPETITIONS, ret_mod.competition_rows(store, period))):
-        relations = [(f, form.field(f.not_above)) for f in form.fields if f.not_above]
         for row in rows:
             where = record_where(form.kind, row["id"])
             label = f"{form.title}“{row['name']}”"
-            for part, total in relations:
-                if (row[part.name] or 0) > (row[total.name] or 0):
-                    out.append(_finding("record.not_above", where, label,
-                                        f"{part.label}（{row[part.name]}）大于{total.label}（{row[total.name] or 0}）"))
-            if form is TRAININGS:
-                certs = sum(row[c] or 0 for c in CERT_FIELDS)
-                if certs > (row["participants"] or 0):
-                    out.append(_finding("record.not_above", where, label,
-                                        f"取证人数合计（{certs}）大于参训人次（{row['participants'] or 0}）"))
+            values = {**{k: (row[k] or 0) for k in form.names if k in row}, **ret_mod.extra_values(row)}
+            for _field, message in checks.not_above(form, values, extra_fields.get(form.kind, ())):
+                out.append(_finding(checks.NOT_ABOVE, where, label, message))
     return out
 
 
