@@ -267,10 +267,12 @@ def _check_signed(path: Path, zf: zipfile.ZipFile, wb: Any, parts: dict[str, Any
                                          unit_code=manifest.unit_code if manifest is not None else "")
     facts: dict[str, Any] = {"fingerprint": verdict.fingerprint, "signer_name": verdict.signer_name,
                              "signed_at": verdict.signed_at}
+    data_problem = ""
     try:
         ret: Return | None = from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8"), _resolver(store))
-    except ReturnFormatError:
+    except ReturnFormatError as exc:
         ret = None
+        data_problem = str(exc)  # e.g. built on a definition this store has not installed
     hex_digest = digest(ret) if ret is not None else ""
     if verdict.status == TAMPERED:
         return ReadResult(path, TAMPERED, "签名之后签名清单被改动：" + verdict.reason, ret, hex_digest, **facts)
@@ -285,7 +287,8 @@ def _check_signed(path: Path, zf: zipfile.ZipFile, wb: Any, parts: dict[str, Any
         return ReadResult(path, TAMPERED, "签名之后文件被改动：" + "；".join(named[:package.MAX_NAMED]) + more,
                           ret, hex_digest, **facts)
     if ret is None:
-        return ReadResult(path, MALFORMED, "签名完好，但内嵌数据无法读取", None, "", **facts)
+        return ReadResult(path, MALFORMED, "签名完好，但内嵌数据无法读取" + (f"：{data_problem}" if data_problem else ""),
+                          None, "", **facts)
     if (hex_digest, ret.unit_code, ret.period, ret.version) != \
             (manifest.data_digest, manifest.unit_code, manifest.period, manifest.version):
         return ReadResult(path, TAMPERED, "内嵌数据与签名清单中的报表不一致", ret, hex_digest, **facts)

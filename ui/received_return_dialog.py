@@ -81,6 +81,16 @@ class ReceivedReturnDialog(QDialog):
         state.append(f"收到时间：{self.row.received_at.replace('T', ' ')}；文件：{self.row.file_name}")
         self.state = QLabel("；".join(state))
         self.state.setWordWrap(True)
+        from models.board import definition_warning
+
+        # shown with its own definition; a warning when this unit consolidates the period with another one
+        self.definition_warning = definition_warning(store, period, self.ret.definition.ref)
+        self.definition = QLabel(f"报表制度：{self.ret.definition_line()}"
+                                 + (f"\n警告：{self.definition_warning}" if self.definition_warning else ""))
+        self.definition.setObjectName("definition")
+        self.definition.setWordWrap(True)
+        if self.definition_warning:
+            self.definition.setStyleSheet("color: #b26a00; font-weight: bold;")
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("received_tabs")
@@ -137,6 +147,7 @@ class ReceivedReturnDialog(QDialog):
         layout.addWidget(heading)
         layout.addWidget(self.signature)
         layout.addWidget(self.state)
+        layout.addWidget(self.definition)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         self.resize(980, 660)
