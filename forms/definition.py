@@ -104,6 +104,23 @@ def load_definition(data: bytes, *, source: str = "报表制度文件") -> Defin
     return defn
 
 
+def check_definition(data: bytes, *, source: str = "报表制度文件") -> tuple[Definition | None, list[str]]:
+    """The definition in ``data`` and every problem found, each naming its place in the file (for
+    ``definition check``); the definition is None when there is any problem."""
+    from forms.returns import problems
+
+    try:
+        return load_definition(data, source=source), []
+    except DefinitionError as exc:
+        first = str(exc)
+    try:
+        body = json.loads(data.decode("utf-8")) if len(data) <= MAX_BYTES else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = None
+    found = problems(body) if isinstance(body, dict) and body.get("format") == FORMAT else []
+    return None, found or [first]
+
+
 @functools.cache
 def shipped_definition() -> Definition:
     """The definition the program ships with (the return it implements)."""

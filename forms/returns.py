@@ -28,6 +28,7 @@ Counting rules (documented here because they are the contract with the province)
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 import re
@@ -344,6 +345,20 @@ class SpecError(UserError):
     """A definition file whose content is wrong; the message names the path in the file (``tables[2].columns[4]``)."""
 
 
+# While :func:`problems` runs, each table, rule, roster and field that is wrong is noted here and skipped, so
+# that one check names every problem; otherwise the first problem raises.
+_SINK: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("definition_problems", default=None)
+
+
+def _noted(exc: SpecError) -> bool:
+    """True when ``exc`` was noted (collecting problems), False when it must be raised."""
+    sink = _SINK.get()
+    if sink is None:
+        return False
+    sink.append(str(exc))
+    return True
+
+
 _KEY = re.compile(r"^[A-Za-z0-9_|\u4e00-\u9fff]{1,40}$")
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -430,7 +445,20 @@ def _unique(items: Sequence[_At], keys: Sequence[str], what: str) -> None:
 def _extra_fields(root: _At) -> tuple[ExtraField, ...]:
     out: list[ExtraField] = []
     items = root.items("fields", required=False)
+    good: list[_At] = []
     for at in items:
+        try:
+            out.append(_extra_field(at, out))
+            good.append(at)
+        except SpecError as exc:
+            if not _noted(exc):
+                raise
+    _unique(good, [f"{e.kind}.{e.field.name}" for e in out], "栏目")
+    return tuple(out)
+
+
+def _extra_field(at: _At, out: list[ExtraField]) -> ExtraField:
+    if True:
         kind = at.text("kind")
         if kind not in FACT_SOURCES or kind not in SPECS:
             raise at.key("kind").fail(f"“{kind}”不是可以添加栏目的记录类型（可选：{'、'.join(FACT_SOURCES)}）")
@@ -456,16 +484,27 @@ def _extra_fields(root: _At) -> tuple[ExtraField, ...]:
         field = Field(name, at.text("label"), ftype, unit=at.text("unit", ""), default=default, not_above=not_above,
                       required=at.flag("required"), help=at.text("help", ""), width=at.integer("width", 6, 2, 40),
                       synonyms=tuple(synonyms), in_list=at.flag("in_list"))
-        out.append(ExtraField(kind, field))
-    _unique(items, [f"{e.kind}.{e.field.name}" for e in out], "栏目")
-    return tuple(out)
+    return ExtraField(kind, field)
 
 
 def _tables(root: _At, extra: tuple[ExtraField, ...]) -> tuple[TableSpec, ...]:
     probe = ReturnSpec("", "", "", "", (), (), (), (), (), (), (), extra)
     tables: list[TableSpec] = []
     items = root.items("tables")
+    good: list[_At] = []
     for at in items:
+        try:
+            tables.append(_table(at, probe))
+            good.append(at)
+        except SpecError as exc:
+            if not _noted(exc):
+                raise
+    _unique(good, [t.key for t in tables], "表代码")
+    return tuple(tables)
+
+
+def _table(at: _At, probe: ReturnSpec) -> TableSpec:
+    if True:
         source_name = at.text("source")
         if source_name not in FACT_SOURCES:
             raise at.key("source").fail(f"“{source_name}”不是程序提供的数据来源（可选：{'、'.join(FACT_SOURCES)}）")
@@ -508,14 +547,12 @@ def _tables(root: _At, extra: tuple[ExtraField, ...]) -> tuple[TableSpec, ...]:
             if col.not_above is not None and (not isinstance(col.not_above, str) or col.not_above not in keys
                                               or col.not_above == col.key):
                 raise c.key("not_above").fail(f"“{col.not_above}”不是本表的另一栏")
-        tables.append(TableSpec(at.ident("key"), at.text("number"), at.text("title"), at.text("form_no"), source.kind,
-                                at.texts("row_header"), tuple(rows), tuple(columns), at.text("unit_note", "见各栏"),
-                                at.text("note", ""), entered, bool(at.key("landscape").data
-                                                                   if at.key("landscape").data is not None else True)))
         if entered and source_name != "innovation":
             raise at.key("entered").fail("只有“innovation”数据的表可以是填报表")
-    _unique(items, [t.key for t in tables], "表代码")
-    return tuple(tables)
+        return TableSpec(at.ident("key"), at.text("number"), at.text("title"), at.text("form_no"), source.kind,
+                         at.texts("row_header"), tuple(rows), tuple(columns), at.text("unit_note", "见各栏"),
+                         at.text("note", ""), entered,
+                         bool(at.key("landscape").data if at.key("landscape").data is not None else True))
 
 
 def _rosters(root: _At) -> tuple[RosterSpec, ...]:
@@ -545,7 +582,21 @@ def _rules(root: _At, tables: Mapping[str, TableSpec], thresholds: Mapping[str, 
            extra: tuple[ExtraField, ...]) -> tuple[Rule, ...]:
     out = []
     items = root.items("rules")
+    good: list[_At] = []
     for at in items:
+        try:
+            out.append(_rule(at, tables, thresholds, extra))
+            good.append(at)
+        except SpecError as exc:
+            if not _noted(exc):
+                raise
+    _unique(good, [r.code for r in out], "规则代码")
+    return tuple(out)
+
+
+def _rule(at: _At, tables: Mapping[str, TableSpec], thresholds: Mapping[str, Decimal],
+          extra: tuple[ExtraField, ...]) -> Rule:
+    if True:
         code = at.text("code")
         severity_word = at.text("severity")
         if severity_word not in SEVERITY_WORDS:
@@ -554,8 +605,7 @@ def _rules(root: _At, tables: Mapping[str, TableSpec], thresholds: Mapping[str, 
         if not condition:
             if code not in BUILTIN_RULES:
                 raise at.key("condition").fail(f"缺少：“{code}”不是程序内置的规则，须写出条件")
-            out.append(Rule(code, SEVERITY_WORDS[severity_word], at.text("title"), at.text("fix", "")))
-            continue
+            return Rule(code, SEVERITY_WORDS[severity_word], at.text("title"), at.text("fix", ""))
         if code in BUILTIN_RULES:
             raise at.key("code").fail(f"“{code}”是程序内置规则的代码，请另取一个")
         scope = at.text("scope")
@@ -581,10 +631,8 @@ def _rules(root: _At, tables: Mapping[str, TableSpec], thresholds: Mapping[str, 
                 raise at.key("where").fail("应为报表的一格，如“T3/total/participants”")
         elif where and where not in fields:
             raise at.key("where").fail(f"“{where}”不是{SPECS[scope].title}的栏目")
-        out.append(Rule(code, SEVERITY_WORDS[severity_word], at.text("title"), at.text("fix", ""), scope, condition,
-                        message, where, node))
-    _unique(items, [r.code for r in out], "规则代码")
-    return tuple(out)
+        return Rule(code, SEVERITY_WORDS[severity_word], at.text("title"), at.text("fix", ""), scope, condition,
+                    message, where, node)
 
 
 def _thresholds(root: _At) -> dict[str, Decimal]:
@@ -611,43 +659,84 @@ def _figure_cell(at: _At, tables: Mapping[str, TableSpec], table_key: str, row: 
         raise at.fail(f"中的“{row or TOTAL}/{column}”不是{t.number}的一格")
 
 
+def problems(body: Mapping[str, Any]) -> list[str]:
+    """Every problem of a definition's content, each naming its path in the file (empty: the file is good)."""
+    found: list[str] = []
+    token = _SINK.set(found)
+    try:
+        spec_from_body(body)
+    except SpecError as exc:
+        if str(exc) != "（已列出）":
+            found.append(str(exc))
+    finally:
+        _SINK.reset(token)
+    return list(dict.fromkeys(found))
+
+
+def _guarded(fn: Callable[[], Any]) -> Any:
+    """``fn()``, or None when it failed while problems are being collected."""
+    try:
+        return fn()
+    except SpecError as exc:
+        if not _noted(exc):
+            raise
+        return None
+
+
+def _figure(f: _At, by_key: Mapping[str, TableSpec]) -> Figure:
+    figure = Figure(f.text("table"), f.text("column"), f.text("label"))
+    _figure_cell(f, by_key, figure.table, None, figure.column)
+    return figure
+
+
+def _chart(c: _At, by_key: Mapping[str, TableSpec]) -> Chart:
+    table_key = c.text("table")
+    segments = c.texts("segments")
+    bars = []
+    for b in c.items("bars"):
+        cells = b.key("cells").data
+        if not isinstance(cells, list) or len(cells) != len(segments) or not all(
+                isinstance(x, list) and len(x) == 2 and all(isinstance(y, str) for y in x) for x in cells):
+            raise b.key("cells").fail(f"应为{len(segments)}个[行代码, 栏代码]")
+        for row_key, col_key in cells:
+            _figure_cell(b.key("cells"), by_key, table_key, row_key, col_key)
+        bars.append((b.text("label"), tuple((str(x[0]), str(x[1])) for x in cells)))
+    return Chart(c.text("title"), table_key, segments, tuple(bars))
+
+
 def spec_from_body(body: Mapping[str, Any]) -> ReturnSpec:
     """Build (and check) the return a definition file describes; :class:`SpecError` names the path."""
     root = _At(dict(body), "")
+    identity = _guarded(lambda: (root.text("title"), root.text("summary_title"), root.text("authority"),
+                                 root.text("form_no")))
     extra = _extra_fields(root)
     tables = _tables(root, extra)
     by_key = {t.key: t for t in tables}
     thresholds = _thresholds(root)
-    cover_items = root.items("cover")
-    cover = tuple(CoverField(c.ident("key"), c.text("label"), c.flag("required")) for c in cover_items)
-    _unique(cover_items, [c.key for c in cover], "封面项代码")
+    rules = _rules(root, by_key, thresholds, extra)
+    rosters = _guarded(lambda: _rosters(root)) or ()
+
+    def cover_fields() -> tuple[CoverField, ...]:
+        cover_items = root.items("cover")
+        cover = tuple(CoverField(c.ident("key"), c.text("label"), c.flag("required")) for c in cover_items)
+        _unique(cover_items, [c.key for c in cover], "封面项代码")
+        return cover
+
+    cover = _guarded(cover_fields) or ()
     summary = []
     for s in root.items("summary", required=False):
-        figures = []
-        for f in s.items("figures"):
-            figure = Figure(f.text("table"), f.text("column"), f.text("label"))
-            _figure_cell(f, by_key, figure.table, None, figure.column)
-            figures.append(figure)
+        figures = [f for f in (_guarded(functools.partial(_figure, f, by_key)) for f in s.items("figures"))
+                   if f is not None]
         summary.append((s.text("title"), tuple(figures)))
-    charts = []
-    for c in root.items("charts", required=False):
-        table_key = c.text("table")
-        segments = c.texts("segments")
-        bars = []
-        for b in c.items("bars"):
-            cells = b.key("cells").data
-            if not isinstance(cells, list) or len(cells) != len(segments) or not all(
-                    isinstance(x, list) and len(x) == 2 and all(isinstance(y, str) for y in x) for x in cells):
-                raise b.key("cells").fail(f"应为{len(segments)}个[行代码, 栏代码]")
-            for row_key, col_key in cells:
-                _figure_cell(b.key("cells"), by_key, table_key, row_key, col_key)
-            bars.append((b.text("label"), tuple((str(x[0]), str(x[1])) for x in cells)))
-        charts.append(Chart(c.text("title"), table_key, segments, tuple(bars)))
+    charts = [c for c in (_guarded(functools.partial(_chart, c, by_key)) for c in root.items("charts", required=False))
+              if c is not None]
+    if identity is None:
+        raise SpecError("（已列出）")  # only reached while collecting: the problems are noted already
+    title, summary_title, authority, form_no = identity
     return ReturnSpec(
-        title=root.text("title"), summary_title=root.text("summary_title"), authority=root.text("authority"),
-        form_no=root.text("form_no"), thresholds=tuple(thresholds.items()), cover=cover, tables=tables,
-        rosters=_rosters(root), rules=_rules(root, by_key, thresholds, extra), summary=tuple(summary),
-        charts=tuple(charts), fields=extra)
+        title=title, summary_title=summary_title, authority=authority, form_no=form_no,
+        thresholds=tuple(thresholds.items()), cover=cover, tables=tables, rosters=rosters, rules=rules,
+        summary=tuple(summary), charts=tuple(charts), fields=extra)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 
 from common.text import date_cn
 from forms import returns as R
+from forms.definition import Definition
 from models.fonts import FONT_NAME, printable, reportlab_font
 from models.returns import Number, Return, digest, short_digest
 
@@ -773,3 +774,24 @@ def _text_writer(text: Any) -> Callable[[float, float, str], None]:
         text.textOut(string)
 
     return public
+
+
+def write_definition_preview(definition: Definition, path: Path) -> int:
+    """The definition's cover and tables, empty, as A4 pages (the same layout as a return's PDF), so the province
+    can look at a new definition before sending it down. Returns the number of pages."""
+    from models.returns import empty_tables
+
+    spec = definition.spec
+    sample = Return("000000", "（填报单位）", "county", None, str(definition.year_from), {}, empty_tables(spec),
+                    {r.key: [] for r in spec.rosters}, definition=definition)
+    pages = layout(sample, sections=["封面", *(t.number for t in spec.tables)])
+    from reportlab.pdfgen.canvas import Canvas
+
+    reportlab_font()
+    canvas = Canvas(str(path), pagesize=(A4_W, A4_H), invariant=1, pageCompression=1, initialFontName=FONT_NAME,
+                    initialFontSize=10, initialLeading=12)
+    canvas.setTitle(f"{definition.label} 表式预览")
+    canvas.setCreator("产改统计填报")
+    draw_pages(canvas, pages)
+    canvas.save()
+    return len(pages)

@@ -202,6 +202,44 @@ def test_consolidation_refuses_returns_of_another_definition(county: Store, tmp_
         prefecture.close()
 
 
+def test_the_received_return_dialog_warns_about_another_definition(qtbot, county: Store,  # type: ignore[no-untyped-def]
+                                                                   tmp_path: Path) -> None:
+    from models.signing import trust
+    from models.signing.register_form import export_registration
+    from ui.received_return_dialog import ReceivedReturnDialog
+
+    fill_county(county)
+    finalise_with_notes(county, YEAR)
+    paths = export.export_return(county, YEAR, tmp_path / "U盘", ["xlsx"], signer=signer(county))
+    prefecture = receiving_store(tmp_path / "普洱", PREFECTURE)
+    try:
+        definitions.install(prefecture, definition_2026())  # to read it; but the prefecture stays on v1 for 2026
+        prefecture.conn.execute("UPDATE definitions SET year_from = 2027")  # (as if installed for later years)
+        trust.register(prefecture, export_registration(county, tmp_path / "证书").certificate)
+        [result] = receiving.receive_files(prefecture, paths)
+        assert result.outcome == ACCEPTED
+        row = receiving.received(prefecture, YEAR)[0]
+        dialog = ReceivedReturnDialog(prefecture, row.id)
+        qtbot.addWidget(dialog)
+        text = dialog.definition.text()
+        assert "警告" in text and "第2版" in text and "第1版" in text
+        assert "表6" in [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]  # shown with its own tables
+    finally:
+        prefecture.close()
+
+
+def test_a_return_made_before_definitions_reads_back_byte_for_byte_on_v1(county: Store) -> None:
+    records.save(county, "trainings", {k: v for k, v in training("茶艺培训", "2025-03-01", 50, 0).items()
+                                       if k not in ("digital_participants", "online")})
+    data = json.loads(ret_mod.canonical_bytes(ret_mod.compute(county, "2025")))
+    assert data.pop("definition")["version"] == 1
+    old = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    ret = ret_mod.from_canonical(old)
+    assert ret.definition is shipped_definition() and not ret.names_definition
+    assert ret_mod.canonical_bytes(ret) == old  # its signature still verifies
+    assert ret.content_bytes() == ret_mod.compute(county, "2025").content_bytes()  # no new version for nothing
+
+
 def test_the_added_fields_are_entered_in_the_record_dialog(qtbot, county: Store) -> None:  # type: ignore[no-untyped-def]
     from ui.record_dialog import RecordDialog
 
