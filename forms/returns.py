@@ -103,6 +103,7 @@ class TableSpec:
     note: str = ""  # 填表说明 printed under the table
     entered: bool = False  # 表5: entered, not computed
     landscape: bool = True
+    short: str = ""  # a few characters for the tab on screen: 劳模
 
     @property
     def full_title(self) -> str:
@@ -142,6 +143,7 @@ class RosterSpec:
     source: str  # record kind
     columns: tuple[RosterColumn, ...]
     note: str = ""
+    short: str = ""  # for the tab on screen: 劳模名册
 
     @property
     def full_title(self) -> str:
@@ -552,7 +554,8 @@ def _table(at: _At, probe: ReturnSpec) -> TableSpec:
         return TableSpec(at.ident("key"), at.text("number"), at.text("title"), at.text("form_no"), source.kind,
                          at.texts("row_header"), tuple(rows), tuple(columns), at.text("unit_note", "见各栏"),
                          at.text("note", ""), entered,
-                         bool(at.key("landscape").data if at.key("landscape").data is not None else True))
+                         bool(at.key("landscape").data if at.key("landscape").data is not None else True),
+                         at.text("short", ""))
 
 
 def _rosters(root: _At) -> tuple[RosterSpec, ...]:
@@ -565,7 +568,7 @@ def _rosters(root: _At) -> tuple[RosterSpec, ...]:
         cols = tuple(RosterColumn(c.ident("key"), c.text("label"), c.integer("width", None, 1, 60),
                                   c.flag("consolidated_only")) for c in at.items("columns"))
         out.append(RosterSpec(at.ident("key"), at.text("number"), at.text("title"), at.text("form_no"), kind, cols,
-                              at.text("note", "")))
+                              at.text("note", ""), at.text("short", "")))
     _unique(items, [r.key for r in out], "名册代码")
     return tuple(out)
 

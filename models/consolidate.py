@@ -28,7 +28,6 @@ from decimal import Decimal
 from typing import Any
 
 from forms import divisions
-from forms import returns as R
 from forms.definition import Definition
 from forms.fields import Finding
 from forms.periods import Period, parse_period
@@ -216,8 +215,9 @@ def duplicate_people(ret: Return) -> list[Duplicate]:
 
 
 def _finding(code: str, where: str, label: str, message: str) -> Finding:
-    rule = R.shipped().rule_by_code[code]  # severity and texts as the return's definition declares: review._declared
-    return Finding(rule.severity, where, f"{message}。{rule.fix}" if rule.fix else message, code, label)
+    from models.review import rule_finding
+
+    return rule_finding(code, where, label, message)  # with the texts of the definition of the return under review
 
 
 def duplicate_findings(ret: Return) -> list[Finding]:

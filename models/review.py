@@ -16,6 +16,7 @@ travel with the finalised return. Notices (提示) only inform.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as dt
 from collections import defaultdict
@@ -159,8 +160,13 @@ class ReviewReport:
                f"提示 {len(self.notices)} 个"
 
 
-def _finding(code: str, where: str, label: str, message: str, spec: R.ReturnSpec | None = None) -> Finding:
-    rule = (spec or R.shipped()).rule_by_code.get(code) or R.shipped().rule_by_code[code]
+# The definition of the return being reviewed, so that every rule's severity and texts are its definition's.
+_REVIEWING: contextvars.ContextVar[R.ReturnSpec | None] = contextvars.ContextVar("reviewing", default=None)
+
+
+def rule_finding(code: str, where: str, label: str, message: str, spec: R.ReturnSpec | None = None) -> Finding:
+    spec = spec or _REVIEWING.get() or R.shipped()
+    rule = spec.rule_by_code.get(code) or R.shipped().rule_by_code[code]
     text = f"{message}。{rule.fix}" if rule.fix else message
     return Finding(rule.severity, where, text, code, label)
 
@@ -177,8 +183,16 @@ def review(store: Store, period: Period | str, ret: Return | None = None) -> Rev
 
     period = parse_period(period) if isinstance(period, str) else period
     ret = ret if ret is not None else ret_mod.compute(store, period)
+    token = _REVIEWING.set(ret.spec)
+    try:
+        return _review(store, period, ret, versions.previous_finalised(store, period))
+    finally:
+        _REVIEWING.reset(token)
+
+
+def _review(store: Store, period: Period, ret: Return, previous: Return | None) -> ReviewReport:
     spec = ret.spec
-    findings = check_return(ret, versions.previous_finalised(store, period))
+    findings = check_return(ret, previous)
     findings += _people_checks(store)
     findings += _honour_checks(store, period, spec=spec)
     findings += _studio_checks(store, period)
@@ -212,12 +226,12 @@ def check_return(ret: Return, previous: Return | None = None) -> list[Finding]:
             for col in spec.columns:
                 if col.not_above and cells[col.key] > cells[col.not_above]:
                     total = spec.column(col.not_above)
-                    out.append(_finding("cell.not_above", cell_where(spec.key, row.key, col.key),
+                    out.append(rule_finding("cell.not_above", cell_where(spec.key, row.key, col.key),
                                         cell_label(spec.key, row.key, col.key, rs),
                                         f"{col.label}（{cells[col.key]}）大于{total.label}（{cells[col.not_above]}）", rs))
     for field in rs.cover:
         if field.required and not ret.cover.get(field.key, "").strip():
-            out.append(_finding("cover.required", f"cover/{field.key}", f"封面“{field.label}”", "未填写", rs))
+            out.append(rule_finding("cover.required", f"cover/{field.key}", f"封面“{field.label}”", "未填写", rs))
     out += return_rule_findings(ret)
     if previous is not None and previous.definition.digest == ret.definition.digest:
         out += _change_checks(ret, previous)
@@ -246,7 +260,7 @@ def return_rule_findings(ret: Return) -> list[Finding]:
             continue  # checked when the definition was loaded; a bad cell reference cannot reach here
         if fired:
             table, row, column = rule.where.split("/")
-            out.append(_finding(rule.code, rule.where, cell_label(table, row, column, spec),
+            out.append(rule_finding(rule.code, rule.where, cell_label(table, row, column, spec),
                                 expr.fill(rule.message, resolve), spec))
     return out
 
@@ -298,7 +312,7 @@ def _change_checks(ret: Return, previous: Return) -> list[Finding]:
                 where = cell_where(spec.key, R.TOTAL, col.key)
                 word = "增长" if change > 0 else "下降"
                 unit = f"{col.unit}" if col.unit else ""
-                out.append(_finding(
+                out.append(rule_finding(
                     "change.over_50", where, cell_label(spec.key, R.TOTAL, col.key, rs),
                     f"本期{_fmt(now_value, col.money)}{unit}，上期（{previous.period_obj.label}第{previous.version}版）"
                     f"{_fmt(before, col.money)}{unit}，{word}{abs(change) * 100:.1f}%", rs))
@@ -332,14 +346,14 @@ def _people_checks(store: Store) -> list[Finding]:
         try:
             info = check_id_number(number)
         except ParseError as exc:
-            out.append(_finding("person.id_invalid", where, _person_label(row), str(exc)))
+            out.append(rule_finding("person.id_invalid", where, _person_label(row), str(exc)))
             continue
         first = seen.setdefault(number, row)
         if first is not row:
-            out.append(_finding("person.id_duplicate", where, _person_label(row),
+            out.append(rule_finding("person.id_duplicate", where, _person_label(row),
                                 f"与“{first['name']}”的身份证号相同"))
         for _field, message in checks.id_mismatches(info.number, row["birth_date"], row["sex"]):
-            out.append(_finding(checks.ID_MISMATCH, where, _person_label(row), message))
+            out.append(rule_finding(checks.ID_MISMATCH, where, _person_label(row), message))
     return out
 
 
@@ -362,7 +376,7 @@ def _honour_checks(store: Store, period: Period, today: dt.date | None = None,
         date, year = row["award_date"], row["award_year"]
         when = f"{date}" if date else f"{year}年"
         if (date and str(date) > today_iso) or (not date and year and year > int(today_iso[:4])):
-            out.append(_finding("honour.future", where, _person_label(row),
+            out.append(rule_finding("honour.future", where, _person_label(row),
                                 f"荣誉“{row['title']}”授予于{when}，晚于今天"))
             continue
         if (date and str(date) > end) or (not date and year and year > period.year):
@@ -370,18 +384,18 @@ def _honour_checks(store: Store, period: Period, today: dt.date | None = None,
             continue
         young = checks.honour_too_young(row["birth_date"], year, min_age)
         if young:
-            out.append(_finding(checks.HONOUR_YOUNG, where, _person_label(row), f"荣誉“{row['title']}”{young}"))
+            out.append(rule_finding(checks.HONOUR_YOUNG, where, _person_label(row), f"荣誉“{row['title']}”{young}"))
         if period.kind != "annual" and not date and year == period.year:
             year_only.append(row)
     if later:
         names = "、".join(f"{r['name']}（{r['title']}）" for r in later[:5])
         more = f"等{len(later)}条" if len(later) > 5 else ""
-        out.append(_finding("honour.after_period", "people#" + str(later[0]["pid"]), "人员荣誉",
+        out.append(rule_finding("honour.after_period", "people#" + str(later[0]["pid"]), "人员荣誉",
                             f"{names}{more}授予于报告期末（{end}）之后"))
     if year_only:
         names = "、".join(f"{r['name']}（{r['title']}）" for r in year_only[:5])
         more = f"等{len(year_only)}条" if len(year_only) > 5 else ""
-        out.append(_finding("honour.year_only", "people#" + str(year_only[0]["pid"]), "人员荣誉",
+        out.append(rule_finding("honour.year_only", "people#" + str(year_only[0]["pid"]), "人员荣誉",
                             f"{names}{more}只有授予年份{period.year}年，按年末计入，本期不统计"))
     return out
 
@@ -408,9 +422,9 @@ def _studio_checks(store: Store, period: Period) -> list[Finding]:
         label = f"工作室“{s['name']}”"
         problem = checks.leader_honour_problem(s["type"], held.get(s["leader_id"] or 0, set()), s["leader_name"] or "")
         if problem:
-            out.append(_finding(checks.LEADER_HONOUR, where, label, problem))
+            out.append(rule_finding(checks.LEADER_HONOUR, where, label, problem))
         if (s["named_year"] or 0) <= years[0] and s["id"] not in active:
-            out.append(_finding("studio.no_output", where, label, f"{years[0]}年和{years[1]}年均无成果"))
+            out.append(rule_finding("studio.no_output", where, label, f"{years[0]}年和{years[1]}年均无成果"))
     return out
 
 
@@ -426,7 +440,7 @@ def _activity_checks(store: Store, period: Period, spec: R.ReturnSpec | None = N
             label = f"{form.title}“{row['name']}”"
             values = {**{k: (row[k] or 0) for k in form.names if k in row}, **ret_mod.extra_values(row)}
             for _field, message in checks.not_above(form, values, extra_fields.get(form.kind, ())):
-                out.append(_finding(checks.NOT_ABOVE, where, label, message))
+                out.append(rule_finding(checks.NOT_ABOVE, where, label, message))
     return out
 
 
@@ -434,10 +448,10 @@ def _innovation_notices(store: Store, period: Period) -> list[Finding]:
     rows, how = ret_mod.innovation_rows(store, period)
     if how == "derived":
         codes = "、".join(r["period"] for r in rows)
-        return [_finding("innovation.derived", "T5/total/suggestions", "表5",
+        return [rule_finding("innovation.derived", "T5/total/suggestions", "表5",
                          f"本期未单独填报，按{codes}的填报数合计")]
     if how == "missing":
-        return [_finding("innovation.missing", "T5/total/suggestions", "表5", f"{period.label}没有填报数，表5全部为0")]
+        return [rule_finding("innovation.missing", "T5/total/suggestions", "表5", f"{period.label}没有填报数，表5全部为0")]
     return []
 
 
@@ -471,7 +485,7 @@ def font_findings(ret: Return) -> list[Finding]:
         return []
     chars = "".join(sorted(places))
     detail = "；".join(f"“{c}”见{'、'.join(places[c][:3])}{'等' if len(places[c]) > 3 else ''}" for c in sorted(places))
-    return [_finding("font.missing", f"font/{chars}", "字库", f"内置字库缺少以下字：{detail}")]
+    return [rule_finding("font.missing", f"font/{chars}", "字库", f"内置字库缺少以下字：{detail}")]
 
 
 def findings_text(findings: Sequence[Finding], notes: Mapping[tuple[str, str], str] | None = None) -> list[str]:

@@ -58,7 +58,6 @@ TOTAL_BG = QColor("#EDEDED")
 SEVERITY_COLORS = {R.ERROR: QColor("#C62828"), R.WARNING: QColor("#B26A00"), R.NOTICE: QColor("#455A64")}
 DRAFT = 0  # the version combo's data for “the current records”
 # Short names beside 表1…附表2 on the tabs (the full titles are the tabs' tooltips).
-TAB_NAMES = {"T1": "劳模", "T2": "工作室", "T3": "培训", "T4": "竞赛", "T5": "创新", "R1": "劳模名册", "R2": "工作室名册"}
 
 
 def period_options(store: Store) -> list[Period]:
@@ -561,7 +560,7 @@ class ReturnPage(QWidget):
             view = TableView(spec)
             view.cell_chosen.connect(self.show_records_behind)
             self.tables[spec.key] = view
-            self.tabs.insertTab(self.tabs.count(), view, f"{spec.number} {TAB_NAMES.get(spec.key, '')}".strip())
+            self.tabs.insertTab(self.tabs.count(), view, f"{spec.number} {spec.short}".strip())
             self.tabs.setTabToolTip(self.tabs.count() - 1, spec.title)
         for roster in definition.spec.rosters:
             model = RosterModel(roster, self)
@@ -571,7 +570,7 @@ class ReturnPage(QWidget):
             roster_view.verticalHeader().setDefaultSectionSize(24)
             roster_view.verticalHeader().hide()
             self.rosters[roster.key] = model
-            self.tabs.addTab(roster_view, f"{roster.number} {TAB_NAMES.get(roster.key, '')}".strip())
+            self.tabs.addTab(roster_view, f"{roster.number} {roster.short}".strip())
             self.tabs.setTabToolTip(self.tabs.count() - 1, roster.title)
         self.tabs_digest = definition.digest
 
