@@ -79,7 +79,7 @@ def load_definition(data: bytes, *, source: str = "报表制度文件") -> Defin
     if len(data) > MAX_BYTES:
         raise DefinitionError(f"“{source}”太大（{len(data) // 1024} KB），不是报表制度文件。")
     try:
-        parsed = json.loads(data.decode("utf-8"))
+        parsed = json.loads(data.decode("utf-8-sig"))  # Windows Notepad may have saved it with a BOM
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DefinitionError(f"“{source}”不是报表制度文件（无法按JSON读取：{exc}）。") from exc
     if not isinstance(parsed, dict) or parsed.get("format") != FORMAT:
@@ -114,7 +114,7 @@ def check_definition(data: bytes, *, source: str = "报表制度文件") -> tupl
     except DefinitionError as exc:
         first = str(exc)
     try:
-        body = json.loads(data.decode("utf-8")) if len(data) <= MAX_BYTES else None
+        body = json.loads(data.decode("utf-8-sig")) if len(data) <= MAX_BYTES else None
     except (UnicodeDecodeError, json.JSONDecodeError):
         body = None
     found = problems(body) if isinstance(body, dict) and body.get("format") == FORMAT else []

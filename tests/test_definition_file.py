@@ -135,3 +135,27 @@ def test_definition_export_writes_the_definition_a_store_uses(tmp_path: Path, ca
     target = tmp_path / "导出" / "2026.json"
     assert run(["--data-dir", str(tmp_path / "数据"), "definition", "export", "--year", "2026", "--out", str(target)]) == 0
     assert target.read_bytes() == DEF_2026.read_bytes() and "第2版" in capsys.readouterr().out
+
+
+def test_a_file_saved_by_notepad_with_a_bom_is_read() -> None:
+    defn = load_definition(b"\xef\xbb\xbf" + DEF_2026.read_bytes(), source="记事本.json")
+    assert defn.version == 2 and defn.digest != load_definition(DEF_2026.read_bytes()).digest  # the bytes as signed
+
+
+def test_the_definition_sets_the_severity_and_texts_of_built_in_rules(county_store) -> None:  # type: ignore[no-untyped-def]
+    from models import review
+
+    body = json.loads(shipped_definition().raw.decode("utf-8"))
+    body["version"] = 3
+    for rule in body["rules"]:
+        if rule["code"] == "innovation.missing":
+            rule.update(severity="警告", fix="请填报经济技术创新数据，或说明原因")
+    body["rules"] = [r for r in body["rules"] if r["code"] != "cover.required"]  # a rule the definition drops
+    definitions.install(county_store, load_definition(json.dumps(body, ensure_ascii=False).encode("utf-8")))
+    from models import unit
+
+    unit.update_contacts(county_store, head="", statistician="王丽", preparer="张敏", phone="0879-3231234")
+    report = review.review(county_store, "2025")
+    [missing] = [f for f in report.findings if f.code == "innovation.missing"]
+    assert missing.severity == R.WARNING and missing.message.endswith("请填报经济技术创新数据，或说明原因")
+    assert "cover.required" not in {f.code for f in report.findings}
