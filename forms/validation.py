@@ -92,7 +92,7 @@ def validate(spec: FormSpec, raw: Mapping[str, Any], *, partial: bool = False) -
         try:
             parsed = parse_field(field, value)
         except ParseError as exc:
-            findings.append(F.error(field, str(exc), f"{spec.kind}.{field.name}.invalid"))
+            findings.append(F.error(field, str(exc), _invalid_code(spec, field)))
             continue
         if parsed is None and field.default is not None and field.kind != F.BOOL:
             parsed = field.default
@@ -112,6 +112,15 @@ def validate(spec: FormSpec, raw: Mapping[str, Any], *, partial: bool = False) -
     if F.ID_NUMBER in {f.kind for f in spec.fields}:
         findings.extend(_id_warnings(spec, clean))
     return clean, findings
+
+
+def _invalid_code(spec: FormSpec, field: Field) -> str:
+    """A person's ID number the review also checks: its code (``person.id_invalid``); else ``kind.field.invalid``."""
+    from forms import checks
+
+    if spec.kind == "people" and field.kind == F.ID_NUMBER:
+        return checks.ID_INVALID
+    return f"{spec.kind}.{field.name}.invalid"
 
 
 def _not_above(spec: FormSpec, clean: Mapping[str, Any]) -> list[Finding]:

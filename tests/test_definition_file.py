@@ -159,3 +159,27 @@ def test_the_definition_sets_the_severity_and_texts_of_built_in_rules(county_sto
     [missing] = [f for f in report.findings if f.code == "innovation.missing"]
     assert missing.severity == R.WARNING and missing.message.endswith("请填报经济技术创新数据，或说明原因")
     assert "cover.required" not in {f.code for f in report.findings}
+
+
+def test_entry_checks_report_under_the_review_codes(county_store) -> None:  # type: ignore[no-untyped-def]
+    """The duplicates are gone: entering a record gives the same codes (and thresholds) as the review."""
+    import datetime as dt
+
+    from common.ids import make_id_number
+    from models import records
+
+    def codes(kind: str, values: dict, **kw) -> set[str]:  # type: ignore[type-arg, no-untyped-def]
+        return {f.code for f in records.check(county_store, kind, values, **kw)[2]}
+
+    number = make_id_number("530821", dt.date(2012, 5, 1), 3, "女")
+    person = {"name": "小芳", "id_number": number, "employer": "茶厂"}
+    assert "person.id_invalid" in codes("people", {**person, "id_number": number[:-1] + "0"})
+    assert "person.id_mismatch" in codes("people", {**person, "sex": "男"})
+    assert "honour.young" in codes("people", person, children={"honours": [
+        {"title": "县级劳动模范", "category": "劳动模范/先进工作者", "level": "县级", "award_year": 2025}]})
+    course = {"name": "培训", "organizer": "县总工会", "type": "岗位练兵", "start_date": "2025-03-01",
+              "end_date": "2025-03-02", "participants": 200001, "female": 200002}
+    assert {"training.implausible", "record.not_above"} <= codes("trainings", course)
+    leader = records.save(county_store, "people", person).id
+    assert "studio.leader_honour" in codes("studios", {"name": "创新工作室", "type": "劳模创新工作室", "level": "县级",
+                                                      "host_unit": "茶厂", "leader_id": leader, "named_year": 2024})
