@@ -26,7 +26,7 @@ from forms.definition import Definition, shipped_definition
 from forms.honours import CATEGORY_BY_NAME, LEVEL_RANK
 from forms.periods import Period, parse_period
 from forms.records import CERT_FIELDS
-from models.db import Store
+from models.db import RecordError, Store
 
 Resolver = Callable[[str], Definition | None]  # a definition by digest (``models.definitions.by_digest``)
 
@@ -605,7 +605,6 @@ def compute_own(store: Store, period: Period | str, *, today: dt.date | None = N
                 definition: Definition | None = None) -> Return:
     """The draft return of this store's own records for ``period``, every table computed from the records."""
     from models import unit as unit_mod
-    from models.db import RecordError
 
     period = parse_period(period) if isinstance(period, str) else period
     unit = unit_mod.load(store)
@@ -748,8 +747,8 @@ def add_tables(target: dict[str, dict[str, dict[str, Number]]],
                 target[spec.key][row.key][col.key] += other[spec.key][row.key][col.key]
 
 
-class DefinitionMismatch(ReturnFormatError):
-    """Returns of different definitions cannot be added up."""
+class DefinitionMismatch(RecordError):
+    """Returns of different definitions cannot be added up; ``str()`` names both (the screens show it)."""
 
 
 def consolidate(returns: Sequence[Return], *, unit_code: str, unit_name: str, unit_level: str,

@@ -197,6 +197,9 @@ def test_consolidation_refuses_returns_of_another_definition(county: Store, tmp_
         assert "第1版" in entry.definition_warning and "第2版" in entry.definition_warning
         with pytest.raises(ret_mod.DefinitionMismatch, match="不能相加"):
             consolidate.consolidate_period(prefecture, YEAR)
+        from cli import run
+
+        assert run(["--data-dir", str(tmp_path / "普洱"), "review", "--period", YEAR]) == 2  # a reason, no traceback
     finally:
         old.close()
         prefecture.close()
