@@ -192,12 +192,10 @@ def _show_cell(store: Any, period: Any, args: argparse.Namespace) -> int:
         ret = consolidate.consolidate_period(store, period).ret
     try:
         rows = consolidate.contribution_rows(store, ret, place.table, place.row, place.column)
-        label = review.cell_label(place.table, place.row, place.column)
+        label = review.cell_label(place.table, place.row, place.column, ret.spec)
     except KeyError as exc:
         raise CliError(f"“{args.cell}”不是表格中的位置：{exc}") from exc
-    from forms import returns as R
-
-    col = R.table(place.table).column(place.column)
+    col = ret.spec.table(place.table).column(place.column)
     total = ret.tables[place.table][place.row][place.column]
     if args.json:
         print(json.dumps({"cell": args.cell, "label": label, "total": float(total) if col.money else int(total),

@@ -11,10 +11,13 @@ import dataclasses
 import functools
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common.errors import UserError
 from common.paths import resource_path
+
+if TYPE_CHECKING:
+    from forms.returns import ReturnSpec
 
 FORMAT = "changai-definition"
 FORMAT_VERSION = 1
@@ -49,6 +52,18 @@ class Definition:
     def covers(self, year: int) -> bool:
         return self.year_from <= year <= self.year_to
 
+    @functools.cached_property
+    def spec(self) -> ReturnSpec:
+        """The return this file describes (tables, rosters, cover, rules …), checked when the file is loaded."""
+        from forms.returns import spec_from_body
+
+        return spec_from_body(self.body)
+
+    @property
+    def ref(self) -> dict[str, Any]:
+        """What a return built on this definition records: ``{"id", "version", "digest"}``."""
+        return {"id": self.id, "version": self.version, "digest": self.digest}
+
 
 def _need(data: dict[str, Any], key: str, kind: type, source: str) -> Any:
     value = data.get(key)
@@ -64,7 +79,7 @@ def load_definition(data: bytes, *, source: str = "报表制度文件") -> Defin
     if len(data) > MAX_BYTES:
         raise DefinitionError(f"“{source}”太大（{len(data) // 1024} KB），不是报表制度文件。")
     try:
-        parsed = json.loads(data.decode("utf-8"))
+        parsed = json.loads(data.decode("utf-8-sig"))  # Windows Notepad may have saved it with a BOM
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DefinitionError(f"“{source}”不是报表制度文件（无法按JSON读取：{exc}）。") from exc
     if not isinstance(parsed, dict) or parsed.get("format") != FORMAT:
@@ -80,7 +95,30 @@ def load_definition(data: bytes, *, source: str = "报表制度文件") -> Defin
     )
     if defn.version < 1 or not 2000 <= defn.year_from <= defn.year_to <= 2100:
         raise DefinitionError(f"“{source}”的版本号或适用年度不正确。")
+    from forms.returns import SpecError
+
+    try:
+        defn.spec  # noqa: B018 - built once here so that a wrong file is refused on load, naming the place
+    except SpecError as exc:
+        raise DefinitionError(f"报表制度文件“{source}”有误：{exc}。") from None
     return defn
+
+
+def check_definition(data: bytes, *, source: str = "报表制度文件") -> tuple[Definition | None, list[str]]:
+    """The definition in ``data`` and every problem found, each naming its place in the file (for
+    ``definition check``); the definition is None when there is any problem."""
+    from forms.returns import problems
+
+    try:
+        return load_definition(data, source=source), []
+    except DefinitionError as exc:
+        first = str(exc)
+    try:
+        body = json.loads(data.decode("utf-8-sig")) if len(data) <= MAX_BYTES else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = None
+    found = problems(body) if isinstance(body, dict) and body.get("format") == FORMAT else []
+    return None, found or [first]
 
 
 @functools.cache

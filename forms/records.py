@@ -7,26 +7,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from common import ids
+from forms import checks
 from forms import fields as F
 from forms.fields import Field, Finding, FormSpec
 from forms.honours import infer
 
 
 def _person_checks(rec: Mapping[str, Any]) -> list[Finding]:
-    out: list[Finding] = []
     number = rec.get("id_number")
     if not number:
-        return out
-    info = ids.check_id_number(number)
-    birth = rec.get("birth_date")
-    if birth and not info.birth_date.startswith(str(birth)):
-        out.append(F.error("birth_date", f"与身份证号中的出生日期 {info.birth_date} 不一致",
-                           "people.birth_date.mismatch", "出生日期"))
-    sex = rec.get("sex")
-    if sex and sex != info.sex:
-        out.append(F.error("sex", f"与身份证号不一致（身份证号第17位表示“{info.sex}”）",
-                           "people.sex.mismatch", "性别"))
-    return out
+        return []
+    labels = {"birth_date": "出生日期", "sex": "性别"}
+    return [F.error(field, message, checks.ID_MISMATCH, labels[field])
+            for field, message in checks.id_mismatches(number, rec.get("birth_date"), rec.get("sex"))]
 
 
 def _person_derive(rec: dict[str, Any]) -> None:
@@ -174,7 +167,7 @@ STUDIO_OUTPUTS = FormSpec(
     ),
 )
 
-CERT_FIELDS = ("cert_junior", "cert_middle", "cert_senior", "cert_technician", "cert_senior_technician")
+CERT_FIELDS = checks.CERT_FIELDS
 
 
 def _training_checks(rec: Mapping[str, Any]) -> list[Finding]:
@@ -182,14 +175,8 @@ def _training_checks(rec: Mapping[str, Any]) -> list[Finding]:
     start, end = rec.get("start_date"), rec.get("end_date")
     if start and end and end < start:
         out.append(F.error("end_date", "结束日期不能早于开始日期", "trainings.end_date.order", "结束日期"))
-    certs = sum(rec.get(name) or 0 for name in CERT_FIELDS)
-    participants = rec.get("participants")
-    if participants is not None and certs > participants:
-        out.append(F.error("cert_junior", f"取证人数合计（{certs}）不能大于参训人次（{participants}）",
-                           "trainings.certs.above_total", "取证人数"))
-    if participants is not None and participants > 100_000:
-        out.append(F.warning("participants", "单次培训参训人次超过10万，请核对", "trainings.participants.implausible",
-                             "参训人次"))
+    # certificates above participants: ``forms.checks.not_above``; over 100,000 participants: a rule of the
+    # definition (``training.implausible``), checked at entry by ``models.records``
     return out
 
 

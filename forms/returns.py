@@ -1,5 +1,6 @@
-"""The return (报表, DOMAIN.md §4), declared once: cover, tables 表1–表5, the rosters 附表1–2 and
-the review rules.
+"""The return (报表, DOMAIN.md §4) in memory: cover, tables, rosters, review rules, summary and
+charts, built from a definition file (``forms.definition``, ``resources/definitions/*.json``) by
+:func:`spec_from_body`, which also checks the file and names each problem by its path in the file.
 
 These declarations drive the screen, the Excel and PDF exports, the machine-readable form, the
 review and consolidation. A table cell is the sum, over the *facts* that fall in its row and
@@ -27,17 +28,23 @@ Counting rules (documented here because they are the contract with the province)
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
-from forms.choices import COMPETITION_LEVELS, HONOUR_LEVELS, STUDIO_LEVELS, STUDIO_TYPES, TRAINING_TYPES
-from forms.fields import FormSpec
-from forms.honours import CATEGORIES
-from forms.records import CERT_FIELDS, COMPETITIONS, INNOVATION, PEOPLE, STUDIO_OUTPUTS, STUDIOS, TRAININGS
+from common.errors import UserError
+from forms import expr
+from forms import fields as F
+from forms.fields import Field
+from forms.records import CERT_FIELDS, SPECS
 
-RETURN_TITLE = "产业工人队伍建设改革统计表"
-SUMMARY_TITLE = "产业工人队伍建设改革统计汇总表"
-AUTHORITY = "云南省总工会"  # 制定机关
-FORM_NO = "产改统表"  # 表号 of the whole return (cover)
+if TYPE_CHECKING:
+    from forms.definition import Definition
+
 FORMAT_NAME = "changai-return"
 FORMAT_VERSION = 1
 TOTAL = "total"  # the key of every 合计 row
@@ -96,6 +103,7 @@ class TableSpec:
     note: str = ""  # 填表说明 printed under the table
     entered: bool = False  # 表5: entered, not computed
     landscape: bool = True
+    short: str = ""  # a few characters for the tab on screen: 劳模
 
     @property
     def full_title(self) -> str:
@@ -112,153 +120,6 @@ class TableSpec:
             if c.key == key:
                 return c
         raise KeyError(f"{self.key}.{key}")
-
-
-# ------------------------------------------------------------------------------------------------
-# 表1 劳模和先进人物
-
-_T1_MODEL_EXTRAS = (("frontline", "其中一线职工"), ("female", "女性"), ("minority", "少数民族"), ("migrant", "农民工"))
-
-
-def _t1_columns() -> tuple[Column, ...]:
-    out: list[Column] = []
-    for cat in CATEGORIES:
-        match = (("category", cat.name),)
-        out.append(Column(f"{cat.key}_count", "人数", "人", match=match, group=cat.name, key_total=True))
-        out.append(Column(f"{cat.key}_new", "其中本期新增", "人", match=match, flag="new", group=cat.name,
-                          not_above=f"{cat.key}_count"))
-        if cat.key == "model":
-            for flag, label in _T1_MODEL_EXTRAS:
-                out.append(Column(f"model_{flag}", label, "人", match=match, flag=flag, group=cat.name,
-                                  not_above="model_count"))
-    return tuple(out)
-
-
-T1 = TableSpec(
-    key="T1", number="表1", title="劳模和先进人物情况", form_no="产改统1表", source="people",
-    row_header=("荣誉级别",), unit_note="人",
-    rows=(*(Row(level, level, (("level", level),)) for level in HONOUR_LEVELS), Row(TOTAL, "合计")),
-    columns=_t1_columns(),
-    note="一人在同一类别中获多项荣誉的，按最高级别计1人；“本期新增”指本期内首次达到该级别的人数；"
-         "只有授予年份的荣誉按该年12月31日计；调离、已故人员不计。",
-)
-
-# ------------------------------------------------------------------------------------------------
-# 表2 创新工作室
-
-_OUTPUT_FIELDS = ("projects", "achievements", "patents", "invention_patents", "methods", "benefit", "apprentices",
-                  "trainees")
-
-
-def _t2_columns() -> tuple[Column, ...]:
-    out = [
-        Column("count", "数量", "个", key_total=True),
-        Column("new", "其中本年新增", "个", flag="new", not_above="count"),
-        Column("members", STUDIOS.field("members").label, STUDIOS.field("members").unit, measure="members"),
-    ]
-    for name in _OUTPUT_FIELDS:
-        f = STUDIO_OUTPUTS.field(name)
-        out.append(Column(name, f.label, f.unit, measure=name, group="本年成果", money=f.kind == "money",
-                          not_above=f.not_above, key_total=name == "benefit"))
-    return tuple(out)
-
-
-T2 = TableSpec(
-    key="T2", number="表2", title="创新工作室情况", form_no="产改统2表", source="studios",
-    row_header=("工作室类型", "级别"),
-    rows=(*(Row(f"{t}|{lvl}", lvl, (("type", t), ("level", lvl)), group=t) for t in STUDIO_TYPES for lvl in STUDIO_LEVELS),
-          Row(TOTAL, "合计")),
-    columns=_t2_columns(),
-    note="统计期末存续的工作室（已撤销的不计）；本年成果为报告期所在年度的成果。",
-)
-
-# ------------------------------------------------------------------------------------------------
-# 表3 职工技能培训
-
-def _t3_columns() -> tuple[Column, ...]:
-    tf = TRAININGS.field
-    out = [
-        Column("sessions", "期数", "期", key_total=False),
-        Column("participants", tf("participants").label, tf("participants").unit, measure="participants",
-               key_total=True),
-        Column("migrant", tf("migrant").label, tf("migrant").unit, measure="migrant", not_above="participants"),
-        Column("female", tf("female").label, tf("female").unit, measure="female", not_above="participants"),
-        Column("certs", "合计", "人", measure="certs", group="取得职业技能等级证书人数", not_above="participants"),
-    ]
-    for name in CERT_FIELDS:  # 取证初级 … 取证高级技师, shown under the group as 初级 … 高级技师
-        f = tf(name)
-        out.append(Column(name, f.label.removeprefix("取证"), f.unit, measure=name, group="取得职业技能等级证书人数",
-                          not_above="certs"))
-    out.append(Column("funds", tf("funds").label, tf("funds").unit, measure="funds", money=True, key_total=True))
-    out.append(Column("union_funds", tf("union_funds").label, tf("union_funds").unit, measure="union_funds",
-                      money=True, not_above="funds"))
-    return tuple(out)
-
-
-T3 = TableSpec(
-    key="T3", number="表3", title="职工技能培训情况", form_no="产改统3表", source="trainings",
-    row_header=("培训类型",),
-    rows=(*(Row(t, t, (("type", t),)) for t in TRAINING_TYPES), Row(TOTAL, "合计")),
-    columns=_t3_columns(),
-    note="按开始日期在报告期内的培训统计。",
-)
-
-# ------------------------------------------------------------------------------------------------
-# 表4 劳动和技能竞赛
-
-def _t4_columns() -> tuple[Column, ...]:
-    cf = COMPETITIONS.field
-    return (
-        Column("events", "场次", "场"),
-        Column("skill_events", "其中技能竞赛", "场", flag="skill", not_above="events"),
-        Column("trades", cf("trades").label, cf("trades").unit, measure="trades"),
-        Column("participants", cf("participants").label, cf("participants").unit, measure="participants",
-               key_total=True),
-        Column("winners", cf("winners").label, cf("winners").unit, measure="winners", not_above="participants"),
-        Column("promoted", "晋级人数", cf("promoted").unit, measure="promoted", not_above="participants"),
-        Column("experts", cf("experts").label, cf("experts").unit, measure="experts", not_above="participants"),
-    )
-
-
-T4 = TableSpec(
-    key="T4", number="表4", title="劳动和技能竞赛情况", form_no="产改统4表", source="competitions",
-    row_header=("竞赛级别",),
-    rows=(*(Row(lvl, lvl, (("level", lvl),)) for lvl in reversed(COMPETITION_LEVELS)), Row(TOTAL, "合计")),
-    columns=_t4_columns(),
-    note="按举办日期在报告期内的竞赛统计；晋级人数指通过竞赛晋升技能等级的人数。",
-    landscape=False,
-)
-
-# ------------------------------------------------------------------------------------------------
-# 表5 群众性经济技术创新 (entered)
-
-INNOVATION_FIELDS = ("suggestions", "suggestions_adopted", "innovations", "inventions", "patents", "methods", "benefit")
-
-
-def _t5_columns() -> tuple[Column, ...]:
-    out = []
-    for name in INNOVATION_FIELDS:
-        f = INNOVATION.field(name)
-        out.append(Column(name, f.label, f.unit, measure=name, money=f.kind == "money", not_above=f.not_above,
-                          key_total=name in ("suggestions", "benefit")))
-    return tuple(out)
-
-
-T5 = TableSpec(
-    key="T5", number="表5", title="群众性经济技术创新情况", form_no="产改统5表", source="innovation",
-    row_header=("项目",), rows=(Row(TOTAL, "本期合计"),), columns=_t5_columns(), entered=True, landscape=False,
-    note="本表为填报数。年报未单独填报的，按本年各季度（或半年）填报数合计。",
-)
-
-TABLES: tuple[TableSpec, ...] = (T1, T2, T3, T4, T5)
-TABLE_BY_KEY: dict[str, TableSpec] = {t.key: t for t in TABLES}
-
-
-def table(key: str) -> TableSpec:
-    try:
-        return TABLE_BY_KEY[key]
-    except KeyError:
-        raise KeyError(f"未知的报表“{key}”") from None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -282,6 +143,7 @@ class RosterSpec:
     source: str  # record kind
     columns: tuple[RosterColumn, ...]
     note: str = ""
+    short: str = ""  # for the tab on screen: 劳模名册
 
     @property
     def full_title(self) -> str:
@@ -290,44 +152,6 @@ class RosterSpec:
     def visible_columns(self, consolidated: bool) -> tuple[RosterColumn, ...]:
         return tuple(c for c in self.columns if consolidated or not c.consolidated_only)
 
-
-def _from(form: FormSpec, name: str, width: int | None = None, label: str | None = None) -> RosterColumn:
-    field = form.field(name)
-    return RosterColumn(name, label or field.label, width or field.width)
-
-
-SOURCE_UNIT = RosterColumn("source_unit", "来源单位", 12, consolidated_only=True)
-
-R1 = RosterSpec(
-    key="R1", number="附表1", title="劳模和先进人物名册", form_no="产改统附1表", source="people",
-    columns=(
-        RosterColumn("seq", "序号", 4),
-        _from(PEOPLE, "name", 6), _from(PEOPLE, "sex", 3), _from(PEOPLE, "ethnicity", 5),
-        _from(PEOPLE, "birth_date", 6, "出生年月"), _from(PEOPLE, "id_number", 12),
-        _from(PEOPLE, "employer", 14), _from(PEOPLE, "post", 7), _from(PEOPLE, "skill_level", 7),
-        _from(PEOPLE, "frontline", 4), _from(PEOPLE, "migrant", 4),
-        RosterColumn("highest", "最高荣誉级别", 6),
-        RosterColumn("honours", "所获荣誉（年份、称号）", 24),
-        SOURCE_UNIT,
-    ),
-    note="身份证号只显示前6位和后4位；按最高荣誉级别、姓名拼音排序。",
-)
-
-R2 = RosterSpec(
-    key="R2", number="附表2", title="创新工作室名册", form_no="产改统附2表", source="studios",
-    columns=(
-        RosterColumn("seq", "序号", 4),
-        _from(STUDIOS, "name", 22), _from(STUDIOS, "type", 10), _from(STUDIOS, "level", 5),
-        _from(STUDIOS, "host_unit", 14), _from(STUDIOS, "leader_id", 6), _from(STUDIOS, "named_year", 5),
-        _from(STUDIOS, "members", 5, "成员人数"), _from(STUDIOS, "status", 5),
-        RosterColumn("outputs", "本年成果（攻关/成果/专利/效益万元）", 16),
-        SOURCE_UNIT,
-    ),
-    note="统计期末存续的工作室。",
-)
-
-ROSTERS: tuple[RosterSpec, ...] = (R1, R2)
-ROSTER_BY_KEY: dict[str, RosterSpec] = {r.key: r for r in ROSTERS}
 
 # ------------------------------------------------------------------------------------------------
 # Cover (封面)
@@ -339,14 +163,6 @@ class CoverField:
     label: str
     required: bool = False
 
-
-COVER_FIELDS: tuple[CoverField, ...] = (
-    CoverField("head", "单位负责人", True),
-    CoverField("statistician", "统计负责人", True),
-    CoverField("preparer", "填表人", True),
-    CoverField("phone", "联系电话", True),
-    CoverField("report_date", "报出日期"),
-)
 
 # ------------------------------------------------------------------------------------------------
 # Review rules (审核, DOMAIN.md §4). Errors block finalising; warnings need a written 说明;
@@ -361,42 +177,20 @@ SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", NOTICE: "提示"}
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
+    """A review rule. Without ``condition`` it is one the program implements (its code is in
+    :data:`BUILTIN_RULES`); with one it is evaluated from the file: ``scope`` ``return`` over the cells
+    (``T3.total.participants``), or a record kind over each record's fields, at entry and in the review."""
+
     code: str
     severity: str
     title: str
     fix: str  # how to fix, shown after the message
+    scope: str = ""  # "" (built in), "return", or a record kind
+    condition: str = ""  # the finding is raised when this is true
+    message: str = ""  # with {name} placeholders
+    where: str = ""  # return scope: the cell the finding points at (T/row/col); record scope: the field
+    node: expr.Node | None = dataclasses.field(default=None, compare=False, repr=False)
 
-
-RULES: tuple[Rule, ...] = (
-    Rule("cell.not_above", ERROR, "其中项大于合计", "请核对该栏涉及的记录（点击数字可查看明细）"),
-    Rule("cover.required", ERROR, "封面必填项为空", "请在“封面”中填写单位负责人、统计负责人、填表人和联系电话"),
-    Rule("studio.leader_honour", ERROR, "工作室领办人缺少相应荣誉",
-         "请为领办人补录相应荣誉，或更换领办人，或更正工作室类型"),
-    Rule("honour.future", ERROR, "荣誉授予日期晚于今天", "请核对授予年份和授予日期"),
-    Rule("person.id_invalid", ERROR, "身份证号无效", "请核对并更正身份证号"),
-    Rule("person.id_duplicate", ERROR, "身份证号重复", "同一人只能录入一次，请合并重复的人员"),
-    Rule("person.id_mismatch", ERROR, "出生日期或性别与身份证号不符", "请核对出生日期、性别和身份证号"),
-    Rule("record.not_above", ERROR, "记录中的其中项大于合计", "请打开记录更正"),
-    Rule("change.over_50", WARNING, "主要指标比上期变化超过50%", "如数据无误，请填写说明（如：新增培训项目较多）"),
-    Rule("studio.no_output", WARNING, "工作室连续两年无成果", "请补录年度成果，或填写说明"),
-    Rule("honour.young", WARNING, "荣誉授予时不满16岁", "请核对出生日期和授予年份，或填写说明"),
-    Rule("training.implausible", WARNING, "单次培训参训人次超过10万", "请核对参训人次，或填写说明"),
-    Rule("font.missing", WARNING, "字库缺字", "PDF 中这些字将显示为“□”；如能改用常用字请更正，否则填写说明"),
-    Rule("honour.after_period", NOTICE, "荣誉授予日期晚于报告期", "这些荣誉本期不统计；如日期有误请更正"),
-    Rule("honour.year_only", NOTICE, "荣誉只有授予年份", "半年报、季报按授予日期统计，请补填授予日期"),
-    Rule("innovation.derived", NOTICE, "表5按分期填报数合计", ""),
-    Rule("innovation.missing", NOTICE, "表5未填报", "如本期有群众性经济技术创新数据，请在“经济技术创新”中填报"),
-    # consolidated returns (汇总, models.consolidate)
-    Rule("roster.duplicate_person", WARNING, "同一人出现在两个单位的名册中",
-         "请核实：如属重复，请在“上报情况”中退回其中一个单位的报表，改正后重报；如确为不同人员或已核实无误，请填写说明"),
-    Rule("consolidation.missing", NOTICE, "有下级单位未报或报表未被采用",
-         "可在“上报情况”中接收其报表后再汇总；如须按时上报，本表按已报单位汇总，封面和汇总表注明未报单位"),
-)
-RULE_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
-
-CHANGE_THRESHOLD = 0.5  # 50 %
-IMPLAUSIBLE_PARTICIPANTS = 100_000
-MIN_HONOUR_AGE = 16
 
 # ------------------------------------------------------------------------------------------------
 # The summary sheet (汇总表): key figures of the 合计 rows and two charts
@@ -409,22 +203,6 @@ class Figure:
     label: str
 
 
-SUMMARY_SECTIONS: tuple[tuple[str, tuple[Figure, ...]], ...] = (
-    ("劳模和先进人物", (*(Figure("T1", f"{c.key}_count", c.name) for c in CATEGORIES),
-                       Figure("T1", "model_new", "劳模本期新增"))),
-    ("创新工作室", (Figure("T2", "count", "工作室数量"), Figure("T2", "new", "其中本年新增"),
-                   Figure("T2", "members", "成员人数"), Figure("T2", "patents", "获得专利"),
-                   Figure("T2", "benefit", "创造经济效益"))),
-    ("职工技能培训", (Figure("T3", "sessions", "培训期数"), Figure("T3", "participants", "参训人次"),
-                     Figure("T3", "certs", "取证人数"), Figure("T3", "funds", "培训经费"))),
-    ("劳动和技能竞赛", (Figure("T4", "events", "竞赛场次"), Figure("T4", "participants", "参赛人次"),
-                       Figure("T4", "winners", "获奖人数"), Figure("T4", "promoted", "晋级人数"))),
-    ("群众性经济技术创新", (Figure("T5", "suggestions", "合理化建议"), Figure("T5", "suggestions_adopted", "其中采纳"),
-                           Figure("T5", "innovations", "技术革新项目"), Figure("T5", "patents", "获得专利"),
-                           Figure("T5", "benefit", "创造经济效益"))),
-)
-
-
 @dataclasses.dataclass(frozen=True)
 class Chart:
     """A horizontal bar chart; each bar is a stack of segments, each segment one table cell."""
@@ -435,9 +213,574 @@ class Chart:
     bars: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (bar label, ((row, column) per segment))
 
 
-CHARTS: tuple[Chart, ...] = (
-    Chart("先进人物人数（按类别、级别）", "T1", HONOUR_LEVELS,
-          tuple((c.name, tuple((lvl, f"{c.key}_count") for lvl in HONOUR_LEVELS)) for c in CATEGORIES)),
-    Chart("职工技能培训参训人次（按类型）", "T3", ("参训人次",),
-          tuple((t, ((t, "participants"),)) for t in TRAINING_TYPES)),
+
+
+# ------------------------------------------------------------------------------------------------
+# Fact sources: what the program extracts from the records (``models.returns``), by the names a
+# definition file uses. Attributes are matched by rows and columns, flags select 其中 columns and values
+# are summed by measures. Entry fields added by a definition (``fields``) join their kind's source:
+# a number as a value, a yes/no field as a flag.
+
+
+@dataclasses.dataclass(frozen=True)
+class FactSource:
+    kind: str  # the record kind behind it (drill-down)
+    attrs: tuple[str, ...]
+    flags: tuple[str, ...]
+    values: tuple[str, ...]
+
+
+FACT_SOURCES: dict[str, FactSource] = {
+    "people": FactSource("people", ("category", "level"), ("new", "frontline", "female", "minority", "migrant"), ()),
+    "studios": FactSource("studios", ("type", "level"), ("new",),
+                          ("members", "projects", "achievements", "patents", "invention_patents", "methods", "benefit",
+                           "apprentices", "trainees")),
+    "trainings": FactSource("trainings", ("type",), (),
+                            ("participants", "migrant", "female", "certs", *CERT_FIELDS, "funds", "union_funds")),
+    "competitions": FactSource("competitions", ("level",), ("skill",),
+                               ("trades", "participants", "winners", "promoted", "experts")),
+    "innovation": FactSource("innovation", (), (),
+                             ("suggestions", "suggestions_adopted", "innovations", "inventions", "patents", "methods",
+                              "benefit")),
+}
+
+# Review rules the program implements itself (a definition lists them to set their severity and texts).
+BUILTIN_RULES = (
+    "cell.not_above", "cover.required", "studio.leader_honour", "honour.future", "person.id_invalid",
+    "person.id_duplicate", "person.id_mismatch", "record.not_above", "change.over_50", "studio.no_output",
+    "honour.young", "font.missing", "honour.after_period", "honour.year_only", "innovation.derived",
+    "innovation.missing", "roster.duplicate_person", "consolidation.missing",
 )
+THRESHOLDS = ("change_ratio", "min_honour_age")  # thresholds the built-in rules read
+SEVERITY_WORDS = {"错误": ERROR, "警告": WARNING, "提示": NOTICE}
+EXTRA_FIELD_TYPES = {"int": F.INT, "money": F.MONEY, "bool": F.BOOL}
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtraField:
+    """An entry field a definition adds to a record kind (stored with the record, ``extra`` column)."""
+
+    kind: str
+    field: Field
+
+
+@dataclasses.dataclass(frozen=True)
+class ReturnSpec:
+    """Everything the return is, as read from one definition file."""
+
+    title: str
+    summary_title: str
+    authority: str
+    form_no: str
+    thresholds: tuple[tuple[str, Decimal], ...]
+    cover: tuple[CoverField, ...]
+    tables: tuple[TableSpec, ...]
+    rosters: tuple[RosterSpec, ...]
+    rules: tuple[Rule, ...]
+    summary: tuple[tuple[str, tuple[Figure, ...]], ...]
+    charts: tuple[Chart, ...]
+    fields: tuple[ExtraField, ...] = ()
+
+    @functools.cached_property
+    def table_by_key(self) -> dict[str, TableSpec]:
+        return {t.key: t for t in self.tables}
+
+    @functools.cached_property
+    def roster_by_key(self) -> dict[str, RosterSpec]:
+        return {r.key: r for r in self.rosters}
+
+    @functools.cached_property
+    def rule_by_code(self) -> dict[str, Rule]:
+        return {r.code: r for r in self.rules}
+
+    def table(self, key: str) -> TableSpec:
+        try:
+            return self.table_by_key[key]
+        except KeyError:
+            raise KeyError(f"未知的报表“{key}”") from None
+
+    def threshold(self, name: str) -> Decimal:
+        return dict(self.thresholds)[name]
+
+    def extra_fields(self, kind: str) -> tuple[Field, ...]:
+        return tuple(e.field for e in self.fields if e.kind == kind)
+
+    def record_rules(self, kind: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.scope == kind and r.node is not None)
+
+    def record_findings(self, kind: str, values: Mapping[str, Any], skip: frozenset[str] = frozenset()
+                        ) -> list[F.Finding]:
+        """The findings of this definition's rules on one record of ``kind`` (rules in ``skip`` left out): the
+        same declarations at entry (``where`` is the field) and in the review (``models.review`` points them at
+        the record)."""
+        def resolve(name: str) -> Any:
+            if name.startswith("threshold."):
+                return self.threshold(name.removeprefix("threshold."))
+            if name not in values:
+                raise KeyError(name)
+            return values[name]
+
+        out = []
+        for rule in self.record_rules(kind):
+            if rule.code in skip or rule.node is None:
+                continue
+            try:
+                fired = expr.truth(rule.node, resolve)
+            except expr.ExprError:
+                continue  # a value of the wrong kind (text in a number) is reported by the field's own check
+            if fired:
+                message = expr.fill(rule.message, resolve)
+                out.append(F.Finding(rule.severity, rule.where, f"{message}。{rule.fix}" if rule.fix else message,
+                                     rule.code, rule.title))
+        return out
+
+    def source(self, name: str) -> FactSource:
+        """A fact source with the definition's added fields."""
+        base = FACT_SOURCES[name]
+        extra = self.extra_fields(base.kind)
+        return dataclasses.replace(
+            base, flags=base.flags + tuple(f.name for f in extra if f.kind == F.BOOL),
+            values=base.values + tuple(f.name for f in extra if f.kind in F.NUMERIC_KINDS))
+
+
+class SpecError(UserError):
+    """A definition file whose content is wrong; the message names the path in the file (``tables[2].columns[4]``)."""
+
+
+# While :func:`problems` runs, each table, rule, roster and field that is wrong is noted here and skipped, so
+# that one check names every problem; otherwise the first problem raises.
+_SINK: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("definition_problems", default=None)
+
+
+def _noted(exc: SpecError) -> bool:
+    """True when ``exc`` was noted (collecting problems), False when it must be raised."""
+    sink = _SINK.get()
+    if sink is None:
+        return False
+    sink.append(str(exc))
+    return True
+
+
+_KEY = re.compile(r"^[A-Za-z0-9_|\u4e00-\u9fff]{1,40}$")
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class _At:
+    """A place in the file being read, for messages: ``tables[2].columns[4].measure``."""
+
+    def __init__(self, data: Any, path: str) -> None:
+        self.data = data
+        self.path = path
+
+    def fail(self, what: str) -> SpecError:
+        return SpecError(f"“{self.path or '（文件）'}”{what}")
+
+    def obj(self) -> Mapping[str, Any]:
+        if not isinstance(self.data, dict):
+            raise self.fail("应为对象（{…}）")
+        return self.data
+
+    def key(self, name: str) -> _At:
+        return _At(self.obj().get(name), f"{self.path}.{name}" if self.path else name)
+
+    def items(self, name: str, *, required: bool = True) -> list[_At]:
+        at = self.key(name)
+        if at.data is None and not required:
+            return []
+        if not isinstance(at.data, list) or (required and not at.data):
+            raise at.fail("应为非空的列表（[…]）")
+        return [_At(v, f"{at.path}[{i}]") for i, v in enumerate(at.data)]
+
+    def text(self, name: str, default: str | None = None) -> str:
+        at = self.key(name)
+        if at.data is None and default is not None:
+            return default
+        if not isinstance(at.data, str) or (default is None and not at.data.strip()):
+            raise at.fail("应为文字，不能为空" if default is None else "应为文字")
+        return at.data
+
+    def ident(self, name: str) -> str:
+        value = self.text(name)
+        if not _KEY.match(value):
+            raise self.key(name).fail(f"“{value}”不能用作代码（只用字母、数字、汉字和下划线，最多40个字）")
+        return value
+
+    def flag(self, name: str) -> bool:
+        at = self.key(name)
+        if at.data is None:
+            return False
+        if not isinstance(at.data, bool):
+            raise at.fail("应为 true 或 false")
+        return at.data
+
+    def integer(self, name: str, default: int | None = None, low: int = 0, high: int = 10**9) -> int:
+        at = self.key(name)
+        if at.data is None and default is not None:
+            return default
+        if not isinstance(at.data, int) or isinstance(at.data, bool) or not low <= at.data <= high:
+            raise at.fail(f"应为 {low} 到 {high} 之间的整数")
+        return at.data
+
+    def pairs(self, name: str) -> tuple[tuple[str, str], ...]:
+        at = self.key(name)
+        if at.data is None:
+            return ()
+        if not isinstance(at.data, dict) or not all(isinstance(v, str) for v in at.data.values()):
+            raise at.fail("应为对象，每项的值为文字（如 {\"level\": \"全国\"}）")
+        return tuple((str(k), v) for k, v in at.data.items())
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        at = self.key(name)
+        if not isinstance(at.data, list) or not at.data or not all(isinstance(v, str) and v for v in at.data):
+            raise at.fail("应为非空的文字列表")
+        return tuple(at.data)
+
+
+def _unique(items: Sequence[_At], keys: Sequence[str], what: str) -> None:
+    seen: set[str] = set()
+    for at, key in zip(items, keys, strict=True):
+        if key in seen:
+            raise at.fail(f"的{what}“{key}”与前面重复")
+        seen.add(key)
+
+
+def _extra_fields(root: _At) -> tuple[ExtraField, ...]:
+    out: list[ExtraField] = []
+    items = root.items("fields", required=False)
+    good: list[_At] = []
+    for at in items:
+        try:
+            out.append(_extra_field(at, out))
+            good.append(at)
+        except SpecError as exc:
+            if not _noted(exc):
+                raise
+    _unique(good, [f"{e.kind}.{e.field.name}" for e in out], "栏目")
+    return tuple(out)
+
+
+def _extra_field(at: _At, out: list[ExtraField]) -> ExtraField:
+    if True:
+        kind = at.text("kind")
+        if kind not in FACT_SOURCES or kind not in SPECS:
+            raise at.key("kind").fail(f"“{kind}”不是可以添加栏目的记录类型（可选：{'、'.join(FACT_SOURCES)}）")
+        name = at.text("name")
+        if not _FIELD_NAME.match(name):
+            raise at.key("name").fail(f"“{name}”不能用作栏目代码（小写字母开头，只用小写字母、数字和下划线）")
+        if name in SPECS[kind].names or name in ("id", "extra", "search", "sort_key", "deleted_at", "created_at",
+                                                   "updated_at") or name in FACT_SOURCES[kind].values:
+            raise at.key("name").fail(f"“{name}”与{SPECS[kind].title}已有的栏目重名")
+        type_name = at.text("type")
+        if type_name not in EXTRA_FIELD_TYPES:
+            raise at.key("type").fail(f"“{type_name}”不是可用的类型（可选：{'、'.join(EXTRA_FIELD_TYPES)}）")
+        ftype = EXTRA_FIELD_TYPES[type_name]
+        default: Any = False if ftype == F.BOOL else (0.0 if ftype == F.MONEY else 0)
+        not_above = at.key("not_above").data
+        if not_above is not None:
+            known = SPECS[kind].names + [e.field.name for e in out if e.kind == kind]
+            if not isinstance(not_above, str) or not_above not in known:
+                raise at.key("not_above").fail(f"“{not_above}”不是{SPECS[kind].title}的栏目")
+        synonyms = at.key("synonyms").data or []
+        if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
+            raise at.key("synonyms").fail("应为文字列表")
+        field = Field(name, at.text("label"), ftype, unit=at.text("unit", ""), default=default, not_above=not_above,
+                      required=at.flag("required"), help=at.text("help", ""), width=at.integer("width", 6, 2, 40),
+                      synonyms=tuple(synonyms), in_list=at.flag("in_list"))
+    return ExtraField(kind, field)
+
+
+def _tables(root: _At, extra: tuple[ExtraField, ...]) -> tuple[TableSpec, ...]:
+    probe = ReturnSpec("", "", "", "", (), (), (), (), (), (), (), extra)
+    tables: list[TableSpec] = []
+    items = root.items("tables")
+    good: list[_At] = []
+    for at in items:
+        try:
+            tables.append(_table(at, probe))
+            good.append(at)
+        except SpecError as exc:
+            if not _noted(exc):
+                raise
+    _unique(good, [t.key for t in tables], "表代码")
+    return tuple(tables)
+
+
+def _table(at: _At, probe: ReturnSpec) -> TableSpec:
+    if True:
+        source_name = at.text("source")
+        if source_name not in FACT_SOURCES:
+            raise at.key("source").fail(f"“{source_name}”不是程序提供的数据来源（可选：{'、'.join(FACT_SOURCES)}）")
+        source = probe.source(source_name)
+        entered = at.flag("entered")
+
+        def matches(where: _At, name: str, source: FactSource = source, source_name: str = source_name
+                    ) -> tuple[tuple[str, str], ...]:
+            pairs = where.pairs(name)
+            for attr, _value in pairs:
+                if attr not in source.attrs:
+                    raise where.key(name).fail(f"中的“{attr}”不是“{source_name}”数据的属性"
+                                               f"（可选：{'、'.join(source.attrs) or '无'}）")
+            return pairs
+
+        rows = []
+        row_items = at.items("rows")
+        for r in row_items:
+            rows.append(Row(r.ident("key"), r.text("label"), matches(r, "match"), r.text("group", "")))
+        _unique(row_items, [r.key for r in rows], "行代码")
+        if TOTAL not in {r.key for r in rows}:
+            raise at.key("rows").fail(f"缺少合计行（代码“{TOTAL}”）")
+        columns = []
+        col_items = at.items("columns")
+        for c in col_items:
+            measure = c.text("measure", "count")
+            if measure != "count" and measure not in source.values:
+                raise c.key("measure").fail(f"“{measure}”不是“{source_name}”数据的数值"
+                                            f"（可选：count、{'、'.join(source.values)}）")
+            flag_at = c.key("flag")
+            flag = flag_at.data
+            if flag is not None and (not isinstance(flag, str) or flag not in source.flags):
+                raise flag_at.fail(f"“{flag}”不是“{source_name}”数据的标记（可选：{'、'.join(source.flags) or '无'}）")
+            columns.append(Column(c.ident("key"), c.text("label"), c.text("unit", ""), measure, matches(c, "match"),
+                                  flag, c.text("group", ""), c.key("not_above").data, c.flag("key_total"),
+                                  c.flag("money")))
+        keys = [c.key for c in columns]
+        _unique(col_items, keys, "栏代码")
+        for c, col in zip(col_items, columns, strict=True):
+            if col.not_above is not None and (not isinstance(col.not_above, str) or col.not_above not in keys
+                                              or col.not_above == col.key):
+                raise c.key("not_above").fail(f"“{col.not_above}”不是本表的另一栏")
+        if entered and source_name != "innovation":
+            raise at.key("entered").fail("只有“innovation”数据的表可以是填报表")
+        return TableSpec(at.ident("key"), at.text("number"), at.text("title"), at.text("form_no"), source.kind,
+                         at.texts("row_header"), tuple(rows), tuple(columns), at.text("unit_note", "见各栏"),
+                         at.text("note", ""), entered,
+                         bool(at.key("landscape").data if at.key("landscape").data is not None else True),
+                         at.text("short", ""))
+
+
+def _rosters(root: _At) -> tuple[RosterSpec, ...]:
+    out = []
+    items = root.items("rosters", required=False)
+    for at in items:
+        kind = at.text("source")
+        if kind not in ("people", "studios"):
+            raise at.key("source").fail(f"“{kind}”不是程序能列名册的记录类型（可选：people、studios）")
+        cols = tuple(RosterColumn(c.ident("key"), c.text("label"), c.integer("width", None, 1, 60),
+                                  c.flag("consolidated_only")) for c in at.items("columns"))
+        out.append(RosterSpec(at.ident("key"), at.text("number"), at.text("title"), at.text("form_no"), kind, cols,
+                              at.text("note", ""), at.text("short", "")))
+    _unique(items, [r.key for r in out], "名册代码")
+    return tuple(out)
+
+
+def _cell_name(tables: Mapping[str, TableSpec], name: str) -> bool:
+    parts = name.split(".")
+    if len(parts) != 3 or parts[0] not in tables:
+        return False
+    t = tables[parts[0]]
+    return parts[1] in {r.key for r in t.rows} and parts[2] in {c.key for c in t.columns}
+
+
+def _rules(root: _At, tables: Mapping[str, TableSpec], thresholds: Mapping[str, Decimal],
+           extra: tuple[ExtraField, ...]) -> tuple[Rule, ...]:
+    out = []
+    items = root.items("rules")
+    good: list[_At] = []
+    for at in items:
+        try:
+            out.append(_rule(at, tables, thresholds, extra))
+            good.append(at)
+        except SpecError as exc:
+            if not _noted(exc):
+                raise
+    _unique(good, [r.code for r in out], "规则代码")
+    return tuple(out)
+
+
+def _rule(at: _At, tables: Mapping[str, TableSpec], thresholds: Mapping[str, Decimal],
+          extra: tuple[ExtraField, ...]) -> Rule:
+    if True:
+        code = at.text("code")
+        severity_word = at.text("severity")
+        if severity_word not in SEVERITY_WORDS:
+            raise at.key("severity").fail(f"“{severity_word}”应为“错误”“警告”或“提示”")
+        condition = at.text("condition", "")
+        if not condition:
+            if code not in BUILTIN_RULES:
+                raise at.key("condition").fail(f"缺少：“{code}”不是程序内置的规则，须写出条件")
+            return Rule(code, SEVERITY_WORDS[severity_word], at.text("title"), at.text("fix", ""))
+        if code in BUILTIN_RULES:
+            raise at.key("code").fail(f"“{code}”是程序内置规则的代码，请另取一个")
+        scope = at.text("scope")
+        if scope != "return" and scope not in SPECS:
+            raise at.key("scope").fail(f"“{scope}”应为“return”（整张报表）或一种记录类型（{'、'.join(FACT_SOURCES)}）")
+        try:
+            node = expr.parse(condition)
+        except expr.ExprError as exc:
+            raise at.key("condition").fail(f"写错了：{exc}") from None
+        fields = set(SPECS[scope].names) | {e.field.name for e in extra if e.kind == scope} if scope != "return" \
+            else set()
+        message = at.text("message")
+        where = at.text("where", "")
+        for name in (*expr.names(node), *re.findall(r"\{([\w.|\u4e00-\u9fff]+)\}", message)):
+            ok = (name.startswith("threshold.") and name.removeprefix("threshold.") in thresholds) or (
+                _cell_name(tables, name) if scope == "return" else name in fields)
+            if not ok:
+                raise at.key("condition").fail(f"中的“{name}”不是" + (
+                    "某表的一格（表代码.行代码.栏代码）或阈值（threshold.名称）" if scope == "return"
+                    else f"{SPECS[scope].title}的栏目或阈值（threshold.名称）"))
+        if scope == "return":
+            if not _cell_name(tables, where.replace("/", ".")):
+                raise at.key("where").fail("应为报表的一格，如“T3/total/participants”")
+        elif where and where not in fields:
+            raise at.key("where").fail(f"“{where}”不是{SPECS[scope].title}的栏目")
+        return Rule(code, SEVERITY_WORDS[severity_word], at.text("title"), at.text("fix", ""), scope, condition,
+                    message, where, node)
+
+
+def _thresholds(root: _At) -> dict[str, Decimal]:
+    at = root.key("thresholds")
+    out: dict[str, Decimal] = {}
+    for name, value in at.obj().items():
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                raise InvalidOperation
+            out[str(name)] = Decimal(value)
+        except InvalidOperation:
+            raise at.key(str(name)).fail("应为数（整数，或带小数点的文字如 \"0.5\"）") from None
+    for name in THRESHOLDS:
+        if name not in out:
+            raise at.fail(f"缺少阈值“{name}”")
+    return out
+
+
+def _figure_cell(at: _At, tables: Mapping[str, TableSpec], table_key: str, row: str | None, column: str) -> None:
+    if table_key not in tables:
+        raise at.fail(f"中的表“{table_key}”不存在")
+    t = tables[table_key]
+    if column not in {c.key for c in t.columns} or (row is not None and row not in {r.key for r in t.rows}):
+        raise at.fail(f"中的“{row or TOTAL}/{column}”不是{t.number}的一格")
+
+
+def problems(body: Mapping[str, Any]) -> list[str]:
+    """Every problem of a definition's content, each naming its path in the file (empty: the file is good)."""
+    found: list[str] = []
+    token = _SINK.set(found)
+    try:
+        spec_from_body(body)
+    except SpecError as exc:
+        if str(exc) != "（已列出）":
+            found.append(str(exc))
+    finally:
+        _SINK.reset(token)
+    return list(dict.fromkeys(found))
+
+
+def _guarded(fn: Callable[[], Any]) -> Any:
+    """``fn()``, or None when it failed while problems are being collected."""
+    try:
+        return fn()
+    except SpecError as exc:
+        if not _noted(exc):
+            raise
+        return None
+
+
+def _figure(f: _At, by_key: Mapping[str, TableSpec]) -> Figure:
+    figure = Figure(f.text("table"), f.text("column"), f.text("label"))
+    _figure_cell(f, by_key, figure.table, None, figure.column)
+    return figure
+
+
+def _chart(c: _At, by_key: Mapping[str, TableSpec]) -> Chart:
+    table_key = c.text("table")
+    segments = c.texts("segments")
+    bars = []
+    for b in c.items("bars"):
+        cells = b.key("cells").data
+        if not isinstance(cells, list) or len(cells) != len(segments) or not all(
+                isinstance(x, list) and len(x) == 2 and all(isinstance(y, str) for y in x) for x in cells):
+            raise b.key("cells").fail(f"应为{len(segments)}个[行代码, 栏代码]")
+        for row_key, col_key in cells:
+            _figure_cell(b.key("cells"), by_key, table_key, row_key, col_key)
+        bars.append((b.text("label"), tuple((str(x[0]), str(x[1])) for x in cells)))
+    return Chart(c.text("title"), table_key, segments, tuple(bars))
+
+
+def spec_from_body(body: Mapping[str, Any]) -> ReturnSpec:
+    """Build (and check) the return a definition file describes; :class:`SpecError` names the path."""
+    root = _At(dict(body), "")
+    identity = _guarded(lambda: (root.text("title"), root.text("summary_title"), root.text("authority"),
+                                 root.text("form_no")))
+    extra = _extra_fields(root)
+    tables = _tables(root, extra)
+    by_key = {t.key: t for t in tables}
+    thresholds = _thresholds(root)
+    rules = _rules(root, by_key, thresholds, extra)
+    rosters = _guarded(lambda: _rosters(root)) or ()
+
+    def cover_fields() -> tuple[CoverField, ...]:
+        cover_items = root.items("cover")
+        cover = tuple(CoverField(c.ident("key"), c.text("label"), c.flag("required")) for c in cover_items)
+        _unique(cover_items, [c.key for c in cover], "封面项代码")
+        return cover
+
+    cover = _guarded(cover_fields) or ()
+    summary = []
+    for s in root.items("summary", required=False):
+        figures = [f for f in (_guarded(functools.partial(_figure, f, by_key)) for f in s.items("figures"))
+                   if f is not None]
+        summary.append((s.text("title"), tuple(figures)))
+    charts = [c for c in (_guarded(functools.partial(_chart, c, by_key)) for c in root.items("charts", required=False))
+              if c is not None]
+    if identity is None:
+        raise SpecError("（已列出）")  # only reached while collecting: the problems are noted already
+    title, summary_title, authority, form_no = identity
+    return ReturnSpec(
+        title=title, summary_title=summary_title, authority=authority, form_no=form_no,
+        thresholds=tuple(thresholds.items()), cover=cover, tables=tables, rosters=rosters, rules=rules,
+        summary=tuple(summary), charts=tuple(charts), fields=extra)
+
+
+# ------------------------------------------------------------------------------------------------
+# The shipped definition's return, for code that has no return or store at hand (tests, help texts).
+# Code that builds, renders, reviews or consolidates a return takes the return's own definition.
+
+
+def shipped() -> ReturnSpec:
+    from forms.definition import shipped_definition
+
+    return shipped_definition().spec
+
+
+def spec_of(definition: Definition | None) -> ReturnSpec:
+    return definition.spec if definition is not None else shipped()
+
+
+_OLD_NAMES = ("TABLES", "TABLE_BY_KEY", "ROSTERS", "ROSTER_BY_KEY", "COVER_FIELDS", "RULES", "RULE_BY_CODE",
+              "SUMMARY_SECTIONS", "CHARTS", "RETURN_TITLE", "SUMMARY_TITLE", "AUTHORITY", "FORM_NO", "CHANGE_THRESHOLD",
+              "MIN_HONOUR_AGE", "IMPLAUSIBLE_PARTICIPANTS", "T1", "T2", "T3", "T4", "T5")
+
+
+def __getattr__(name: str) -> Any:  # the shipped definition's parts under their old names
+    if name not in _OLD_NAMES:
+        raise AttributeError(name)
+    s = shipped()
+    simple: dict[str, Callable[[], Any]] = {
+        "TABLES": lambda: s.tables, "TABLE_BY_KEY": lambda: s.table_by_key, "ROSTERS": lambda: s.rosters,
+        "ROSTER_BY_KEY": lambda: s.roster_by_key, "COVER_FIELDS": lambda: s.cover, "RULES": lambda: s.rules,
+        "RULE_BY_CODE": lambda: s.rule_by_code, "SUMMARY_SECTIONS": lambda: s.summary, "CHARTS": lambda: s.charts,
+        "RETURN_TITLE": lambda: s.title, "SUMMARY_TITLE": lambda: s.summary_title, "AUTHORITY": lambda: s.authority,
+        "FORM_NO": lambda: s.form_no, "CHANGE_THRESHOLD": lambda: s.threshold("change_ratio"),
+        "MIN_HONOUR_AGE": lambda: int(s.threshold("min_honour_age")),
+        "IMPLAUSIBLE_PARTICIPANTS": lambda: int(s.threshold("implausible_participants")),
+    }
+    if name in simple:
+        return simple[name]()
+    if re.fullmatch(r"T\d", name) and name in s.table_by_key:
+        return s.table_by_key[name]
+    raise AttributeError(name)
+
+
+def table(key: str) -> TableSpec:
+    return shipped().table(key)

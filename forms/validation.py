@@ -92,7 +92,7 @@ def validate(spec: FormSpec, raw: Mapping[str, Any], *, partial: bool = False) -
         try:
             parsed = parse_field(field, value)
         except ParseError as exc:
-            findings.append(F.error(field, str(exc), f"{spec.kind}.{field.name}.invalid"))
+            findings.append(F.error(field, str(exc), _invalid_code(spec, field)))
             continue
         if parsed is None and field.default is not None and field.kind != F.BOOL:
             parsed = field.default
@@ -114,17 +114,20 @@ def validate(spec: FormSpec, raw: Mapping[str, Any], *, partial: bool = False) -
     return clean, findings
 
 
+def _invalid_code(spec: FormSpec, field: Field) -> str:
+    """A person's ID number the review also checks: its code (``person.id_invalid``); else ``kind.field.invalid``."""
+    from forms import checks
+
+    if spec.kind == "people" and field.kind == F.ID_NUMBER:
+        return checks.ID_INVALID
+    return f"{spec.kind}.{field.name}.invalid"
+
+
 def _not_above(spec: FormSpec, clean: Mapping[str, Any]) -> list[Finding]:
-    out = []
-    for field in spec.fields:
-        if field.not_above is None:
-            continue
-        part, total = clean.get(field.name), clean.get(field.not_above)
-        if part is not None and total is not None and part > total:
-            total_field = spec.field(field.not_above)
-            out.append(F.error(field, f"{field.label}（{part:g}）不能大于{total_field.label}（{total:g}）",
-                               f"{spec.kind}.{field.name}.above_total"))
-    return out
+    """其中 parts above totals: the same check and code (``record.not_above``) as the review's."""
+    from forms import checks
+
+    return [F.error(spec.field(name), message, checks.NOT_ABOVE) for name, message in checks.not_above(spec, clean)]
 
 
 def _id_warnings(spec: FormSpec, clean: Mapping[str, Any]) -> list[Finding]:

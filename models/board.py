@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from forms import divisions
@@ -90,6 +92,7 @@ class Entry:
     state: str
     current: Received | None  # the row the state is about (the current valid one, else the newest attempt)
     remark: str = ""  # other files received (older versions, failed newer ones)
+    definition_warning: str = ""  # the return is built on another definition than this unit consolidates with
 
     @property
     def state_label(self) -> str:
@@ -127,7 +130,7 @@ class Entry:
             return f"退回原因：{row.return_reason or '（未写）'}"
         if self.state in (INVALID, UNREGISTERED_STATE):
             return row.reason
-        return ""
+        return self.definition_warning
 
     def as_json(self) -> dict[str, Any]:
         row = self.current
@@ -139,6 +142,7 @@ class Entry:
             "signer_fingerprint": row.signer_fingerprint if row else None,
             "digest": row.digest if row and self.state in (REPORTED, RETURNED) else None,
             "received_id": row.id if row else None, "detail": self.detail, "remark": self.remark,
+            "definition_warning": self.definition_warning or None,
         }
 
 
@@ -215,7 +219,40 @@ def build_board(store: Store, period: Period) -> Board:
     by_unit: dict[str, list[Received]] = {}
     for row in received(store, period.code):
         by_unit.setdefault(row.unit_code, []).append(row)
-    return Board(period, own, [_entry(s, by_unit.get(s.code, [])) for s in subs])
+    entries = [_entry(s, by_unit.get(s.code, [])) for s in subs]
+    return Board(period, own, [_with_definition_warning(store, period, e) for e in entries])
+
+
+def definition_warning(store: Store, period: Period, ref: Mapping[str, Any] | None) -> str:
+    """A warning naming both definitions when a return (its ``definition`` reference; None: the shipped v1)
+    is built on another definition than the one this unit consolidates ``period`` with, else ``""``."""
+    from forms.definition import shipped_definition
+    from models.definitions import by_digest, definition_for
+
+    mine = definition_for(store, period.year)
+    digest = str((ref or {}).get("digest") or shipped_definition().digest)
+    if digest == mine.digest:
+        return ""
+    theirs = by_digest(store, digest)
+    if theirs is not None:
+        name = theirs.label
+    else:
+        name = f"“{(ref or {}).get('id', '')}”第{(ref or {}).get('version', '?')}版（本机未安装）"
+    return (f"报表制度不同：该报表按{name}编制，本单位{period.year}年按{mine.label}汇总，"
+            "两者的表式不同，不能汇总。请让该单位按本单位使用的报表制度重新生成并上报")
+
+
+def _with_definition_warning(store: Store, period: Period, entry: Entry) -> Entry:
+    if entry.current is None or entry.state not in (REPORTED, RETURNED):
+        return entry
+    text = store.scalar("SELECT json_extract(payload, '$.definition') FROM received_returns WHERE id = ?",
+                        (entry.current.id,))
+    try:
+        ref = json.loads(text) if text else None
+    except ValueError:
+        ref = None
+    warning = definition_warning(store, period, ref if isinstance(ref, dict) else None)
+    return dataclasses.replace(entry, definition_warning=warning) if warning else entry
 
 
 # ------------------------------------------------------------------------------------------------

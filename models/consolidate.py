@@ -28,12 +28,13 @@ from decimal import Decimal
 from typing import Any
 
 from forms import divisions
-from forms import returns as R
+from forms.definition import Definition
 from forms.fields import Finding
 from forms.periods import Period
 from models import returns as ret_mod
 from models.board import REPORTED, Board, build_board
 from models.db import RecordError, Store
+from models.definitions import resolver
 from models.returns import Number, Return
 from models.unit import Unit
 
@@ -90,13 +91,17 @@ class Consolidation:
         return duplicate_people(self.ret)
 
 
-def own_return(store: Store, period: Period, *, today: dt.date | None = None) -> Return:
+def own_return(store: Store, period: Period, *, today: dt.date | None = None,
+               definition: Definition | None = None) -> Return:
     """This unit's return from its own records only (what a county's return is)."""
-    return ret_mod.compute_own(store, period, today=today)
+    return ret_mod.compute_own(store, period, today=today, definition=definition)
 
 
-def consolidate_period(store: Store, period: Period, *, today: dt.date | None = None) -> Consolidation:
-    """The consolidated draft return of ``period`` (see the module docstring)."""
+def consolidate_period(store: Store, period: Period, *, today: dt.date | None = None,
+                       definition: Definition | None = None) -> Consolidation:
+    """The consolidated draft return of ``period`` (see the module docstring), on ``definition`` (default:
+    the one this store uses for the period's year). A subordinate's return on another definition is not
+    added: :class:`models.returns.DefinitionMismatch` names it."""
     from models import unit
     from models.receiving import load_received
 
@@ -104,7 +109,8 @@ def consolidate_period(store: Store, period: Period, *, today: dt.date | None = 
     if own is None:
         raise RecordError("尚未设置本单位，无法汇总")
     board = build_board(store, period)
-    mine = own_return(store, period, today=today)
+    definition = definition or ret_mod.definition_for(store, period)
+    mine = own_return(store, period, today=today, definition=definition)
     reported = []
     for entry in board.entries:
         if entry.state == REPORTED and entry.current is not None:
@@ -112,7 +118,8 @@ def consolidate_period(store: Store, period: Period, *, today: dt.date | None = 
     labelled = dataclasses.replace(mine, unit_name=own_label(own))
     parts = [ret for _row, ret in reported]
     total = ret_mod.consolidate([labelled, *parts], unit_code=own.code, unit_name=own.name, unit_level=own.level,
-                                parent_code=own.parent_code, period=period.code, cover=mine.cover)
+                                parent_code=own.parent_code, period=period.code, cover=mine.cover,
+                                definition=definition)
     coverage = coverage_for(board, own, mine, reported)
     total.coverage = coverage
     return Consolidation(total, board, coverage, mine, parts)
@@ -144,7 +151,7 @@ def contributions(store: Store, ret: Return, table: str, row: str, column: str) 
     The subordinates' parts are read from the stored returns named in ``ret.coverage`` (by digest);
     the unit's own part is the rest, so the parts always add up to the number shown.
     """
-    spec = R.table(table)
+    spec = ret.spec.table(table)
     col = spec.column(column)
     spec.row(row)
     total = ret.tables[table][row][column]
@@ -163,7 +170,7 @@ def contributions(store: Store, ret: Return, table: str, row: str, column: str) 
             out.append(Contribution(item["code"], item["name"], SUBORDINATE, int(item.get("version", 0)),
                                     Decimal("0.00") if col.money else 0, available=False))
             continue
-        part = ret_mod.from_canonical(str(payload).encode("utf-8"))
+        part = ret_mod.from_canonical(str(payload).encode("utf-8"), resolver(store))
         value = part.tables[table][row][column]
         summed += value
         out.append(Contribution(item["code"], item["name"], SUBORDINATE, part.version, value))
@@ -207,8 +214,9 @@ def duplicate_people(ret: Return) -> list[Duplicate]:
 
 
 def _finding(code: str, where: str, label: str, message: str) -> Finding:
-    rule = R.RULE_BY_CODE[code]
-    return Finding(rule.severity, where, f"{message}。{rule.fix}" if rule.fix else message, code, label)
+    from models.review import rule_finding
+
+    return rule_finding(code, where, label, message)  # with the texts of the definition of the return under review
 
 
 def duplicate_findings(ret: Return) -> list[Finding]:
@@ -228,7 +236,7 @@ def consolidation_findings(ret: Return) -> list[Finding]:
 
 def contribution_rows(store: Store, ret: Return, table: str, row: str, column: str) -> list[dict[str, Any]]:
     """:func:`contributions` as plain dicts (the command line's JSON)."""
-    spec = R.table(table)
+    spec = ret.spec.table(table)
     col = spec.column(column)
     return [{"unit_code": c.unit_code, "unit_name": c.unit_name, "role": c.role, "version": c.version,
              "value": float(c.value) if col.money else int(c.value), "available": c.available}

@@ -9,6 +9,7 @@ Signature checks (only the province's signed files install) sit above this modul
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from forms.definition import Definition, load_definition, shipped_definition
 from models.db import Store, StoreError, now
@@ -43,11 +44,19 @@ def install(store: Store, defn: Definition, *, source: str = "", signer_name: st
     return True
 
 
+_PARSED: dict[str, Definition] = {}  # digest → definition: a file is parsed and checked once per run
+
+
 def _row_to_installed(row: dict[str, object]) -> Installed:
     raw = row["raw"]
     assert isinstance(raw, bytes)
-    return Installed(load_definition(raw, source=str(row["source"]) or "已安装的报表制度"), str(row["installed_at"]),
-                     str(row["source"]), str(row["signer_name"]), str(row["signer_fingerprint"]))
+    digest = str(row["digest"])
+    defn = _PARSED.get(digest)
+    if defn is None or defn.raw != raw:
+        defn = load_definition(raw, source=str(row["source"]) or "已安装的报表制度")
+        _PARSED[digest] = defn
+    return Installed(defn, str(row["installed_at"]), str(row["source"]), str(row["signer_name"]),
+                     str(row["signer_fingerprint"]))
 
 
 def installed(store: Store) -> list[Installed]:
@@ -63,9 +72,22 @@ def by_digest(store: Store, digest: str, *, include_shipped: bool = True) -> Def
     return _row_to_installed(rows[0]).definition if rows else None
 
 
+def resolver(store: Store) -> Callable[[str], Definition | None]:
+    """Look definitions up by digest in ``store`` (what reading a return back needs)."""
+    return lambda digest: by_digest(store, digest)
+
+
 def definition_for(store: Store, year: int) -> Definition:
     """The definition a return of ``year`` is built on: the highest installed version covering the year
     (of the shipped definition's id or any other), else the shipped one."""
     rows = store.query("SELECT * FROM definitions WHERE year_from <= ? AND ? <= year_to "
                        "ORDER BY version DESC, installed_at DESC LIMIT 1", (year, year))
     return _row_to_installed(rows[0]).definition if rows else shipped_definition()
+
+
+def entry_definitions(store: Store) -> list[Definition]:
+    """The definitions whose entry fields and record rules apply when a record is entered: every installed
+    one, newest first (latest years, then highest version), the shipped one last. The entry form shows the
+    fields any of them adds; a rule declared by several is checked as the newest declares it."""
+    rows = store.query("SELECT * FROM definitions ORDER BY year_to DESC, year_from DESC, version DESC")
+    return [*(_row_to_installed(r).definition for r in rows), shipped_definition()]

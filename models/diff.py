@@ -165,7 +165,7 @@ class ReturnDiff:
 def diff_returns(old: Return, new: Return) -> ReturnDiff:
     """Every change from ``old`` to ``new`` (two versions of the same unit and period)."""
     numbers = []
-    for spec in R.TABLES:
+    for spec in new.spec.tables:  # a table the old version's definition lacks counts as all zeros
         old_table, new_table = old.tables.get(spec.key, {}), new.tables.get(spec.key, {})
         for row in spec.rows:
             for column in spec.columns:
@@ -176,7 +176,7 @@ def diff_returns(old: Return, new: Return) -> ReturnDiff:
                                                 if not column.group else f"{column.group}{column.label}",
                                                 before, after, column.money))
     rosters = []
-    for roster in R.ROSTERS:
+    for roster in new.spec.rosters:
         rosters.extend(_roster_changes(roster, old.rosters.get(roster.key, []), new.rosters.get(roster.key, []),
                                        old.consolidated or new.consolidated))
     notes = []
@@ -188,7 +188,7 @@ def diff_returns(old: Return, new: Return) -> ReturnDiff:
             place = after_note.get("message") or before_note.get("message") or key[1]
             notes.append(NoteChange(str(place), str(before_note.get("text", "")), str(after_note.get("text", ""))))
     cover = []
-    for field in R.COVER_FIELDS:
+    for field in new.spec.cover:
         if field.key == "report_date":
             continue
         before_text, after_text = old.cover.get(field.key, ""), new.cover.get(field.key, "")
@@ -196,6 +196,8 @@ def diff_returns(old: Return, new: Return) -> ReturnDiff:
             cover.append((field.label, before_text, after_text))
     if old.unit_name != new.unit_name:
         cover.append(("填报单位", old.unit_name, new.unit_name))
+    if old.definition.digest != new.definition.digest:
+        cover.append(("报表制度", old.definition_line(), new.definition_line()))
     return ReturnDiff(old, new, tuple(numbers), tuple(rosters), tuple(notes), tuple(cover))
 
 

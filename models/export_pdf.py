@@ -23,6 +23,7 @@ from typing import Any
 
 from common.text import date_cn
 from forms import returns as R
+from forms.definition import Definition
 from models.fonts import FONT_NAME, printable, reportlab_font
 from models.returns import Number, Return, digest, short_digest
 
@@ -202,12 +203,12 @@ def layout(ret: Return, *, fingerprint: str = "", progress: Progress | None = No
         return wanted is None or name in wanted
 
     starts: dict[str, int] = {}
-    for spec in R.TABLES:
+    for spec in ret.spec.tables:
         if want(spec.number):
             before = len(ctx.pages)
             _table_pages(ctx, spec)
             starts[spec.number] = before
-    for roster in R.ROSTERS:
+    for roster in ret.spec.rosters:
         if want(roster.number):
             before = len(ctx.pages)
             _roster_pages(ctx, roster, progress)
@@ -247,7 +248,7 @@ def _top_block(ctx: _Ctx, page: Page, title: str, form_no: str, unit_note: str, 
     ret = ctx.ret
     right = page.width - MARGIN_X
     page.text(right - 150, MARGIN_TOP + 8, f"表　　号：{form_no}", 8, "left")
-    page.text(right - 150, MARGIN_TOP + 19, f"制定机关：{R.AUTHORITY}", 8, "left")
+    page.text(right - 150, MARGIN_TOP + 19, f"制定机关：{ctx.ret.spec.authority}", 8, "left")
     page.text(MARGIN_X, MARGIN_TOP + 38, title + suffix, 15, "center", page.width - 2 * MARGIN_X)
     y = MARGIN_TOP + 60
     page.text(MARGIN_X, y, f"填报单位（盖章）：{ret.unit_name}", 8.5)
@@ -469,18 +470,18 @@ def _roster_pages(ctx: _Ctx, roster: R.RosterSpec, progress: Progress | None) ->
 
 def _notes_pages(ctx: _Ctx) -> None:
     page = ctx.page(False, "说明")
-    y = _top_block(ctx, page, "审核说明", R.FORM_NO, "") + 14
+    y = _top_block(ctx, page, "审核说明", ctx.ret.spec.form_no, "") + 14
     width = A4_W - 2 * MARGIN_X
     for number, note in enumerate(ctx.ret.notes, start=1):
         lines = wrap(f"{number}. {note['message']}", width, 9)
         lines += wrap(f"说明：{note['text']}", width - 18, 9)
         if y + min(len(lines), 20) * 13 > A4_H - MARGIN_BOTTOM - 20:
             page = ctx.page(False, "说明")
-            y = _top_block(ctx, page, "审核说明", R.FORM_NO, "", "（续）") + 14
+            y = _top_block(ctx, page, "审核说明", ctx.ret.spec.form_no, "", "（续）") + 14
         for i, line in enumerate(lines):
             if y > A4_H - MARGIN_BOTTOM - 20:  # a very long 说明 continues on the next page, never cut
                 page = ctx.page(False, "说明")
-                y = _top_block(ctx, page, "审核说明", R.FORM_NO, "", "（续）") + 14
+                y = _top_block(ctx, page, "审核说明", ctx.ret.spec.form_no, "", "（续）") + 14
             page.text(MARGIN_X + (18 if line.startswith("说明：") or (i > 0 and not line[0].isdigit()) else 0),
                       y, line, 9)
             y += 13
@@ -491,9 +492,9 @@ def _cover(ctx: _Ctx, starts: dict[str, int]) -> None:
     ret = ctx.ret
     page = ctx.page(False, "封面")
     right = A4_W - MARGIN_X
-    page.text(right - 150, MARGIN_TOP + 10, f"表　　号：{R.FORM_NO}", 9)
-    page.text(right - 150, MARGIN_TOP + 24, f"制定机关：{R.AUTHORITY}", 9)
-    page.text(0, 160, R.RETURN_TITLE, 24, "center", A4_W)
+    page.text(right - 150, MARGIN_TOP + 10, f"表　　号：{ctx.ret.spec.form_no}", 9)
+    page.text(right - 150, MARGIN_TOP + 24, f"制定机关：{ctx.ret.spec.authority}", 9)
+    page.text(0, 160, ctx.ret.spec.title, 24, "center", A4_W)
     period = ret.period_obj
     page.text(0, 196, f"（{period.label}{period.kind_label}）", 15, "center", A4_W)
     if ret.is_draft:
@@ -501,7 +502,7 @@ def _cover(ctx: _Ctx, starts: dict[str, int]) -> None:
     rows = ret.cover_lines()
     x_label, x_value, x_end = 110.0, 215.0, A4_W - 110
     y = 262.0
-    step = 23.0 if ret.consolidated else 27.0  # a consolidated cover has one more row and the 上报情况 lines
+    step = 22.0 if ret.consolidated else 24.0  # a consolidated cover has one more row and the 上报情况 lines
     for label, value in rows:
         page.text(x_label, y, label, 12, "right", x_value - x_label - 12)
         shown, size = fit_lines(value, x_end - x_value, 12, step * 0.95)
@@ -524,7 +525,7 @@ def _cover(ctx: _Ctx, starts: dict[str, int]) -> None:
     page.text(MARGIN_X, 740, f"证书指纹：{ctx.fingerprint or '（未签名）'}", 9)
     page.text(MARGIN_X, 756, f"数据摘要：{ctx.short}（SHA-256 前16位，与 Excel 文件内数据一致）", 9)
     # contents
-    names = [(t.number, t.title) for t in R.TABLES] + [(r.number, r.title) for r in R.ROSTERS]
+    names = [(t.number, t.title) for t in ctx.ret.spec.tables] + [(r.number, r.title) for r in ctx.ret.spec.rosters]
     contents = [f"{number} {title}　第{starts[number]}页" for number, title in names if number in starts]
     if "说明" in starts:
         contents.append(f"审核说明　第{starts['说明']}页")
@@ -537,18 +538,18 @@ def _cover(ctx: _Ctx, starts: dict[str, int]) -> None:
 def _summary(ctx: _Ctx) -> None:
     ret = ctx.ret
     page = ctx.page(False, "汇总表")
-    y = _top_block(ctx, page, R.SUMMARY_TITLE, R.FORM_NO, "见各项")
+    y = _top_block(ctx, page, ret.spec.summary_title, ret.spec.form_no, "见各项")
     y += 6
     width = A4_W - 2 * MARGIN_X
     # key figures: one block per section, two figures per line
-    for section, figures in R.SUMMARY_SECTIONS:
+    for section, figures in ret.spec.summary:
         page.rect(MARGIN_X, y, width, 16, fill=HEADER_FILL)
         page.text(MARGIN_X + 6, y + 11.5, section, 9.5)
         y += 16
         lines = (len(figures) + 2) // 3
         cell_w = width / 3
         for i, fig in enumerate(figures):
-            col = R.table(fig.table).column(fig.column)
+            col = ret.spec.table(fig.table).column(fig.column)
             value = ret.tables[fig.table][R.TOTAL][fig.column]
             cx = MARGIN_X + (i % 3) * cell_w
             cy = y + (i // 3) * 17
@@ -559,7 +560,7 @@ def _summary(ctx: _Ctx) -> None:
     # charts side by side
     chart_w = (width - 16) / 2
     chart_h = 190.0
-    for i, chart in enumerate(R.CHARTS):
+    for i, chart in enumerate(ret.spec.charts):
         _chart(page, ret, chart, MARGIN_X + i * (chart_w + 16), y + 4, chart_w, chart_h)
     y += chart_h + 16
     warn = len(ret.notes)
@@ -577,7 +578,7 @@ def _summary(ctx: _Ctx) -> None:
     # signatures and the stamp
     y = A4_H - MARGIN_BOTTOM - 96
     cover = ret.cover
-    labels = [f for f in R.COVER_FIELDS if f.key not in ("phone", "report_date")]
+    labels = [f for f in ret.spec.cover if f.key not in ("phone", "report_date")]
     for i, f in enumerate(labels):
         page.text(MARGIN_X, y + i * 22, f"{f.label}（签字）：", 10)
         page.line(MARGIN_X + 95, y + i * 22 + 3, MARGIN_X + 230, y + i * 22 + 3, 0.6)
@@ -669,7 +670,7 @@ def _write(ret: Return, pages: Sequence[Page], path: Path, progress: Progress | 
                     initialFontSize=10, initialLeading=12)
     canvas.setDateFormatter(_pdf_date(ret.finalised_at))
     period = ret.period_obj
-    canvas.setTitle(f"{R.RETURN_TITLE}（{ret.unit_name} {period.label}{period.kind_label}）")
+    canvas.setTitle(f"{ret.spec.title}（{ret.unit_name} {period.label}{period.kind_label}）")
     canvas.setAuthor(ret.unit_name)
     canvas.setSubject(f"{ret.unit_code} {period.code} v{ret.version}")
     canvas.setCreator("产改统计填报")
@@ -773,3 +774,24 @@ def _text_writer(text: Any) -> Callable[[float, float, str], None]:
         text.textOut(string)
 
     return public
+
+
+def write_definition_preview(definition: Definition, path: Path) -> int:
+    """The definition's cover and tables, empty, as A4 pages (the same layout as a return's PDF), so the province
+    can look at a new definition before sending it down. Returns the number of pages."""
+    from models.returns import empty_tables
+
+    spec = definition.spec
+    sample = Return("000000", "（填报单位）", "county", None, str(definition.year_from), {}, empty_tables(spec),
+                    {r.key: [] for r in spec.rosters}, definition=definition)
+    pages = layout(sample, sections=["封面", *(t.number for t in spec.tables)])
+    from reportlab.pdfgen.canvas import Canvas
+
+    reportlab_font()
+    canvas = Canvas(str(path), pagesize=(A4_W, A4_H), invariant=1, pageCompression=1, initialFontName=FONT_NAME,
+                    initialFontSize=10, initialLeading=12)
+    canvas.setTitle(f"{definition.label} 表式预览")
+    canvas.setCreator("产改统计填报")
+    draw_pages(canvas, pages)
+    canvas.save()
+    return len(pages)

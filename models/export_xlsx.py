@@ -93,7 +93,7 @@ def write_xlsx(ret: Return, path: Path, *, fingerprint: str = "", progress: Prog
     created = _created(ret.finalised_at)
     period = ret.period_obj
     hex_digest = digest(ret)
-    wb.set_properties({"title": f"{R.RETURN_TITLE}（{ret.unit_name} {period.label}{period.kind_label}）",
+    wb.set_properties({"title": f"{ret.spec.title}（{ret.unit_name} {period.label}{period.kind_label}）",
                        "author": ret.unit_name, "company": ret.unit_name, "subject": f"{ret.unit_code} {period.code}",
                        "created": created, "comments": f"数据摘要 {hex_digest}"})
     wb.set_custom_property(PROPERTY_FORMAT, f"{R.FORMAT_NAME}/{R.FORMAT_VERSION}")
@@ -104,7 +104,7 @@ def write_xlsx(ret: Return, path: Path, *, fingerprint: str = "", progress: Prog
     if fingerprint:
         wb.set_custom_property(PROPERTY_SIGNER, fingerprint.replace(" ", ""))
     fmt = _Formats(wb)
-    steps = 3 + len(R.TABLES) + len(R.ROSTERS)
+    steps = 3 + len(ret.spec.tables) + len(ret.spec.rosters)
     done = 0
 
     def step(text: str) -> None:
@@ -115,10 +115,10 @@ def write_xlsx(ret: Return, path: Path, *, fingerprint: str = "", progress: Prog
 
     _cover(wb, fmt, ret, short_digest(hex_digest), fingerprint)
     step("正在写入封面……")
-    for spec in R.TABLES:
+    for spec in ret.spec.tables:
         _table(wb, fmt, ret, spec)
         step(f"正在写入{spec.number}……")
-    for roster in R.ROSTERS:
+    for roster in ret.spec.rosters:
         _roster(wb, fmt, ret, roster)
         step(f"正在写入{roster.number}……")
     if ret.notes:
@@ -162,7 +162,7 @@ def _head_block(ws: Any, fmt: _Formats, ret: Return, title: str, form_no: str, u
     """表号/制定机关 top right, the title, the 填报单位/报告期/计量单位 line; returns the next row."""
     right = max(last_col - 2, 0)
     _span(ws, 0, right, last_col, f"表　　号：{form_no}", fmt.meta)
-    _span(ws, 1, right, last_col, f"制定机关：{R.AUTHORITY}", fmt.meta)
+    _span(ws, 1, right, last_col, f"制定机关：{ret.spec.authority}", fmt.meta)
     _span(ws, 2, 0, last_col, title, fmt.title)
     ws.set_row(2, 30)
     n = last_col + 1
@@ -290,7 +290,7 @@ def _roster(wb: Any, fmt: _Formats, ret: Return, roster: R.RosterSpec) -> None:
 
 def _notes(wb: Any, fmt: _Formats, ret: Return) -> None:
     ws = wb.add_worksheet("审核说明")
-    row = _head_block(ws, fmt, ret, "审核说明", R.FORM_NO, "", 2)
+    row = _head_block(ws, fmt, ret, "审核说明", ret.spec.form_no, "", 2)
     for i, (label, width) in enumerate((("序号", 6), ("审核发现的问题", 60), ("说明", 50))):
         ws.write_string(row, i, label, fmt.head)
         ws.set_column(i, i, width)
@@ -310,10 +310,10 @@ def _cover(wb: Any, fmt: _Formats, ret: Return, short: str, fingerprint: str) ->
     ws.set_column(1, 1, 22)
     ws.set_column(2, 2, 40)
     ws.set_column(3, 3, 18)
-    ws.merge_range(0, 2, 0, 3, f"表　　号：{R.FORM_NO}", fmt.meta_right)
-    ws.merge_range(1, 2, 1, 3, f"制定机关：{R.AUTHORITY}", fmt.meta_right)
+    ws.merge_range(0, 2, 0, 3, f"表　　号：{ret.spec.form_no}", fmt.meta_right)
+    ws.merge_range(1, 2, 1, 3, f"制定机关：{ret.spec.authority}", fmt.meta_right)
     ws.set_row(3, 40)
-    ws.merge_range(3, 0, 3, 3, R.RETURN_TITLE, fmt.cover_title)
+    ws.merge_range(3, 0, 3, 3, ret.spec.title, fmt.cover_title)
     period = ret.period_obj
     ws.merge_range(4, 0, 4, 3, f"（{period.label}{period.kind_label}）", fmt.cover_sub)
     rows = ret.cover_lines()
@@ -337,7 +337,7 @@ def _cover(wb: Any, fmt: _Formats, ret: Return, short: str, fingerprint: str) ->
     ws.merge_range(row, 1, row + 3, 1, "（单位盖章处）", fmt.stamp)
     row += 5
     ws.write_string(row, 1, "本文件包含：", fmt.cover_small)
-    for number, title in [(t.number, t.title) for t in R.TABLES] + [(r.number, r.title) for r in R.ROSTERS]:
+    for number, title in [(t.number, t.title) for t in ret.spec.tables] + [(r.number, r.title) for r in ret.spec.rosters]:
         row += 1
         ws.write_string(row, 1, number, fmt.cover_small)
         ws.write_string(row, 2, title, fmt.cover_small)

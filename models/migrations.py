@@ -242,3 +242,11 @@ def m0007_definitions(db: Database) -> None:
             signer_name TEXT NOT NULL DEFAULT '', signer_fingerprint TEXT NOT NULL DEFAULT '',
             signed_package BLOB)""")
     db.execute("CREATE UNIQUE INDEX definitions_id_version ON definitions(def_id, version)")
+
+
+@MIGRATIONS(name="0008_definition_fields")
+def m0008_definition_fields(db: Database) -> None:
+    """Entry fields a definition adds to a record kind (报表制度 ``fields``): one JSON object per record."""
+    # extra: {"field name": value} for the fields of the definitions in use; absent or NULL means none entered.
+    for table in ("people", "studios", "trainings", "competitions", "innovation"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN extra TEXT")

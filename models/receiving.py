@@ -39,6 +39,7 @@ from forms import divisions
 from forms import returns as R
 from forms.periods import parse_period
 from models.db import RecordError, Store, now
+from models.definitions import resolver
 from models.returns import Return, ReturnFormatError, canonical_bytes, from_canonical
 from models.signing.common import MALFORMED, STATUS_LABELS, UNREGISTERED, VALID
 from models.unit import Unit
@@ -97,7 +98,7 @@ def inspect_payload(store: Store, payload: bytes, signature: bytes | None, *, pa
 
     path = Path(path)
     try:
-        ret = from_canonical(payload)
+        ret = from_canonical(payload, resolver(store))
     except (ReturnFormatError, ParseError) as exc:
         return Inspection(path, MALFORMED, str(exc))
     canonical = canonical_bytes(ret)
@@ -149,7 +150,7 @@ def source_unit_problem(ret: Return) -> str | None:
             parent = by_code.get(code)
             code, depth = (parent.parent_code if parent is not None else ""), depth + 1
     for key, rows in ret.rosters.items():
-        title = next((r.number for r in R.ROSTERS if r.key == key), key)
+        title = next((r.number for r in R.shipped().rosters if r.key == key), key)
         for row in rows:
             source = compact(str(row.get("source_unit", "")))
             base = source.split("(", 1)[0] if source.endswith(")") else source  # compact() made （…） half-width
@@ -561,7 +562,7 @@ def load_received(store: Store, received_id: int) -> Return:
     payload = store.scalar("SELECT payload FROM received_returns WHERE id = ?", (received_id,))
     if payload is None:
         raise RecordError(f"没有编号为 {received_id} 的已接收报表")
-    return from_canonical(str(payload).encode("utf-8"))
+    return from_canonical(str(payload).encode("utf-8"), resolver(store))
 
 
 def usable_returns(store: Store, period: str) -> list[tuple[Received, Return]]:
@@ -571,7 +572,7 @@ def usable_returns(store: Store, period: str) -> list[tuple[Received, Return]]:
     out = []
     for row in rows:
         payload = row.pop("payload")
-        out.append((_received(row), from_canonical(str(payload).encode("utf-8"))))
+        out.append((_received(row), from_canonical(str(payload).encode("utf-8"), resolver(store))))
     return out
 
 

@@ -7,10 +7,12 @@ Deleting moves a record to the 回收站 (recycle bin), from which it can be res
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from common import pinyin
+from forms import checks
 from forms import fields as F
 from forms.fields import Finding, FormSpec
 from forms.honours import STUDIO_LEADER_REQUIREMENTS
@@ -40,12 +42,50 @@ class SaveResult:
 # Checking
 
 
+def extra_fields(store: Store, kind: str) -> tuple[F.Field, ...]:
+    """The entry fields the store's definitions add to ``kind`` (``models.definitions.entry_definitions``)."""
+    from models.definitions import entry_definitions
+
+    out: dict[str, F.Field] = {}
+    for definition in entry_definitions(store):
+        for field in definition.spec.extra_fields(kind):
+            out.setdefault(field.name, field)
+    return tuple(out.values())
+
+
+def entry_form(store: Store, kind: str) -> FormSpec:
+    """The form of ``kind`` as entered in this store: its own fields and those its definitions add (what the
+    record dialog shows and :func:`save` stores, the added ones in the record's ``extra`` column)."""
+    form = spec(kind)
+    added = extra_fields(store, kind) if form.kind in _EXTRA_KINDS else ()
+    return dataclasses.replace(form, fields=form.fields + added) if added else form
+
+
+_EXTRA_KINDS = ("people", "studios", "trainings", "competitions", "innovation")  # tables with an ``extra`` column
+
+
+def definition_findings(store: Store, kind: str, clean: Mapping[str, Any]) -> list[Finding]:
+    """The record rules of the store's definitions (``scope`` ``kind``) on one record at entry."""
+    from models.definitions import entry_definitions
+
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for definition in entry_definitions(store):
+        rules = definition.spec.record_rules(kind)
+        out.extend(definition.spec.record_findings(kind, clean, frozenset(seen)))
+        seen.update(r.code for r in rules)
+    return out
+
+
 def check(store: Store, kind: str, values: Mapping[str, Any], record_id: int | None = None,
           children: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
           ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[Finding]]:
-    """Validate a record and its children against the form and the store (uniqueness, links)."""
-    form = spec(kind)
+    """Validate a record and its children against the form, the definitions' rules and the store
+    (uniqueness, links)."""
+    form = entry_form(store, kind)
     clean, findings = validate(form, values)
+    failed = {f.where for f in findings if f.is_error}
+    findings.extend(f for f in definition_findings(store, kind, clean) if f.where not in failed)
     clean_children: dict[str, list[dict[str, Any]]] = {}
     for child in CHILDREN.get(kind, ()):
         rows = (children or {}).get(child.kind)
@@ -85,11 +125,11 @@ def _store_checks(store: Store, form: FormSpec, clean: Mapping[str, Any], record
                               (clean[field.name],))
             if not row:
                 out.append(F.error(field, f"所选{target.title}不存在或已删除", f"{form.kind}.{field.name}.missing"))
-    if form is STUDIOS:
+    if form.kind == STUDIOS.kind:
         out.extend(_studio_leader_check(store, clean))
-    if form is PEOPLE and "honours" in children:
-        out.extend(honour_age_warnings(clean, children["honours"]))
-    if form is STUDIOS and "studio_outputs" in children:
+    if form.kind == PEOPLE.kind and "honours" in children:
+        out.extend(honour_age_warnings(clean, children["honours"], _min_honour_age(store)))
+    if form.kind == STUDIOS.kind and "studio_outputs" in children:
         years = [r.get("year") for r in children["studio_outputs"] if r.get("year")]
         for year in {y for y in years if years.count(y) > 1}:
             out.append(F.error("studio_outputs", f"{year}年的成果填了不止一条，请合并", "studios.outputs.duplicate_year",
@@ -98,27 +138,34 @@ def _store_checks(store: Store, form: FormSpec, clean: Mapping[str, Any], record
 
 
 def _studio_leader_check(store: Store, clean: Mapping[str, Any]) -> list[Finding]:
-    required = STUDIO_LEADER_REQUIREMENTS.get(clean.get("type") or "")
+    """The review's rule ``studio.leader_honour``, checked as the studio is entered (same check, same code)."""
     leader = clean.get("leader_id")
-    if not required or leader is None:
+    if not STUDIO_LEADER_REQUIREMENTS.get(clean.get("type") or "") or leader is None:
         return []
     held = {r["category"] for r in store.query("SELECT category FROM honours WHERE person_id = ?", (leader,))}
-    if held & set(required):
-        return []
     name = store.scalar("SELECT name FROM people WHERE id = ?", (leader,)) or ""
-    return [F.error(STUDIOS.field("leader_id"),
-                    f"{clean['type']}的领办人须获得“{'”或“'.join(required)}”荣誉，“{name}”没有",
-                    "studios.leader_id.honour")]
+    problem = checks.leader_honour_problem(clean.get("type"), held, str(name))
+    return [F.error(STUDIOS.field("leader_id"), problem, checks.LEADER_HONOUR)] if problem else []
 
 
-def honour_age_warnings(person: Mapping[str, Any], honours: Sequence[Mapping[str, Any]]) -> list[Finding]:
-    birth = person.get("birth_date")
+def _min_honour_age(store: Store) -> int:
+    from models.definitions import entry_definitions
+
+    return int(entry_definitions(store)[0].spec.threshold("min_honour_age"))
+
+
+def honour_age_warnings(person: Mapping[str, Any], honours: Sequence[Mapping[str, Any]],
+                        min_age: int | None = None) -> list[Finding]:
+    """The review's rule ``honour.young`` on the honours being entered (the definition's age threshold)."""
+    from forms.returns import shipped
+
+    min_age = min_age if min_age is not None else int(shipped().threshold("min_honour_age"))
     out = []
     for index, honour in enumerate(honours, start=1):
-        year = honour.get("award_year")
-        if birth and year and year - int(str(birth)[:4]) < 16:
-            out.append(F.warning(f"honours[{index}].award_year", f"授予时本人不满16岁（{birth[:4]}年出生），请核对",
-                                 "honours.award_year.young", f"第{index}条荣誉的授予年份"))
+        young = checks.honour_too_young(person.get("birth_date"), honour.get("award_year"), min_age)
+        if young:
+            out.append(F.warning(f"honours[{index}].award_year", f"{young}，请核对", checks.HONOUR_YOUNG,
+                                 f"第{index}条荣誉的授予年份"))
     return out
 
 
@@ -200,9 +247,15 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
     clean, clean_children, findings = check(store, kind, values, record_id, children)
     if errors(findings):
         raise ValidationFailed(findings)
+    own = set(form.names)
     stamp = now()
-    row = record_row(form, clean, stamp, new=record_id is None)
+    row = record_row(form, clean, stamp, new=record_id is None, columns=[k for k in clean if k in own])
     with store.atomic():
+        added = {k: v for k, v in clean.items() if k not in own}
+        if added:  # a definition's entry fields: kept with the record, other definitions' values left as they are
+            kept = _extra(store, form, record_id) if record_id is not None else {}
+            row["extra"] = json.dumps({**kept, **{k: _json_value(v) for k, v in added.items()}}, ensure_ascii=False,
+                                      sort_keys=True)
         before = history.snapshot(kind, get(store, kind, record_id)) if record_id is not None else None
         if record_id is None:
             record_id = insert_row(store, form, row)
@@ -219,6 +272,21 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
     return SaveResult(record_id, [f for f in findings if not f.is_error])
 
 
+def _json_value(value: Any) -> Any:
+    from decimal import Decimal
+
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _extra(store: Store, form: FormSpec, record_id: int) -> dict[str, Any]:
+    text = store.scalar(f"SELECT extra FROM {form.table} WHERE id = ?", (record_id,))
+    try:
+        parsed = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
 def _replace_children(store: Store, child: FormSpec, parent_id: int, rows: list[dict[str, Any]]) -> None:
     assert child.parent_key
     store.conn.execute(f"DELETE FROM {child.table} WHERE {child.parent_key} = ?", (parent_id,))
@@ -232,6 +300,13 @@ def get(store: Store, kind: str, record_id: int) -> dict[str, Any] | None:
     if not rows:
         return None
     record = _from_db(form, rows[0])
+    if form.kind in _EXTRA_KINDS:
+        fields = extra_fields(store, kind)
+        if fields:
+            stored = _extra(store, form, record_id)
+            for field in fields:
+                value = stored.get(field.name)
+                record[field.name] = bool(value) if field.kind == F.BOOL else value
     for child in CHILDREN.get(kind, ()):
         order = "award_year, id" if child is HONOURS else "year"
         record[child.kind] = [_from_db(child, r) for r in store.query(

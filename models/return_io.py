@@ -21,12 +21,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from forms import returns as R
+from forms.definition import Definition
 from models.db import Store
 from models.export_xlsx import DATA_MARKER, DATA_SHEET, PROPERTY_DIGEST, PROPERTY_SIGNER, SIGNATURE_SHEET
 from models.returns import Number, Return, ReturnFormatError, canonical_bytes, digest, from_canonical
@@ -70,19 +71,19 @@ class ReadResult:
             ret = self.ret
             out.update(unit_code=ret.unit_code, unit_name=ret.unit_name, period=ret.period, version=ret.version,
                        finalised_at=ret.finalised_at, consolidated=ret.consolidated)
-            out["tables"] = tables_json(ret.tables)
+            out["tables"] = tables_json(ret.tables, ret.spec)
             out["rosters"] = {key: len(rows) for key, rows in ret.rosters.items()}
             out["notes"] = len(ret.notes)
         return out
 
 
-def tables_json(tables: Tables) -> dict[str, Any]:
+def tables_json(tables: Tables, return_spec: R.ReturnSpec | None = None) -> dict[str, Any]:
     """``{"T1": {"title", "columns": [...], "column_keys": [...], "rows": [{"key", "label", "values"}]}}``.
 
     Money is a JSON number with at most two decimals, counts are integers.
     """
     out: dict[str, Any] = {}
-    for spec in R.TABLES:
+    for spec in (return_spec or R.shipped()).tables:
         out[spec.key] = {
             "title": spec.full_title,
             "columns": [f"{c.group}·{c.caption}" if c.group else c.caption for c in spec.columns],
@@ -209,7 +210,7 @@ def _read(path: Path, store: Store | None) -> ReadResult:
                 except ReturnFormatError as exc:
                     return ReadResult(path, MALFORMED, str(exc))
                 return _check_signed(path, zf, wb, parts, signed, store)
-            ret = from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8"))
+            ret = from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8"), _resolver(store))
             claimed_signer = _custom_property(wb, PROPERTY_SIGNER)
             if claimed_signer:
                 return _signature_removed(path, wb, ret, claimed_signer)
@@ -228,7 +229,7 @@ def _signature_removed(path: Path, wb: Any, ret: Return, claimed_signer: str) ->
     reason = (f"文件注明已由证书 {claimed_signer[:16]}… 签名，但签名已不在文件中：文件在签名之后被另存或改动过，"
               "请使用发送方导出的原始文件")
     try:
-        problems = compare_tables(ret.tables, visible_tables(wb)) + visible_text_problems(wb, ret)
+        problems = compare_tables(ret.tables, visible_tables(wb, ret.spec), ret.spec) + visible_text_problems(wb, ret)
     except ReturnFormatError as exc:
         problems = [str(exc)]
     if problems:
@@ -242,7 +243,7 @@ def _check_unsigned(path: Path, wb: Any, ret: Return) -> ReadResult:
     stated = _custom_property(wb, PROPERTY_DIGEST)
     if stated and stated != hex_digest:
         return ReadResult(path, MALFORMED, "内嵌数据与文件属性中的数据摘要不一致（数据被改动过）", ret, hex_digest)
-    problems = compare_tables(ret.tables, visible_tables(wb))
+    problems = compare_tables(ret.tables, visible_tables(wb, ret.spec), ret.spec)
     if problems:
         more = f"等{len(problems)}处" if len(problems) > 3 else ""
         return ReadResult(path, MALFORMED, "可见表格与内嵌数据不一致：" + "；".join(problems[:3]) + more,
@@ -266,10 +267,12 @@ def _check_signed(path: Path, zf: zipfile.ZipFile, wb: Any, parts: dict[str, Any
                                          unit_code=manifest.unit_code if manifest is not None else "")
     facts: dict[str, Any] = {"fingerprint": verdict.fingerprint, "signer_name": verdict.signer_name,
                              "signed_at": verdict.signed_at}
+    data_problem = ""
     try:
-        ret: Return | None = from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8"))
-    except ReturnFormatError:
+        ret: Return | None = from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8"), _resolver(store))
+    except ReturnFormatError as exc:
         ret = None
+        data_problem = str(exc)  # e.g. built on a definition this store has not installed
     hex_digest = digest(ret) if ret is not None else ""
     if verdict.status == TAMPERED:
         return ReadResult(path, TAMPERED, "签名之后签名清单被改动：" + verdict.reason, ret, hex_digest, **facts)
@@ -284,12 +287,13 @@ def _check_signed(path: Path, zf: zipfile.ZipFile, wb: Any, parts: dict[str, Any
         return ReadResult(path, TAMPERED, "签名之后文件被改动：" + "；".join(named[:package.MAX_NAMED]) + more,
                           ret, hex_digest, **facts)
     if ret is None:
-        return ReadResult(path, MALFORMED, "签名完好，但内嵌数据无法读取", None, "", **facts)
+        return ReadResult(path, MALFORMED, "签名完好，但内嵌数据无法读取" + (f"：{data_problem}" if data_problem else ""),
+                          None, "", **facts)
     if (hex_digest, ret.unit_code, ret.period, ret.version) != \
             (manifest.data_digest, manifest.unit_code, manifest.period, manifest.version):
         return ReadResult(path, TAMPERED, "内嵌数据与签名清单中的报表不一致", ret, hex_digest, **facts)
     try:
-        problems = compare_tables(ret.tables, visible_tables(wb)) + visible_text_problems(wb, ret)
+        problems = compare_tables(ret.tables, visible_tables(wb, ret.spec), ret.spec) + visible_text_problems(wb, ret)
     except ReturnFormatError as exc:
         problems = [str(exc)]
     if problems:  # signed as it is, but the signer's visible sheets disagree with its own data
@@ -340,7 +344,7 @@ def _read_pdf(path: Path, store: Store | None) -> ReadResult:
         claimed = {"unit_code": verdict.signer_code, "unit_name": verdict.signer_name}
     facts: dict[str, Any] = {"fingerprint": verdict.fingerprint, "signer_name": verdict.signer_name,
                              "signed_at": verdict.signed_at}
-    ret = _pdf_data(data) if verdict.status in (VALID, UNREGISTERED) else None
+    ret = _pdf_data(data, store) if verdict.status in (VALID, UNREGISTERED) else None
     if ret is not None:  # PDF/A-3 with the canonical data attached, under the signature: a full return
         if claimed and (ret.unit_code, ret.period, ret.version) != \
                 (claimed.get("unit_code"), claimed.get("period"), claimed.get("version")):
@@ -356,7 +360,7 @@ def _read_pdf(path: Path, store: Store | None) -> ReadResult:
     return ReadResult(path, verdict.status, reason, None, "", claimed=claimed, **facts)
 
 
-def _pdf_data(data: bytes) -> Return | None:
+def _pdf_data(data: bytes, store: Store | None = None) -> Return | None:
     """The return attached to a PDF (``models.pdfa``), or None if it carries none or it does not parse."""
     from models.pdfa import attached_data
 
@@ -364,7 +368,7 @@ def _pdf_data(data: bytes) -> Return | None:
     if raw is None:
         return None
     try:
-        return from_canonical(raw)
+        return from_canonical(raw, _resolver(store))
     except ReturnFormatError:
         return None
 
@@ -389,8 +393,9 @@ def visible_text_problems(wb: Any, ret: Return) -> list[str]:
         expected: list[tuple[str, str, bool]] = [  # (label, text, whole cell or only its start)
             ("填报单位（盖章）", ret.unit_name, True), ("单位代码", ret.unit_code, True),
             ("报告期", period.label, False), ("报表版本", f"第{ret.version}版" if ret.version else "草稿", False),
+            ("报表制度", ret.definition_line(), True),
             *((f.label, date_cn(ret.cover.get(f.key, "")) if f.key == "report_date" else ret.cover.get(f.key, ""),
-               True) for f in R.COVER_FIELDS),
+               True) for f in ret.spec.cover),
         ]
         for label, text, whole in expected:
             if label in cover and (cover[label] != text if whole else not cover[label].startswith(text)):
@@ -407,7 +412,7 @@ def visible_text_problems(wb: Any, ret: Return) -> list[str]:
             row = next(rows, None) or (None, None, None)
             if (str(row[1] or ""), str(row[2] or "")) != (note.get("message", ""), note.get("text", "")):
                 problems.append(f"审核说明第{number}条与签名数据不一致")
-    for roster in R.ROSTERS:
+    for roster in ret.spec.rosters:
         if roster.number not in wb.sheetnames:
             problems.append(f"缺少工作表“{roster.number}”")
             continue
@@ -468,7 +473,16 @@ def _custom_property(wb: Any, name: str) -> str:
     return ""
 
 
-def visible_tables(wb: Any) -> Tables:
+def _resolver(store: Store | None) -> Callable[[str], Definition | None] | None:
+    """Definitions by digest in the receiver's store (without one only the shipped definition is known)."""
+    if store is None:
+        return None
+    from models.definitions import resolver
+
+    return resolver(store)
+
+
+def visible_tables(wb: Any, return_spec: R.ReturnSpec | None = None) -> Tables:
     """The numbers of the visible table sheets 表1–表5 of an exported workbook.
 
     Each sheet's 栏次 row starts with “甲”; its data rows follow in the declared order, with the
@@ -476,7 +490,7 @@ def visible_tables(wb: Any) -> Tables:
     missing or has another shape.
     """
     out: Tables = {}
-    for spec in R.TABLES:
+    for spec in (return_spec or R.shipped()).tables:
         if spec.number not in wb.sheetnames:
             raise ReturnFormatError(f"缺少工作表“{spec.number}”")
         ws = wb[spec.number]
@@ -526,10 +540,10 @@ def _number(value: Any, is_money: bool, sheet: str, row: str, col: str) -> Numbe
     return int(number)
 
 
-def compare_tables(data: Tables, visible: Tables) -> list[str]:
+def compare_tables(data: Tables, visible: Tables, return_spec: R.ReturnSpec | None = None) -> list[str]:
     """Differences between the embedded and the visible numbers, as Chinese phrases."""
     problems = []
-    for spec in R.TABLES:
+    for spec in (return_spec or R.shipped()).tables:
         for row in spec.rows:
             for col in spec.columns:
                 a = data[spec.key][row.key][col.key]

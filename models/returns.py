@@ -17,16 +17,19 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from common.errors import UserError
 from forms import returns as R
+from forms.definition import Definition, shipped_definition
 from forms.honours import CATEGORY_BY_NAME, LEVEL_RANK
 from forms.periods import Period, parse_period
 from forms.records import CERT_FIELDS
-from models.db import Store
+from models.db import RecordError, Store
+
+Resolver = Callable[[str], Definition | None]  # a definition by digest (``models.definitions.by_digest``)
 
 Number = int | Decimal
 CENT = Decimal("0.01")
@@ -68,6 +71,14 @@ class Return:
     sources: list[str] = dataclasses.field(default_factory=list)  # units summed into a consolidated return
     # A consolidated return's 应报/实报/未报 and the version and digest of each return summed (models.consolidate)
     coverage: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # The definition (报表制度) the return is built on; ``names_definition`` is False for a return read from
+    # a file made before returns named theirs (its canonical bytes then stay exactly as they were).
+    definition: Definition = dataclasses.field(default_factory=shipped_definition)
+    names_definition: bool = True
+
+    @property
+    def spec(self) -> R.ReturnSpec:
+        return self.definition.spec
 
     @property
     def period_obj(self) -> Period:
@@ -96,19 +107,25 @@ class Return:
             ("单位代码", self.unit_code),
             ("报告期", f"{period.label}（{period.start.isoformat()} 至 {period.end.isoformat()}）"),
             ("报表版本", f"第{self.version}版（定稿于 {self.finalised_at.replace('T', ' ')}）" if self.version else "草稿"),
+            ("报表制度", self.definition_line()),
             *((f.label, date_cn(self.cover.get(f.key, "")) if f.key == "report_date" else self.cover.get(f.key, ""))
-              for f in R.COVER_FIELDS),
+              for f in self.spec.cover),
         ]
         if self.consolidated:
             reported = int(self.coverage.get("reported", len(self.sources) - 1))
             lines.insert(2, ("汇总范围", f"本级直属单位及 {reported} 个下级单位"))
         return lines
 
+    def definition_line(self) -> str:
+        """``产业工人队伍建设改革统计表 第1版（云南省总工会制定，2021—2030年）``."""
+        d = self.definition
+        return f"{d.title} 第{d.version}版（{d.authority}制定，{d.year_from}—{d.year_to}年）"
+
     def contacts_line(self) -> str:
         """``单位负责人：李国华　　统计负责人：…　　报出日期：2026年1月15日``, under every table."""
         from common.text import date_cn
 
-        parts = [f"{f.label}：{self.cover.get(f.key, '')}" for f in R.COVER_FIELDS if f.key != "report_date"]
+        parts = [f"{f.label}：{self.cover.get(f.key, '')}" for f in self.spec.cover if f.key != "report_date"]
         parts.append(f"报出日期：{date_cn(self.cover.get('report_date', ''))}")
         return "　　".join(parts)
 
@@ -116,7 +133,7 @@ class Return:
         return self.tables[table][row][column]
 
     def row_values(self, table: str, row: str) -> list[Number]:
-        spec = R.table(table)
+        spec = self.spec.table(table)
         return [self.tables[table][row][c.key] for c in spec.columns]
 
     def title_line(self) -> str:
@@ -133,12 +150,12 @@ class Return:
 
     def to_dict(self) -> dict[str, Any]:
         tables: dict[str, Any] = {}
-        for spec in R.TABLES:
+        for spec in self.spec.tables:
             tables[spec.key] = {
                 row.key: {c.key: _json_number(self.tables[spec.key][row.key][c.key], c.money) for c in spec.columns}
                 for row in spec.rows}
         rosters: dict[str, Any] = {}
-        for roster in R.ROSTERS:
+        for roster in self.spec.rosters:
             cols = [c.key for c in roster.visible_columns(self.consolidated)]
             rosters[roster.key] = {"columns": cols,
                                    "rows": [[str(r.get(k, "")) for k in cols] for r in self.rosters.get(roster.key, [])]}
@@ -147,20 +164,24 @@ class Return:
             "unit": {"code": self.unit_code, "name": self.unit_name, "level": self.unit_level,
                      "parent_code": self.parent_code},
             "period": self.period, "version": self.version, "finalised_at": self.finalised_at,
-            "cover": {f.key: self.cover.get(f.key, "") for f in R.COVER_FIELDS},
+            "cover": {f.key: self.cover.get(f.key, "") for f in self.spec.cover},
             "tables": tables, "rosters": rosters,
             "notes": [{k: n.get(k, "") for k in ("code", "where", "message", "text")} for n in self.notes],
             "sources": list(self.sources),
         }
         if self.consolidated:  # only then, so a county's canonical bytes stay as they were
             out["coverage"] = _clean_coverage(self.coverage)
+        if self.names_definition:
+            out["definition"] = self.definition.ref
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Return:
-        """Rebuild a return from its canonical dict; :class:`ReturnFormatError` if it is not one."""
+    def from_dict(cls, data: Mapping[str, Any], resolve: Resolver | None = None) -> Return:
+        """Rebuild a return from its canonical dict with its own definition (looked up by digest with
+        ``resolve``; a return without one is built on the shipped v1); :class:`ReturnFormatError` if it is not
+        one or its definition is not known here."""
         try:
-            return _from_dict(data)
+            return _from_dict(data, resolve)
         except ReturnFormatError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -172,6 +193,7 @@ class Return:
         data["version"] = 0
         data["finalised_at"] = ""
         data["cover"]["report_date"] = ""
+        data["definition"] = self.definition.ref  # an old version without the field equals the same content
         return _dump(data)
 
 
@@ -190,14 +212,32 @@ def canonical_bytes(ret: Return) -> bytes:
     return _dump(ret.to_dict())
 
 
-def from_canonical(data: bytes) -> Return:
+def from_canonical(data: bytes, resolve: Resolver | None = None) -> Return:
     try:
         parsed = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReturnFormatError(f"报表数据不是有效的 JSON（{exc}）") from None
     if not isinstance(parsed, dict):
         raise ReturnFormatError("报表数据不是对象")
-    return Return.from_dict(parsed)
+    return Return.from_dict(parsed, resolve)
+
+
+def definition_of(data: Mapping[str, Any], resolve: Resolver | None = None) -> Definition:
+    """The definition a canonical return names (the shipped v1 when it names none)."""
+    ref = data.get("definition")
+    shipped = shipped_definition()
+    if ref is None:
+        return shipped
+    if not isinstance(ref, dict) or not isinstance(ref.get("digest"), str):
+        raise ReturnFormatError("报表数据中的“报表制度”一项格式不对")
+    if ref["digest"] == shipped.digest:
+        return shipped
+    found = resolve(ref["digest"]) if resolve is not None else None
+    if found is None:
+        raise ReturnFormatError(
+            f"本报表按报表制度“{ref.get('id', '')}”第{ref.get('version', '?')}版（摘要 {short_digest(ref['digest'])}）编制，"
+            "本机没有安装这份报表制度，无法显示和审核。请先安装上级下发的该报表制度，再读入本报表")
+    return found
 
 
 def digest(ret: Return) -> str:
@@ -225,16 +265,17 @@ def _clean_coverage(coverage: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _from_dict(data: Mapping[str, Any]) -> Return:
+def _from_dict(data: Mapping[str, Any], resolve: Resolver | None) -> Return:
     if data.get("format") != R.FORMAT_NAME:
         raise ReturnFormatError("不是产改统计报表数据")
     version = data.get("format_version")
     if not isinstance(version, int) or version > R.FORMAT_VERSION:
         raise ReturnFormatError(f"报表数据格式版本“{version}”过新，请升级本程序")
+    definition = definition_of(data, resolve)
     unit = data["unit"]
     period = parse_period(data["period"]).code
     tables: dict[str, dict[str, dict[str, Number]]] = {}
-    for spec in R.TABLES:
+    for spec in definition.spec.tables:
         src = data["tables"][spec.key]
         tables[spec.key] = {}
         for row in spec.rows:
@@ -252,7 +293,7 @@ def _from_dict(data: Mapping[str, Any]) -> Return:
                     out[col.key] = raw
             tables[spec.key][row.key] = out
     rosters: dict[str, list[dict[str, str]]] = {}
-    for roster in R.ROSTERS:
+    for roster in definition.spec.rosters:
         src = data["rosters"][roster.key]
         cols = list(src["columns"])
         rosters[roster.key] = [dict(zip(cols, (str(v) for v in row), strict=True)) for row in src["rows"]]
@@ -261,12 +302,13 @@ def _from_dict(data: Mapping[str, Any]) -> Return:
     sources = [str(s) for s in data.get("sources", [])]
     coverage = _clean_coverage(data.get("coverage") or {}) if sources else {}
     return Return(str(unit["code"]), str(unit["name"]), str(unit["level"]), unit.get("parent_code"), period, cover,
-                  tables, rosters, notes, int(data["version"]), str(data.get("finalised_at", "")), sources, coverage)
+                  tables, rosters, notes, int(data["version"]), str(data.get("finalised_at", "")), sources, coverage,
+                  definition, "definition" in data)
 
 
-def empty_tables() -> dict[str, dict[str, dict[str, Number]]]:
-    return {spec.key: {row.key: {c.key: (Decimal("0.00") if c.money else 0) for c in spec.columns}
-                       for row in spec.rows} for spec in R.TABLES}
+def empty_tables(spec: R.ReturnSpec | None = None) -> dict[str, dict[str, dict[str, Number]]]:
+    return {t.key: {row.key: {c.key: (Decimal("0.00") if c.money else 0) for c in t.columns}
+                    for row in t.rows} for t in (spec or R.shipped()).tables}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -283,6 +325,38 @@ class Fact:
 
 def _matches(pairs: Iterable[tuple[str, str]], attrs: Mapping[str, str]) -> bool:
     return all(attrs.get(k) == v for k, v in pairs)
+
+
+def extra_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of the entry fields a definition added to a record (its ``extra`` column, JSON)."""
+    text = row.get("extra") if hasattr(row, "get") else None
+    if not text:
+        return {}
+    try:
+        parsed = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _with_extra(fact: Fact, row: Mapping[str, Any], spec: R.ReturnSpec, kind: str) -> Fact:
+    """``fact`` with the definition's added fields of ``kind``: numbers as values, yes/no fields as flags."""
+    fields = spec.extra_fields(kind)
+    if not fields:
+        return fact
+    extra = extra_values(row)
+    values = dict(fact.values)
+    flags = set(fact.flags)
+    for f in fields:
+        value = extra.get(f.name)
+        if f.kind == "bool":
+            if value:
+                flags.add(f.name)
+        elif f.kind == "money":
+            values[f.name] = money(value)
+        else:
+            values[f.name] = int(value or 0)
+    return Fact(fact.record_id, fact.attrs, frozenset(flags), values)
 
 
 def _in_cell(fact: Fact, row: R.Row, col: R.Column) -> bool:
@@ -319,13 +393,14 @@ def effective_award_date(award_date: str | None, award_year: int | None) -> str:
 def _honour_rows(store: Store) -> list[dict[str, Any]]:
     placeholders = ", ".join("?" * len(R.NOT_COUNTED_STATUSES))
     return store.query(
-        "SELECT p.id AS pid, p.sex, p.ethnicity, p.frontline, p.migrant, h.title, h.category, h.level, "
+        "SELECT p.id AS pid, p.sex, p.ethnicity, p.frontline, p.migrant, p.extra, h.title, h.category, h.level, "
         "h.award_year, h.award_date FROM honours h JOIN people p ON p.id = h.person_id "
         f"WHERE p.deleted_at IS NULL AND coalesce(p.status, '') NOT IN ({placeholders}) "
         "ORDER BY p.id, h.award_year, h.id", R.NOT_COUNTED_STATUSES)
 
 
-def _t1(store: Store, period: Period) -> tuple[list[Fact], dict[int, list[dict[str, Any]]]]:
+def _t1(store: Store, period: Period, spec: R.ReturnSpec | None = None
+        ) -> tuple[list[Fact], dict[int, list[dict[str, Any]]]]:
     """Facts of 表1 (one per person and category) and the honours held per person."""
     start, end = period.start.isoformat(), period.end.isoformat()
     held: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -361,7 +436,8 @@ def _t1(store: Store, period: Period) -> tuple[list[Fact], dict[int, list[dict[s
             flags.add("minority")
         if person["migrant"]:
             flags.add("migrant")
-        facts.append(Fact(pid, {"category": category, "level": levels[rank]}, frozenset(flags), {}))
+        fact = Fact(pid, {"category": category, "level": levels[rank]}, frozenset(flags), {})
+        facts.append(_with_extra(fact, person, spec, "people") if spec is not None else fact)
     return facts, held
 
 
@@ -376,7 +452,7 @@ def _studio_rows(store: Store, period: Period) -> list[dict[str, Any]]:
         (period.year, period.year, period.year))
 
 
-def _t2(rows: Sequence[Mapping[str, Any]], period: Period) -> list[Fact]:
+def _t2(rows: Sequence[Mapping[str, Any]], period: Period, spec: R.ReturnSpec | None = None) -> list[Fact]:
     facts = []
     for r in rows:
         values: dict[str, Number] = {"members": int(r["members"] or 0)}
@@ -385,7 +461,8 @@ def _t2(rows: Sequence[Mapping[str, Any]], period: Period) -> list[Fact]:
             values[name] = int(r[name] or 0)
         values["benefit"] = money(r["benefit"])
         flags = frozenset({"new"} if r["named_year"] == period.year else ())
-        facts.append(Fact(r["id"], {"type": r["type"], "level": r["level"]}, flags, values))
+        fact = Fact(r["id"], {"type": r["type"], "level": r["level"]}, flags, values)
+        facts.append(_with_extra(fact, r, spec, "studios") if spec is not None else fact)
     return facts
 
 
@@ -394,14 +471,15 @@ def training_rows(store: Store, period: Period) -> list[dict[str, Any]]:
                        "ORDER BY start_date, id", (period.start.isoformat(), period.end.isoformat()))
 
 
-def _t3(rows: Sequence[Mapping[str, Any]]) -> list[Fact]:
+def _t3(rows: Sequence[Mapping[str, Any]], spec: R.ReturnSpec | None = None) -> list[Fact]:
     facts = []
     for r in rows:
         values: dict[str, Number] = {name: int(r[name] or 0) for name in ("participants", "migrant", "female", *CERT_FIELDS)}
         values["certs"] = sum(int(r[c] or 0) for c in CERT_FIELDS)
         values["funds"] = money(r["funds"])
         values["union_funds"] = money(r["union_funds"])
-        facts.append(Fact(r["id"], {"type": r["type"]}, frozenset(), values))
+        fact = Fact(r["id"], {"type": r["type"]}, frozenset(), values)
+        facts.append(_with_extra(fact, r, spec, "trainings") if spec is not None else fact)
     return facts
 
 
@@ -410,10 +488,13 @@ def competition_rows(store: Store, period: Period) -> list[dict[str, Any]]:
                        "ORDER BY date, id", (period.start.isoformat(), period.end.isoformat()))
 
 
-def _t4(rows: Sequence[Mapping[str, Any]]) -> list[Fact]:
-    return [Fact(r["id"], {"level": r["level"]}, frozenset({"skill"} if r["type"] == "技能竞赛" else ()),
-                 {name: int(r[name] or 0) for name in ("trades", "participants", "winners", "promoted", "experts")})
-            for r in rows]
+def _t4(rows: Sequence[Mapping[str, Any]], spec: R.ReturnSpec | None = None) -> list[Fact]:
+    facts = [Fact(r["id"], {"level": r["level"]}, frozenset({"skill"} if r["type"] == "技能竞赛" else ()),
+                  {name: int(r[name] or 0) for name in ("trades", "participants", "winners", "promoted", "experts")})
+             for r in rows]
+    if spec is None:
+        return facts
+    return [_with_extra(f, r, spec, "competitions") for f, r in zip(facts, rows, strict=True)]
 
 
 def innovation_rows(store: Store, period: Period) -> tuple[list[dict[str, Any]], str]:
@@ -440,35 +521,62 @@ def innovation_rows(store: Store, period: Period) -> tuple[list[dict[str, Any]],
     return [], "missing"
 
 
-def _t5(rows: Sequence[Mapping[str, Any]]) -> list[Fact]:
+def _t5(rows: Sequence[Mapping[str, Any]], spec: R.ReturnSpec | None = None) -> list[Fact]:
     facts = []
     for r in rows:
-        values: dict[str, Number] = {name: int(r[name] or 0) for name in R.INNOVATION_FIELDS if name != "benefit"}
+        values: dict[str, Number] = {name: int(r[name] or 0) for name in R.FACT_SOURCES["innovation"].values
+                                     if name != "benefit"}
         values["benefit"] = money(r["benefit"])
-        facts.append(Fact(r["id"], {}, frozenset(), values))
+        fact = Fact(r["id"], {}, frozenset(), values)
+        facts.append(_with_extra(fact, r, spec, "innovation") if spec is not None else fact)
     return facts
 
 
-def table_facts(store: Store, period: Period, table: str) -> list[Fact]:
+class _Facts:
+    """The facts of each source for one period, extracted once (several tables may share a source)."""
+
+    def __init__(self, store: Store, period: Period, spec: R.ReturnSpec) -> None:
+        self.store, self.period, self.spec = store, period, spec
+        self.cache: dict[str, list[Fact]] = {}
+        self.held: dict[int, list[dict[str, Any]]] = {}
+        self.studio_rows: list[dict[str, Any]] | None = None
+
+    def studios(self) -> list[dict[str, Any]]:
+        if self.studio_rows is None:
+            self.studio_rows = _studio_rows(self.store, self.period)
+        return self.studio_rows
+
+    def of(self, source: str) -> list[Fact]:
+        if source not in self.cache:
+            store, period, spec = self.store, self.period, self.spec
+            if source == "people":
+                facts, self.held = _t1(store, period, spec)
+            elif source == "studios":
+                facts = _t2(self.studios(), period, spec)
+            elif source == "trainings":
+                facts = _t3(training_rows(store, period), spec)
+            elif source == "competitions":
+                facts = _t4(competition_rows(store, period), spec)
+            elif source == "innovation":
+                facts = _t5(innovation_rows(store, period)[0], spec)
+            else:
+                raise KeyError(f"未知的数据来源“{source}”")
+            self.cache[source] = facts
+        return self.cache[source]
+
+
+def table_facts(store: Store, period: Period, table: str, definition: Definition | None = None) -> list[Fact]:
     """The facts behind one table of the return for ``period``."""
-    if table == "T1":
-        return _t1(store, period)[0]
-    if table == "T2":
-        return _t2(_studio_rows(store, period), period)
-    if table == "T3":
-        return _t3(training_rows(store, period))
-    if table == "T4":
-        return _t4(competition_rows(store, period))
-    if table == "T5":
-        return _t5(innovation_rows(store, period)[0])
-    raise KeyError(f"未知的报表“{table}”")
+    spec = R.spec_of(definition)
+    return _Facts(store, period, spec).of(spec.table(table).source)
 
 
 # ------------------------------------------------------------------------------------------------
 # Computing a return
 
 
-def compute(store: Store, period: Period, *, today: dt.date | None = None) -> Return:
+def compute(store: Store, period: Period, *, today: dt.date | None = None,
+            definition: Definition | None = None) -> Return:
     """The draft return this store's unit reports for ``period``.
 
     A county's (or an industry union's) is computed from its records (:func:`compute_own`). A prefecture
@@ -481,31 +589,40 @@ def compute(store: Store, period: Period, *, today: dt.date | None = None) -> Re
     if board.has_subordinates(store):
         from models.consolidate import consolidate_period
 
-        return consolidate_period(store, period, today=today).ret
-    return compute_own(store, period, today=today)
+        return consolidate_period(store, period, today=today, definition=definition).ret
+    return compute_own(store, period, today=today, definition=definition)
 
 
-def compute_own(store: Store, period: Period, *, today: dt.date | None = None) -> Return:
+def definition_for(store: Store, period: Period) -> Definition:
+    """The definition a new return of ``period`` is built on (the highest installed one covering its year)."""
+    from models.definitions import definition_for as for_year
+
+    return for_year(store, period.year)
+
+
+def compute_own(store: Store, period: Period, *, today: dt.date | None = None,
+                definition: Definition | None = None) -> Return:
     """The draft return of this store's own records for ``period``, every table computed from the records."""
     from models import unit as unit_mod
-    from models.db import RecordError
 
     unit = unit_mod.load(store)
     if unit is None:
         raise RecordError("尚未设置本单位，无法生成报表")
-    t1_facts, held = _t1(store, period)
-    studio_rows = _studio_rows(store, period)
-    tables = {
-        "T1": sum_facts(R.T1, t1_facts),
-        "T2": sum_facts(R.T2, _t2(studio_rows, period)),
-        "T3": sum_facts(R.T3, _t3(training_rows(store, period))),
-        "T4": sum_facts(R.T4, _t4(competition_rows(store, period))),
-        "T5": sum_facts(R.T5, _t5(innovation_rows(store, period)[0])),
-    }
-    rosters = {"R1": _people_roster(store, held), "R2": _studio_roster(studio_rows)}
+    definition = definition or definition_for(store, period)
+    spec = definition.spec
+    facts = _Facts(store, period, spec)
+    tables = {t.key: sum_facts(t, facts.of(t.source)) for t in spec.tables}
+    rosters: dict[str, list[dict[str, str]]] = {}
+    for roster in spec.rosters:
+        if roster.source == "people":
+            facts.of("people")
+            rosters[roster.key] = _people_roster(store, facts.held)
+        else:
+            rosters[roster.key] = _studio_roster(facts.studios())
     cover = {"head": unit.head, "statistician": unit.statistician, "preparer": unit.preparer, "phone": unit.phone,
              "report_date": (today or dt.date.today()).isoformat()}
-    return Return(unit.code, unit.name, unit.level, unit.parent_code, period.code, cover, tables, rosters)
+    return Return(unit.code, unit.name, unit.level, unit.parent_code, period.code, cover, tables, rosters,
+                  definition=definition)
 
 
 def _people_roster(store: Store, held: Mapping[int, list[dict[str, Any]]]) -> list[dict[str, str]]:
@@ -570,11 +687,13 @@ class RecordRef:
     value: Number  # what this record adds to the cell
 
 
-def records_behind(store: Store, period: Period, table: str, row: str, column: str) -> list[RecordRef]:
+def records_behind(store: Store, period: Period, table: str, row: str, column: str,
+                   definition: Definition | None = None) -> list[RecordRef]:
     """The records that make up one number of the return (what a click on the number shows)."""
-    spec = R.table(table)
+    definition = definition or definition_for(store, period)
+    spec = definition.spec.table(table)
     row_spec, col_spec = spec.row(row), spec.column(column)
-    facts = [f for f in table_facts(store, period, table) if _in_cell(f, row_spec, col_spec)]
+    facts = [f for f in table_facts(store, period, table, definition) if _in_cell(f, row_spec, col_spec)]
     if not facts:
         return []
     ids = sorted({f.record_id for f in facts})
@@ -582,7 +701,7 @@ def records_behind(store: Store, period: Period, table: str, row: str, column: s
     out = []
     for fact in facts:
         name, detail = names.get(fact.record_id, (str(fact.record_id), ""))
-        if table == "T1":
+        if spec.source == "people":
             detail = f"{fact.attrs['category']}·{fact.attrs['level']}；{detail}"
         out.append(RecordRef(spec.source, fact.record_id, name, detail, _measure(fact, col_spec)))
     return out
@@ -618,28 +737,41 @@ def _describe(store: Store, kind: str, ids: Sequence[int]) -> dict[int, tuple[st
 
 
 def add_tables(target: dict[str, dict[str, dict[str, Number]]],
-               other: Mapping[str, Mapping[str, Mapping[str, Number]]]) -> None:
+               other: Mapping[str, Mapping[str, Mapping[str, Number]]], spec_: R.ReturnSpec | None = None) -> None:
     """Add ``other``'s cells into ``target`` (same declarations)."""
-    for spec in R.TABLES:
+    for spec in (spec_ or R.shipped()).tables:
         for row in spec.rows:
             for col in spec.columns:
                 target[spec.key][row.key][col.key] += other[spec.key][row.key][col.key]
 
 
+class DefinitionMismatch(RecordError):
+    """Returns of different definitions cannot be added up; ``str()`` names both (the screens show it)."""
+
+
 def consolidate(returns: Sequence[Return], *, unit_code: str, unit_name: str, unit_level: str,
-                parent_code: str | None, period: str, cover: Mapping[str, str]) -> Return:
+                parent_code: str | None, period: str, cover: Mapping[str, str],
+                definition: Definition | None = None) -> Return:
     """A consolidated return: tables summed, rosters joined with a 来源单位 column.
 
-    Every input must be for ``period``. The inputs' 说明 are not carried over: the consolidating
-    unit reviews and explains its own return.
+    Every input must be for ``period`` and built on ``definition`` (default: the first input's): tables of
+    different definitions are never added. The inputs' 说明 are not carried over: the consolidating unit
+    reviews and explains its own return.
     """
-    tables = empty_tables()
-    rosters: dict[str, list[dict[str, str]]] = {r.key: [] for r in R.ROSTERS}
+    definition = definition or (returns[0].definition if returns else shipped_definition())
+    spec = definition.spec
+    tables = empty_tables(spec)
+    rosters: dict[str, list[dict[str, str]]] = {r.key: [] for r in spec.rosters}
     sources: list[str] = []
     for ret in returns:
         if ret.period != period:
             raise ReturnFormatError(f"“{ret.unit_name}”的报表报告期为{ret.period}，不是{period}")
-        add_tables(tables, ret.tables)
+        if ret.definition.digest != definition.digest:
+            raise DefinitionMismatch(
+                f"“{ret.unit_name}”的报表按“{ret.definition.title}”第{ret.definition.version}版编制，本次汇总按"
+                f"第{definition.version}版（{definition.label}），两者的表式不同，不能相加。请让该单位按第"
+                f"{definition.version}版重新生成并上报，或安装相应的报表制度后再汇总")
+        add_tables(tables, ret.tables, spec)
         sources.append(ret.unit_code)
         for key, rows in ret.rosters.items():
             for row in rows:
@@ -648,4 +780,4 @@ def consolidate(returns: Sequence[Return], *, unit_code: str, unit_name: str, un
         for seq, row in enumerate(rows, start=1):
             row["seq"] = str(seq)
     return Return(unit_code, unit_name, unit_level, parent_code, period, dict(cover), tables, rosters,
-                  sources=sources)
+                  sources=sources, definition=definition)

@@ -16,6 +16,7 @@ travel with the finalised return. Notices (提示) only inform.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as dt
 from collections import defaultdict
@@ -23,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from forms import checks
 from forms import returns as R
 from forms.fields import Finding
 from forms.periods import Period
@@ -53,7 +55,7 @@ def record_where(kind: str, record_id: int) -> str:
     return f"{kind}#{record_id}"
 
 
-def parse_where(where: str) -> Place:
+def parse_where(where: str, spec: R.ReturnSpec | None = None) -> Place:
     """The place a finding points at (see the module docstring)."""
     if "#" in where:
         kind, _, number = where.partition("#")
@@ -63,17 +65,18 @@ def parse_where(where: str) -> Place:
         return Place("cover", field=parts[1])
     if parts[0] == "font":
         return Place("font", field="/".join(parts[1:]))
-    if len(parts) == 3 and parts[0] in R.TABLE_BY_KEY:
+    spec = spec or R.shipped()
+    if len(parts) == 3 and parts[0] in spec.table_by_key:
         return Place("cell", table=parts[0], row=parts[1], column=parts[2])
-    if len(parts) == 3 and parts[0] == "roster" and parts[1] in R.ROSTER_BY_KEY:
+    if len(parts) == 3 and parts[0] == "roster" and parts[1] in spec.roster_by_key:
         return Place("roster", table=parts[1], row=parts[2])  # a row (序号) of a consolidated return's roster
     if len(parts) == 2 and parts[0] == "units":
         return Place("units", field=parts[1])  # the subordinates of a consolidated return (上报情况)
     raise ValueError(f"unknown place {where!r}")
 
 
-def cell_label(table: str, row: str, column: str) -> str:
-    spec = R.table(table)
+def cell_label(table: str, row: str, column: str, return_spec: R.ReturnSpec | None = None) -> str:
+    spec = (return_spec or R.shipped()).table(table)
     col = spec.column(column)
     col_label = f"{col.group}·{col.label}" if col.group else col.label
     return f"{spec.number}“{spec.row(row).full_label}”行“{col_label}”栏"
@@ -157,22 +160,43 @@ class ReviewReport:
                f"提示 {len(self.notices)} 个"
 
 
-def _finding(code: str, where: str, label: str, message: str) -> Finding:
-    rule = R.RULE_BY_CODE[code]
+# The definition of the return being reviewed, so that every rule's severity and texts are its definition's.
+_REVIEWING: contextvars.ContextVar[R.ReturnSpec | None] = contextvars.ContextVar("reviewing", default=None)
+
+
+def rule_finding(code: str, where: str, label: str, message: str, spec: R.ReturnSpec | None = None) -> Finding:
+    spec = spec or _REVIEWING.get() or R.shipped()
+    rule = spec.rule_by_code.get(code) or R.shipped().rule_by_code[code]
     text = f"{message}。{rule.fix}" if rule.fix else message
     return Finding(rule.severity, where, text, code, label)
 
 
+def _declared(findings: list[Finding], spec: R.ReturnSpec) -> list[Finding]:
+    """The findings of the rules ``spec`` declares (a definition may leave a built-in rule out)."""
+    return [dataclasses.replace(f, severity=spec.rule_by_code[f.code].severity) for f in findings
+            if f.code in spec.rule_by_code]
+
+
 def review(store: Store, period: Period, ret: Return | None = None) -> ReviewReport:
-    """Apply every review rule to the return of ``period`` (computed unless given)."""
+    """Apply every review rule of the return's definition to the return of ``period`` (computed unless given)."""
     from models import versions
 
     ret = ret if ret is not None else ret_mod.compute(store, period)
-    findings = check_return(ret, versions.previous_finalised(store, period))
+    token = _REVIEWING.set(ret.spec)
+    try:
+        return _review(store, period, ret, versions.previous_finalised(store, period))
+    finally:
+        _REVIEWING.reset(token)
+
+
+def _review(store: Store, period: Period, ret: Return, previous: Return | None) -> ReviewReport:
+    spec = ret.spec
+    findings = check_return(ret, previous)
     findings += _people_checks(store)
-    findings += _honour_checks(store, period)
+    findings += _honour_checks(store, period, spec=spec)
     findings += _studio_checks(store, period)
-    findings += _activity_checks(store, period)
+    findings += _activity_checks(store, period, spec)
+    findings += record_rule_findings(store, period, spec)
     if not ret.consolidated:  # a consolidated 表5 is the sum of the units' own: this unit's entry is not missing
         findings += _innovation_notices(store, period)
     findings += font_findings(ret)
@@ -180,6 +204,7 @@ def review(store: Store, period: Period, ret: Return | None = None) -> ReviewRep
         from models.consolidate import consolidation_findings
 
         findings += consolidation_findings(ret)
+    findings = _declared(findings, spec)
     order = {R.ERROR: 0, R.WARNING: 1, R.NOTICE: 2}
     findings.sort(key=lambda f: order.get(f.severity, 3))
     return ReviewReport(period.code, findings, get_notes(store, period))
@@ -190,28 +215,90 @@ def review(store: Store, period: Period, ret: Return | None = None) -> ReviewRep
 
 
 def check_return(ret: Return, previous: Return | None = None) -> list[Finding]:
-    """Cell relations (其中 ≤ 合计 …), required cover fields and the change against ``previous``."""
+    """Cell relations (其中 ≤ 合计 …), required cover fields, the definition's rules on the cells and the
+    change against ``previous`` — all from the return's own definition."""
     out: list[Finding] = []
-    for spec in R.TABLES:
+    rs = ret.spec
+    for spec in rs.tables:
         for row in spec.rows:
             cells = ret.tables[spec.key][row.key]
             for col in spec.columns:
                 if col.not_above and cells[col.key] > cells[col.not_above]:
                     total = spec.column(col.not_above)
-                    out.append(_finding("cell.not_above", cell_where(spec.key, row.key, col.key),
-                                        cell_label(spec.key, row.key, col.key),
-                                        f"{col.label}（{cells[col.key]}）大于{total.label}（{cells[col.not_above]}）"))
-    for field in R.COVER_FIELDS:
+                    out.append(rule_finding("cell.not_above", cell_where(spec.key, row.key, col.key),
+                                        cell_label(spec.key, row.key, col.key, rs),
+                                        f"{col.label}（{cells[col.key]}）大于{total.label}（{cells[col.not_above]}）", rs))
+    for field in rs.cover:
         if field.required and not ret.cover.get(field.key, "").strip():
-            out.append(_finding("cover.required", f"cover/{field.key}", f"封面“{field.label}”", "未填写"))
-    if previous is not None:
+            out.append(rule_finding("cover.required", f"cover/{field.key}", f"封面“{field.label}”", "未填写", rs))
+    out += return_rule_findings(ret)
+    if previous is not None and previous.definition.digest == ret.definition.digest:
         out += _change_checks(ret, previous)
+    return _declared(out, rs)
+
+
+def return_rule_findings(ret: Return) -> list[Finding]:
+    """The definition's rules over the cells (``scope: return``), each a condition in ``forms.expr``."""
+    from forms import expr
+
+    spec = ret.spec
+
+    def resolve(name: str) -> Any:
+        if name.startswith("threshold."):
+            return spec.threshold(name.removeprefix("threshold."))
+        table, row, column = name.split(".")
+        return ret.tables[table][row][column]
+
+    out = []
+    for rule in spec.rules:
+        if rule.scope != "return" or rule.node is None:
+            continue
+        try:
+            fired = expr.truth(rule.node, resolve)
+        except (expr.ExprError, KeyError, ValueError):
+            continue  # checked when the definition was loaded; a bad cell reference cannot reach here
+        if fired:
+            table, row, column = rule.where.split("/")
+            out.append(rule_finding(rule.code, rule.where, cell_label(table, row, column, spec),
+                                expr.fill(rule.message, resolve), spec))
     return out
+
+
+def record_rule_findings(store: Store, period: Period, spec: R.ReturnSpec) -> list[Finding]:
+    """The definition's rules over each record of a kind (``scope: trainings`` …) that the period counts."""
+    from forms import records as record_forms
+
+    out: list[Finding] = []
+    for kind in dict.fromkeys(r.scope for r in spec.rules if r.node is not None and r.scope != "return"):
+        form = record_forms.spec(kind)
+        for row in _period_rows(store, period, kind):
+            values = {**{k: row[k] for k in row.keys() if k != "extra"}, **ret_mod.extra_values(row)}
+            for finding in spec.record_findings(kind, values):
+                name = row.get(form.name_field) or row.get("id")
+                out.append(dataclasses.replace(finding, where=record_where(kind, row["id"]),
+                                               label=f"{form.title}“{name}”"))
+    return out
+
+
+def _period_rows(store: Store, period: Period, kind: str) -> list[dict[str, Any]]:
+    if kind == "trainings":
+        return ret_mod.training_rows(store, period)
+    if kind == "competitions":
+        return ret_mod.competition_rows(store, period)
+    if kind == "innovation":
+        return ret_mod.innovation_rows(store, period)[0]
+    if kind == "studios":
+        return store.query("SELECT * FROM studios WHERE deleted_at IS NULL AND coalesce(named_year, 0) <= ? "
+                           "AND (revoked_year IS NULL OR revoked_year > ?) ORDER BY id", (period.year, period.year))
+    if kind == "people":
+        return store.query("SELECT * FROM people WHERE deleted_at IS NULL ORDER BY id")
+    return []
 
 
 def _change_checks(ret: Return, previous: Return) -> list[Finding]:
     out = []
-    for spec in R.TABLES:
+    rs = ret.spec
+    for spec in rs.tables:
         for col in spec.columns:
             if not col.key_total:
                 continue
@@ -220,14 +307,14 @@ def _change_checks(ret: Return, previous: Return) -> list[Finding]:
             if before <= 0:
                 continue
             change = (now_value - before) / before
-            if abs(change) > Decimal(str(R.CHANGE_THRESHOLD)):
+            if abs(change) > rs.threshold("change_ratio"):
                 where = cell_where(spec.key, R.TOTAL, col.key)
                 word = "增长" if change > 0 else "下降"
                 unit = f"{col.unit}" if col.unit else ""
-                out.append(_finding(
-                    "change.over_50", where, cell_label(spec.key, R.TOTAL, col.key),
+                out.append(rule_finding(
+                    "change.over_50", where, cell_label(spec.key, R.TOTAL, col.key, rs),
                     f"本期{_fmt(now_value, col.money)}{unit}，上期（{previous.period_obj.label}第{previous.version}版）"
-                    f"{_fmt(before, col.money)}{unit}，{word}{abs(change) * 100:.1f}%"))
+                    f"{_fmt(before, col.money)}{unit}，{word}{abs(change) * 100:.1f}%", rs))
     return out
 
 
@@ -258,23 +345,20 @@ def _people_checks(store: Store) -> list[Finding]:
         try:
             info = check_id_number(number)
         except ParseError as exc:
-            out.append(_finding("person.id_invalid", where, _person_label(row), str(exc)))
+            out.append(rule_finding("person.id_invalid", where, _person_label(row), str(exc)))
             continue
         first = seen.setdefault(number, row)
         if first is not row:
-            out.append(_finding("person.id_duplicate", where, _person_label(row),
+            out.append(rule_finding("person.id_duplicate", where, _person_label(row),
                                 f"与“{first['name']}”的身份证号相同"))
-        birth = row["birth_date"]
-        if birth and not info.birth_date.startswith(str(birth)):
-            out.append(_finding("person.id_mismatch", where, _person_label(row),
-                                f"出生日期 {birth} 与身份证号中的 {info.birth_date} 不一致"))
-        if row["sex"] and row["sex"] != info.sex:
-            out.append(_finding("person.id_mismatch", where, _person_label(row),
-                                f"性别“{row['sex']}”与身份证号（{info.sex}）不一致"))
+        for _field, message in checks.id_mismatches(info.number, row["birth_date"], row["sex"]):
+            out.append(rule_finding(checks.ID_MISMATCH, where, _person_label(row), message))
     return out
 
 
-def _honour_checks(store: Store, period: Period, today: dt.date | None = None) -> list[Finding]:
+def _honour_checks(store: Store, period: Period, today: dt.date | None = None,
+                   spec: R.ReturnSpec | None = None) -> list[Finding]:
+    min_age = int((spec or R.shipped()).threshold("min_honour_age"))
     out: list[Finding] = []
     end = period.end.isoformat()
     placeholders = ", ".join("?" * len(R.NOT_COUNTED_STATUSES))
@@ -291,34 +375,31 @@ def _honour_checks(store: Store, period: Period, today: dt.date | None = None) -
         date, year = row["award_date"], row["award_year"]
         when = f"{date}" if date else f"{year}年"
         if (date and str(date) > today_iso) or (not date and year and year > int(today_iso[:4])):
-            out.append(_finding("honour.future", where, _person_label(row),
+            out.append(rule_finding("honour.future", where, _person_label(row),
                                 f"荣誉“{row['title']}”授予于{when}，晚于今天"))
             continue
         if (date and str(date) > end) or (not date and year and year > period.year):
             later.append(row)
             continue
-        birth = row["birth_date"]
-        if birth and year and year - int(str(birth)[:4]) < R.MIN_HONOUR_AGE:
-            out.append(_finding("honour.young", where, _person_label(row),
-                                f"荣誉“{row['title']}”授予于{when}，本人{str(birth)[:4]}年出生，不满{R.MIN_HONOUR_AGE}岁"))
+        young = checks.honour_too_young(row["birth_date"], year, min_age)
+        if young:
+            out.append(rule_finding(checks.HONOUR_YOUNG, where, _person_label(row), f"荣誉“{row['title']}”{young}"))
         if period.kind != "annual" and not date and year == period.year:
             year_only.append(row)
     if later:
         names = "、".join(f"{r['name']}（{r['title']}）" for r in later[:5])
         more = f"等{len(later)}条" if len(later) > 5 else ""
-        out.append(_finding("honour.after_period", "people#" + str(later[0]["pid"]), "人员荣誉",
+        out.append(rule_finding("honour.after_period", "people#" + str(later[0]["pid"]), "人员荣誉",
                             f"{names}{more}授予于报告期末（{end}）之后"))
     if year_only:
         names = "、".join(f"{r['name']}（{r['title']}）" for r in year_only[:5])
         more = f"等{len(year_only)}条" if len(year_only) > 5 else ""
-        out.append(_finding("honour.year_only", "people#" + str(year_only[0]["pid"]), "人员荣誉",
+        out.append(rule_finding("honour.year_only", "people#" + str(year_only[0]["pid"]), "人员荣誉",
                             f"{names}{more}只有授予年份{period.year}年，按年末计入，本期不统计"))
     return out
 
 
 def _studio_checks(store: Store, period: Period) -> list[Finding]:
-    from forms.honours import STUDIO_LEADER_REQUIREMENTS
-
     out: list[Finding] = []
     studios = store.query(
         "SELECT s.id, s.name, s.type, s.named_year, s.leader_id, p.name AS leader_name FROM studios s "
@@ -338,38 +419,27 @@ def _studio_checks(store: Store, period: Period) -> list[Finding]:
     for s in studios:
         where = record_where("studios", s["id"])
         label = f"工作室“{s['name']}”"
-        required = STUDIO_LEADER_REQUIREMENTS.get(s["type"])
-        if required and not (held.get(s["leader_id"] or 0, set()) & set(required)):
-            out.append(_finding("studio.leader_honour", where, label,
-                                f"{s['type']}的领办人须获得“{'”或“'.join(required)}”荣誉，"
-                                f"领办人“{s['leader_name'] or '（未指定）'}”没有"))
+        problem = checks.leader_honour_problem(s["type"], held.get(s["leader_id"] or 0, set()), s["leader_name"] or "")
+        if problem:
+            out.append(rule_finding(checks.LEADER_HONOUR, where, label, problem))
         if (s["named_year"] or 0) <= years[0] and s["id"] not in active:
-            out.append(_finding("studio.no_output", where, label, f"{years[0]}年和{years[1]}年均无成果"))
+            out.append(rule_finding("studio.no_output", where, label, f"{years[0]}年和{years[1]}年均无成果"))
     return out
 
 
-def _activity_checks(store: Store, period: Period) -> list[Finding]:
-    from forms.records import CERT_FIELDS, COMPETITIONS, TRAININGS
+def _activity_checks(store: Store, period: Period, spec: R.ReturnSpec | None = None) -> list[Finding]:
+    extra_fields = {kind: (spec or R.shipped()).extra_fields(kind) for kind in ("trainings", "competitions")}
+    from forms.records import COMPETITIONS, TRAININGS
 
     out: list[Finding] = []
     for form, rows in ((TRAININGS, ret_mod.training_rows(store, period)),
                        (COMPETITIONS, ret_mod.competition_rows(store, period))):
-        relations = [(f, form.field(f.not_above)) for f in form.fields if f.not_above]
         for row in rows:
             where = record_where(form.kind, row["id"])
             label = f"{form.title}“{row['name']}”"
-            for part, total in relations:
-                if (row[part.name] or 0) > (row[total.name] or 0):
-                    out.append(_finding("record.not_above", where, label,
-                                        f"{part.label}（{row[part.name]}）大于{total.label}（{row[total.name] or 0}）"))
-            if form is TRAININGS:
-                certs = sum(row[c] or 0 for c in CERT_FIELDS)
-                if certs > (row["participants"] or 0):
-                    out.append(_finding("record.not_above", where, label,
-                                        f"取证人数合计（{certs}）大于参训人次（{row['participants'] or 0}）"))
-                if (row["participants"] or 0) > R.IMPLAUSIBLE_PARTICIPANTS:
-                    out.append(_finding("training.implausible", where, label,
-                                        f"参训人次为{row['participants']}，超过{R.IMPLAUSIBLE_PARTICIPANTS}"))
+            values = {**{k: (row[k] or 0) for k in form.names if k in row}, **ret_mod.extra_values(row)}
+            for _field, message in checks.not_above(form, values, extra_fields.get(form.kind, ())):
+                out.append(rule_finding(checks.NOT_ABOVE, where, label, message))
     return out
 
 
@@ -377,10 +447,10 @@ def _innovation_notices(store: Store, period: Period) -> list[Finding]:
     rows, how = ret_mod.innovation_rows(store, period)
     if how == "derived":
         codes = "、".join(r["period"] for r in rows)
-        return [_finding("innovation.derived", "T5/total/suggestions", "表5",
+        return [rule_finding("innovation.derived", "T5/total/suggestions", "表5",
                          f"本期未单独填报，按{codes}的填报数合计")]
     if how == "missing":
-        return [_finding("innovation.missing", "T5/total/suggestions", "表5", f"{period.label}没有填报数，表5全部为0")]
+        return [rule_finding("innovation.missing", "T5/total/suggestions", "表5", f"{period.label}没有填报数，表5全部为0")]
     return []
 
 
@@ -391,9 +461,9 @@ def _innovation_notices(store: Store, period: Period) -> list[Finding]:
 def printed_strings(ret: Return) -> Iterable[tuple[str, str]]:
     """(where it is shown, text) for every free text a printed return contains."""
     yield "封面", ret.unit_name
-    for field in R.COVER_FIELDS:
+    for field in ret.spec.cover:
         yield f"封面“{field.label}”", ret.cover.get(field.key, "")
-    for roster in R.ROSTERS:
+    for roster in ret.spec.rosters:
         for row in ret.rosters.get(roster.key, []):
             for value in row.values():
                 yield f"{roster.number}第{row.get('seq', '')}行", value
@@ -414,7 +484,7 @@ def font_findings(ret: Return) -> list[Finding]:
         return []
     chars = "".join(sorted(places))
     detail = "；".join(f"“{c}”见{'、'.join(places[c][:3])}{'等' if len(places[c]) > 3 else ''}" for c in sorted(places))
-    return [_finding("font.missing", f"font/{chars}", "字库", f"内置字库缺少以下字：{detail}")]
+    return [rule_finding("font.missing", f"font/{chars}", "字库", f"内置字库缺少以下字：{detail}")]
 
 
 def findings_text(findings: Sequence[Finding], notes: Mapping[tuple[str, str], str] | None = None) -> list[str]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from forms.periods import Period
 from models import returns as ret_mod
 from models.db import RecordError, Store, now
+from models.definitions import resolver
 from models.returns import Return
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def load_version(store: Store, period: Period, version: int | None = None) -> Re
                           (code, str(period), version))
     if not row:
         return None
-    return ret_mod.from_canonical(row[0]["payload"].encode("utf-8"))
+    return ret_mod.from_canonical(row[0]["payload"].encode("utf-8"), resolver(store))
 
 
 def previous_finalised(store: Store, period: Period) -> Return | None:

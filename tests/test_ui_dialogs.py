@@ -370,7 +370,7 @@ def test_warnings_are_amber_and_do_not_block(qtbot, county_store, open_dialog) -
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     assert count(county_store, "people") == 1
-    assert {f.code for f in dialog.warnings} >= {"people.id_number.region", "honours.award_year.young"}
+    assert {f.code for f in dialog.warnings} >= {"people.id_number.region", "honour.young"}
 
 
 def test_edit_person_title_and_escape_asks_before_discarding(qtbot, county_store, open_dialog) -> None:

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from forms import returns as R
 from ui.screen import fit_size
 
 if TYPE_CHECKING:
@@ -51,9 +50,9 @@ class ContributionsDialog(QDialog):
         self.ret = ret
         self.place = (table, row, column)
         self.changed = False
-        col = R.table(table).column(column)
+        col = ret.spec.table(table).column(column)
         self.parts: list[Contribution] = contributions(store, ret, table, row, column)
-        label_text = review.cell_label(table, row, column)
+        label_text = review.cell_label(table, row, column, ret.spec)
         self.setWindowTitle(f"汇总数的构成 — {label_text}")
         total = ret.tables[table][row][column]
         where = "当前汇总数（草稿）" if ret.is_draft else f"已定稿的第{ret.version}版"

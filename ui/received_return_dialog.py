@@ -82,6 +82,16 @@ class ReceivedReturnDialog(QDialog):
         state.append(f"收到时间：{self.row.received_at.replace('T', ' ')}；文件：{self.row.file_name}")
         self.state = QLabel("；".join(state))
         self.state.setWordWrap(True)
+        from models.board import definition_warning
+
+        # shown with its own definition; a warning when this unit consolidates the period with another one
+        self.definition_warning = definition_warning(store, period, self.ret.definition.ref)
+        self.definition = QLabel(f"报表制度：{self.ret.definition_line()}"
+                                 + (f"\n警告：{self.definition_warning}" if self.definition_warning else ""))
+        self.definition.setObjectName("definition")
+        self.definition.setWordWrap(True)
+        if self.definition_warning:
+            self.definition.setStyleSheet("color: #b26a00; font-weight: bold;")
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("received_tabs")
@@ -90,10 +100,10 @@ class ReceivedReturnDialog(QDialog):
         lines = [f"{label}：{value}" for label, value in self.ret.cover_lines()]
         if self.ret.coverage_text:
             lines.append(f"汇总范围：{self.ret.coverage_text}")
-        self.cover.setPlainText("\n".join([f"{R.RETURN_TITLE}", *lines]))
+        self.cover.setPlainText("\n".join([f"{self.ret.spec.title}", *lines]))
         self.tabs.addTab(self.cover, "封面")
         self.tables: dict[str, TableView] = {}
-        for spec in R.TABLES:
+        for spec in self.ret.spec.tables:
             view = TableView(spec)  # read-only; its numbers are not drilled into (the records are not here)
             view.show_values(self.ret)
             for r in range(view.rowCount()):
@@ -104,7 +114,7 @@ class ReceivedReturnDialog(QDialog):
             self.tables[spec.key] = view
             self.tabs.addTab(view, spec.number)
             self.tabs.setTabToolTip(self.tabs.count() - 1, spec.title)
-        for roster in R.ROSTERS:
+        for roster in self.ret.spec.rosters:
             model = RosterModel(roster, self)
             model.set_rows(self.ret.rosters.get(roster.key, []), self.ret.consolidated)
             roster_view = QTableView()
@@ -138,6 +148,7 @@ class ReceivedReturnDialog(QDialog):
         layout.addWidget(heading)
         layout.addWidget(self.signature)
         layout.addWidget(self.state)
+        layout.addWidget(self.definition)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         self.resize(980, 660)

@@ -44,9 +44,9 @@ class RecordDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.kind = kind
-        self.form = spec(kind)
-        if self.form.parent_key:
-            raise RecordError(f"{self.form.title}须在所属记录中编辑")
+        if spec(kind).parent_key:
+            raise RecordError(f"{spec(kind).title}须在所属记录中编辑")
+        self.form = records.entry_form(store, kind)  # with the entry fields the definitions in use add
         self.record_id = record_id
         self.saved_id: int | None = None
         self.warnings: list[Finding] = []  # warnings of the last successful save

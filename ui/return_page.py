@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from common.errors import UserError
 from forms import returns as R
+from forms.definition import Definition, shipped_definition
 from forms.periods import Period, parse_period
 from ui import msgbox
 from ui.screen import fit_size
@@ -58,7 +59,6 @@ TOTAL_BG = QColor("#EDEDED")
 SEVERITY_COLORS = {R.ERROR: QColor("#C62828"), R.WARNING: QColor("#B26A00"), R.NOTICE: QColor("#455A64")}
 DRAFT = 0  # the version combo's data for “the current records”
 # Short names beside 表1…附表2 on the tabs (the full titles are the tabs' tooltips).
-TAB_NAMES = {"T1": "劳模", "T2": "工作室", "T3": "培训", "T4": "竞赛", "T5": "创新", "R1": "劳模名册", "R2": "工作室名册"}
 
 
 def period_options(store: Store) -> list[Period]:
@@ -256,9 +256,10 @@ class CoverView(QWidget):
 
     def show_return(self, ret: Return, digest_text: str) -> None:
         period = ret.period_obj
-        self.title.setText(f"{R.RETURN_TITLE}\n（{period.label}{period.kind_label}）")
+        self.title.setText(f"{ret.spec.title}\n（{period.label}{period.kind_label}）")
         version = f"第{ret.version}版，定稿于 {ret.finalised_at.replace('T', ' ')}" if ret.version else "草稿（尚未定稿）"
-        self.info.setText(f"表号：{R.FORM_NO}　　制定机关：{R.AUTHORITY}\n"
+        self.info.setText(f"表号：{ret.spec.form_no}　　制定机关：{ret.spec.authority}\n"
+                          f"报表制度：{ret.definition_line()}\n"
                           f"填报单位：{ret.unit_name}　　单位代码：{ret.unit_code}\n"
                           f"报告期：{period.start.isoformat()} 至 {period.end.isoformat()}　　版本：{version}\n"
                           f"报出日期：{ret.cover.get('report_date', '')}　　数据摘要：{digest_text}"
@@ -290,16 +291,17 @@ class RecordsBehindDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from models import review
-        from models.returns import records_behind
+        from models.returns import definition_for, records_behind
 
         self.store = store
         self.changed = False
-        spec = R.table(table)
+        definition = definition_for(store, period)
+        spec = definition.spec.table(table)
         col = spec.column(column)
-        self.refs = records_behind(store, period, table, row, column)
-        self.setWindowTitle(f"数字的来源 — {review.cell_label(table, row, column)}")
+        self.refs = records_behind(store, period, table, row, column, definition)
+        self.setWindowTitle(f"数字的来源 — {review.cell_label(table, row, column, definition.spec)}")
         total = sum(float(r.value) for r in self.refs)
-        label = QLabel(f"{review.cell_label(table, row, column)}：共 {len(self.refs)} 条记录，合计 "
+        label = QLabel(f"{review.cell_label(table, row, column, definition.spec)}：共 {len(self.refs)} 条记录，合计 "
                        f"{fmt_value(total if col.money else int(total), col.money)}{col.unit}。双击记录可打开修改。")
         label.setWordWrap(True)
         self.list = QTableWidget(len(self.refs), 3)
@@ -417,23 +419,9 @@ class ReturnPage(QWidget):
         self.cover_scroll.setWidget(self.cover)
         self.tabs.addTab(self.cover_scroll, "封面")
         self.tables: dict[str, TableView] = {}
-        for spec in R.TABLES:
-            view = TableView(spec)
-            view.cell_chosen.connect(self.show_records_behind)
-            self.tables[spec.key] = view
-            self.tabs.addTab(view, f"{spec.number} {TAB_NAMES.get(spec.key, '')}".strip())
-            self.tabs.setTabToolTip(self.tabs.count() - 1, spec.title)
         self.rosters: dict[str, RosterModel] = {}
-        for roster in R.ROSTERS:
-            model = RosterModel(roster, self)
-            roster_view = QTableView()
-            roster_view.setModel(model)
-            roster_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-            roster_view.verticalHeader().setDefaultSectionSize(24)
-            roster_view.verticalHeader().hide()
-            self.rosters[roster.key] = model
-            self.tabs.addTab(roster_view, f"{roster.number} {TAB_NAMES.get(roster.key, '')}".strip())
-            self.tabs.setTabToolTip(self.tabs.count() - 1, roster.title)
+        self.tabs_digest = ""
+        self._build_tabs(shipped_definition())
 
         self.findings = QTableWidget(0, 4)
         self.findings.setObjectName("findings")
@@ -563,9 +551,37 @@ class ReturnPage(QWidget):
         self.ret = ret
         self._show(ret)
 
+    def _build_tabs(self, definition: Definition) -> None:
+        """One tab per table and roster of ``definition`` (rebuilt when a return of another definition shows)."""
+        for _ in range(len(self.tables) + len(self.rosters)):
+            widget = self.tabs.widget(1)
+            self.tabs.removeTab(1)
+            if widget is not None:
+                widget.deleteLater()
+        self.tables, self.rosters = {}, {}
+        for spec in definition.spec.tables:
+            view = TableView(spec)
+            view.cell_chosen.connect(self.show_records_behind)
+            self.tables[spec.key] = view
+            self.tabs.insertTab(self.tabs.count(), view, f"{spec.number} {spec.short}".strip())
+            self.tabs.setTabToolTip(self.tabs.count() - 1, spec.title)
+        for roster in definition.spec.rosters:
+            model = RosterModel(roster, self)
+            roster_view = QTableView()
+            roster_view.setModel(model)
+            roster_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            roster_view.verticalHeader().setDefaultSectionSize(24)
+            roster_view.verticalHeader().hide()
+            self.rosters[roster.key] = model
+            self.tabs.addTab(roster_view, f"{roster.number} {roster.short}".strip())
+            self.tabs.setTabToolTip(self.tabs.count() - 1, roster.title)
+        self.tabs_digest = definition.digest
+
     def _show(self, ret: Return) -> None:
         from models import returns, versions
 
+        if ret.definition.digest != self.tabs_digest:
+            self._build_tabs(ret.definition)
         short = returns.short_digest(returns.digest(ret))
         self.cover.show_return(ret, short)
         for view in self.tables.values():
@@ -790,7 +806,7 @@ class ReturnPage(QWidget):
         if finding is None:
             return
         try:
-            place = review.parse_where(finding.where)
+            place = review.parse_where(finding.where, self.ret.spec if self.ret is not None else None)
         except ValueError:
             return
         if place.kind == "record":
