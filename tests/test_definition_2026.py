@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from forms.definition import Definition, load_definition, shipped_definition
+from forms.periods import Period
 from models import board, consolidate, definitions, export, receiving, records, review, versions
 from models import returns as ret_mod
 from models.db import Store, open_store
@@ -23,7 +24,7 @@ from tests.consolidation_support import PREFECTURE, make_key, receiving_store, s
 from tests.test_ui_dialogs import enter, press, type_text, wait_checked
 
 DEFINITION_FILE = Path(__file__).parent / "definitions" / "yn-changai-return-2026.json"
-YEAR = "2026"
+YEAR = Period(2026)
 COUNTY = "530821"
 
 
@@ -62,7 +63,7 @@ def county(tmp_path: Path) -> Store:
     store.close()
 
 
-def finalise_with_notes(store: Store, period: str) -> None:
+def finalise_with_notes(store: Store, period: Period) -> None:
     report = review.review(store, period)
     for finding in report.missing_notes:
         review.set_note(store, period, finding.code, finding.where, "已核实，情况属实")
@@ -72,8 +73,8 @@ def finalise_with_notes(store: Store, period: str) -> None:
 def test_the_definition_is_checked_and_chosen_for_its_years(county: Store) -> None:
     defn = definition_2026()
     assert defn.version == 2 and (defn.year_from, defn.year_to) == (2026, 2030)
-    assert ret_mod.definition_for(county, "2026").digest == defn.digest
-    assert ret_mod.definition_for(county, "2025").digest == shipped_definition().digest
+    assert ret_mod.definition_for(county, Period(2026)).digest == defn.digest
+    assert ret_mod.definition_for(county, Period(2025)).digest == shipped_definition().digest
     form = records.entry_form(county, "trainings")
     assert form.names[-2:] == ["digital_participants", "online"]
 
@@ -199,7 +200,7 @@ def test_consolidation_refuses_returns_of_another_definition(county: Store, tmp_
             consolidate.consolidate_period(prefecture, YEAR)
         from cli import run
 
-        assert run(["--data-dir", str(tmp_path / "普洱"), "review", "--period", YEAR]) == 2  # a reason, no traceback
+        assert run(["--data-dir", str(tmp_path / "普洱"), "review", "--period", YEAR.code]) == 2  # a reason, no traceback
     finally:
         old.close()
         prefecture.close()
@@ -234,13 +235,13 @@ def test_the_received_return_dialog_warns_about_another_definition(qtbot, county
 def test_a_return_made_before_definitions_reads_back_byte_for_byte_on_v1(county: Store) -> None:
     records.save(county, "trainings", {k: v for k, v in training("茶艺培训", "2025-03-01", 50, 0).items()
                                        if k not in ("digital_participants", "online")})
-    data = json.loads(ret_mod.canonical_bytes(ret_mod.compute(county, "2025")))
+    data = json.loads(ret_mod.canonical_bytes(ret_mod.compute(county, Period(2025))))
     assert data.pop("definition")["version"] == 1
     old = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     ret = ret_mod.from_canonical(old)
     assert ret.definition is shipped_definition() and not ret.names_definition
     assert ret_mod.canonical_bytes(ret) == old  # its signature still verifies
-    assert ret.content_bytes() == ret_mod.compute(county, "2025").content_bytes()  # no new version for nothing
+    assert ret.content_bytes() == ret_mod.compute(county, Period(2025)).content_bytes()  # no new version for nothing
 
 
 def test_the_added_fields_are_entered_in_the_record_dialog(qtbot, county: Store) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from forms.periods import parse_period
 from models import returns as ret_mod
 from models.db import Store
 from models.demo import fill_demo
@@ -32,6 +33,6 @@ def _without_definition(data: bytes) -> bytes:
 @pytest.mark.parametrize("period", sorted(BEFORE))
 def test_canonical_bytes_are_those_of_the_python_declarations(county_store: Store, period: str) -> None:
     fill_demo(county_store, seed=2025, today=dt.date(2026, 3, 1))
-    ret = ret_mod.compute(county_store, period, today=dt.date(2026, 3, 2))
+    ret = ret_mod.compute(county_store, parse_period(period), today=dt.date(2026, 3, 2))
     data = _without_definition(ret_mod.canonical_bytes(ret))
     assert hashlib.sha256(data).hexdigest() == BEFORE[period]

@@ -16,6 +16,7 @@ from cli import run
 from forms import expr
 from forms import returns as R
 from forms.definition import DefinitionError, check_definition, load_definition, shipped_definition
+from forms.periods import Period
 from models import definitions
 from models.db import open_store
 
@@ -155,7 +156,7 @@ def test_the_definition_sets_the_severity_and_texts_of_built_in_rules(county_sto
     from models import unit
 
     unit.update_contacts(county_store, head="", statistician="王丽", preparer="张敏", phone="0879-3231234")
-    report = review.review(county_store, "2025")
+    report = review.review(county_store, Period(2025))
     [missing] = [f for f in report.findings if f.code == "innovation.missing"]
     assert missing.severity == R.WARNING and missing.message.endswith("请填报经济技术创新数据，或说明原因")
     assert "cover.required" not in {f.code for f in report.findings}
