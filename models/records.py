@@ -320,8 +320,8 @@ class Column:
 
 
 _EXTRA_COLUMNS: dict[str, list[Column]] = {
-    "people": [Column("honours", "荣誉", "(SELECT group_concat(h.award_year || h.title, '、') FROM honours h "
-                                          "WHERE h.person_id = t.id)", width=20)],
+    # honours_key is the same text, kept up to date by triggers and indexed (models.migrations 0008)
+    "people": [Column("honours", "荣誉", "t.honours_key", width=20)],
     "studios": [Column("output_years", "成果年度", "(SELECT group_concat(o.year, '、') FROM studio_outputs o "
                                                  "WHERE o.studio_id = t.id)", width=8)],
 }
@@ -380,16 +380,29 @@ def count(store: Store, q: ListQuery) -> int:
     return int(store.scalar(f"SELECT count(*) FROM {spec(q.kind).table} t WHERE {where}", params))
 
 
-def fetch(store: Store, q: ListQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
-    """One page of the record table: ``id`` plus every column of :func:`columns`."""
+# A search matching few rows reads this narrow index of the search text and sorts the matches, rather than
+# walking the table (or a sort column's index) row by row to find them (models.migrations 0008).
+_SEARCH_INDEX = {"people": "people_search"}
+FEW_MATCHES = 2000
+
+
+def fetch(store: Store, q: ListQuery, offset: int = 0, limit: int = 200, *,
+          matches: int | None = None) -> list[dict[str, Any]]:
+    """One page of the record table: ``id`` plus every column of :func:`columns`.
+
+    ``matches``: the :func:`count` of ``q`` when known; a search with few matches then reads them through
+    the search index.
+    """
     form = spec(q.kind)
     cols = columns(q.kind)
     select = ", ".join(f"{c.sql} AS {c.name}" for c in cols)
     where, params = _where(q)
     order = _order(form, cols, q)
+    index = _SEARCH_INDEX.get(form.table)
+    hint = f" INDEXED BY {index}" if index and q.search.strip() and matches is not None and matches <= FEW_MATCHES else ""
     # Pick the page's ids first, then compute the (possibly costly) columns for those rows only.
-    sql = (f"WITH page AS MATERIALIZED (SELECT t.id FROM {form.table} t WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?) "
-           f"SELECT t.id AS id, {select} FROM page JOIN {form.table} t ON t.id = page.id ORDER BY {order}")
+    sql = (f"WITH page AS MATERIALIZED (SELECT t.id FROM {form.table} t{hint} WHERE {where} ORDER BY {order} "
+           f"LIMIT ? OFFSET ?) SELECT t.id AS id, {select} FROM page JOIN {form.table} t ON t.id = page.id ORDER BY {order}")
     return store.query(sql, [*params, limit, offset])
 
 

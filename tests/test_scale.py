@@ -115,3 +115,108 @@ def test_font_check_finds_what_checking_every_cell_finds(names: list[str], note:
     assert len(found) == 1 and found[0].where == f"font/{chars}"
     detail = "；".join(f"“{c}”见{'、'.join(places[c][:3])}{'等' if len(places[c]) > 3 else ''}" for c in sorted(places))
     assert f"内置字库缺少以下字：{detail}" in found[0].message
+
+
+# ---------------------------------------------------------------------------------------------
+# The people list: sorting by 荣誉 is one indexed query, and the key stays the text the column shows
+
+SUBQUERY = "(SELECT group_concat(h.award_year || h.title, '、') FROM honours h WHERE h.person_id = people.id)"
+
+
+def _keys_match(store: Store) -> None:
+    rows = store.query(f"SELECT id, honours_key, {SUBQUERY} AS shown FROM people")
+    assert rows and all(r["honours_key"] == r["shown"] for r in rows)
+
+
+def test_honours_sort_is_one_indexed_query(county_store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from models import records
+    from tests.test_returns import honour, person
+    from ui.record_table_model import RecordTableModel
+
+    bulk_people(county_store, 120, seed=5)
+    person(county_store, [honour("云南省劳动模范", 2019), honour("全国劳动模范", 2023)], name="甲")
+    person(county_store, [], name="乙")
+    model = RecordTableModel(county_store, "people")
+    column = [c.name for c in model.columns].index("honours")
+    statements: list[str] = []
+    county_store.conn.set_trace_callback(statements.append)
+    try:
+        model.sort(column, Qt.SortOrder.DescendingOrder)
+        shown = [model.data(model.index(row, column)) for row in range(min(50, model.rowCount()))]
+    finally:
+        county_store.conn.set_trace_callback(None)
+    assert len(statements) == 2  # the count and one page
+    assert not any("group_concat" in s for s in statements)
+    assert shown == sorted(shown, reverse=True)
+    query = records.ListQuery("people", sort="honours", descending=True)
+    page = statements[1]
+    plan = " ".join(str(r[3]) for r in county_store.conn.execute(f"EXPLAIN QUERY PLAN {page}"))
+    picking = plan.split("SCAN page")[0]  # choosing the page's 200 ids walks the index (the 200 are sorted after)
+    assert "USING INDEX people_honours_key" in picking and "TEMP B-TREE" not in picking, plan
+    assert [r["id"] for r in records.fetch(county_store, query, 0, 50)] == \
+        [r["id"] for r in county_store.query(f"SELECT id FROM people ORDER BY {SUBQUERY} DESC, id DESC LIMIT 50")]
+
+
+def test_honours_key_follows_every_change(county_store: Store) -> None:
+    from models import records
+    from tests.test_returns import honour, person
+
+    pid = person(county_store, [honour("县级劳动模范", 2018)])
+    other = person(county_store, [honour("州市级劳动模范", 2020), honour("云南省劳动模范", 2022)])
+    _keys_match(county_store)
+    values = records.get(county_store, "people", pid)
+    assert values is not None
+    records.save(county_store, "people", {k: v for k, v in values.items() if k not in ("honours", "id", "deleted_at")},
+                 record_id=pid,
+                 children={"honours": [honour("县级劳动模范", 2018), honour("全国劳动模范", 2024)]})
+    _keys_match(county_store)
+    with county_store.atomic():
+        county_store.conn.execute("UPDATE honours SET person_id = ? WHERE person_id = ?", (pid, other))
+    _keys_match(county_store)
+    assert county_store.scalar("SELECT honours_key FROM people WHERE id = ?", (other,)) is None
+    with county_store.atomic():
+        county_store.conn.execute("DELETE FROM honours WHERE person_id = ?", (pid,))
+    _keys_match(county_store)
+
+
+def _page_plan(store: Store, q: object, matches: int | None = None) -> str:
+    from models import records
+
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        records.fetch(store, q, 0, 200, matches=matches)  # type: ignore[arg-type]
+    finally:
+        store.conn.set_trace_callback(None)
+    plan = " ".join(str(r[3]) for r in store.conn.execute(f"EXPLAIN QUERY PLAN {statements[-1]}"))
+    return plan.split("SCAN page")[0]  # choosing the page's ids; the 200 chosen are sorted after
+
+
+def test_every_sort_of_the_people_list_walks_an_index(county_store: Store) -> None:
+    from models import records
+
+    bulk_people(county_store, 300, seed=7)
+    county_store.conn.execute("ANALYZE")
+    for col in records.columns("people"):
+        for descending in (False, True):
+            picking = _page_plan(county_store, records.ListQuery("people", sort=col.name, descending=descending))
+            assert "TEMP B-TREE" not in picking and "USING" in picking, (col.name, picking)
+
+
+def test_a_rare_search_reads_the_search_index(county_store: Store) -> None:
+    from models import records
+    from ui.record_table_model import RecordTableModel
+
+    bulk_people(county_store, 300, seed=7)
+    county_store.conn.execute("ANALYZE")
+    for sort in (None, "honours", "sex"):
+        q = records.ListQuery("people", search="第12号", sort=sort)
+        found = records.count(county_store, q)
+        assert "people_search" in _page_plan(county_store, q, found)
+        assert [r["id"] for r in records.fetch(county_store, q, 0, 200, matches=found)] == \
+            [r["id"] for r in records.fetch(county_store, q, 0, 200)]
+    model = RecordTableModel(county_store, "people")
+    model.set_search("第12号")
+    assert model.rowCount() == found and model.record_id(0) is not None

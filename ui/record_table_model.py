@@ -174,7 +174,7 @@ class RecordTableModel(QAbstractTableModel):
         number, offset = divmod(row, PAGE_SIZE)
         page = self._pages.get(number)
         if page is None:
-            page = records.fetch(self.store, self._query, number * PAGE_SIZE, PAGE_SIZE)
+            page = records.fetch(self.store, self._query, number * PAGE_SIZE, PAGE_SIZE, matches=self._count)
             self._pages[number] = page
             while len(self._pages) > MAX_PAGES:
                 dropped, _ = self._pages.popitem(last=False)
