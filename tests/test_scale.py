@@ -220,3 +220,24 @@ def test_a_rare_search_reads_the_search_index(county_store: Store) -> None:
     model = RecordTableModel(county_store, "people")
     model.set_search("第12号")
     assert model.rowCount() == found and model.record_id(0) is not None
+
+
+def test_home_page_counts_are_cheap_and_right(county_store: Store) -> None:
+    from models import records
+    from tests.test_returns import honour, person
+
+    bulk_people(county_store, 50, seed=9)
+    gone = person(county_store, [honour("县级劳动模范", 2018), honour("全国劳动模范", 2020)])
+    records.delete(county_store, "people", gone)
+    counts = records.counts(county_store)
+    assert counts["people"] == county_store.scalar("SELECT count(*) FROM people WHERE deleted_at IS NULL") == 50
+    assert counts["honours"] == county_store.scalar(
+        "SELECT count(*) FROM honours JOIN people ON people.id = honours.person_id WHERE people.deleted_at IS NULL") == 50
+    statements: list[str] = []
+    county_store.conn.set_trace_callback(statements.append)
+    try:
+        records.counts(county_store)
+    finally:
+        county_store.conn.set_trace_callback(None)
+    # live rows are never counted one by one: all rows (a bare count(*)) less the few in the recycle bin
+    assert statements and not any("deleted_at IS NULL" in sql for sql in statements)
