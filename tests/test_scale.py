@@ -241,3 +241,28 @@ def test_home_page_counts_are_cheap_and_right(county_store: Store) -> None:
         county_store.conn.set_trace_callback(None)
     # live rows are never counted one by one: all rows (a bare count(*)) less the few in the recycle bin
     assert statements and not any("deleted_at IS NULL" in sql for sql in statements)
+
+
+def test_signing_a_workbook_over_the_foreign_file_limits(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A province's own roster sheet (56 MB at 100,000 people) is above the limits for files from elsewhere:
+    signing hashes its own parts without them, and the manifest is the one a reader computes."""
+    import zipfile
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from models import export, file_guard
+    from models.signing.keys import build_certificate
+    from models.signing.package import own_parts
+    from models.signing.provider import FileKeySigner
+
+    ret = _roster_return([f"张{n}" for n in range(3000)])
+    ret.version, ret.finalised_at = 1, "2026-01-15T10:00:00"
+    key = ec.generate_private_key(ec.SECP256R1())
+    signer = FileKeySigner(build_certificate(key, "530821", ret.unit_name), key)
+    monkeypatch.setattr(file_guard, "MAX_PART_BYTES", 64 * 1024)
+    (xlsx,) = export.export_snapshot(ret, tmp_path, ["xlsx"], signer=signer)
+    monkeypatch.undo()
+    assert not list(tmp_path.glob("*.sign"))
+    with zipfile.ZipFile(xlsx) as zf:
+        assert max(i.file_size for i in zf.infolist()) > 64 * 1024
+        assert own_parts(zf) == file_guard.scan_package(zf)
