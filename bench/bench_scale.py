@@ -433,7 +433,7 @@ def child_receive(folder: Path, counts: list[int]) -> dict[str, Any]:
         store = _open(folder / f"pref{count}")
         unit.setup(store, code="530800")
         for pem in certs:
-            trust.add(store, pem, by_file=False) if _accepts_by_file() else trust.add(store, pem)
+            trust.register(store, pem)
         t0 = time.perf_counter()
         for path in chosen:
             path.read_bytes()
@@ -442,20 +442,12 @@ def child_receive(folder: Path, counts: list[int]) -> dict[str, Any]:
         results = receiving.receive_files(store, chosen)
         received = time.perf_counter() - t0
         t0 = time.perf_counter()
-        board.build(store, PERIOD) if hasattr(board, "build") else None
+        board.build_board(store, PERIOD)
         refresh = time.perf_counter() - t0
         out.append({"files": count, "s": received, "board_s": refresh, "floor_s": floor,
                     "accepted": sum(r.ok for r in results)})
         store.close()
     return {"rows": out}
-
-
-def _accepts_by_file() -> bool:
-    import inspect
-
-    from models.signing import trust
-
-    return "by_file" in inspect.signature(trust.add).parameters
 
 
 def child_main(args: argparse.Namespace) -> int:
