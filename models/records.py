@@ -7,6 +7,7 @@ Deleting moves a record to the 回收站 (recycle bin), from which it can be res
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -384,29 +385,41 @@ def count(store: Store, q: ListQuery) -> int:
     return int(store.scalar(f"SELECT count(*) FROM {spec(q.kind).table} t WHERE {where}", params))
 
 
-# A search matching few rows reads this narrow index of the search text and sorts the matches, rather than
-# walking the table (or a sort column's index) row by row to find them (models.migrations 0008).
+# A search reads this narrow index of the search text (models.migrations 0008): one pass finds every match
+# when there are few, and their page is then picked among those ids alone, instead of counting in one pass
+# and walking the table (or a sort column's index) row by row for the page in another.
 _SEARCH_INDEX = {"people": "people_search"}
 FEW_MATCHES = 2000
 
 
+def search_ids(store: Store, q: ListQuery, limit: int = FEW_MATCHES) -> list[int] | None:
+    """The ids matching ``q``'s search when there are at most ``limit`` (in no particular order), else None
+    (also without a search, or for a kind without a search index). Stops reading at the ``limit + 1``-th match."""
+    index = _SEARCH_INDEX.get(spec(q.kind).table)
+    if index is None or not q.search.strip():
+        return None
+    where, params = _where(q)
+    rows = store.conn.execute(f"SELECT t.id FROM {spec(q.kind).table} t INDEXED BY {index} WHERE {where} LIMIT ?",
+                              [*params, limit + 1]).fetchall()
+    return None if len(rows) > limit else [int(r[0]) for r in rows]
+
+
 def fetch(store: Store, q: ListQuery, offset: int = 0, limit: int = 200, *,
-          matches: int | None = None) -> list[dict[str, Any]]:
+          ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """One page of the record table: ``id`` plus every column of :func:`columns`.
 
-    ``matches``: the :func:`count` of ``q`` when known; a search with few matches then reads them through
-    the search index.
+    ``ids``: every record matching ``q`` (from :func:`search_ids`), when known; the page is picked among them.
     """
     form = spec(q.kind)
     cols = columns(q.kind)
     select = ", ".join(f"{c.sql} AS {c.name}" for c in cols)
     where, params = _where(q)
     order = _order(form, cols, q)
-    index = _SEARCH_INDEX.get(form.table)
-    hint = f" INDEXED BY {index}" if index and q.search.strip() and matches is not None and matches <= FEW_MATCHES else ""
+    if ids is not None:
+        where, params = f"t.id IN (SELECT value FROM json_each(?)) AND {where}", [json.dumps(list(ids)), *params]
     # Pick the page's ids first, then compute the (possibly costly) columns for those rows only.
-    sql = (f"WITH page AS MATERIALIZED (SELECT t.id FROM {form.table} t{hint} WHERE {where} ORDER BY {order} "
-           f"LIMIT ? OFFSET ?) SELECT t.id AS id, {select} FROM page JOIN {form.table} t ON t.id = page.id ORDER BY {order}")
+    sql = (f"WITH page AS MATERIALIZED (SELECT t.id FROM {form.table} t WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?) "
+           f"SELECT t.id AS id, {select} FROM page JOIN {form.table} t ON t.id = page.id ORDER BY {order}")
     return store.query(sql, [*params, limit, offset])
 
 
@@ -458,4 +471,5 @@ __all__ = [
     "restore",
     "row_index",
     "save",
+    "search_ids",
 ]

@@ -181,13 +181,13 @@ def test_honours_key_follows_every_change(county_store: Store) -> None:
     _keys_match(county_store)
 
 
-def _page_plan(store: Store, q: object, matches: int | None = None) -> str:
+def _page_plan(store: Store, q: object, ids: list[int] | None = None) -> str:
     from models import records
 
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
     try:
-        records.fetch(store, q, 0, 200, matches=matches)  # type: ignore[arg-type]
+        records.fetch(store, q, 0, 200, ids=ids)  # type: ignore[arg-type]
     finally:
         store.conn.set_trace_callback(None)
     plan = " ".join(str(r[3]) for r in store.conn.execute(f"EXPLAIN QUERY PLAN {statements[-1]}"))
@@ -205,7 +205,7 @@ def test_every_sort_of_the_people_list_walks_an_index(county_store: Store) -> No
             assert "TEMP B-TREE" not in picking and "USING" in picking, (col.name, picking)
 
 
-def test_a_rare_search_reads_the_search_index(county_store: Store) -> None:
+def test_a_rare_search_is_one_pass_over_the_search_index(county_store: Store) -> None:
     from models import records
     from ui.record_table_model import RecordTableModel
 
@@ -213,13 +213,23 @@ def test_a_rare_search_reads_the_search_index(county_store: Store) -> None:
     county_store.conn.execute("ANALYZE")
     for sort in (None, "honours", "sex"):
         q = records.ListQuery("people", search="第12号", sort=sort)
-        found = records.count(county_store, q)
-        assert "people_search" in _page_plan(county_store, q, found)
-        assert [r["id"] for r in records.fetch(county_store, q, 0, 200, matches=found)] == \
+        ids = records.search_ids(county_store, q)
+        assert ids is not None and len(ids) == records.count(county_store, q)
+        assert "USING INTEGER PRIMARY KEY" in _page_plan(county_store, q, ids)  # the page: among those ids only
+        assert [r["id"] for r in records.fetch(county_store, q, 0, 200, ids=ids)] == \
             [r["id"] for r in records.fetch(county_store, q, 0, 200)]
+    assert records.search_ids(county_store, records.ListQuery("people", search="第"), limit=100) is None  # many
     model = RecordTableModel(county_store, "people")
-    model.set_search("第12号")
-    assert model.rowCount() == found and model.record_id(0) is not None
+    statements: list[str] = []
+    county_store.conn.set_trace_callback(statements.append)
+    try:
+        model.set_search("第12号")
+        rows = model.rowCount()
+        first = model.record_id(0)
+    finally:
+        county_store.conn.set_trace_callback(None)
+    assert rows == len(ids) and first is not None
+    assert len(statements) == 2 and "people_search" in statements[0] and "count(" not in " ".join(statements)
 
 
 def test_home_page_counts_are_cheap_and_right(county_store: Store) -> None:

@@ -115,6 +115,7 @@ class RecordTableModel(QAbstractTableModel):
         self._total: int | None = None  # live records ignoring search and filters
         self._query = records.ListQuery(kind, deleted=deleted)
         self._count = records.count(store, self._query)
+        self._ids: list[int] | None = None  # every match of a search with few (records.search_ids)
         self._pages: collections.OrderedDict[int, list[dict[str, Any]]] = collections.OrderedDict()
         self._cells: dict[int, list[str]] = {}  # formatted cells of recently shown rows
 
@@ -161,7 +162,9 @@ class RecordTableModel(QAbstractTableModel):
         self._query = query
         self._pages.clear()
         self._cells.clear()
-        self._count = records.count(self.store, query)
+        # A search with few matches finds them all in one pass: they are the count, and pages are picked among them.
+        self._ids = records.search_ids(self.store, query)
+        self._count = len(self._ids) if self._ids is not None else records.count(self.store, query)
         if not query.search and not query.filters:
             self._total = self._count
         self.endResetModel()
@@ -174,7 +177,7 @@ class RecordTableModel(QAbstractTableModel):
         number, offset = divmod(row, PAGE_SIZE)
         page = self._pages.get(number)
         if page is None:
-            page = records.fetch(self.store, self._query, number * PAGE_SIZE, PAGE_SIZE, matches=self._count)
+            page = records.fetch(self.store, self._query, number * PAGE_SIZE, PAGE_SIZE, ids=self._ids)
             self._pages[number] = page
             while len(self._pages) > MAX_PAGES:
                 dropped, _ = self._pages.popitem(last=False)
