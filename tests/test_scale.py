@@ -276,3 +276,34 @@ def test_signing_a_workbook_over_the_foreign_file_limits(tmp_path, monkeypatch) 
     with zipfile.ZipFile(xlsx) as zf:
         assert max(i.file_size for i in zf.infolist()) > 64 * 1024
         assert own_parts(zf) == file_guard.scan_package(zf)
+
+
+def test_pages_compressed_early_give_the_same_pdf(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    from models import export_pdf
+
+    ret = _roster_return([f"张{n}号" for n in range(400)])
+    ret.version, ret.finalised_at = 1, "2026-01-15T10:00:00"
+    compressed: list[int] = []
+    real = export_pdf._page_compressor
+
+    def spying(canvas):  # type: ignore[no-untyped-def]
+        compress = real(canvas)
+
+        def call(number: int) -> None:
+            compress(number)
+            page = canvas._doc.Pages.pages[-1]
+            if page.Contents is not None and page.stream == "":
+                compressed.append(number)
+        return call
+
+    monkeypatch.setattr(export_pdf, "_page_compressor", spying)
+    digests = []
+    for early in (False, True):
+        monkeypatch.setattr(export_pdf, "EARLY_PAGE_COMPRESSION", early)
+        path = tmp_path / f"{early}.pdf"
+        export_pdf.write_pdf(ret, path)
+        digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+    assert len(compressed) > 10  # every page was compressed when finished, not at save
