@@ -307,3 +307,24 @@ def test_pages_compressed_early_give_the_same_pdf(tmp_path, monkeypatch) -> None
         digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
     assert digests[0] == digests[1]
     assert len(compressed) > 10  # every page was compressed when finished, not at save
+
+
+def test_a_new_version_marks_only_the_rows_that_change(county_store: Store) -> None:
+    """Receiving the n-th version of a unit writes the two rows whose flag changes, not all n."""
+    from models import receiving
+    from models.signing.common import VALID
+
+    def add(version: int) -> None:
+        county_store.conn.execute(
+            "INSERT INTO received_returns (unit_code, unit_name, period, version, payload, digest, status, "
+            "received_at, file_name) VALUES ('530822', '墨江县总工会', '2025', ?, '{}', ?, ?, '2026-01-01', 'x.xlsx')",
+            (version, f"d{version}", VALID))
+        receiving._mark_superseded(county_store, "530822", "2025")
+
+    for version in range(1, 30):
+        add(version)
+    before = county_store.conn.total_changes
+    add(30)
+    assert county_store.conn.total_changes - before == 2  # the new row, and the one it supersedes
+    rows = county_store.query("SELECT version, superseded FROM received_returns ORDER BY version")
+    assert [r["superseded"] for r in rows] == [1] * 29 + [0]
