@@ -250,3 +250,38 @@ def m0008_definition_fields(db: Database) -> None:
     # extra: {"field name": value} for the fields of the definitions in use; absent or NULL means none entered.
     for table in ("people", "studios", "trainings", "competitions", "innovation"):
         db.execute(f"ALTER TABLE {table} ADD COLUMN extra TEXT")
+
+
+# The people list sorts by its 荣誉 column: a key kept up to date by the honours' triggers (the same text the
+# column shows), indexed, instead of a subquery per person and a sort of every row each time (0.6 s at
+# 100,000 people); likewise every column the list sorts by has an index. A search counts its matches from a
+# narrow index of the search text instead of reading whole rows.
+HONOURS_KEY_SQL = ("(SELECT group_concat(h.award_year || h.title, '、') FROM honours h "
+                   "WHERE h.person_id = {person})")
+
+
+_PEOPLE_SORTED = ("sex", "ethnicity", "birth_date", "political", "education", "employer", "post", "skill_level",
+                  "frontline", "migrant", "status", "mobile")
+
+
+@MIGRATIONS(name="0009_list_keys")
+def m0009_list_keys(db: Database) -> None:
+    """``people.honours_key`` (maintained by triggers on ``honours``) and the list's indexes."""
+    key = HONOURS_KEY_SQL
+    statements = [
+        "ALTER TABLE people ADD COLUMN honours_key TEXT",
+        f"UPDATE people SET honours_key = {key.format(person='people.id')}",
+        f"""CREATE TRIGGER honours_key_insert AFTER INSERT ON honours BEGIN
+            UPDATE people SET honours_key = {key.format(person='NEW.person_id')} WHERE id = NEW.person_id; END""",
+        f"""CREATE TRIGGER honours_key_delete AFTER DELETE ON honours BEGIN
+            UPDATE people SET honours_key = {key.format(person='OLD.person_id')} WHERE id = OLD.person_id; END""",
+        f"""CREATE TRIGGER honours_key_update AFTER UPDATE OF person_id, award_year, title ON honours BEGIN
+            UPDATE people SET honours_key = {key.format(person='OLD.person_id')} WHERE id = OLD.person_id;
+            UPDATE people SET honours_key = {key.format(person='NEW.person_id')} WHERE id = NEW.person_id; END""",
+        "CREATE INDEX people_honours_key ON people(honours_key)",
+        "CREATE INDEX people_search ON people(search, deleted_at)",
+        # every other column the list sorts by: its page of 200 is the first entries of an index, not a sort of all
+        *(f"CREATE INDEX people_{column} ON people({column})" for column in _PEOPLE_SORTED),
+    ]
+    for sql in statements:
+        db.execute(sql)

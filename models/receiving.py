@@ -362,15 +362,20 @@ def _current_version(store: Store, unit_code: str, period: str) -> dict[str, Any
 
 
 def _mark_superseded(store: Store, unit_code: str, period: str) -> None:
-    """The newest valid version of a unit and period is current; its other valid rows are superseded."""
-    rows = store.query("SELECT id FROM received_returns WHERE unit_code = ? AND period = ? AND status = ? "
-                       "ORDER BY version DESC, finalised_at DESC, id DESC", (unit_code, period, VALID))
-    ids = [r["id"] for r in rows]
-    store.conn.execute("UPDATE received_returns SET superseded = 0 WHERE unit_code = ? AND period = ? AND status != ?",
-                       (unit_code, period, VALID))
-    if ids:
-        store.conn.execute("UPDATE received_returns SET superseded = 0 WHERE id = ?", (ids[0],))
-        store.conn.executemany("UPDATE received_returns SET superseded = 1 WHERE id = ?", [(i,) for i in ids[1:]])
+    """The newest valid version of a unit and period is current; its other valid rows are superseded.
+
+    Only rows whose flag changes are written: receiving the n-th version of a unit writes one or two rows,
+    not n (receiving stays linear in the files received).
+    """
+    key = (unit_code, period)
+    newest = store.scalar("SELECT id FROM received_returns WHERE unit_code = ? AND period = ? AND status = ? "
+                          "ORDER BY version DESC, finalised_at DESC, id DESC LIMIT 1", (*key, VALID))
+    store.conn.execute("UPDATE received_returns SET superseded = 0 WHERE unit_code = ? AND period = ? AND status != ? "
+                       "AND superseded != 0", (*key, VALID))
+    if newest is not None:
+        store.conn.execute("UPDATE received_returns SET superseded = 0 WHERE id = ? AND superseded != 0", (newest,))
+        store.conn.execute("UPDATE received_returns SET superseded = 1 WHERE unit_code = ? AND period = ? "
+                           "AND status = ? AND id != ? AND superseded != 1", (*key, VALID, newest))
 
 
 def _held_note(existing: dict[str, Any]) -> str:

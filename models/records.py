@@ -404,10 +404,14 @@ def recycle_bin(store: Store) -> list[dict[str, Any]]:
 
 def counts(store: Store) -> dict[str, int]:
     """Live records per top-level kind, plus honours of live people."""
-    out = {kind: int(store.scalar(f"SELECT count(*) FROM {spec(kind).table} WHERE deleted_at IS NULL"))
+    # All rows less those in the recycle bin: a bare count(*) reads the smallest index and the deleted are few
+    # (the home page shows these at start-up; counting the live rows one by one took 80 ms at 100,000 people).
+    out = {kind: int(store.scalar(f"SELECT (SELECT count(*) FROM {spec(kind).table}) - "
+                                  f"(SELECT count(*) FROM {spec(kind).table} WHERE deleted_at IS NOT NULL)"))
            for kind in TOP_LEVEL}
     out["honours"] = int(store.scalar(
-        "SELECT count(*) FROM honours JOIN people ON people.id = honours.person_id WHERE people.deleted_at IS NULL"))
+        "SELECT (SELECT count(*) FROM honours) - (SELECT count(*) FROM honours JOIN people "
+        "ON people.id = honours.person_id WHERE people.deleted_at IS NOT NULL)"))
     return out
 
 
@@ -426,8 +430,8 @@ class Column:
 
 
 _EXTRA_COLUMNS: dict[str, list[Column]] = {
-    "people": [Column("honours", "荣誉", "(SELECT group_concat(h.award_year || h.title, '、') FROM honours h "
-                                          "WHERE h.person_id = t.id)", width=20)],
+    # honours_key is the same text, kept up to date by triggers and indexed (models.migrations 0008)
+    "people": [Column("honours", "荣誉", "t.honours_key", width=20)],
     "studios": [Column("output_years", "成果年度", "(SELECT group_concat(o.year, '、') FROM studio_outputs o "
                                                  "WHERE o.studio_id = t.id)", width=8)],
 }
@@ -482,17 +486,47 @@ def _where(q: ListQuery) -> tuple[str, list[Any]]:
 
 
 def count(store: Store, q: ListQuery) -> int:
+    table = spec(q.kind).table
+    if not q.search.strip() and not q.filters and not q.deleted:
+        # all rows less the recycle bin: a bare count(*) reads the smallest index (3 ms → 0.2 ms at 100,000)
+        return int(store.scalar(f"SELECT (SELECT count(*) FROM {table}) - "
+                                f"(SELECT count(*) FROM {table} WHERE deleted_at IS NOT NULL)"))
     where, params = _where(q)
-    return int(store.scalar(f"SELECT count(*) FROM {spec(q.kind).table} t WHERE {where}", params))
+    return int(store.scalar(f"SELECT count(*) FROM {table} t WHERE {where}", params))
 
 
-def fetch(store: Store, q: ListQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
-    """One page of the record table: ``id`` plus every column of :func:`columns`."""
+# A search reads this narrow index of the search text (models.migrations 0008): one pass finds every match
+# when there are few, and their page is then picked among those ids alone, instead of counting in one pass
+# and walking the table (or a sort column's index) row by row for the page in another.
+_SEARCH_INDEX = {"people": "people_search"}
+FEW_MATCHES = 2000
+
+
+def search_ids(store: Store, q: ListQuery, limit: int = FEW_MATCHES) -> list[int] | None:
+    """The ids matching ``q``'s search when there are at most ``limit`` (in no particular order), else None
+    (also without a search, or for a kind without a search index). Stops reading at the ``limit + 1``-th match."""
+    index = _SEARCH_INDEX.get(spec(q.kind).table)
+    if index is None or not q.search.strip():
+        return None
+    where, params = _where(q)
+    rows = store.conn.execute(f"SELECT t.id FROM {spec(q.kind).table} t INDEXED BY {index} WHERE {where} LIMIT ?",
+                              [*params, limit + 1]).fetchall()
+    return None if len(rows) > limit else [int(r[0]) for r in rows]
+
+
+def fetch(store: Store, q: ListQuery, offset: int = 0, limit: int = 200, *,
+          ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """One page of the record table: ``id`` plus every column of :func:`columns`.
+
+    ``ids``: every record matching ``q`` (from :func:`search_ids`), when known; the page is picked among them.
+    """
     form = spec(q.kind)
     cols = columns(q.kind)
     select = ", ".join(f"{c.sql} AS {c.name}" for c in cols)
     where, params = _where(q)
     order = _order(form, cols, q)
+    if ids is not None:
+        where, params = f"t.id IN (SELECT value FROM json_each(?)) AND {where}", [json.dumps(list(ids)), *params]
     # Pick the page's ids first, then compute the (possibly costly) columns for those rows only.
     sql = (f"WITH page AS MATERIALIZED (SELECT t.id FROM {form.table} t WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?) "
            f"SELECT t.id AS id, {select} FROM page JOIN {form.table} t ON t.id = page.id ORDER BY {order}")
@@ -547,4 +581,5 @@ __all__ = [
     "restore",
     "row_index",
     "save",
+    "search_ids",
 ]

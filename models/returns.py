@@ -390,23 +390,32 @@ def effective_award_date(award_date: str | None, award_year: int | None) -> str:
     return f"{int(award_year or 0):04d}-12-31"
 
 
-def _honour_rows(store: Store) -> list[dict[str, Any]]:
+def _honour_rows(store: Store) -> Iterable[Mapping[str, Any]]:
+    """Every counted honour with its holder's attributes, as ``sqlite3.Row`` (read by name like a dict, a
+    fraction of a dict's memory: a province holds 125,000 of them while its return is computed)."""
+    import sqlite3
+
     placeholders = ", ".join("?" * len(R.NOT_COUNTED_STATUSES))
-    return store.query(
+    from models.db import known_errors
+
+    cursor = store.conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    with known_errors():
+        return cursor.execute(
         "SELECT p.id AS pid, p.sex, p.ethnicity, p.frontline, p.migrant, p.extra, h.title, h.category, h.level, "
         "h.award_year, h.award_date FROM honours h JOIN people p ON p.id = h.person_id "
         f"WHERE p.deleted_at IS NULL AND coalesce(p.status, '') NOT IN ({placeholders}) "
-        "ORDER BY p.id, h.award_year, h.id", R.NOT_COUNTED_STATUSES)
+        "ORDER BY p.id, h.award_year, h.id", R.NOT_COUNTED_STATUSES).fetchall()
 
 
 def _t1(store: Store, period: Period, spec: R.ReturnSpec | None = None
-        ) -> tuple[list[Fact], dict[int, list[dict[str, Any]]]]:
+        ) -> tuple[list[Fact], dict[int, list[Mapping[str, Any]]]]:
     """Facts of 表1 (one per person and category) and the honours held per person."""
     start, end = period.start.isoformat(), period.end.isoformat()
-    held: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    held: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     best: dict[tuple[int, str], int] = {}
     earlier: dict[tuple[int, str], int] = {}
-    people: dict[int, dict[str, Any]] = {}
+    people: dict[int, Mapping[str, Any]] = {}
     for row in _honour_rows(store):
         rank = LEVEL_RANK.get(row["level"])
         if rank is None or row["category"] not in CATEGORY_BY_NAME:
@@ -538,7 +547,7 @@ class _Facts:
     def __init__(self, store: Store, period: Period, spec: R.ReturnSpec) -> None:
         self.store, self.period, self.spec = store, period, spec
         self.cache: dict[str, list[Fact]] = {}
-        self.held: dict[int, list[dict[str, Any]]] = {}
+        self.held: dict[int, list[Mapping[str, Any]]] = {}
         self.studio_rows: list[dict[str, Any]] | None = None
 
     def studios(self) -> list[dict[str, Any]]:
@@ -625,35 +634,40 @@ def compute_own(store: Store, period: Period, *, today: dt.date | None = None,
                   definition=definition)
 
 
-def _people_roster(store: Store, held: Mapping[int, list[dict[str, Any]]]) -> list[dict[str, str]]:
+def _people_roster(store: Store, held: Mapping[int, list[Mapping[str, Any]]]) -> list[dict[str, str]]:
     from common.ids import mask_id_number
 
     if not held:
         return []
-    details: dict[int, dict[str, Any]] = {}
+    # Tuples, not dicts, and each repeated text (sex, 民族, employer, a common name …) kept once: at province
+    # scale (100,000 people) the roster is the largest thing in memory while a return is computed and exported.
+    details: dict[int, tuple[Any, ...]] = {}
     ids = sorted(held)
     for offset in range(0, len(ids), 900):
         chunk = ids[offset:offset + 900]
-        for row in store.query(
+        for row in store.conn.execute(
                 "SELECT id, name, sex, ethnicity, birth_date, id_number, employer, post, skill_level, frontline, "
                 f"migrant, sort_key FROM people WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
-            details[row["id"]] = row
+            details[row[0]] = row
     levels = list(LEVEL_RANK)
+    shared: dict[str, str] = {}
+    once = shared.setdefault
 
     def rank(pid: int) -> int:
         return min(LEVEL_RANK[h["level"]] for h in held[pid])
 
-    order = sorted(ids, key=lambda pid: (rank(pid), details[pid]["sort_key"], pid))
+    order = sorted(ids, key=lambda pid: (rank(pid), details[pid][11], pid))
     out = []
     for seq, pid in enumerate(order, start=1):
-        p = details[pid]
+        _id, name, sex, ethnicity, birth, number, employer, post, skill, frontline, migrant, _key = details.pop(pid)
         honours = "；".join(f"{h['award_year']}年{h['title']}" for h in held[pid])
         out.append({
-            "seq": str(seq), "name": p["name"] or "", "sex": p["sex"] or "", "ethnicity": p["ethnicity"] or "",
-            "birth_date": (p["birth_date"] or "")[:7], "id_number": mask_id_number(p["id_number"]),
-            "employer": p["employer"] or "", "post": p["post"] or "", "skill_level": p["skill_level"] or "",
-            "frontline": "是" if p["frontline"] else "否", "migrant": "是" if p["migrant"] else "否",
-            "highest": levels[rank(pid)], "honours": honours,
+            "seq": str(seq), "name": once(name or "", name or ""), "sex": once(sex or "", sex or ""),
+            "ethnicity": once(ethnicity or "", ethnicity or ""), "birth_date": once((birth or "")[:7], (birth or "")[:7]),
+            "id_number": mask_id_number(number), "employer": once(employer or "", employer or ""),
+            "post": once(post or "", post or ""), "skill_level": once(skill or "", skill or ""),
+            "frontline": "是" if frontline else "否", "migrant": "是" if migrant else "否",
+            "highest": levels[rank(pid)], "honours": once(honours, honours),
         })
     return out
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -332,27 +333,42 @@ def _person_label(row: Mapping[str, Any]) -> str:
     return f"人员“{row['name']}”（{mask_id_number(row['id_number'])}）"
 
 
-def _people_checks(store: Store) -> list[Finding]:
-    from common.ids import check_id_number, normalize_id_number
-    from common.text import ParseError
+def _people_checks(store: Store, today: dt.date | None = None) -> list[Finding]:
+    from common.ids import id_number_is_normal, id_number_problem, normalize_id_number
 
+    # Plain tuples and one check per distinct number (no shared cache to thrash): at province scale
+    # (100,000 people) this loop is most of the review, so a row costs a few dictionary lookups.
     out: list[Finding] = []
-    rows = store.query("SELECT id, name, id_number, birth_date, sex FROM people WHERE deleted_at IS NULL ORDER BY id")
-    seen: dict[str, Mapping[str, Any]] = {}
-    for row in rows:
-        where = record_where("people", row["id"])
-        number = normalize_id_number(row["id_number"])
-        try:
-            info = check_id_number(number)
-        except ParseError as exc:
-            out.append(rule_finding("person.id_invalid", where, _person_label(row), str(exc)))
-            continue
-        first = seen.setdefault(number, row)
-        if first is not row:
-            out.append(rule_finding("person.id_duplicate", where, _person_label(row),
-                                f"与“{first['name']}”的身份证号相同"))
-        for _field, message in checks.id_mismatches(info.number, row["birth_date"], row["sex"]):
-            out.append(rule_finding(checks.ID_MISMATCH, where, _person_label(row), message))
+    today_iso = (today or dt.date.today()).isoformat()
+    names = ("id", "name", "id_number", "birth_date", "sex")
+    seen: dict[str, tuple[Any, ...]] = {}  # valid numbers: each is checked once, at its first row
+    invalid: dict[str, str] = {}
+    for row in store.conn.execute(
+            "SELECT id, name, id_number, birth_date, sex FROM people WHERE deleted_at IS NULL ORDER BY id"):
+        raw = row[2]
+        number = raw if type(raw) is str and id_number_is_normal(raw) else normalize_id_number(raw)
+        first = seen.get(number)
+        if first is None:
+            problem = invalid.get(number) or id_number_problem(number, today_iso)
+            if problem is not None:
+                invalid[number] = problem
+                person = dict(zip(names, row, strict=True))
+                out.append(rule_finding(checks.ID_INVALID, record_where("people", row[0]), _person_label(person),
+                                        problem))
+                continue
+            seen[number] = row
+        else:
+            person = dict(zip(names, row, strict=True))
+            out.append(rule_finding("person.id_duplicate", record_where("people", row[0]), _person_label(person),
+                                    f"与“{first[1]}”的身份证号相同"))
+        birth, sex = row[3], row[4]
+        # the cheap test first; the message (the same as at entry) only for a row that disagrees
+        if (birth and not f"{number[6:10]}-{number[10:12]}-{number[12:14]}".startswith(str(birth))) or (
+                sex and sex != ("男" if number[16] in "13579" else "女")):
+            person = dict(zip(names, row, strict=True))
+            for _field, message in checks.id_mismatches(number, birth, sex):
+                out.append(rule_finding(checks.ID_MISMATCH, record_where("people", row[0]), _person_label(person),
+                                        message))
     return out
 
 
@@ -362,7 +378,8 @@ def _honour_checks(store: Store, period: Period, today: dt.date | None = None,
     out: list[Finding] = []
     end = period.end.isoformat()
     placeholders = ", ".join("?" * len(R.NOT_COUNTED_STATUSES))
-    rows = store.query(
+    fields = ("pid", "name", "id_number", "birth_date", "title", "award_year", "award_date")
+    cursor = store.conn.execute(
         "SELECT p.id AS pid, p.name, p.id_number, p.birth_date, h.title, h.award_year, h.award_date "
         "FROM honours h JOIN people p ON p.id = h.person_id "
         f"WHERE p.deleted_at IS NULL AND coalesce(p.status, '') NOT IN ({placeholders}) ORDER BY p.id, h.id",
@@ -370,22 +387,31 @@ def _honour_checks(store: Store, period: Period, today: dt.date | None = None,
     year_only: list[Mapping[str, Any]] = []
     later: list[Mapping[str, Any]] = []
     today_iso = (today or dt.date.today()).isoformat()
-    for row in rows:
-        where = record_where("people", row["pid"])
-        date, year = row["award_date"], row["award_year"]
-        when = f"{date}" if date else f"{year}年"
-        if (date and str(date) > today_iso) or (not date and year and year > int(today_iso[:4])):
-            out.append(rule_finding("honour.future", where, _person_label(row),
-                                f"荣誉“{row['title']}”授予于{when}，晚于今天"))
+    this_year = int(today_iso[:4])
+    annual = period.kind == "annual"
+    # Tuples, and a row's place and label are made only for a finding: this loop sees every honour.
+    for values in cursor:
+        _pid, _name, _number, birth, title, year, date = values
+        if date:
+            future, after = str(date) > today_iso, str(date) > end
+        else:
+            future, after = bool(year and year > this_year), bool(year and year > period.year)
+        if future:
+            row = dict(zip(fields, values, strict=True))
+            when = f"{date}" if date else f"{year}年"
+            out.append(rule_finding("honour.future", record_where("people", row["pid"]), _person_label(row),
+                                    f"荣誉“{title}”授予于{when}，晚于今天"))
             continue
-        if (date and str(date) > end) or (not date and year and year > period.year):
-            later.append(row)
+        if after:
+            later.append(dict(zip(fields, values, strict=True)))
             continue
-        young = checks.honour_too_young(row["birth_date"], year, min_age)
-        if young:
-            out.append(rule_finding(checks.HONOUR_YOUNG, where, _person_label(row), f"荣誉“{row['title']}”{young}"))
-        if period.kind != "annual" and not date and year == period.year:
-            year_only.append(row)
+        if birth and year and year - int(str(birth)[:4]) < min_age:
+            row = dict(zip(fields, values, strict=True))
+            message = checks.honour_too_young(birth, year, min_age)
+            out.append(rule_finding(checks.HONOUR_YOUNG, record_where("people", row["pid"]), _person_label(row),
+                                    f"荣誉“{title}”{message}"))
+        if not annual and not date and year == period.year:
+            year_only.append(dict(zip(fields, values, strict=True)))
     if later:
         names = "、".join(f"{r['name']}（{r['title']}）" for r in later[:5])
         more = f"等{len(later)}条" if len(later) > 5 else ""
@@ -471,20 +497,53 @@ def printed_strings(ret: Return) -> Iterable[tuple[str, str]]:
         yield "说明", note.get("text", "")
 
 
+def printed_texts(ret: Return) -> set[str]:
+    """Every distinct free text a printed return contains (the texts of :func:`printed_strings`)."""
+    texts = {ret.unit_name}
+    texts.update(ret.cover.get(field.key, "") for field in ret.spec.cover)
+    for roster in ret.spec.rosters:
+        texts.update(itertools.chain.from_iterable(map(dict.values, ret.rosters.get(roster.key, []))))
+    texts.update(note.get("text", "") for note in ret.notes)
+    return texts
+
+
 def font_findings(ret: Return) -> list[Finding]:
     """A warning for the characters the bundled font cannot print (they would show as □)."""
     from models.fonts import missing_characters
 
+    # First the characters the font lacks, from one string of every distinct non-ASCII text (a roster of
+    # 100,000 people has over a million cells, few of them distinct); only when some are missing are the
+    # cells that hold them located.
+    distinct = set("".join(t for t in printed_texts(ret) if not t.isascii()))
+    missing = set(missing_characters("".join(sorted(distinct))))
+    if not missing:
+        return []
     places: dict[str, list[str]] = defaultdict(list)
-    for where, text in printed_strings(ret):
+    for where, text in _printed_with_missing(ret, missing):
         for char in missing_characters(text):
             if where not in places[char]:
                 places[char].append(where)
-    if not places:
-        return []
     chars = "".join(sorted(places))
     detail = "；".join(f"“{c}”见{'、'.join(places[c][:3])}{'等' if len(places[c]) > 3 else ''}" for c in sorted(places))
     return [rule_finding("font.missing", f"font/{chars}", "字库", f"内置字库缺少以下字：{detail}")]
+
+
+def _printed_with_missing(ret: Return, missing: set[str]) -> Iterable[tuple[str, str]]:
+    """The (place, text) of :func:`printed_strings` whose text has one of ``missing``; places made only for those."""
+    has = missing.intersection  # same order as printed_strings: the cover, the rosters, the notes
+    for where, text in (("封面", ret.unit_name),
+                        *((f"封面“{field.label}”", ret.cover.get(field.key, "")) for field in ret.spec.cover)):
+        if text and has(text):
+            yield where, text
+    for roster in ret.spec.rosters:
+        for row in ret.rosters.get(roster.key, []):
+            for value in row.values():
+                if value and not value.isascii() and has(value):
+                    yield f"{roster.number}第{row.get('seq', '')}行", value
+    for note in ret.notes:
+        text = note.get("text", "")
+        if text and has(text):
+            yield "说明", text
 
 
 def findings_text(findings: Sequence[Finding], notes: Mapping[tuple[str, str], str] | None = None) -> list[str]:

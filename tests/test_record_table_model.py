@@ -108,9 +108,9 @@ def test_pages_are_fetched_on_demand(people_store: Store, monkeypatch: pytest.Mo
     calls: list[tuple[int, int]] = []
     real_fetch = records.fetch
 
-    def spy(store: Store, q: records.ListQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+    def spy(store: Store, q: records.ListQuery, offset: int = 0, limit: int = 200, **hints: Any) -> list[dict[str, Any]]:
         calls.append((offset, limit))
-        return real_fetch(store, q, offset, limit)
+        return real_fetch(store, q, offset, limit, **hints)
 
     monkeypatch.setattr(rtm.records, "fetch", spy)
     model = RecordTableModel(people_store, "people")

@@ -115,6 +115,7 @@ class RecordTableModel(QAbstractTableModel):
         self._total: int | None = None  # live records ignoring search and filters
         self._query = records.ListQuery(kind, deleted=deleted)
         self._count = records.count(store, self._query)
+        self._ids: list[int] | None = None  # every match of a search with few (records.search_ids)
         self._pages: collections.OrderedDict[int, list[dict[str, Any]]] = collections.OrderedDict()
         self._cells: dict[int, list[str]] = {}  # formatted cells of recently shown rows
 
@@ -147,7 +148,8 @@ class RecordTableModel(QAbstractTableModel):
         name = self.columns[column].name if 0 <= column < len(self.columns) else None
         descending = order == Qt.SortOrder.DescendingOrder and name is not None
         if (name, descending) != (self._query.sort, self._query.descending):
-            self._requery(dataclasses.replace(self._query, sort=name, descending=descending))
+            # the same rows in another order: the count (and a search's ids) stay, only pages are read again
+            self._requery(dataclasses.replace(self._query, sort=name, descending=descending), same_rows=True)
 
     def sort_column(self) -> int:
         """The column currently sorted by (-1 for the default order)."""
@@ -156,12 +158,15 @@ class RecordTableModel(QAbstractTableModel):
                 return number
         return -1
 
-    def _requery(self, query: records.ListQuery) -> None:
+    def _requery(self, query: records.ListQuery, *, same_rows: bool = False) -> None:
         self.beginResetModel()
         self._query = query
         self._pages.clear()
         self._cells.clear()
-        self._count = records.count(self.store, query)
+        if not same_rows:
+            # A search with few matches finds them all in one pass: they are the count, and pages are picked among them.
+            self._ids = records.search_ids(self.store, query)
+            self._count = len(self._ids) if self._ids is not None else records.count(self.store, query)
         if not query.search and not query.filters:
             self._total = self._count
         self.endResetModel()
@@ -174,7 +179,7 @@ class RecordTableModel(QAbstractTableModel):
         number, offset = divmod(row, PAGE_SIZE)
         page = self._pages.get(number)
         if page is None:
-            page = records.fetch(self.store, self._query, number * PAGE_SIZE, PAGE_SIZE)
+            page = records.fetch(self.store, self._query, number * PAGE_SIZE, PAGE_SIZE, ids=self._ids)
             self._pages[number] = page
             while len(self._pages) > MAX_PAGES:
                 dropped, _ = self._pages.popitem(last=False)

@@ -30,7 +30,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from models.file_guard import Part, scan_package
+from models.file_guard import Part
 from models.returns import Return, ReturnFormatError, digest
 
 if TYPE_CHECKING:
@@ -132,18 +132,42 @@ def declare_signature_type(content_types: bytes) -> bytes:
     return types.replace("</Types>", declaration + "</Types>", 1).encode("utf-8")
 
 
+def own_parts(zf: zipfile.ZipFile) -> dict[str, Part]:
+    """Size and SHA-256 of every part of a workbook this program has just written (streamed). The limits of
+    :func:`~models.file_guard.scan_package` guard readers of files from elsewhere; a province's own roster
+    of 100,000 people exceeds them, and signing must not refuse it."""
+    parts: dict[str, Part] = {}
+    for info in zf.infolist():
+        hasher = hashlib.sha256()
+        size = 0
+        with zf.open(info) as stream:
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                hasher.update(chunk)
+        parts[info.filename] = Part(info.filename, size, hasher.hexdigest())
+    return parts
+
+
 def sign_package(path: Path, ret: Return, signer: Signer) -> None:
     """Sign the finished workbook at ``path`` in place: declare the signature part's type, sign the manifest
     of every other part, add the signature part."""
+    # One part in memory at a time (a province's roster sheet is tens of MB), the same bytes as before.
+    rewritten = path.with_name(path.name + ".sign")
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                if info.filename == SIGNATURE_PART:
+                    continue
+                data = src.read(info)
+                if info.filename == CONTENT_TYPES:
+                    data = declare_signature_type(data)
+                dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                del data
+        rewritten.replace(path)
+    finally:
+        rewritten.unlink(missing_ok=True)
     with zipfile.ZipFile(path) as zf:
-        infos = [i for i in zf.infolist() if i.filename != SIGNATURE_PART]
-        data = {i.filename: zf.read(i) for i in infos}
-    data[CONTENT_TYPES] = declare_signature_type(data[CONTENT_TYPES])
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for info in infos:
-            zf.writestr(info, data[info.filename], compress_type=zipfile.ZIP_DEFLATED)
-    with zipfile.ZipFile(path) as zf:
-        parts = scan_package(zf)
+        parts = own_parts(zf)
     manifest = manifest_for(ret, parts).to_bytes()
     signed = encode_comment(manifest, signer.sign(manifest))
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:

@@ -1,0 +1,330 @@
+"""Guards for province scale (100,000 people): no cache thrash in the review, no per-cell work in the font
+check when nothing is missing, one query per sort of the people list. Not timed (see bench/bench_scale.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum.cn import ric
+
+from common import ids
+from common.text import ParseError
+from models import returns as ret_mod
+from models import review
+from models.db import Store
+from models.demo import bulk_people
+
+TODAY = dt.date(2026, 6, 30)
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_digit_is_the_standard_one(body: str) -> None:
+    assert ids.id_check_digit(body) == ric.calc_check_digit(body + "0")
+
+
+def _message(number: str) -> str | None:
+    try:
+        ids.check_id_number(number, today=TODAY)
+    except ParseError as exc:
+        return str(exc)
+    return None
+
+
+@settings(max_examples=300)
+@given(st.one_of(
+    st.text(alphabet="0123456789X", min_size=16, max_size=19),
+    st.builds(lambda region, days, seq, sex: ids.make_id_number(region, dt.date(1900, 1, 1) + dt.timedelta(days=days),
+                                                                 seq, sex),
+              st.sampled_from(["530821", "110101", "999999"]), st.integers(0, 50_000), st.integers(0, 999),
+              st.sampled_from("男女")),
+    st.text(max_size=20)))
+def test_the_review_check_says_what_check_id_number_says(number: str) -> None:
+    number = ids.normalize_id_number(number)
+    assert ids.id_number_problem(number, TODAY.isoformat()) == _message(number)
+
+
+def test_review_checks_each_id_number_once_without_the_shared_cache(county_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    bulk_people(county_store, 300, seed=3)
+    # two people share a number (one written with spaces, as an old import might have stored it), one is broken
+    first = county_store.scalar("SELECT id_number FROM people WHERE id = 1")
+    county_store.conn.execute("UPDATE people SET id_number = ? WHERE id = 2", (f"{first[:6]} {first[6:]}",))
+    county_store.conn.execute("UPDATE people SET id_number = '530821196001010000' WHERE id = 3")
+    county_store.conn.commit()
+    calls: defaultdict[str, int] = defaultdict(int)
+    real = ids.id_number_problem
+
+    def counting(number: str, today_iso: str) -> str | None:
+        calls[number] += 1
+        return real(number, today_iso)
+
+    monkeypatch.setattr(ids, "id_number_problem", counting)
+    before = ids._check_id_text.cache_info()
+    report = review.review(county_store, "2025")
+    distinct = county_store.scalar("SELECT count(DISTINCT replace(id_number, ' ', '')) FROM people")
+    assert len(calls) == distinct == 299 and set(calls.values()) == {1}
+    after = ids._check_id_text.cache_info()
+    assert (after.hits, after.misses) == (before.hits, before.misses)  # the shared cache is left alone
+    found = {(f.code, f.where) for f in report.findings}
+    assert ("person.id_duplicate", "people#2") in found and ("person.id_invalid", "people#3") in found
+
+
+def _old_font_places(ret: ret_mod.Return) -> dict[str, list[str]]:
+    """What the font check found before it was made fast: every printed string, every character."""
+    from models.fonts import missing_characters
+
+    places: dict[str, list[str]] = defaultdict(list)
+    for where, text in review.printed_strings(ret):
+        for char in missing_characters(text):
+            if where not in places[char]:
+                places[char].append(where)
+    return places
+
+
+def _roster_return(names: list[str]) -> ret_mod.Return:
+    rows = [{"seq": str(n), "name": name, "sex": "男", "employer": f"第{n}号企业", "honours": "2020年县级劳动模范"}
+            for n, name in enumerate(names, start=1)]
+    return ret_mod.Return("530821", "宁洱哈尼族彝族自治县总工会", "county", "530800", "2025", {"head": "李国华"},
+                          ret_mod.empty_tables(), {"R1": rows, "R2": []})
+
+
+def test_font_check_locates_nothing_when_nothing_is_missing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ret = _roster_return([f"张{n}" for n in range(2000)])
+
+    def never(*_args: object) -> None:
+        raise AssertionError("places were made although no character is missing")
+
+    monkeypatch.setattr(review, "_printed_with_missing", never)
+    monkeypatch.setattr(review, "printed_strings", never)
+    assert review.font_findings(ret) == []
+
+
+@given(st.lists(st.sampled_from(["张三", "李䶮", "王𠀀芳", "赵 钱", "孙\u3000李", "周", "䶮𠀀"]), min_size=0, max_size=12),
+       st.sampled_from(["", "说明䶮", "普通说明"]), st.sampled_from(["李国华", "𠀀华"]))
+def test_font_check_finds_what_checking_every_cell_finds(names: list[str], note: str, head: str) -> None:
+    ret = dataclasses.replace(_roster_return(names), cover={"head": head}, notes=[{"text": note}] if note else [])
+    places = _old_font_places(ret)
+    found = review.font_findings(ret)
+    if not places:
+        assert found == []
+        return
+    chars = "".join(sorted(places))
+    assert len(found) == 1 and found[0].where == f"font/{chars}"
+    detail = "；".join(f"“{c}”见{'、'.join(places[c][:3])}{'等' if len(places[c]) > 3 else ''}" for c in sorted(places))
+    assert f"内置字库缺少以下字：{detail}" in found[0].message
+
+
+# ---------------------------------------------------------------------------------------------
+# The people list: sorting by 荣誉 is one indexed query, and the key stays the text the column shows
+
+SUBQUERY = "(SELECT group_concat(h.award_year || h.title, '、') FROM honours h WHERE h.person_id = people.id)"
+
+
+def _keys_match(store: Store) -> None:
+    rows = store.query(f"SELECT id, honours_key, {SUBQUERY} AS shown FROM people")
+    assert rows and all(r["honours_key"] == r["shown"] for r in rows)
+
+
+def test_honours_sort_is_one_indexed_query(county_store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from models import records
+    from tests.test_returns import honour, person
+    from ui.record_table_model import RecordTableModel
+
+    bulk_people(county_store, 120, seed=5)
+    person(county_store, [honour("云南省劳动模范", 2019), honour("全国劳动模范", 2023)], name="甲")
+    person(county_store, [], name="乙")
+    model = RecordTableModel(county_store, "people")
+    column = [c.name for c in model.columns].index("honours")
+    statements: list[str] = []
+    county_store.conn.set_trace_callback(statements.append)
+    try:
+        model.sort(column, Qt.SortOrder.DescendingOrder)
+        shown = [model.data(model.index(row, column)) for row in range(min(50, model.rowCount()))]
+    finally:
+        county_store.conn.set_trace_callback(None)
+    assert len(statements) == 1  # one page: sorting changes no count
+    assert not any("group_concat" in s for s in statements)
+    assert shown == sorted(shown, reverse=True)
+    query = records.ListQuery("people", sort="honours", descending=True)
+    page = statements[0]
+    plan = " ".join(str(r[3]) for r in county_store.conn.execute(f"EXPLAIN QUERY PLAN {page}"))
+    picking = plan.split("SCAN page")[0]  # choosing the page's 200 ids walks the index (the 200 are sorted after)
+    assert "USING INDEX people_honours_key" in picking and "TEMP B-TREE" not in picking, plan
+    assert [r["id"] for r in records.fetch(county_store, query, 0, 50)] == \
+        [r["id"] for r in county_store.query(f"SELECT id FROM people ORDER BY {SUBQUERY} DESC, id DESC LIMIT 50")]
+
+
+def test_honours_key_follows_every_change(county_store: Store) -> None:
+    from models import records
+    from tests.test_returns import honour, person
+
+    pid = person(county_store, [honour("县级劳动模范", 2018)])
+    other = person(county_store, [honour("州市级劳动模范", 2020), honour("云南省劳动模范", 2022)])
+    _keys_match(county_store)
+    values = records.get(county_store, "people", pid)
+    assert values is not None
+    records.save(county_store, "people", {k: v for k, v in values.items() if k not in ("honours", "id", "deleted_at")},
+                 record_id=pid,
+                 children={"honours": [honour("县级劳动模范", 2018), honour("全国劳动模范", 2024)]})
+    _keys_match(county_store)
+    with county_store.atomic():
+        county_store.conn.execute("UPDATE honours SET person_id = ? WHERE person_id = ?", (pid, other))
+    _keys_match(county_store)
+    assert county_store.scalar("SELECT honours_key FROM people WHERE id = ?", (other,)) is None
+    with county_store.atomic():
+        county_store.conn.execute("DELETE FROM honours WHERE person_id = ?", (pid,))
+    _keys_match(county_store)
+
+
+def _page_plan(store: Store, q: object, ids: list[int] | None = None) -> str:
+    from models import records
+
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        records.fetch(store, q, 0, 200, ids=ids)  # type: ignore[arg-type]
+    finally:
+        store.conn.set_trace_callback(None)
+    plan = " ".join(str(r[3]) for r in store.conn.execute(f"EXPLAIN QUERY PLAN {statements[-1]}"))
+    return plan.split("SCAN page")[0]  # choosing the page's ids; the 200 chosen are sorted after
+
+
+def test_every_sort_of_the_people_list_walks_an_index(county_store: Store) -> None:
+    from models import records
+
+    bulk_people(county_store, 300, seed=7)
+    county_store.conn.execute("ANALYZE")
+    for col in records.columns("people"):
+        for descending in (False, True):
+            picking = _page_plan(county_store, records.ListQuery("people", sort=col.name, descending=descending))
+            assert "TEMP B-TREE" not in picking and "USING" in picking, (col.name, picking)
+
+
+def test_a_rare_search_is_one_pass_over_the_search_index(county_store: Store) -> None:
+    from models import records
+    from ui.record_table_model import RecordTableModel
+
+    bulk_people(county_store, 300, seed=7)
+    county_store.conn.execute("ANALYZE")
+    for sort in (None, "honours", "sex"):
+        q = records.ListQuery("people", search="第12号", sort=sort)
+        ids = records.search_ids(county_store, q)
+        assert ids is not None and len(ids) == records.count(county_store, q)
+        assert "USING INTEGER PRIMARY KEY" in _page_plan(county_store, q, ids)  # the page: among those ids only
+        assert [r["id"] for r in records.fetch(county_store, q, 0, 200, ids=ids)] == \
+            [r["id"] for r in records.fetch(county_store, q, 0, 200)]
+    assert records.search_ids(county_store, records.ListQuery("people", search="第"), limit=100) is None  # many
+    model = RecordTableModel(county_store, "people")
+    statements: list[str] = []
+    county_store.conn.set_trace_callback(statements.append)
+    try:
+        model.set_search("第12号")
+        rows = model.rowCount()
+        first = model.record_id(0)
+    finally:
+        county_store.conn.set_trace_callback(None)
+    assert rows == len(ids) and first is not None
+    assert len(statements) == 2 and "people_search" in statements[0] and "count(" not in " ".join(statements)
+
+
+def test_home_page_counts_are_cheap_and_right(county_store: Store) -> None:
+    from models import records
+    from tests.test_returns import honour, person
+
+    bulk_people(county_store, 50, seed=9)
+    gone = person(county_store, [honour("县级劳动模范", 2018), honour("全国劳动模范", 2020)])
+    records.delete(county_store, "people", gone)
+    counts = records.counts(county_store)
+    assert counts["people"] == county_store.scalar("SELECT count(*) FROM people WHERE deleted_at IS NULL") == 50
+    assert counts["honours"] == county_store.scalar(
+        "SELECT count(*) FROM honours JOIN people ON people.id = honours.person_id WHERE people.deleted_at IS NULL") == 50
+    statements: list[str] = []
+    county_store.conn.set_trace_callback(statements.append)
+    try:
+        records.counts(county_store)
+    finally:
+        county_store.conn.set_trace_callback(None)
+    # live rows are never counted one by one: all rows (a bare count(*)) less the few in the recycle bin
+    assert statements and not any("deleted_at IS NULL" in sql for sql in statements)
+
+
+def test_signing_a_workbook_over_the_foreign_file_limits(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A province's own roster sheet (56 MB at 100,000 people) is above the limits for files from elsewhere:
+    signing hashes its own parts without them, and the manifest is the one a reader computes."""
+    import zipfile
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from models import export, file_guard
+    from models.signing.keys import build_certificate
+    from models.signing.package import own_parts
+    from models.signing.provider import FileKeySigner
+
+    ret = _roster_return([f"张{n}" for n in range(3000)])
+    ret.version, ret.finalised_at = 1, "2026-01-15T10:00:00"
+    key = ec.generate_private_key(ec.SECP256R1())
+    signer = FileKeySigner(build_certificate(key, "530821", ret.unit_name), key)
+    monkeypatch.setattr(file_guard, "MAX_PART_BYTES", 64 * 1024)
+    (xlsx,) = export.export_snapshot(ret, tmp_path, ["xlsx"], signer=signer)
+    monkeypatch.undo()
+    assert not list(tmp_path.glob("*.sign"))
+    with zipfile.ZipFile(xlsx) as zf:
+        assert max(i.file_size for i in zf.infolist()) > 64 * 1024
+        assert own_parts(zf) == file_guard.scan_package(zf)
+
+
+def test_pages_compressed_early_give_the_same_pdf(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    from models import export_pdf
+
+    ret = _roster_return([f"张{n}号" for n in range(400)])
+    ret.version, ret.finalised_at = 1, "2026-01-15T10:00:00"
+    compressed: list[int] = []
+    real = export_pdf._page_compressor
+
+    def spying(canvas):  # type: ignore[no-untyped-def]
+        compress = real(canvas)
+
+        def call(number: int) -> None:
+            compress(number)
+            page = canvas._doc.Pages.pages[-1]
+            if page.Contents is not None and page.stream == "":
+                compressed.append(number)
+        return call
+
+    monkeypatch.setattr(export_pdf, "_page_compressor", spying)
+    digests = []
+    for early in (False, True):
+        monkeypatch.setattr(export_pdf, "EARLY_PAGE_COMPRESSION", early)
+        path = tmp_path / f"{early}.pdf"
+        export_pdf.write_pdf(ret, path)
+        digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+    assert len(compressed) > 10  # every page was compressed when finished, not at save
+
+
+def test_a_new_version_marks_only_the_rows_that_change(county_store: Store) -> None:
+    """Receiving the n-th version of a unit writes the two rows whose flag changes, not all n."""
+    from models import receiving
+    from models.signing.common import VALID
+
+    def add(version: int) -> None:
+        county_store.conn.execute(
+            "INSERT INTO received_returns (unit_code, unit_name, period, version, payload, digest, status, "
+            "received_at, file_name) VALUES ('530822', '墨江县总工会', '2025', ?, '{}', ?, ?, '2026-01-01', 'x.xlsx')",
+            (version, f"d{version}", VALID))
+        receiving._mark_superseded(county_store, "530822", "2025")
+
+    for version in range(1, 30):
+        add(version)
+    before = county_store.conn.total_changes
+    add(30)
+    assert county_store.conn.total_changes - before == 2  # the new row, and the one it supersedes
+    rows = county_store.query("SELECT version, superseded FROM received_returns ORDER BY version")
+    assert [r["superseded"] for r in rows] == [1] * 29 + [0]
