@@ -54,8 +54,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from forms.periods import Period  # noqa: E402
+
 RESULT = "BENCH-RESULT"
-PERIOD = "2025"
+PERIOD = Period(2025)
 FIRST_ROWS = 50
 
 
@@ -252,7 +254,7 @@ def _consolidated(data_dir: Path) -> Any:
     own = returns.compute_own(store, PERIOD)
     store.close()
     ret = returns.consolidate([own], unit_code="530000", unit_name="云南省总工会", unit_level="province",
-                              parent_code=None, period=PERIOD, cover=own.cover)
+                              parent_code=None, period=PERIOD.code, cover=own.cover)
     ret.version, ret.finalised_at = 1, "2026-01-15T10:00:00"
     return ret
 

@@ -13,6 +13,7 @@ from stdnum.cn import ric
 
 from common import ids
 from common.text import ParseError
+from forms.periods import Period
 from models import returns as ret_mod
 from models import review
 from models.db import Store
@@ -63,12 +64,15 @@ def test_review_checks_each_id_number_once_without_the_shared_cache(county_store
 
     monkeypatch.setattr(ids, "id_number_problem", counting)
     before = ids._check_id_text.cache_info()
-    report = review.review(county_store, "2025")
+    report = review.review(county_store, Period(2025))
     distinct = county_store.scalar("SELECT count(DISTINCT replace(id_number, ' ', '')) FROM people")
     assert len(calls) == distinct == 299 and set(calls.values()) == {1}
     after = ids._check_id_text.cache_info()
-    assert (after.hits, after.misses) == (before.hits, before.misses)  # the shared cache is left alone
     found = {(f.code, f.where) for f in report.findings}
+    # the shared cache is left alone but for the rows whose birth date or sex disagree (their message is made by
+    # the same check as at entry)
+    disagreeing = {where for code, where in found if code == "person.id_mismatch"}
+    assert after.hits == before.hits and after.misses - before.misses <= len(disagreeing)
     assert ("person.id_duplicate", "people#2") in found and ("person.id_invalid", "people#3") in found
 
 
