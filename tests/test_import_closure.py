@@ -104,12 +104,24 @@ def test_verify_loads_no_writers_no_qt_no_network(exported: tuple[Path, set[str]
 
 
 def test_the_offline_stand_ins_refuse_to_be_used() -> None:
-    from models.signing import offline
-
-    offline.install()
-    from pyhanko.sign.timestamps import HTTPTimeStamper
-    from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
-
-    for cls in (HTTPTimeStamper, AIOHttpFetcherBackend):
-        with pytest.raises(offline.OfflineError, match="离线"):
-            cls("http://tsa.example")
+    """In a fresh process (in this one pyHanko may have been imported before models.signing by another test)."""
+    script = (
+        "import models.signing\n"
+        "from models.signing.offline import OfflineError\n"
+        "from pyhanko.sign.timestamps import HTTPTimeStamper\n"
+        "from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend\n"
+        "import sys\n"
+        "for cls in (HTTPTimeStamper, AIOHttpFetcherBackend):\n"
+        "    try:\n"
+        "        cls('http://tsa.example')\n"
+        "    except OfflineError as exc:\n"
+        "        print(cls.__name__, exc)\n"
+        "print('aiohttp' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT, timeout=120,
+                          encoding="utf-8", errors="replace")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("HTTPTimeStamper ") and "离线" in lines[0]
+    assert lines[1].startswith("AIOHttpFetcherBackend ") and "离线" in lines[1]
+    assert lines[2] == "False"
