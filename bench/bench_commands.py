@@ -112,10 +112,11 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     for info in z.infolist():
         digests.append(hashlib.sha256(z.read(info)).digest())
 cert = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
-key = ec.generate_private_key(ec.SECP256R1())
+assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
+key = ec.generate_private_key(ec.SECP256R1())  # one ECDSA verification of the same kind as the signature's
 data = b"".join(digests)
 key.public_key().verify(key.sign(data, ec.ECDSA(hashes.SHA256())), data, ec.ECDSA(hashes.SHA256()))
-print(cert.subject.rfc4514_string()[:0] + "ok")
+print("ok")
 """
 
 FLOOR_WINDOW = """
