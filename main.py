@@ -20,9 +20,31 @@ def _configure_stdio() -> None:
                 pass
 
 
+def _record_modules_at_exit(path: str) -> None:
+    """Write the names of the modules loaded, one a line, to ``path`` when the program ends.
+
+    For the check that the built program carries nothing it never imports (``build_spec/check_bundle.py``):
+    set ``CHANGAI_RECORD_MODULES`` to a file name. Only module names are written, nothing else.
+    """
+    import atexit
+
+    def record() -> None:
+        try:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write("".join(f"{name}\n" for name in sorted(sys.modules)))
+        except OSError:
+            pass
+
+    atexit.register(record)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _configure_stdio()
+    import os
+
+    if os.environ.get("CHANGAI_RECORD_MODULES"):
+        _record_modules_at_exit(os.environ["CHANGAI_RECORD_MODULES"])
     from cli import build_parser, run
 
     args, _rest = build_parser().parse_known_args(argv)

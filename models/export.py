@@ -17,7 +17,7 @@ from common.atomic_file import atomic_path, os_reason
 from common.text import ParseError
 from forms.periods import Period
 from models.db import RecordError, Store
-from models.returns import Return
+from models.returns import Return, computed_once
 
 if TYPE_CHECKING:
     from models.signing.provider import Signer
@@ -64,9 +64,6 @@ def export_snapshot(ret: Return, out_dir: Path | str, formats: Sequence[str] = F
     over every part of its package, the PDF a PAdES signature with a visible box on the cover (optionally
     showing ``seal_image``). Both covers show the signer's certificate fingerprint.
     """
-    from models.export_pdf import write_pdf
-    from models.export_xlsx import write_xlsx
-
     if signer is not None:
         from models.signing import group_hex
 
@@ -77,6 +74,16 @@ def export_snapshot(ret: Return, out_dir: Path | str, formats: Sequence[str] = F
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RecordError(f"无法创建文件夹“{folder}”：{os_reason(exc)}") from exc
+    with computed_once(ret):  # the workbook, the PDF and their signatures all carry it: serialise it once
+        return _write_formats(ret, folder, formats, progress, fingerprint, finish, signer, seal_image, font_cache)
+
+
+def _write_formats(ret: Return, folder: Path, formats: Sequence[str], progress: Progress | None, fingerprint: str,
+                   finish: Finisher | None, signer: Signer | None, seal_image: Path | None,
+                   font_cache: Path | None) -> list[Path]:
+    from models.export_pdf import write_pdf
+    from models.export_xlsx import write_xlsx
+
     written: list[Path] = []
     count = len(formats)
     for index, fmt in enumerate(formats):

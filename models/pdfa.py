@@ -51,7 +51,6 @@ def make_pdfa(data: bytes, *, attachment: bytes, description: str, when: dt.date
     from pyhanko.pdf_utils.generic import pdf_name
     from pyhanko.pdf_utils.metadata import model
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.pdf_utils.writer import copy_into_new_writer
 
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     info_ref = reader.trailer_view.get("/Info")
@@ -60,7 +59,7 @@ def make_pdfa(data: bytes, *, attachment: bytes, description: str, when: dt.date
         for key, value in info_ref.get_object().items():
             info[str(key)] = str(value)
     generic: Any = pdf_generic  # pyHanko's object constructors are untyped
-    writer: Any = copy_into_new_writer(reader)
+    writer: Any = _copy_into_new_writer(reader)
     stamp = when if when.tzinfo is not None else when.astimezone()
     pdfaid = "http://www.aiim.org/pdfa/ns/id/"
     identification = model.XmpStructure({model.ExpandedName(pdfaid, "part"): model.XmpValue("3"),
@@ -98,6 +97,39 @@ def make_pdfa(data: bytes, *, attachment: bytes, description: str, when: dt.date
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _copy_into_new_writer(reader: Any) -> Any:
+    """pyHanko's ``copy_into_new_writer``, without loading its signing modules for a document that has no form.
+
+    pyHanko's function first looks for filled signature fields to keep their contents raw, which imports all of
+    ``pyhanko.sign`` (a tenth of a second and cryptography's key formats, at every unsigned export). A PDF that
+    reportlab just wrote has no form (``/AcroForm``), so no signature field: the copy is made by the same steps
+    minus that search, and is byte for byte what pyHanko's function makes (tests/test_pdf_archival.py compares).
+    """
+    from pyhanko.pdf_utils import generic as pdf_generic
+    from pyhanko.pdf_utils import writer as writer_module
+
+    generic: Any = pdf_generic  # pyHanko's constructors are untyped
+    pdf_writer: Any = writer_module
+    if "/AcroForm" in reader.root:
+        return pdf_writer.copy_into_new_writer(reader)
+    w = pdf_writer.PdfFileWriter(init_page_tree=False, stream_xrefs=False)
+    output_root_ref = w.root_ref
+    importer = pdf_writer._ObjectImporter(
+        source=reader, target=w, obj_stream=None,
+        reference_map={reader.root_ref: generic.IndirectObject(idnum=output_root_ref.idnum,
+                                                               generation=output_root_ref.generation, pdf=w)})
+    new_root = importer.import_object(reader.root)
+    w.objects[(output_root_ref.generation, output_root_ref.idnum)] = new_root
+    try:
+        info_dict = reader.trailer_view["/Info"]
+    except KeyError:
+        info_dict = None
+    if info_dict is not None:
+        info_importer = pdf_writer._ObjectImporter(source=reader, target=w, reference_map={}, obj_stream=None)
+        w._info = w.add_object(info_importer.import_object(info_dict))
+    return w
 
 
 def _fixed_time_metadata() -> type:

@@ -12,12 +12,13 @@ what a version stores, what the Excel file carries in its ``_data`` sheet and wh
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -207,9 +208,36 @@ def _dump(data: Mapping[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+# Returns whose canonical bytes are computed once while they are being written (see :func:`computed_once`).
+_ONCE: dict[int, tuple[Return, bytes]] = {}
+
+
 def canonical_bytes(ret: Return) -> bytes:
     """The deterministic serialisation of a return (what is stored, embedded and signed)."""
+    held = _ONCE.get(id(ret))
+    if held is not None and held[0] is ret:
+        return held[1]
     return _dump(ret.to_dict())
+
+
+@contextlib.contextmanager
+def computed_once(ret: Return) -> Iterator[bytes]:
+    """Within the block, :func:`canonical_bytes` and :func:`digest` of ``ret`` serialise it only once.
+
+    An export asks for them many times (workbook data sheet and digest, PDF attachment and digest, the signed
+    manifest …): for a province's roster each serialisation is a noticeable fraction of a second. ``ret`` must not
+    change inside the block (an export only reads it). Yields the bytes.
+    """
+    key = id(ret)
+    if key in _ONCE and _ONCE[key][0] is ret:  # nested: the outer block holds it
+        yield _ONCE[key][1]
+        return
+    payload = _dump(ret.to_dict())
+    _ONCE[key] = (ret, payload)
+    try:
+        yield payload
+    finally:
+        _ONCE.pop(key, None)
 
 
 def from_canonical(data: bytes, resolve: Resolver | None = None) -> Return:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +120,69 @@ def test_the_bundle_leaves_out_what_the_program_never_uses() -> None:
     assert {"setuptools", "pkg_resources", "PIL._avif", "PySide6.QtNetwork"} <= set(excludes)
     assert {"opengl32sw.dll", "qt6network.dll", "libqt6network.so.6"} <= set(dropped)
     assert any("qtuiotouchplugin" in p for p in plugins) and any("qgtk3" in p for p in plugins)
+
+
+def test_the_network_stack_is_left_out() -> None:
+    """pyHanko's HTTP clients are replaced by offline stand-ins; the libraries under them are not bundled."""
+    from models.signing import offline
+
+    excludes = spec_constant("EXCLUDES")
+    assert isinstance(excludes, list)
+    assert {"aiohttp", "yarl", "multidict", "requests", "urllib3", "certifi"} <= set(excludes)
+    # the stand-ins cover exactly the pyHanko modules that import aiohttp on the signing and validation paths
+    assert set(offline.STUBBED) == {"pyhanko.sign.timestamps.aiohttp_client",
+                                    "pyhanko_certvalidator.fetchers.aiohttp_fetchers"}
+
+
+def test_pyside6_run_time_hook_does_not_load_qt_at_start() -> None:
+    """PyInstaller's own PySide6 hook imports QtCore before the first line of every command (twice the time of a
+    built ``status``); the spec's hook directory replaces it with one that waits for the program's own import."""
+    hooks = ROOT / "build_spec" / "hooks"
+    table = ast.literal_eval((hooks / "rthooks.dat").read_text(encoding="utf-8"))
+    assert set(table) == {"PySide6"}
+    source = (hooks / "rthooks" / table["PySide6"][0]).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    top_level_calls = [n for n in tree.body if isinstance(n, ast.Expr)]
+    assert len(top_level_calls) == 1  # only the hook function runs at start
+    assert "import_module(" not in source and "QtCore import" not in source
+    assert 'hookspath=[os.path.join(SPECPATH, "hooks")]' in SPEC.read_text(encoding="utf-8")
+
+
+BUNDLE = ROOT / "dist" / "ChanGaiTongJi"
+
+
+def _load_check() -> object:
+    spec = importlib.util.spec_from_file_location("check_bundle", ROOT / "build_spec" / "check_bundle.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_built_program_carries_no_package_it_never_imports() -> None:
+    """With a built program present (CI builds it before the tests): a county → prefecture year and both
+    self-tests with the built programs import every third-party top-level package in the bundle."""
+    check: Any = _load_check()
+    cli, _gui = check.executables(BUNDLE)
+    if not cli.is_file():
+        pytest.skip("no built program (pyinstaller --noconfirm build_spec/changai.spec)")
+    built = cli.stat().st_mtime
+    if any(p.stat().st_mtime > built for p in (SPEC, ROOT / "build_spec" / "check_bundle.py")):
+        pytest.skip("the built program is older than the spec: build it again")
+    third, _stdlib = check.never_imported(BUNDLE)
+    assert third == {}, f"bundled but never imported (exclude them in {SPEC.name}): {sorted(third)}"
+
+
+def test_bundle_listing_names_packages_modules_and_extensions(tmp_path: Path) -> None:
+    check: Any = _load_check()
+    internal = tmp_path / "_internal"
+    (internal / "pkg").mkdir(parents=True)
+    (internal / "pkg" / "__init__.pyc").write_bytes(b"x" * 10)
+    (internal / "module.pyc").write_bytes(b"x" * 5)
+    (internal / "_ext.cpython-311-x86_64-linux-gnu.so").write_bytes(b"x")
+    (internal / "_win.pyd").write_bytes(b"x")
+    (internal / "libQt6Core.so.6").write_bytes(b"x")
+    (internal / "base_library.zip").write_bytes(b"x")
+    (internal / "python3.11" / "lib-dynload").mkdir(parents=True)
+    (internal / "python3.11" / "lib-dynload" / "_ssl.cpython-311-x86_64-linux-gnu.so").write_bytes(b"x" * 3)
+    assert check.bundled_top_level(tmp_path) == {"pkg": 10, "module": 5, "_ext": 1, "_win": 1, "_ssl": 3}

@@ -11,9 +11,11 @@ Modules:
 - ``trust``: register, list, replace and revoke subordinate units' certificates; who counts as registered.
 - ``register_form``: the one-page 公钥登记表 and the certificate file handed to the superior unit.
 
-This package module stays light (no cryptography/pyHanko import) so the GUI can import it at start-up.
+This package module stays light (no cryptography/pyHanko import) so the GUI can import it at start-up. Importing
+it keeps pyHanko's network clients out (``offline``: no aiohttp in this program).
 """
 
+from models.signing import offline
 from models.signing.common import (
     MALFORMED,
     MIN_PASSPHRASE_LENGTH,
@@ -27,6 +29,8 @@ from models.signing.common import (
     data_digest,
     group_hex,
 )
+
+offline.install()
 
 __all__ = [
     "MALFORMED",

@@ -1,0 +1,127 @@
+"""Commands load what they use and nothing else (not timed: the modules loaded are what makes a command slow).
+
+Each command runs as a user runs it, in a fresh process (``main.py`` with its arguments); afterwards the process
+reports which modules it had loaded. The figures behind these limits are in ``bench/README.md``
+(``bench/bench_commands.py``): pyHanko's network clients cost a tenth of a second per signed export or
+verification, Qt and the Excel/PDF writers more than a whole ``status``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models.db import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+MARKER = "IMPORTED-MODULES:"
+# Run main.py as ``python main.py …`` does, then report the modules loaded (on stderr, after the command's output).
+RUNNER = (
+    "import json, runpy, sys\n"
+    "sys.argv = sys.argv[1:]\n"
+    "sys.path.insert(0, {root!r})\n"
+    "code = 0\n"
+    "try:\n"
+    "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    "except SystemExit as exc:\n"
+    "    code = exc.code or 0\n"
+    "print({marker!r} + json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+NETWORK = {"aiohttp", "requests", "urllib3", "yarl", "multidict", "aiohappyeyeballs", "http.client"}
+QT = {"PySide6", "shiboken6"}
+WRITERS = {"reportlab", "xlsxwriter", "openpyxl", "fontTools", "uharfbuzz", "PIL"}
+SIGNING = {"pyhanko", "pyhanko_certvalidator", "cryptography", "asn1crypto", "bcrypt"}
+
+
+def loaded_by(data_dir: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    script = RUNNER.format(root=str(ROOT), marker=MARKER)
+    proc = subprocess.run([sys.executable, "-c", script, str(ROOT / "main.py"), "--data-dir", str(data_dir), *args],
+                          capture_output=True, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL,
+                          encoding="utf-8", errors="replace")
+    lines = [line for line in proc.stderr.splitlines() if line.startswith(MARKER)]
+    assert lines, proc.stderr
+    return proc, set(json.loads(lines[-1][len(MARKER):]))
+
+
+def present(modules: set[str], packages: set[str]) -> list[str]:
+    """The names of ``packages`` (top-level or dotted) that are loaded, themselves or any module under them."""
+    return sorted(p for p in packages if any(m == p or m.startswith(p + ".") for m in modules))
+
+
+@pytest.fixture
+def exported(demo_store: Store, data_dir: Path, tmp_path: Path) -> tuple[Path, set[str]]:
+    """The demo county with a key, its 2025 return exported and signed by the command: (the .xlsx, the modules
+    the export loaded)."""
+    from tests.signing_support import PASSPHRASE, make_key
+
+    make_key(demo_store)
+    secret = tmp_path / "口令.txt"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    out = tmp_path / "上报 U盘"
+    proc, modules = loaded_by(data_dir, "export", "--period", "2025", "--out", str(out), "--passphrase-file",
+                              str(secret))
+    assert proc.returncode == 0, proc.stderr
+    assert "已用本单位密钥签名" in proc.stdout
+    return out / "530821_2025_v1.xlsx", modules
+
+
+def test_status_loads_no_qt_no_writers_no_signing(demo_store: Store, data_dir: Path) -> None:
+    proc, modules = loaded_by(data_dir, "status", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["unit"]["code"] == "530821"
+    assert present(modules, QT | WRITERS | SIGNING | NETWORK | {"sqlite_utils", "python_calamine"}) == []
+
+
+def test_signed_export_never_loads_a_network_client(exported: tuple[Path, set[str]]) -> None:
+    _workbook, modules = exported
+    assert {"pyhanko.sign.signers.pdf_signer", "xlsxwriter", "reportlab"} <= modules  # it did sign and write
+    assert present(modules, NETWORK | QT) == []
+
+
+def test_unsigned_export_loads_no_signing_and_no_network(exported: tuple[Path, set[str]], data_dir: Path,
+                                                         tmp_path: Path) -> None:
+    proc, modules = loaded_by(data_dir, "export", "--period", "2025", "--version", "1", "--no-sign",
+                              "--out", str(tmp_path / "未签名"))
+    assert proc.returncode == 0, proc.stderr
+    # pyHanko's PDF layer loads pyhanko_certvalidator and cryptography (not avoidable), but not its signing package
+    # (the offline stand-in for the timestamp client is only a name in sys.modules)
+    assert "pyhanko.sign" not in modules
+    assert present(modules, NETWORK | QT) == []
+
+
+def test_verify_loads_no_writers_no_qt_no_network(exported: tuple[Path, set[str]], data_dir: Path) -> None:
+    workbook, _modules = exported
+    proc, modules = loaded_by(data_dir, "verify", str(workbook))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "验证通过" in proc.stdout
+    assert present(modules, NETWORK | QT | WRITERS) == []
+
+
+def test_the_offline_stand_ins_refuse_to_be_used() -> None:
+    """In a fresh process (in this one pyHanko may have been imported before models.signing by another test)."""
+    script = (
+        "import models.signing\n"
+        "from models.signing.offline import OfflineError\n"
+        "from pyhanko.sign.timestamps import HTTPTimeStamper\n"
+        "from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend\n"
+        "import sys\n"
+        "for cls in (HTTPTimeStamper, AIOHttpFetcherBackend):\n"
+        "    try:\n"
+        "        cls('http://tsa.example')\n"
+        "    except OfflineError as exc:\n"
+        "        print(cls.__name__, exc)\n"
+        "print('aiohttp' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT, timeout=120,
+                          encoding="utf-8", errors="replace")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("HTTPTimeStamper ") and "离线" in lines[0]
+    assert lines[1].startswith("AIOHttpFetcherBackend ") and "离线" in lines[1]
+    assert lines[2] == "False"
