@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from forms.periods import Period
 from models.db import Store
 
 
@@ -21,7 +22,7 @@ def test_an_export_serialises_the_return_once(demo_store: Store, tmp_path: Path,
     from tests.signing_support import PASSPHRASE, make_key
 
     make_key(demo_store)
-    versions.finalise(demo_store, "2025")
+    versions.finalise(demo_store, Period(2025))
     signer = FileKeySigner.open(demo_store, PASSPHRASE)
     calls: list[int] = []
     dump = returns._dump
@@ -31,7 +32,7 @@ def test_an_export_serialises_the_return_once(demo_store: Store, tmp_path: Path,
         return dump(data)
 
     monkeypatch.setattr(returns, "_dump", counted)
-    export.export_return(demo_store, "2025", tmp_path / "signed", version=1, signer=signer)
+    export.export_return(demo_store, Period(2025), tmp_path / "signed", version=1, signer=signer)
     assert len(calls) == 1
     assert returns._ONCE == {}  # nothing held after the export
 
@@ -40,10 +41,10 @@ def test_the_same_bytes_with_and_without_serialising_once(demo_store: Store, tmp
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from models import export, versions
 
-    versions.finalise(demo_store, "2025")
-    once = export.export_return(demo_store, "2025", tmp_path / "once", version=1)
+    versions.finalise(demo_store, Period(2025))
+    once = export.export_return(demo_store, Period(2025), tmp_path / "once", version=1)
     monkeypatch.setattr(export, "computed_once", lambda ret: contextlib.nullcontext())
-    every_time = export.export_return(demo_store, "2025", tmp_path / "every time", version=1)
+    every_time = export.export_return(demo_store, Period(2025), tmp_path / "every time", version=1)
     assert [p.name for p in once] == [p.name for p in every_time] == ["530821_2025_v1.xlsx", "530821_2025_v1.pdf"]
     for a, b in zip(once, every_time, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
@@ -52,7 +53,7 @@ def test_the_same_bytes_with_and_without_serialising_once(demo_store: Store, tmp
 def test_a_changed_return_is_serialised_again_outside_the_block(demo_store: Store) -> None:
     from models import returns, versions
 
-    ret = versions.finalise(demo_store, "2025")
+    ret = versions.finalise(demo_store, Period(2025))
     with returns.computed_once(ret) as payload:
         assert returns.canonical_bytes(ret) is payload
         with returns.computed_once(ret) as inner:  # nested: the same bytes
