@@ -167,8 +167,14 @@ class IndicatorProgress:
     def remarks(self) -> list[str]:
         """Plain-language caveats printed with the value."""
         out = []
-        if self.missing_years:
-            out.append(f"{'、'.join(str(y) for y in self.missing_years)}年缺报（未计入，不按0计）")
+        missing = self.missing_years
+        if self.indicator.measure != CUMULATIVE:  # only the year the value is read from matters
+            last = max((y.year for y in self.years if y.status != NOT_YET), default=None)
+            missing = tuple(y for y in missing if y == last)
+        if missing and self.indicator.measure == LEVEL and self.value is not None:
+            out.append(f"{'、'.join(str(y) for y in missing)}年缺报，按{self.value_basis}数计")
+        elif missing:
+            out.append(f"{'、'.join(str(y) for y in missing)}年缺报（未计入，不按0计）")
         if self.mixed_definitions:
             labels = "、".join(sorted({d.label for d in self.definitions}))
             out.append(f"本数值由按不同报表制度填报的报表合成（{labels}），各年口径可能不同")

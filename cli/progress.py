@@ -1,0 +1,168 @@
+"""Plans of targets and the progress against them: ``plan install``, ``plan list``, ``progress``."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from cli import CliError, need_unit, opened_store
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("plan", help="规划目标：安装省总工会下发的规划目标文件、列出已有的规划")
+    plan_sub = p.add_subparsers(dest="plan_command", metavar="操作", parser_class=type(p))
+    q = plan_sub.add_parser("install", help="安装规划目标文件（.json）")
+    q.add_argument("file", type=Path, metavar="文件", help="规划目标文件")
+    q.set_defaults(func=cmd_plan_install)
+    q = plan_sub.add_parser("list", help="列出程序自带和已安装的规划目标")
+    q.add_argument("--json", action="store_true", help="以 JSON 输出")
+    q.set_defaults(func=cmd_plan_list)
+    p.set_defaults(func=lambda args: _usage(p))
+
+    p = sub.add_parser("progress", help="规划目标完成情况：各指标的目标、完成数、完成率和时间进度；可导出 PDF 和 Excel 报告")
+    p.add_argument("--plan", default=None, help="规划代码（默认为当前的规划，见 plan list）")
+    p.add_argument("--year", type=int, default=None, help="统计截至的年度（默认为上一年，或已定稿的最近年度）")
+    p.add_argument("--out", type=Path, default=None, help="把报告（PDF 和 Excel）导出到这个文件夹")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--unit", default=None, help="（州市、省）只看某个下级单位的数，按单位代码")
+    p.add_argument("--passphrase-file", type=Path, default=None,
+                   help="签名口令文件（第一行为口令，脚本使用）；不给则在终端输入")
+    p.add_argument("--no-sign", action="store_true", help="PDF 报告不签名（默认用本单位密钥签名）")
+    p.set_defaults(func=cmd_progress)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def user_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A plan file or a request the user can correct: its Chinese message, exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(args: argparse.Namespace) -> int:
+        from common.errors import UserError
+        from models.signing import SigningError
+
+        try:
+            return func(args)
+        except (UserError, SigningError) as exc:
+            raise CliError(str(exc)) from exc
+
+    return wrapper
+
+
+@user_errors
+def cmd_plan_install(args: argparse.Namespace) -> int:
+    from common.atomic_file import os_reason
+    from forms.plans import MAX_BYTES
+    from models import plans
+
+    path: Path = args.file
+    try:
+        with open(path, "rb") as fh:  # bounded: a plan is tens of kilobytes
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise CliError(f"无法读取“{path}”：{os_reason(exc)}") from exc
+    with opened_store(args) as store:
+        plan, added = plans.install_plan(store, raw, source=path.name)
+    if added:
+        print(f"已安装规划目标：{plan.label}，指标{len(plan.indicators)}项（计入统计{len(plan.counted)}项）")
+        print("注意：此文件未经签名核验（签名核验将随省总工会下发文件的安装一并提供）。", file=sys.stderr)
+    else:
+        print(f"此规划目标已安装过：{plan.label}")
+    return 0
+
+
+@user_errors
+def cmd_plan_list(args: argparse.Namespace) -> int:
+    from models import plans
+
+    with opened_store(args) as store:
+        items = plans.installed(store)
+        current = plans.current_plan(store)
+    if args.json:
+        print(json.dumps([{**i.as_dict(), "current": i.plan.digest == current.digest} for i in items],
+                         ensure_ascii=False, indent=1))
+        return 0
+    for item in items:
+        plan = item.plan
+        where = "程序自带" if item.shipped else f"{item.installed_at.replace('T', ' ')} 安装自 {item.source}"
+        mark = "（当前）" if plan.digest == current.digest else ""
+        print(f"{plan.id}  {plan.label}{mark}")
+        print(f"    指标{len(plan.indicators)}项（计入统计{len(plan.counted)}项，本报表未统计{len(plan.not_counted)}项）；{where}")
+    return 0
+
+
+@user_errors
+def cmd_progress(args: argparse.Namespace) -> int:
+    from models import plans, progress
+    from models.progress import percent
+
+    with opened_store(args) as store:
+        need_unit(store)
+        plan = plans.find_plan(store, args.plan)
+        report = progress.build_report(store, plan, as_of=args.year)
+        parts = {}
+        if args.unit or args.json:
+            for item in report.items:
+                parts[item.indicator.key] = progress.drill_down(store, report, item.indicator.key)
+        written: list[Path] = []
+        if args.out is not None:
+            from cli.returns import _open_signer
+            from models.progress_report import export_report
+
+            args.seal_image = None
+            signer = _open_signer(args, store)
+            written = export_report(report, args.out, signer=signer)
+    if args.unit:
+        return _print_unit(report, parts, args.unit, args.json)
+    if args.json:
+        data = report.as_dict()
+        for entry in data["indicators"]:
+            entry["units"] = progress.drill_down_dict(parts.get(entry["key"], []))
+        data["files"] = [str(p) for p in written]
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{report.title()}")
+    print(f"规划：{plan.label}；{report.elapsed_text()}")
+    if report.missing_years:
+        print(f"缺报年度：{'、'.join(str(y) for y in report.missing_years)}（未计入，不按0计）")
+    for item in report.items:
+        value = "缺报" if item.value is None else f"{item.value:,}（{item.value_basis}）".replace(".00（", "（")
+        target = "未下达" if item.target is None else f"{item.target:,}{item.indicator.unit}"
+        mark = "  ▲落后" if item.behind else ""
+        print(f"  {item.indicator.name}：目标 {target}，完成 {value}，完成率 {percent(item.share)}，"
+              f"时间进度 {percent(item.expected)}{mark}")
+        for remark in item.remarks:
+            print(f"      {remark}")
+    print(f"本报表未统计的指标{len(plan.not_counted)}项：" + "、".join(i.name for i in plan.not_counted))
+    for path in written:
+        print(f"已导出：{path}")
+    return 0
+
+
+def _print_unit(report, parts, code: str, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+    from models.progress import percent
+
+    rows = []
+    for item in report.items:
+        for part in parts.get(item.indicator.key, []):
+            if part.code == code:
+                rows.append((item, part))
+    if not rows:
+        raise CliError(f"单位“{code}”不在本单位汇总的下级单位中")
+    if as_json:
+        print(json.dumps([{"key": item.indicator.key, "name": item.indicator.name, **part.progress.as_dict()}
+                          for item, part in rows], ensure_ascii=False, indent=1))
+        return 0
+    print(f"{rows[0][1].name}（{code}）规划目标完成情况（截至{report.as_of}年）")
+    for item, part in rows:
+        p = part.progress
+        years = "，".join(f"{y.year}年 {y.text}" for y in p.years)
+        print(f"  {item.indicator.name}：完成 {'缺报' if p.value is None else p.value}，完成率 {percent(p.share)}；{years}")
+    return 0
