@@ -94,7 +94,8 @@ def cmd_plan_list(args: argparse.Namespace) -> int:
         where = "程序自带" if item.shipped else f"{item.installed_at.replace('T', ' ')} 安装自 {item.source}"
         mark = "（当前）" if plan.digest == current.digest else ""
         print(f"{plan.id}  {plan.label}{mark}")
-        print(f"    指标{len(plan.indicators)}项（计入统计{len(plan.counted)}项，本报表未统计{len(plan.not_counted)}项）；{where}")
+        print(f"    指标{len(plan.indicators)}项（计入统计{len(plan.counted)}项，"
+              f"本报表未统计{len(plan.not_counted)}项）；{where}")
     return 0
 
 

@@ -346,8 +346,9 @@ def write_xlsx(report: ProgressReport, path: Path) -> None:
         for n, item in enumerate(report.items, start=1):
             chart = wb.add_chart({"type": "column"})
             first_col = 4 + len(years)
-            chart.add_series({"name": _chart_caption(item), "categories": ["逐年数据", 0, first_col, 0, first_col + len(years) - 1],
-                              "values": ["逐年数据", n, first_col, n, first_col + len(years) - 1],
+            last_col = first_col + len(years) - 1
+            chart.add_series({"name": _chart_caption(item), "categories": ["逐年数据", 0, first_col, 0, last_col],
+                              "values": ["逐年数据", n, first_col, n, last_col],
                               "data_labels": {"value": True}})
             chart.set_title({"name": f"{item.indicator.name}（目标 {decimal_text(item.target)}）",
                              "name_font": {"size": 10}})
