@@ -230,7 +230,7 @@ def _indicator(rd: _Reader, item: Any, where: str, cells: Mapping[str, Mapping[s
             raise rd.fail(f"{at}targets_by_unit", "单位代码不能为空")
         by_unit[code.strip()] = rd.number(value, f"{at}targets_by_unit.{code}")
     measure = item.get("measure", CUMULATIVE)
-    if measure not in MEASURES:
+    if not isinstance(measure, str) or measure not in MEASURES:
         raise rd.fail(f"{at}measure", f"应为 {'、'.join(MEASURES)} 之一")
     note = rd.text(item, "note", at, required=False)
     parsed_cells: list[Cell] = []
@@ -263,7 +263,7 @@ def _cell(rd: _Reader, raw: Any, where: str, cells: Mapping[str, Mapping[str, se
     if column not in cells[table][row]:
         raise rd.fail(f"{at}column", f"{table}中没有“{column}”栏")
     factor = raw.get("factor", 1)
-    if factor not in (1, -1) or isinstance(factor, bool):
+    if isinstance(factor, bool) or not isinstance(factor, int) or factor not in (1, -1):
         raise rd.fail(f"{at}factor", "应为 1 或 -1")
     return Cell(table, row, column, int(factor))
 

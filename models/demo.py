@@ -324,8 +324,6 @@ def fill_years(store: Store, years: Sequence[int], seed: int = 2025, today: dt.d
     Review warnings get a 说明 saying they are demo data, so every year finalises. A consolidating unit
     consolidates what it has received when its year is finalised.
     """
-    from models import review, versions
-
     current = unit.load(store)
     if current is None:
         raise RecordError("尚未设置本单位，无法生成演示数据")
@@ -349,22 +347,24 @@ def fill_years(store: Store, years: Sequence[int], seed: int = 2025, today: dt.d
                     "innovations": rng.randint(40, 120), "inventions": rng.randint(5, 30),
                     "patents": rng.randint(8, 40), "methods": rng.randint(10, 40),
                     "benefit": round(rng.uniform(300, 1500), 2)}, operation="demo")
-    out: dict[int, int] = {}
-    for year in sorted(years):
-        day = min(today, dt.date(year + 1, 1, 15))
-        for _attempt in range(2):
-            try:
-                out[year] = versions.finalise(store, str(year), today=day).version
-                break
-            except versions.FinaliseRefused as exc:
-                report = exc.report
-                if getattr(report, "errors", None):
-                    raise
-                for finding in getattr(report, "missing_notes", []):
-                    review.set_note(store, str(year), finding.code, finding.where, "演示数据，已核实。")
-        else:
-            raise RecordError(f"{year}年的演示年报未能定稿")
-    return out
+    return {year: finalise_demo_year(store, year, today) for year in sorted(years)}
+
+
+def finalise_demo_year(store: Store, year: int, today: dt.date | None = None) -> int:
+    """Finalise ``year``'s annual return as of mid-January after it, writing a demo 说明 for each warning."""
+    from models import review, versions
+
+    day = min(today or dt.date.today(), dt.date(year + 1, 1, 15))
+    for _attempt in range(2):
+        try:
+            return versions.finalise(store, str(year), today=day).version
+        except versions.FinaliseRefused as exc:
+            report = exc.report
+            if getattr(report, "errors", None):
+                raise
+            for finding in getattr(report, "missing_notes", []):
+                review.set_note(store, str(year), finding.code, finding.where, "演示数据，已核实。")
+    raise RecordError(f"{year}年的演示年报未能定稿")
 
 
 def _year_activities(store: Store, rng: random.Random, county: str, year: int, growth: float) -> None:
