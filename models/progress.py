@@ -257,11 +257,22 @@ class ProgressReport:
             ("数据来源", f"{source}：" + ("、".join(f"{y}年第{self.returns[y].version}版" for y in reported) or "无")),
             ("缺报年度", "、".join(f"{y}年" for y in self.missing_years) or "无"),
         ]
+        if self.consolidating:
+            lines.append(("汇总的下级单位", self.coverage_text()))
         for key, label in (("head", "单位负责人"), ("statistician", "统计负责人"), ("preparer", "填表人"),
                            ("phone", "联系电话")):
             lines.append((label, self.cover.get(key, "")))
         lines.append(("生成日期", self.generated_at))
         return lines
+
+    def coverage_text(self) -> str:
+        """``2021年实报2个/应报11个，2022年实报1个/应报11个`` for the consolidated years, else ``""``."""
+        parts = []
+        for year, ret in sorted(self.returns.items()):
+            coverage = ret.payload.get("coverage") or {}
+            if ret.consolidated and coverage:
+                parts.append(f"{year}年实报{coverage.get('reported', 0)}个/应报{coverage.get('expected', 0)}个")
+        return "，".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -272,7 +283,7 @@ class ProgressReport:
             "returns": {str(y): {"version": r.version, "finalised_at": r.finalised_at,
                                  "consolidated": r.consolidated, "definition": dataclasses.asdict(r.definition)}
                         for y, r in sorted(self.returns.items())},
-            "missing_years": self.missing_years,
+            "missing_years": self.missing_years, "coverage": self.coverage_text(),
             "indicators": [i.as_dict() for i in self.items],
             "not_counted": [{"key": i.key, "name": i.name, "section": i.section, "unit": i.unit,
                              "target": _num(i.target), "status": "本报表未统计", "note": i.note, "quote": i.quote}

@@ -3,6 +3,7 @@ its units, export the signed report; at a county, a prefecture and the province.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return three_levels(tmp_path_factory.mktemp("three_levels"))
 
 
+@contextlib.contextmanager
 def _window(qtbot: Any, store: Store, folder: Path) -> Iterator[MainWindow]:
     prefs = settings_store.Preferences(folder)
     settings_store.install(prefs)
@@ -49,7 +51,8 @@ def _window(qtbot: Any, store: Store, folder: Path) -> Iterator[MainWindow]:
 def county_years(qtbot: Any, county_store: Store, data_dir: Path) -> Iterator[MainWindow]:
     fill_demo(county_store, seed=4, today=TODAY)
     fill_years(county_store, (2021, 2023), seed=4, today=TODAY)  # 2022 never finalised
-    yield from _window(qtbot, county_store, data_dir)
+    with _window(qtbot, county_store, data_dir) as window:
+        yield window
 
 
 def _page(qtbot: Any, window: MainWindow) -> ProgressPage:
@@ -107,7 +110,7 @@ def test_county_exports_the_report_from_the_page(qtbot: Any, county_years: MainW
 def test_prefecture_enter_opens_the_counties_behind_a_number(qtbot: Any, run: Run, tmp_path: Path) -> None:
     store = run.copy(PREFECTURE, tmp_path / "州")
     try:
-        for window in _window(qtbot, store, tmp_path / "州"):
+        with _window(qtbot, store, tmp_path / "州") as window:
             page = _page(qtbot, window)
             assert page.units_button.isEnabled() and "缺报" not in page.summary.text()
             page.table.setFocus()
@@ -135,7 +138,7 @@ def test_province_marks_indicators_behind_and_signs_the_report(qtbot: Any, run: 
 
     store = run.copy(PROVINCE, tmp_path / "省")
     try:
-        for window in _window(qtbot, store, tmp_path / "省"):
+        with _window(qtbot, store, tmp_path / "省") as window:
             page = _page(qtbot, window)
             assert "缺报：2022年" in page.summary.text() and "落后于时间进度" in page.summary.text()
             row = _row(page, "training")

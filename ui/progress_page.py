@@ -194,21 +194,22 @@ class ProgressPage(QWidget):
         plan_label = QLabel("规划(&G)：")
         self.plan_combo = QComboBox()
         self.plan_combo.setAccessibleName("规划")
-        self.plan_combo.setMinimumContentsLength(26)
+        self.plan_combo.setMinimumContentsLength(12)
         self.plan_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         plan_label.setBuddy(self.plan_combo)
         year_label = QLabel("截至(&Y)：")
         self.year_combo = QComboBox()
         self.year_combo.setAccessibleName("统计截至年度")
         year_label.setBuddy(self.year_combo)
-        self.units_button = QPushButton("各单位情况(&D)…")
+        self.units_button = QPushButton("各单位情况(&U)…")
         self.units_button.setToolTip("选中的指标由哪些下级单位构成（也可在表中按回车）")
         self.export_button = QPushButton("导出报告(&E)…")
         self.export_button.setObjectName("primaryButton")
         self.export_button.setToolTip("导出签名的 PDF 报告和 Excel 报告（可直接导出到U盘）")
-        for w in (plan_label, self.plan_combo, year_label, self.year_combo):
-            bar.addWidget(w)
-        bar.addStretch(1)
+        bar.addWidget(plan_label)
+        bar.addWidget(self.plan_combo, 1)  # the plan's long title gets the room there is
+        bar.addWidget(year_label)
+        bar.addWidget(self.year_combo)
         bar.addWidget(self.units_button)
         bar.addWidget(self.export_button)
         layout.addLayout(bar)
@@ -238,7 +239,7 @@ class ProgressPage(QWidget):
         self.detail = QTextBrowser()
         self.detail.setAccessibleName("指标口径和出处")
         self.detail.setOpenLinks(False)
-        self.detail.setMinimumWidth(220)
+        self.detail.setMinimumWidth(180)
         detail_layout.addWidget(self.chart, 3)
         detail_layout.addWidget(self.detail, 2)
         splitter.addWidget(detail)
@@ -332,7 +333,8 @@ class ProgressPage(QWidget):
         self.summary.setText(
             f"{plan.label}。截至{report.as_of}年：{report.elapsed_text()}；数据来自{source}"
             + (f"；<b style='color:#B42318'>缺报：{missing}年</b>（不按0计）" if missing else "")
-            + (f"；<b style='color:#B42318'>{behind}项指标落后于时间进度</b>" if behind else "") + "。")
+            + (f"；<b style='color:#B42318'>{behind}项指标落后于时间进度</b>" if behind else "")
+            + (f"。汇总的下级单位：{report.coverage_text()}" if report.consolidating else "") + "。")
         self.table.setRowCount(len(report.items))
         for r, item in enumerate(report.items):
             ind = item.indicator
