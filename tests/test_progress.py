@@ -327,3 +327,29 @@ def test_year_outside_the_plan_is_refused(tmp_path: Path) -> None:
         assert all(i.value is None and i.status in (MISSING, "未下达目标") for i in report.items)
     finally:
         store.close()
+
+
+@pytest.mark.slow
+def test_three_levels_a_year_on_another_definition_says_so_in_the_report(run: Run, tmp_path: Path) -> None:
+    """A county whose 2023 return was built on a second definition: the cumulative values say they are mixed."""
+    from models.progress_report import pdf_bytes, summary_rows
+
+    store = run.copy("530821", tmp_path / "县")
+    try:
+        row = store.query("SELECT id, payload FROM returns WHERE period = '2023' ORDER BY version DESC LIMIT 1")[0]
+        payload = json.loads(row["payload"])
+        payload["definition"] = {"id": "yn-changai-return", "version": 2, "digest": "e" * 64}
+        with store.atomic():
+            store.conn.execute("UPDATE returns SET payload = ? WHERE id = ?",
+                               (json.dumps(payload, ensure_ascii=False), row["id"]))
+        report = progress.build_report(store, shipped_plan(), today=TODAY)
+        training = report.item("training")
+        assert training.mixed_definitions
+        assert any("不同报表制度" in r for r in training.remarks)
+        assert not report.item("skill_competitions").mixed_definitions  # a yearly value reads one return
+        line = next(r for r in summary_rows(report) if r[2] == "职业培训")
+        assert "不同报表制度" in line[-1]
+        assert report.returns[2023].definition.version == 2 and report.returns[2021].definition.version == 1
+        assert pdf_bytes(report).startswith(b"%PDF")
+    finally:
+        store.close()
