@@ -119,7 +119,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
             args.seal_image = None
             signer = _open_signer(args, store)
-            written = export_report(report, args.out, signer=signer)
+            written = export_report(report, args.out, signer=signer, units=progress.all_units(store, report))
     if args.unit:
         return _print_unit(report, parts, args.unit, args.json)
     if args.json:

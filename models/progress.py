@@ -440,6 +440,13 @@ def _subtract(own: dict[str, dict[str, dict[str, Any]]], part: Mapping[str, Any]
         own[cell.table][cell.row][cell.column] = str(mine - theirs)
 
 
+def all_units(store: Store, report: ProgressReport) -> dict[str, list[UnitPart]]:
+    """:func:`drill_down` of every counted indicator (empty for a unit that consolidates nothing)."""
+    if not report.consolidating:
+        return {}
+    return {item.indicator.key: drill_down(store, report, item.indicator.key) for item in report.items}
+
+
 def drill_down_dict(parts: Sequence[UnitPart]) -> list[dict[str, Any]]:
     return [{"code": p.code, "name": p.name, "role": p.role, **{k: v for k, v in p.progress.as_dict().items()
              if k in ("target", "value", "share", "expected", "status", "years", "missing_years")}} for p in parts]

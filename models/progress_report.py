@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from common.atomic_file import atomic_path
 from forms.plans import CUMULATIVE, decimal_text, formula_text
-from models.progress import MISSING, NOT_YET, IndicatorProgress, ProgressReport, percent
+from models.progress import MISSING, NOT_YET, IndicatorProgress, ProgressReport, UnitPart, percent
 
 if TYPE_CHECKING:
     from models.signing.provider import Signer
@@ -85,6 +85,20 @@ def remarks(report: ProgressReport, item: IndicatorProgress) -> list[str]:
     return out
 
 
+def unit_rows(report: ProgressReport, parts: Sequence[UnitPart]) -> list[list[str]]:
+    """One indicator's units as text: 单位, each year, 完成, 目标, 完成率, 状态 (缺报 where a unit sent nothing)."""
+    rows = []
+    for part in parts:
+        p = part.progress
+        rows.append([part.name, *[y.text for y in p.years], MISSING if p.value is None else decimal_text(p.value),
+                     decimal_text(p.target), percent(p.share), p.status])
+    return rows
+
+
+def unit_header(report: ProgressReport) -> list[str]:
+    return ["单位", *[f"{y}年" for y in report.plan.years], "完成", "目标", "完成率", "状态"]
+
+
 SUMMARY_HEADER = ["序号", "专栏", "指标", "单位", "目标", "完成", "完成率", "时间进度", "状态", "说明"]
 
 
@@ -133,7 +147,7 @@ def _chart_drawing(item: IndicatorProgress, width: float, height: float) -> Any:
     d.add(String(6, height - 13, printable(name[:26]), fontName=FONT_NAME, fontSize=8.5))
     d.add(String(6, height - 24, printable(f"{caption}；目标 {decimal_text(target)}；{item.status}"),
                  fontName=FONT_NAME, fontSize=7, fillColor=colors.HexColor("#B00020") if item.behind else colors.black))
-    left, bottom, top = 30.0, 16.0, height - 32.0
+    left, bottom, top = 30.0, 16.0, height - 40.0
     plot_w, plot_h = width - left - 8, top - bottom
     values = [b.value for b in bars if b.value is not None]
     peak = max([*values, target or Decimal(0), Decimal(1)])
@@ -158,12 +172,13 @@ def _chart_drawing(item: IndicatorProgress, width: float, height: float) -> Any:
     return d
 
 
-def pdf_bytes(report: ProgressReport, *, fingerprint: str = "") -> bytes:
+def pdf_bytes(report: ProgressReport, *, fingerprint: str = "",
+              units: dict[str, list[UnitPart]] | None = None) -> bytes:
     """The report as an A4 PDF (unsigned; the cover keeps :data:`SIGNATURE_RECT` free for the signature)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from models.fonts import FONT_NAME
 
@@ -228,6 +243,26 @@ def pdf_bytes(report: ProgressReport, *, fingerprint: str = "") -> bytes:
         story.append(_p(f"出处（{ind.section}）：{ind.quote}", st["small"]))
         story.append(Spacer(1, 2 * mm))
 
+    if units:
+        story += [PageBreak(), _p("五、各单位情况（汇总的下级单位和本级）", st["h2"]),
+                  _p("各单位的数取自其报来并被汇总的年报；本级为汇总数减去各下级单位之和；“缺报”为该年没有报来（或未被汇总）。",
+                     st["small"]), Spacer(1, 2 * mm)]
+        header = unit_header(report)
+        n_years = len(report.plan.years)
+        unit_widths = [46, *[(180 - 46 - 16 - 16 - 13 - 17) / n_years] * n_years, 16, 16, 13, 17]
+        for n, item in enumerate(report.items, start=1):
+            rows = unit_rows(report, units.get(item.indicator.key, []))
+            if not rows:
+                continue
+            heading = _p(f"{n}. {item.indicator.name}（{item.indicator.unit}，{item.indicator.measure_label}）", st["base"])
+            data = [[_p(h, st["cell"]) for h in header]] + [[_p(c, st["cell"]) for c in row] for row in rows]
+            t = Table(data, colWidths=[w * mm for w in unit_widths], repeatRows=1)
+            t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),
+                                   ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF5")),
+                                   ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                                   ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+            story += [KeepTogether([heading, t]), Spacer(1, 3 * mm)]
+
     def footer(canvas: Any, _doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(FONT_NAME, 8)
@@ -249,14 +284,15 @@ def pdf_bytes(report: ProgressReport, *, fingerprint: str = "") -> bytes:
     return buf.getvalue()
 
 
-def write_pdf(report: ProgressReport, path: Path, *, signer: Signer | None = None) -> None:
+def write_pdf(report: ProgressReport, path: Path, *, signer: Signer | None = None,
+              units: dict[str, list[UnitPart]] | None = None) -> None:
     """Write (and, with ``signer``, sign) the PDF report at ``path`` atomically."""
     fingerprint = ""
     if signer is not None:
         from models.signing import group_hex
 
         fingerprint = group_hex(signer.fingerprint)
-    data = pdf_bytes(report, fingerprint=fingerprint)
+    data = pdf_bytes(report, fingerprint=fingerprint, units=units)
     if signer is not None:
         from models.signing.pdf import StampBox, sign_pdf
 
@@ -272,7 +308,7 @@ def write_pdf(report: ProgressReport, path: Path, *, signer: Signer | None = Non
 # Excel
 
 
-def write_xlsx(report: ProgressReport, path: Path) -> None:
+def write_xlsx(report: ProgressReport, path: Path, *, units: dict[str, list[UnitPart]] | None = None) -> None:
     """The same report as a workbook: 完成情况 (with native charts), 逐年数据, 未统计指标, 口径和出处."""
     import xlsxwriter
 
@@ -372,6 +408,33 @@ def write_xlsx(report: ProgressReport, path: Path) -> None:
         for n, item in enumerate(report.items, start=1):
             ind = item.indicator
             src.write_row(n, 0, [ind.name, formula_text(ind), ind.note, f"{ind.section}：{ind.quote}"], cell)
+        if units:
+            us = wb.add_worksheet("各单位情况")
+            header = ["指标", *unit_header(report)]
+            us.write_row(0, 0, header, head)
+            us.set_column(0, 0, 30)
+            us.set_column(1, 1, 30)
+            us.set_column(2, len(header), 11)
+            r = 1
+            for item in report.items:
+                for part in units.get(item.indicator.key, []):
+                    p = part.progress
+                    us.write(r, 0, item.indicator.name, cell)
+                    us.write(r, 1, part.name, cell)
+                    for i, y in enumerate(p.years):
+                        if y.value is None:
+                            us.write(r, 2 + i, y.status, bad if y.status == MISSING else cell)
+                        else:
+                            us.write_number(r, 2 + i, float(y.value), num)
+                    c = 2 + len(p.years)
+                    if p.value is None:
+                        us.write(r, c, MISSING, bad)
+                    else:
+                        us.write_number(r, c, float(p.value), num)
+                    _number(us, r, c + 1, p.target, num, cell)
+                    _share(us, r, c + 2, p.share, pct, cell)
+                    us.write(r, c + 3, p.status, bad if p.behind else cell)
+                    r += 1
         wb.close()
 
 
@@ -394,17 +457,20 @@ def _share(ws: Any, r: int, c: int, value: Decimal | None, pct: Any, cell: Any) 
 
 
 def export_report(report: ProgressReport, out_dir: Path | str, formats: Sequence[str] = ("pdf", "xlsx"), *,
-                  signer: Signer | None = None) -> list[Path]:
-    """Write the report into ``out_dir`` (``<stem>.pdf``, ``<stem>.xlsx``); returns the files written."""
+                  signer: Signer | None = None, units: dict[str, list[UnitPart]] | None = None) -> list[Path]:
+    """Write the report into ``out_dir`` (``<stem>.pdf``, ``<stem>.xlsx``); returns the files written.
+
+    ``units`` (:func:`models.progress.all_units`) adds the contributing units of a consolidating unit.
+    """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for fmt in formats:
         target = folder / f"{file_stem(report)}.{fmt}"
         if fmt == "pdf":
-            write_pdf(report, target, signer=signer)
+            write_pdf(report, target, signer=signer, units=units)
         else:
-            write_xlsx(report, target)
+            write_xlsx(report, target, units=units)
         out.append(target)
     return out
 

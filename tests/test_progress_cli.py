@@ -110,6 +110,7 @@ def _check_pdf(pdf: Path, data: Path) -> None:
     assert "规划目标完成情况报告" in flat and "云南省总工会" in flat and "530000" in flat
     assert "缺报年度2022年" in flat and "本报表未统计的指标" in flat and "落后" in flat
     assert "职业培训" in flat and "出处（专栏三素质提升）" in flat and "签名证书指纹" in flat
+    assert "五、各单位情况" in flat and "普洱市总工会" in flat
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, check=True).stdout.decode()
     assert "WenQuanYi" in fonts and all(" yes " in line for line in fonts.splitlines()[2:] if "WenQuanYi" in line)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True).stdout.decode()
@@ -125,7 +126,11 @@ def _check_pdf(pdf: Path, data: Path) -> None:
 
 def _check_xlsx(xlsx: Path) -> None:
     wb = load_workbook(xlsx)
-    assert wb.sheetnames == ["完成情况", "逐年数据", "图表", "未统计指标", "口径和出处"]
+    assert wb.sheetnames == ["完成情况", "逐年数据", "图表", "未统计指标", "口径和出处", "各单位情况"]
+    units = wb["各单位情况"]
+    puer = next(r for r in range(2, units.max_row + 1)
+                if units.cell(r, 1).value == "职业培训" and units.cell(r, 2).value == "普洱市总工会")
+    assert units.cell(puer, 4).value == "缺报" and isinstance(units.cell(puer, 3).value, (int, float))
     ws = wb["完成情况"]
     header_row = next(r for r in range(1, 30) if ws.cell(r, 1).value == "序号")
     rows = {ws.cell(r, 3).value: r for r in range(header_row + 1, ws.max_row + 1)}

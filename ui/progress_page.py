@@ -417,7 +417,7 @@ class ProgressPage(QWidget):
         def work(progress: Any, store: Store) -> list[Path]:
             progress(0, 2, "正在生成报告……")
             report = progress_mod.build_report(store, plan, as_of=year)
-            return export_report(report, target, signer=signer)
+            return export_report(report, target, signer=signer, units=progress_mod.all_units(store, report))
 
         def done(paths: Sequence[Path]) -> None:
             written.extend(paths)
