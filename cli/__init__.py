@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "cli.consolidation",
     "cli.history",
     "cli.backup",
+    "cli.definitions",
     "cli.progress",
 ]
 

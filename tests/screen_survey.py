@@ -87,6 +87,7 @@ def dialog_factories(store: Any, consolidated: bool) -> dict[str, Callable[[QWid
     from models import unit as unit_model
     from ui import board_page, import_dialog, keys_dialog, return_page
     from ui.child_editors import ChildRowDialog
+    from ui.definitions_dialog import DefinitionsDialog
     from ui.main_window import UnitDialog
     from ui.record_dialog import RecordDialog
     from ui.settings_store import current_period
@@ -109,6 +110,7 @@ def dialog_factories(store: Any, consolidated: bool) -> dict[str, Callable[[QWid
         "passphrase": lambda parent: keys_dialog.PassphraseDialog(store, parent=parent),
         "trust": lambda parent: keys_dialog.TrustDialog(store, parent),
         "verify": lambda parent: keys_dialog.VerifyDialog(store, parent),
+        "definitions": lambda parent: DefinitionsDialog(store, parent),
         "reason": lambda parent: board_page.ReasonDialog("宁洱哈尼族彝族自治县总工会 2025年年报", parent),
         "receive results": lambda parent: board_page.ReceiveResultsDialog([], "共 0 个文件", parent),
         "history": lambda parent: board_page.HistoryDialog("宁洱哈尼族彝族自治县总工会", [], {}, parent),

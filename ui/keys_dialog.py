@@ -453,7 +453,8 @@ class SuperiorCertificateDialog(QDialog):
         form.addRow("有效期：", QLabel(f"{info.not_before} 至 {info.not_after}"))
         layout.addLayout(form)
         hint = QLabel("请输入上级单位签字盖章的公钥登记表上的证书指纹（64 位，可带空格），或用扫码枪扫描登记表上的二维码。"
-                      "指纹一致才会登记；登记后，上级单位的回执才显示为“回执真实有效”。")
+                      "指纹一致才会登记；登记后，上级单位的回执才显示为“回执真实有效”。"
+                      "省总工会的证书各级都可登记：登记后，省总工会签发的报表制度才能安装。")
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.fingerprint = QLineEdit()
@@ -511,7 +512,8 @@ class TrustDialog(QDialog):
         fit_size(self, 1000, 460)
         layout = QVBoxLayout(self)
         hint = QLabel("登记下级单位交来的证书文件后，验证其报表时才会显示“验证通过”；登记上级单位的证书后，"
-                      "其回执才显示为“回执真实有效”。登记前务必核对证书指纹与对方签字盖章的公钥登记表一致。")
+                      "其回执才显示为“回执真实有效”（省总工会的证书各级都可登记，用于安装报表制度）。"
+                      "登记前务必核对证书指纹与对方签字盖章的公钥登记表一致。")
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.table = QTableWidget(0, len(self.COLUMNS))
@@ -550,13 +552,15 @@ class TrustDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
+        from forms.divisions import PROVINCE_CODE
         from models.signing import trust
 
         self.registrations = trust.registrations(self.store)
         superior = trust.superior_code(self.store)
         self.table.setRowCount(len(self.registrations))
         for i, r in enumerate(self.registrations):
-            state = f"{r.state_label}（上级单位）" if superior and r.unit_code == superior else r.state_label
+            state = f"{r.state_label}（上级单位）" if superior and r.unit_code == superior \
+                else f"{r.state_label}（省总工会）" if superior and r.unit_code == PROVINCE_CODE else r.state_label
             for j, value in enumerate((r.unit_code, r.unit_name, state, r.registered_at.replace("T", " "),
                                        r.grouped)):
                 item = QTableWidgetItem(value)

@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
         self.keys_action = self._action(file_menu, "本单位密钥(&K)…", self.open_keys)
         self.trust_action = self._action(file_menu, "证书登记（下级、上级单位）(&T)…", self.open_trust)
         self.verify_action = self._action(file_menu, "核验报表文件(&V)…", self.open_verify)
+        self.definitions_action = self._action(file_menu, "报表制度(&D)…", self.open_definitions)
         self._action(file_menu, "打开数据文件夹(&O)", self.open_data_folder)
         file_menu.addSeparator()
         self.backup_action = self._action(file_menu, "备份到(&B)…", self.open_backup, QKeySequence("Ctrl+Shift+B"))
@@ -409,6 +410,11 @@ class MainWindow(QMainWindow):
         from ui.keys_dialog import open_trust_dialog
 
         open_trust_dialog(self.store, self)
+
+    def open_definitions(self) -> None:
+        from ui.definitions_dialog import open_definitions_dialog
+
+        open_definitions_dialog(self.store, self)
 
     def open_verify(self) -> None:
         from ui.keys_dialog import open_verify_dialog

@@ -170,7 +170,8 @@ def superior_code(store: Store) -> str:
 
 def register_superior(store: Store, source: Path | bytes, *, expected_fingerprint: str, replace: bool = False,
                       note: str = "") -> Registration:
-    """Register the superior unit's certificate (its 回执 then show as genuine).
+    """Register the superior unit's certificate (its 回执 then show as genuine), or the province's at any level
+    (the 报表制度 it signs then installs).
 
     The fingerprint typed (or scanned) from the superior's stamped 公钥登记表 is required and must match;
     the certificate must name this unit's superior.
@@ -183,12 +184,16 @@ def register_superior(store: Store, source: Path | bytes, *, expected_fingerprin
     parent = superior_code(store)
     if not parent:
         raise SigningError("本单位没有上级单位（或尚未设置本单位），无需登记上级单位的证书")
-    if info.unit_code != parent:
+    # The province's certificate is registered at every level: it signs the return's definition (报表制度)
+    # that prefectures pass down unchanged, so a county checks the province's signature itself.
+    if info.unit_code not in (parent, divisions.PROVINCE_CODE):
         division = divisions.get(parent)
         name = division.union_name if division is not None else parent
-        raise SigningError(f"这是{info.unit_name}（{info.unit_code}）的证书，不是本单位的上级单位{name}（{parent}）的证书")
+        raise SigningError(f"这是{info.unit_name}（{info.unit_code}）的证书，不是本单位的上级单位{name}（{parent}）"
+                           "或省总工会的证书")
+    default_note = "上级单位" if info.unit_code == parent else "省总工会（签发报表制度）"
     return register(store, source, expected_fingerprint=expected_fingerprint, replace=replace,
-                    note=note or "上级单位")
+                    note=note or default_note)
 
 
 def register(store: Store, source: Path | bytes, *, expected_fingerprint: str | None = None,

@@ -1,0 +1,267 @@
+"""报表制度: the definitions this unit knows, which year uses which; install a signed one, sign one (the
+province), export the signed file for the units below. All work is done by :mod:`models.definition_signing`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from common.errors import UserError
+from models.signing import SigningError
+from ui import msgbox
+from ui.keys_dialog import _remember, _start, ask_signer, ensure_key
+from ui.screen import fit_size
+
+if TYPE_CHECKING:
+    from models.db import Store
+    from models.definition_signing import Row
+
+TITLE = "报表制度"
+SIGNED_FILTER = "签发的报表制度 (*.signed.json *.json);;所有文件 (*)"
+
+
+def choose_signed_file(parent: QWidget | None) -> Path | None:
+    """Ask for a signed definition file to install (replaced in tests)."""
+    name, _ = QFileDialog.getOpenFileName(parent, "选择省总工会签发的报表制度文件", _start("definition"), SIGNED_FILTER)
+    _remember("definition", name)
+    return Path(name) if name else None
+
+
+def choose_definition_file(parent: QWidget | None) -> Path | None:
+    """Ask for the (unsigned) definition file the province is about to sign (replaced in tests)."""
+    name, _ = QFileDialog.getOpenFileName(parent, "选择要签发的报表制度文件", _start("definition_draft"),
+                                          "报表制度文件 (*.json);;所有文件 (*)")
+    _remember("definition_draft", name)
+    return Path(name) if name else None
+
+
+def choose_save_file(parent: QWidget | None, title: str, file_name: str) -> Path | None:
+    """Ask where to write a signed file (replaced in tests)."""
+    start = str(Path(_start("definition_out") or ".") / file_name)
+    name, _ = QFileDialog.getSaveFileName(parent, title, start, SIGNED_FILTER)
+    _remember("definition_out", name)
+    return Path(name) if name else None
+
+
+class DefinitionsDialog(QDialog):
+    COLUMNS = ("报表制度", "版本", "适用年度", "使用年度", "签发单位", "安装时间", "安装自文件")
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        from forms.divisions import PROVINCE_CODE
+        from models import unit
+
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle(TITLE)
+        current = unit.load(store)
+        self.is_province = current is not None and current.code == PROVINCE_CODE
+        fit_size(self, 980, 440)
+        layout = QVBoxLayout(self)
+        hint = QLabel("报表制度规定统计表的表式、指标和审核规则，由省总工会签发，程序核验省总工会的电子签名后才安装"
+                      "（需先在“证书登记”中登记省总工会的证书，或使用随程序发布的证书）。每个年度按适用该年度的最高版本编制；"
+                      "州（市）总工会把收到的签发文件“导出”后原样转交县（市、区）总工会。")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setObjectName("definitions")
+        self.table.setAccessibleName("报表制度列表")
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.detail)
+        row = QHBoxLayout()
+        self.install_button = QPushButton("安装(&I)…")
+        self.install_button.setObjectName("primaryButton")
+        self.sign_button = QPushButton("签发(&S)…")
+        self.sign_button.setToolTip("用本单位（省总工会）的签名密钥签发报表制度文件")
+        self.sign_button.setVisible(self.is_province)
+        self.export_button = QPushButton("导出签发文件(&E)…")
+        self.export_button.setToolTip("把选中报表制度的签发文件原样导出，交下级单位安装")
+        close = QPushButton("关闭(&C)")
+        for button in (self.install_button, self.sign_button, self.export_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout.addLayout(row)
+        self.install_button.clicked.connect(lambda: self.install())
+        self.sign_button.clicked.connect(lambda: self.sign())
+        self.export_button.clicked.connect(lambda: self.export())
+        close.clicked.connect(self.reject)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.rows: list[Row] = []
+        self.refresh()
+        self.table.setFocus()
+
+    # -- the list ------------------------------------------------------------------------------------------
+
+    def refresh(self, select_digest: str | None = None) -> None:
+        from models.definition_signing import listing
+
+        self.rows = listing(self.store)
+        self.table.setRowCount(len(self.rows))
+        for i, r in enumerate(self.rows):
+            d = r.entry.definition
+            values = (d.title, f"第{d.version}版", f"{d.year_from}—{d.year_to}年", r.years_text,
+                      "程序自带" if r.entry.shipped else r.entry.signer_name,
+                      r.entry.installed_at.replace("T", " ") if r.entry.installed_at else "—",
+                      r.entry.source or "—")
+            for j, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setToolTip(f"{d.label}\n标识：{d.id}\n摘要：{d.digest}" if j == 0 else value)
+                if j == 3 and r.years_used:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(i, j, item)
+        self.table.resizeRowsToContents()
+        index = next((i for i, r in enumerate(self.rows) if r.entry.definition.digest == select_digest),
+                     len(self.rows) - 1)
+        self.table.selectRow(index)
+        self._selection_changed()
+
+    def selected(self) -> Row | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.rows[rows[0].row()] if rows else None
+
+    def _selection_changed(self) -> None:
+        from models.signing import group_hex
+
+        row = self.selected()
+        self.export_button.setEnabled(row is not None and row.exportable)
+        if row is None:
+            self.detail.clear()
+            return
+        d = row.entry.definition
+        text = f"{d.label}　标识 {d.id}　制定机关 {d.authority}　摘要 {d.digest[:16].upper()}"
+        if row.entry.signer_fingerprint:
+            text += f"\n签发证书指纹：{group_hex(row.entry.signer_fingerprint)}"
+        elif row.entry.shipped:
+            text += "\n随程序发布，不需要安装，也不需要转交。"
+        self.detail.setText(text)
+
+    # -- actions -------------------------------------------------------------------------------------------
+
+    def install(self, path: Path | None = None) -> None:
+        from models.definition_signing import install_signed_file
+
+        path = path or choose_signed_file(self)
+        if path is None:
+            return
+        from models.province_docs import UnregisteredSigner
+
+        try:
+            outcome = install_signed_file(self.store, path)
+        except UnregisteredSigner as exc:
+            if msgbox.confirm(self, "未安装报表制度",
+                              f"{exc}\n\n现在登记省总工会的证书吗？需要省总工会的证书文件（.cer）和盖章的公钥登记表"
+                              "（州市随报表制度一起转交）。登记后接着安装。", "登记证书…", "关闭", default_yes=True) \
+                    and self.register_province():
+                self.install(path)
+            return
+        except (UserError, SigningError) as exc:
+            msgbox.warning(self, "未安装报表制度", str(exc))
+            return
+        self.refresh(outcome.definition.digest)
+        msgbox.information(self, "安装报表制度", "\n".join(outcome.lines()))
+
+    def register_province(self) -> bool:
+        """The certificate registry's “登记上级单位证书” (it accepts the province's); True when one was registered."""
+        from models.signing import trust
+        from ui.keys_dialog import TrustDialog
+
+        before = len(trust.registrations(self.store))
+        dialog = TrustDialog(self.store, self)
+        try:
+            dialog.register_superior()
+        finally:
+            dialog.deleteLater()
+        return len(trust.registrations(self.store)) > before
+
+    def sign(self) -> None:
+        from forms.definition import load_definition
+        from models import definition_signing as ds
+        from models.province_docs import check_can_sign
+
+        try:
+            check_can_sign(self.store, ds.KIND)
+        except UserError as exc:
+            msgbox.warning(self, "签发报表制度", str(exc))
+            return
+        path = choose_definition_file(self)
+        if path is None:
+            return
+        try:
+            defn = load_definition(ds.read_plain(path), source=path.name)
+        except UserError as exc:
+            msgbox.warning(self, "签发报表制度", str(exc))
+            return
+        if not ensure_key(self, self.store, "签发报表制度"):
+            return
+        out = choose_save_file(self, "保存签发的报表制度文件", ds.default_file_name(defn))
+        if out is None:
+            return
+        signer = ask_signer(self, self.store, f"签发{defn.label}")
+        if signer is None:
+            return
+        try:
+            ds.sign_definition_file(self.store, path, signer, out)
+        except (UserError, SigningError, OSError) as exc:
+            from common.atomic_file import os_error_text
+
+            msgbox.warning(self, "签发报表制度", os_error_text(exc) if isinstance(exc, OSError) else str(exc))
+            return
+        if msgbox.confirm(self, "签发报表制度",
+                          f"已签发：{defn.label}\n文件：{out}\n\n请把这个文件交下级单位安装（尚未登记本单位证书的单位，"
+                          "同时交本单位的证书和盖章的公钥登记表）。\n\n本单位也需安装后才按此版本编制和汇总。现在在本单位安装吗？",
+                          "安装", "暂不安装", default_yes=True):
+            self.install(out)
+
+    def export(self) -> None:
+        from models import definition_signing as ds
+
+        row = self.selected()
+        if row is None or not row.exportable:
+            return
+        d = row.entry.definition
+        out = choose_save_file(self, "导出签发的报表制度文件（交下级单位）", ds.default_file_name(d))
+        if out is None:
+            return
+        try:
+            ds.export_signed(self.store, f"{d.id}/{d.version}", out)
+        except (UserError, OSError) as exc:
+            from common.atomic_file import os_error_text
+
+            msgbox.warning(self, "导出签发文件", os_error_text(exc) if isinstance(exc, OSError) else str(exc))
+            return
+        msgbox.information(self, "导出签发文件", f"已导出{d.label}的签发文件（与收到的文件完全相同）：\n{out}\n\n"
+                                                 "下级单位在“文件 → 报表制度…”中安装。")
+
+
+def open_definitions_dialog(store: Store, parent: QWidget | None = None) -> None:
+    DefinitionsDialog(store, parent).exec()
