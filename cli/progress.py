@@ -1,11 +1,11 @@
-"""Plans of targets and the progress against them: ``plan install``, ``plan list``, ``progress``."""
+"""Plans of targets and the progress against them: ``plan sign | install | list | export-signed`` (signed by the
+province like the return's definition, see :mod:`models.plan_signing`) and ``progress``."""
 
 from __future__ import annotations
 
 import argparse
 import functools
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,14 +13,24 @@ from cli import CliError, need_unit, opened_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("plan", help="规划目标：安装省总工会下发的规划目标文件、列出已有的规划")
+    p = sub.add_parser("plan", help="规划目标：签发（省总工会）、安装、列表、转交下级")
     plan_sub = p.add_subparsers(dest="plan_command", metavar="操作", parser_class=type(p))
-    q = plan_sub.add_parser("install", help="安装规划目标文件（.json）")
-    q.add_argument("file", type=Path, metavar="文件", help="规划目标文件")
+    q = plan_sub.add_parser("sign", help="签发规划目标文件（仅省总工会，用本单位签名密钥）")
+    q.add_argument("file", type=Path, metavar="FILE", help="规划目标文件（JSON）")
+    q.add_argument("--out", type=Path, required=True, help="签发的文件（或文件夹：自动命名）")
+    q.add_argument("--passphrase-file", type=Path, help="从文件第一行读取签名口令（脚本使用）；不给则在终端输入")
+    q.set_defaults(func=cmd_plan_sign)
+    q = plan_sub.add_parser("install", help="安装省总工会签发的规划目标（核验签名后安装）")
+    q.add_argument("signed", type=Path, metavar="SIGNED", help="签发的规划目标文件（.signed.json）")
+    q.add_argument("--json", action="store_true", help="以 JSON 输出")
     q.set_defaults(func=cmd_plan_install)
     q = plan_sub.add_parser("list", help="列出程序自带和已安装的规划目标")
     q.add_argument("--json", action="store_true", help="以 JSON 输出")
     q.set_defaults(func=cmd_plan_list)
+    q = plan_sub.add_parser("export-signed", help="导出已安装的签发文件（原样转交下级单位）")
+    q.add_argument("ref", metavar="ID/VERSION", help="规划代码和版本号，如 yn-changai-plan-15th/1（只写代码为最高版本）")
+    q.add_argument("--out", type=Path, required=True, help="输出文件（或文件夹：自动命名）")
+    q.set_defaults(func=cmd_plan_export_signed)
     p.set_defaults(func=lambda args: _usage(p))
 
     p = sub.add_parser("progress", help="规划目标完成情况：各指标的目标、完成数、完成率和时间进度；可导出 PDF 和 Excel 报告")
@@ -56,46 +66,81 @@ def user_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     return wrapper
 
 
+def _target(out: Path, name: str) -> Path:
+    return out / name if out.is_dir() else out
+
+
+@user_errors
+def cmd_plan_sign(args: argparse.Namespace) -> int:
+    from cli.signing import ask_passphrase
+    from forms.plans import load_plan
+    from models import plan_signing as ps
+    from models.province_docs import check_can_sign
+    from models.signing.provider import FileKeySigner
+
+    with opened_store(args) as store:
+        need_unit(store)
+        check_can_sign(store, ps.KIND)  # before asking for the passphrase
+        plan = load_plan(ps.read_plain(args.file), source=args.file.name)
+        passphrase, _ = ask_passphrase(args.passphrase_file)
+        signer = FileKeySigner.open(store, passphrase)
+        out = _target(args.out, ps.default_file_name(plan))
+        ps.sign_plan_file(store, args.file, signer, out)
+    print(f"已签发规划目标：{plan.label}")
+    print(f"签发的文件：{out}")
+    print("请把签发的文件（连同本单位证书和公钥登记表，供尚未登记的单位登记）交下级单位安装；"
+          f"本单位也需安装后才按此规划计算完成情况：plan install \"{out}\"")
+    return 0
+
+
 @user_errors
 def cmd_plan_install(args: argparse.Namespace) -> int:
-    from common.atomic_file import os_reason
-    from forms.plans import MAX_BYTES
-    from models import plans
+    from models import plan_signing as ps
 
-    path: Path = args.file
-    try:
-        with open(path, "rb") as fh:  # bounded: a plan is tens of kilobytes
-            raw = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise CliError(f"无法读取“{path}”：{os_reason(exc)}") from exc
     with opened_store(args) as store:
-        plan, added = plans.install_plan(store, raw, source=path.name)
-    if added:
-        print(f"已安装规划目标：{plan.label}，指标{len(plan.indicators)}项（计入统计{len(plan.counted)}项）")
-        print("注意：此文件未经签名核验（签名核验将随省总工会下发文件的安装一并提供）。", file=sys.stderr)
-    else:
-        print(f"此规划目标已安装过：{plan.label}")
+        need_unit(store)
+        outcome = ps.install_signed_file(store, args.signed)
+    if args.json:
+        print(json.dumps(outcome.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    for line in outcome.lines():
+        print(line)
     return 0
 
 
 @user_errors
 def cmd_plan_list(args: argparse.Namespace) -> int:
-    from models import plans
+    from models import plan_signing as ps
 
     with opened_store(args) as store:
-        items = plans.installed(store)
-        current = plans.current_plan(store)
+        rows = ps.listing(store)
     if args.json:
-        print(json.dumps([{**i.as_dict(), "current": i.plan.digest == current.digest} for i in items],
-                         ensure_ascii=False, indent=1))
+        print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1))
         return 0
-    for item in items:
-        plan = item.plan
-        where = "程序自带" if item.shipped else f"{item.installed_at.replace('T', ' ')} 安装自 {item.source}"
-        mark = "（当前）" if plan.digest == current.digest else ""
-        print(f"{plan.id}  {plan.label}{mark}")
-        print(f"    指标{len(plan.indicators)}项（计入统计{len(plan.counted)}项，"
-              f"本报表未统计{len(plan.not_counted)}项）；{where}")
+    for row in rows:
+        item, plan = row.entry, row.entry.plan
+        mark = "（当前）" if row.current else ""
+        print(f"{plan.id}/{plan.version}  {plan.label}{mark}")
+        print(f"    指标{len(plan.indicators)}项（计入统计{len(plan.counted)}项，本报表未统计{len(plan.not_counted)}项）")
+        if item.shipped:
+            print("    来源：程序自带")
+        else:
+            print(f"    签发：{item.signer_name}  安装于 {item.installed_at.replace('T', ' ')}  文件：{item.source}")
+            if not row.exportable:
+                print("    （未保存签发文件，不能转交）")
+    return 0
+
+
+@user_errors
+def cmd_plan_export_signed(args: argparse.Namespace) -> int:
+    from models import plan_signing as ps
+
+    with opened_store(args) as store:
+        entry = ps.find(store, args.ref)
+        out = _target(args.out, ps.default_file_name(entry.plan))
+        ps.export_signed(store, args.ref, out)
+    print(f"已导出规划目标{entry.plan.label}的签发文件（与收到的文件完全相同）：{out}")
+    print("下级单位用 plan install 安装（需已登记省总工会的证书）。")
     return 0
 
 

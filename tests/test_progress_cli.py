@@ -1,4 +1,4 @@
-"""``plan install``, ``plan list``, ``progress`` and ``demo --years`` as a user runs them, and the report files
+"""``progress`` and ``demo --years`` as a user runs them, and the report files
 read back: the PDF (text, fonts, signature) and the workbook."""
 
 from __future__ import annotations
@@ -42,34 +42,6 @@ def test_demo_years_finalises_a_return_per_year(tmp_path: Path) -> None:
     assert sorted(data_out["returns"]) == ["2021", "2022"]
     bad = run_cli(data, "demo", "--years", "二〇二一")
     assert bad.returncode == 2 and "写法不对" in bad.stderr
-
-
-def test_plan_install_and_list(tmp_path: Path) -> None:
-    data = tmp_path / "数据"
-    assert run_cli(data, "setup", "--unit-code", "530000").returncode == 0
-    plan = json.loads(shipped_plan().raw)
-    plan.update(id="yn-changai-plan-15th", title="“十五五”规划", year_from=2026, year_to=2030)
-    file = tmp_path / "省总 下发" / "十五五 规划.json"
-    file.parent.mkdir()
-    file.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
-    proc = run_cli(data, "plan", "install", str(file))
-    assert proc.returncode == 0, proc.stderr
-    assert "已安装规划目标：“十五五”规划（2026—2030年，第1版）" in proc.stdout
-    assert "已安装过" in run_cli(data, "plan", "install", str(file)).stdout
-    listed = json.loads(run_cli(data, "plan", "list", "--json").stdout)
-    assert [(p["id"], p["shipped"]) for p in listed] == [("yn-changai-plan-14th", True), ("yn-changai-plan-15th", False)]
-    assert listed[1]["source"] == "十五五 规划.json" and listed[1]["counted"] == len(shipped_plan().counted)
-    text = run_cli(data, "plan", "list").stdout
-    assert "程序自带" in text and "十五五 规划.json" in text
-    # a damaged file: the place in the file, exit code 2, nothing installed
-    plan["indicators"][5]["cells"][0]["column"] = "nothing"
-    file.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
-    proc = run_cli(data, "plan", "install", str(file))
-    assert proc.returncode == 2 and "indicators[5]" in proc.stderr and "“nothing”栏" in proc.stderr
-    assert run_cli(data, "plan", "install", str(tmp_path / "没有.json")).returncode == 2
-    assert len(json.loads(run_cli(data, "plan", "list", "--json").stdout)) == 2
-    proc = run_cli(data, "progress", "--plan", "nope")
-    assert proc.returncode == 2 and "没有代码为“nope”的规划目标" in proc.stderr
 
 
 def test_progress_of_the_province_on_screen_json_and_signed_files(run: Run, tmp_path: Path) -> None:
