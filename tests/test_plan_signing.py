@@ -81,7 +81,7 @@ def test_a_signed_plan_installs_with_its_signer_and_the_package_kept(trusting_co
 
 
 def test_only_the_province_signs_and_only_a_plan(county: Store, province: Store) -> None:
-    with pytest.raises(ProvinceDocumentError, match="只有云南省总工会（530000）可以签发计划目标"):
+    with pytest.raises(ProvinceDocumentError, match="只有云南省总工会（530000）可以签发规划目标"):
         ps.sign_plan(county, plan_bytes(), signer_of(county, OTHER_PASSPHRASE), source="p.json")
     from forms.plans import PlanError
 
@@ -104,7 +104,7 @@ def test_tampered_files_are_refused_and_nothing_installed(trusting_county: Store
         reason = "内容被修改|签名已损坏|签名结构异常"
     elif change == "kind":
         bad = edit(package, kind="definition")
-        reason = "是签发的报表制度文件，不是计划目标文件"
+        reason = "是签发的报表制度文件，不是规划目标文件"
     else:
         bad = edit(package, certificate="-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
         reason = "签名证书与实际签名的证书不一致"
@@ -114,7 +114,7 @@ def test_tampered_files_are_refused_and_nothing_installed(trusting_county: Store
 
 
 def test_a_signed_definition_is_not_a_plan(trusting_county: Store, province: Store) -> None:
-    with pytest.raises(ProvinceDocumentError, match="是签发的报表制度文件，不是计划目标文件"):
+    with pytest.raises(ProvinceDocumentError, match="是签发的报表制度文件，不是规划目标文件"):
         ps.install_signed(trusting_county, signed_definition(province), source="x.json")
 
 
@@ -194,7 +194,7 @@ def test_three_levels_on_the_command_line(tmp_path: Path, capsys: pytest.Capture
 
     # a county cannot sign; a damaged draft is refused with the place in the file
     code, out, err = cli(capsys, county, "plan", "sign", str(draft), "--out", str(usb), "--passphrase-file", str(secret))
-    assert code == 2 and "只有云南省总工会（530000）可以签发计划目标" in err and not list(usb.iterdir())
+    assert code == 2 and "只有云南省总工会（530000）可以签发规划目标" in err and not list(usb.iterdir())
     broken = json.loads(plan_bytes())
     broken["indicators"][5]["cells"][0]["column"] = "nothing"
     bad_draft = tmp_path / "坏.json"
@@ -209,7 +209,7 @@ def test_three_levels_on_the_command_line(tmp_path: Path, capsys: pytest.Capture
     assert signed.is_file() and "已签发规划目标：“十五五”规划（2026—2030年，第1版）" in out
     # the unsigned draft no longer installs anywhere, not even at the province
     code, out, err = cli(capsys, province, "plan", "install", str(draft))
-    assert code == 2 and "不是省总工会签发的计划目标文件" in err
+    assert code == 2 and "不是省总工会签发的规划目标文件" in err
     code, out, err = cli(capsys, province, "plan", "install", str(signed))
     assert code == 0 and "已安装规划目标" in out, err
 

@@ -212,6 +212,9 @@ class ProgressPage(QWidget):
         bar.addWidget(self.year_combo)
         bar.addWidget(self.units_button)
         bar.addWidget(self.export_button)
+        self.plans_button = QPushButton("规划目标(&L)…")
+        self.plans_button.setToolTip("安装省总工会签发的规划目标（省总工会在此签发，州市在此导出转交下级）")
+        bar.addWidget(self.plans_button)
         layout.addLayout(bar)
 
         self.tabs = QTabWidget()
@@ -266,6 +269,7 @@ class ProgressPage(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.open_units())
         self.units_button.clicked.connect(self.open_units)
         self.export_button.clicked.connect(self.export_report)
+        self.plans_button.clicked.connect(lambda: self.open_plans())
         self.setFocusProxy(self.table)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -379,6 +383,13 @@ class ProgressPage(QWidget):
             f"<p style='color:#66758a'>{ind.note}</p><p style='color:#66758a'>出处（{ind.section}）：{ind.quote}</p>")
 
     # -- actions ----------------------------------------------------------------------------------
+
+    def open_plans(self) -> None:
+        """规划目标: install (sign, pass down) a plan; the list of plans reloads when one was installed."""
+        from ui.plans_dialog import open_plans_dialog
+
+        if open_plans_dialog(self.store, self):
+            self.refresh()
 
     def open_units(self) -> ProgressUnitsDialog | None:
         item = self.current_item()
