@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -127,6 +128,10 @@ class DefinitionsDialog(QDialog):
         self.rows: list[Row] = []
         self.refresh()
         self.table.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.table.resizeRowsToContents()  # the columns have their real widths only now: rows sized before were too tall
 
     # -- the list ------------------------------------------------------------------------------------------
 

@@ -212,9 +212,7 @@ class ProgressPage(QWidget):
         bar.addWidget(self.year_combo)
         bar.addWidget(self.units_button)
         bar.addWidget(self.export_button)
-        self.plans_button = QPushButton("规划目标(&L)…")
-        self.plans_button.setToolTip("安装省总工会签发的规划目标（省总工会在此签发，州市在此导出转交下级）")
-        bar.addWidget(self.plans_button)
+
         layout.addLayout(bar)
 
         self.tabs = QTabWidget()
@@ -261,6 +259,9 @@ class ProgressPage(QWidget):
         nheader.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         nheader.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.tabs.addTab(self.not_counted, "本报表未统计的指标")
+        self.plans_button = QPushButton("规划目标(&L)…")  # beside the tabs: the bar above has no room at 910 px
+        self.plans_button.setToolTip("安装省总工会签发的规划目标（省总工会在此签发，州市在此导出转交下级）")
+        self.tabs.setCornerWidget(self.plans_button, Qt.Corner.TopRightCorner)
         layout.addWidget(self.tabs, 1)
 
         self.plan_combo.currentIndexChanged.connect(self._plan_changed)
