@@ -5,7 +5,8 @@ The PDF has the unit's cover lines and a reserved box on the cover where the uni
 every indicator with the share done against the time elapsed, one bar chart per indicator over the plan's
 years (the same numbers :func:`chart_series` gives the screen), the indicators the return does not count
 (本报表未统计) and, for each counted indicator, the return numbers it is built from and its source paragraph.
-The Excel workbook carries the same tables and native charts. Files are written under a temporary name
+The Excel workbook carries the same tables and native charts and, like a return's workbook, a signature
+over every part of its package that ``verify`` recognises as a progress report's. Files are written under a temporary name
 and renamed when complete.
 """
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int, str], None]
 
 REPORT_TITLE = "规划目标完成情况报告"
+DOCUMENT_PROPERTY = "changai_document"  # custom property of the workbook: what it is, signed or not
+DOCUMENT_KIND = "progress-report"
 # Where the visible signature goes on the cover (points, A4 portrait, bottom right).
 SIGNATURE_RECT = (300.0, 56.0, 552.0, 146.0)
 
@@ -308,14 +311,18 @@ def write_pdf(report: ProgressReport, path: Path, *, signer: Signer | None = Non
 # Excel
 
 
-def write_xlsx(report: ProgressReport, path: Path, *, units: dict[str, list[UnitPart]] | None = None) -> None:
-    """The same report as a workbook: 完成情况 (with native charts), 逐年数据, 未统计指标, 口径和出处."""
+def write_xlsx(report: ProgressReport, path: Path, *, units: dict[str, list[UnitPart]] | None = None,
+               signer: Signer | None = None) -> None:
+    """The same report as a workbook: 完成情况 (with native charts), 逐年数据, 未统计指标, 口径和出处; with
+    ``signer`` signed like a return's workbook (every part of the package, :func:`models.signing.package.
+    sign_report_package`), before the file gets its name."""
     import xlsxwriter
 
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
         wb.set_properties({"title": f"{report.unit_name}{REPORT_TITLE}", "author": report.unit_name,
                            "subject": f"{report.plan.id} {report.plan.digest}"})
+        wb.set_custom_property(DOCUMENT_PROPERTY, DOCUMENT_KIND)
         title = wb.add_format({"bold": True, "font_size": 16, "align": "center"})
         head = wb.add_format({"bold": True, "bg_color": "#E8EEF5", "border": 1, "text_wrap": True, "valign": "top"})
         cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
@@ -436,6 +443,11 @@ def write_xlsx(report: ProgressReport, path: Path, *, units: dict[str, list[Unit
                     us.write(r, c + 3, p.status, bad if p.behind else cell)
                     r += 1
         wb.close()
+        if signer is not None:
+            from models.signing.package import sign_report_package
+
+            sign_report_package(tmp, unit_code=report.unit_code, as_of=report.as_of, plan_id=report.plan.id,
+                                plan_version=report.plan.version, plan_digest=report.plan.digest, signer=signer)
 
 
 def _chart_caption(item: IndicatorProgress) -> str:
@@ -470,7 +482,7 @@ def export_report(report: ProgressReport, out_dir: Path | str, formats: Sequence
         if fmt == "pdf":
             write_pdf(report, target, signer=signer, units=units)
         else:
-            write_xlsx(report, target, units=units)
+            write_xlsx(report, target, units=units, signer=signer)
         out.append(target)
     return out
 

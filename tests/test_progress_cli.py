@@ -70,6 +70,10 @@ def test_progress_of_the_province_on_screen_json_and_signed_files(run: Run, tmp_
     assert pdf.exists() and xlsx.exists() and not list(out.glob(".~*"))
     _check_pdf(pdf, data)
     _check_xlsx(xlsx)
+    checked = run_cli(data, "verify", str(xlsx), str(pdf))
+    assert checked.stdout.count("这是云南省总工会（530000）的规划目标完成情况报告") == 2, checked.stdout
+    assert "规划目标完成情况报告：单位代码 530000，规划 yn-changai-plan-14th，截至2023年" in checked.stdout
+    assert "已被修改" not in checked.stdout
 
 
 def _check_pdf(pdf: Path, data: Path) -> None:

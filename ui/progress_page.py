@@ -405,7 +405,7 @@ class ProgressPage(QWidget):
         return dialog
 
     def export_report(self, folder: str | None = None) -> list[Path]:
-        """Export the PDF (signed when the unit has a key) and the Excel report of what is shown."""
+        """Export the PDF and the Excel report of what is shown (both signed when the unit has a key)."""
         from models.db import RecordError
         from models.progress_report import export_report
         from models.signing import SigningError
@@ -434,7 +434,7 @@ class ProgressPage(QWidget):
         def done(paths: Sequence[Path]) -> None:
             written.extend(paths)
             names = "\n".join(str(p) for p in paths)
-            signed = "PDF 已用本单位密钥签名。" if signer is not None else "本单位尚未创建密钥，PDF 未签名。"
+            signed = "PDF 和 Excel 报告都已用本单位密钥签名。" if signer is not None else "本单位尚未创建密钥，报告未签名。"
             msgbox.information(self, "已导出", f"已导出规划目标完成情况报告：\n{names}\n{signed}")
             self.message.emit(f"已导出规划目标完成情况报告到 {target}")
 
