@@ -18,6 +18,8 @@ from definition_support import (
     signer_of,
     unit_store,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_definition_signing import edit, forged, register_province
 
 from cli import run
@@ -254,3 +256,36 @@ def test_three_levels_on_the_command_line(tmp_path: Path, capsys: pytest.Capture
         store.close()
     code, out, err = cli(capsys, county, "progress", "--plan", "nope")
     assert code == 2 and "没有代码为“nope”的规划目标" in err
+
+
+@pytest.fixture(scope="module")
+def signed_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, bytes, bytes]]:
+    """(a county trusting the province, a signed plan, its content), made once for the property test."""
+    folder = tmp_path_factory.mktemp("plan-property")
+    province = province_store(folder / "省")
+    county = unit_store(folder / "县", "530821")
+    try:
+        register_province(county, province, folder / "cert")
+        raw = plan_bytes()
+        yield county, signed_plan(province, raw), raw
+    finally:
+        province.close()
+        county.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(position=st.floats(min_value=0, max_value=1, exclude_max=True), flip=st.integers(min_value=1, max_value=255))
+def test_no_changed_byte_installs_another_plan(signed_once: tuple[Store, bytes, bytes], position: float,
+                                              flip: int) -> None:
+    """Whatever single byte of the signed plan file is changed, it is refused naming the file, or it installs
+    exactly the province's plan (a byte outside what is signed) and nothing else."""
+    county, package, raw = signed_once
+    data = bytearray(package)
+    data[int(position * len(data))] ^= flip
+    try:
+        outcome = ps.install_signed(county, bytes(data), source="x.json")
+    except ProvinceDocumentError as exc:
+        assert str(exc).startswith("“x.json”")
+    else:
+        assert outcome.plan.raw == raw
+    assert all(i.plan.raw == raw for i in plans.installed(county) if not i.shipped)
