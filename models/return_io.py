@@ -248,7 +248,7 @@ def _report_manifest(manifest_bytes: bytes) -> Any:
 
 def report_description(store: Store | None, unit_code: str, unit_name: str, as_of: str, plan_id: str,
                        plan_digest: str) -> str:
-    """``这是……的规划目标完成情况报告（……规划，截至2023年）`` for a report's workbook or PDF."""
+    """``这是……的规划目标完成情况报告，对照……规划（……），截至2023年；……`` for a report's workbook or PDF."""
     plan_text = f"规划 {plan_id}"
     if store is not None:
         from models.plans import by_digest
@@ -263,7 +263,7 @@ def report_description(store: Store | None, unit_code: str, unit_name: str, as_o
             plan_text = shipped_plan().label
     who = f"{unit_name}（{unit_code}）" if unit_name else f"单位代码 {unit_code}"
     until = f"，截至{as_of}年" if as_of else ""
-    return f"这是{who}的规划目标完成情况报告（{plan_text}{until}），不是统计报表，只供查看和打印，不能接收或汇总"
+    return f"这是{who}的规划目标完成情况报告，对照{plan_text}{until}；不是统计报表，只供查看和打印，不能接收或汇总"
 
 
 def _check_signed_report(path: Path, zf: zipfile.ZipFile, parts: dict[str, Any], signed: tuple[bytes, bytes],
