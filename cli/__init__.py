@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "cli.history",
     "cli.backup",
     "cli.definitions",
+    "cli.progress",
 ]
 
 

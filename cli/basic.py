@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("demo", help="填入演示数据（约120人、20个工作室、60次培训、15次竞赛）")
     p.add_argument("--seed", type=int, default=2025, help="随机种子（相同种子得到相同数据）")
+    p.add_argument("--years", default=None,
+                   help="同时生成这些年度的数据并逐年定稿年报，如 2021-2025（用于规划目标完成情况）")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("status", help="显示本单位和各类记录数")
@@ -44,12 +46,16 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from models.demo import fill_demo
+    from models.demo import fill_demo, fill_years, parse_years
 
+    years = parse_years(args.years) if args.years else []
     with opened_store(args) as store:
         current = need_unit(store)
         summary = fill_demo(store, seed=args.seed)
+        finalised = fill_years(store, years, seed=args.seed) if years else {}
     print(f"已为{current.name}填入演示数据：" + "，".join(f"{k} {v}" for k, v in summary.items()))
+    if finalised:
+        print("已定稿年报：" + "、".join(f"{y}年第{v}版" for y, v in finalised.items()))
     return 0
 
 

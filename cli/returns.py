@@ -185,6 +185,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"{r.path}：{r.label}")
             if r.ret is not None:
                 print(f"  {r.ret.title_line()}（单位代码 {r.ret.unit_code}，数据摘要 {r.digest[:16]}）")
+            elif r.claimed.get("document") == "progress-report":
+                print(f"  规划目标完成情况报告：单位代码 {r.claimed.get('unit_code') or '不明'}，"
+                      f"规划 {r.claimed.get('plan_id') or '不明'}{'，' + r.claimed['period'] if r.claimed.get('period') else ''}")
             elif r.claimed.get("unit_code"):
                 print(f"  单位代码 {r.claimed['unit_code']}，报告期 {r.claimed.get('period', '')}，"
                       f"第{r.claimed.get('version', '')}版")

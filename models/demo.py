@@ -293,3 +293,120 @@ def bulk_people(store: Store, count: int, seed: int = 1) -> None:
             "INSERT INTO honours (person_id, title, category, level, award_year) "
             "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)",
             [(*h, h[0]) for h in honours])
+
+
+# ------------------------------------------------------------------------------------------------
+# Past years: a return finalised for each year (the progress report needs several)
+
+MAX_DEMO_YEARS = 10
+
+
+def parse_years(text: str) -> list[int]:
+    """``2021-2025`` (also ``2021—2025``, ``2021～2025``) or ``2021,2023`` → the years; RecordError naming the text."""
+    cleaned = text.strip().replace("—", "-").replace("～", "-").replace("~", "-").replace("，", ",").replace(" ", "")
+    try:
+        if "-" in cleaned:
+            first, last = (int(p) for p in cleaned.split("-", 1))
+            years = list(range(first, last + 1))
+        else:
+            years = sorted({int(p) for p in cleaned.split(",") if p})
+    except ValueError:
+        raise RecordError(f"年度“{text}”写法不对，请写成 2021-2025 或 2021,2023") from None
+    if not years or len(years) > MAX_DEMO_YEARS or years[0] < 2000:
+        raise RecordError(f"年度“{text}”不正确（最多{MAX_DEMO_YEARS}个年度，如 2021-2025）")
+    return years
+
+
+def fill_years(store: Store, years: Sequence[int], seed: int = 2025, today: dt.date | None = None) -> dict[int, int]:
+    """Training, competitions and innovation totals for each of ``years`` (beside :func:`fill_demo`'s records),
+    then each year's annual return finalised, oldest first; returns the version finalised per year.
+
+    Review warnings get a 说明 saying they are demo data, so every year finalises. A consolidating unit
+    consolidates what it has received when its year is finalised.
+    """
+    current = unit.load(store)
+    if current is None:
+        raise RecordError("尚未设置本单位，无法生成演示数据")
+    today = today or dt.date.today()
+    if max(years) > today.year:
+        raise RecordError(f"{max(years)}年尚未开始，不能生成该年的年报")
+    rng = random.Random(seed * 7919 + years[0])
+    _region_code, county, _prefecture = _region(current)
+    covered = {today.year - 1, today.year}  # fill_demo's training and competitions are in these years
+    innovation_years = {int(r["period"]) for r in store.query("SELECT period FROM innovation") if r["period"].isdigit()}
+    with store.atomic():
+        _leaders_honoured_before(store, min(years) - 1)
+        for index, year in enumerate(sorted(years)):
+            growth = 0.75 + 0.1 * index  # the numbers grow a little from year to year
+            if year not in covered:
+                _year_activities(store, rng, county, year, growth)
+            if year not in innovation_years:
+                suggestions = int(rng.randint(300, 900) * growth)
+                records.save(store, "innovation", {
+                    "period": str(year), "suggestions": suggestions, "suggestions_adopted": int(suggestions * 0.6),
+                    "innovations": rng.randint(40, 120), "inventions": rng.randint(5, 30),
+                    "patents": rng.randint(8, 40), "methods": rng.randint(10, 40),
+                    "benefit": round(rng.uniform(300, 1500), 2)}, operation="demo")
+    return {year: finalise_demo_year(store, year, today) for year in sorted(years)}
+
+
+def finalise_demo_year(store: Store, year: int, today: dt.date | None = None) -> int:
+    """Finalise ``year``'s annual return as of mid-January after it, writing a demo 说明 for each warning."""
+    from forms.periods import Period
+    from models import review, versions
+
+    day = min(today or dt.date.today(), dt.date(year + 1, 1, 15))
+    for _attempt in range(2):
+        try:
+            return versions.finalise(store, Period(year), today=day).version
+        except versions.FinaliseRefused as exc:
+            report = exc.report
+            if getattr(report, "errors", None):
+                raise
+            for finding in getattr(report, "missing_notes", []):
+                review.set_note(store, Period(year), finding.code, finding.where, "演示数据，已核实。")
+    raise RecordError(f"{year}年的演示年报未能定稿")
+
+
+def _year_activities(store: Store, rng: random.Random, county: str, year: int, growth: float) -> None:
+    topics = ("电工技能提升班", "茶叶加工技能培训班", "安全生产知识培训", "农民工职业技能培训", "新型学徒制培训班")
+    for n in range(int(30 * growth)):
+        start = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, 350))
+        participants = int(rng.randint(20, 400) * growth)
+        kind = TRAINING_TYPES[n % len(TRAINING_TYPES)]
+        certs = [0] * 5
+        if kind in ("职业技能培训", "新型学徒制", "岗位练兵"):
+            remaining = int(participants * rng.uniform(0.3, 0.8))
+            certs = [int(remaining * share) for share in (0.45, 0.3, 0.15, 0.07, 0.03)]
+        funds = round(participants * rng.uniform(0.02, 0.08), 2)
+        records.save(store, "trainings", {
+            "name": f"{year}年{county}{rng.choice(topics)}（第{n % 4 + 1}期）", "organizer": f"{county}总工会",
+            "type": kind, "start_date": start.isoformat(), "end_date": (start + dt.timedelta(days=3)).isoformat(),
+            "participants": participants, "migrant": int(participants * rng.uniform(0, 0.5)),
+            "female": int(participants * rng.uniform(0.2, 0.6)),
+            "cert_junior": certs[0], "cert_middle": certs[1], "cert_senior": certs[2], "cert_technician": certs[3],
+            "cert_senior_technician": certs[4], "funds": funds, "union_funds": round(funds * 0.5, 2)}, operation="demo")
+    for n in range(8):
+        date = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, 360))
+        participants = int(rng.randint(30, 300) * growth)
+        winners = int(participants * rng.uniform(0.1, 0.3))
+        kind = "技能竞赛" if n % 3 else "劳动竞赛"
+        records.save(store, "competitions", {
+            "name": f"{year}年{county}第{n + 1}届{'职业技能竞赛' if kind == '技能竞赛' else '劳动竞赛'}",
+            "type": kind, "level": COMPETITION_LEVELS[n % 2] if n % 4 else "省级",
+            "host": f"{county}总工会", "date": date.isoformat(), "trades": rng.randint(1, 6),
+            "participants": participants, "winners": winners, "promoted": int(winners * 0.5),
+            "experts": rng.randint(0, 3)}, operation="demo")
+
+
+def _leaders_honoured_before(store: Store, year: int) -> None:
+    """Studio leaders hold the honour their studio requires from ``year`` on (so early years pass the review)."""
+    for studio in store.query("SELECT type, leader_id FROM studios WHERE leader_id IS NOT NULL"):
+        required = tuple(STUDIO_LEADER_REQUIREMENTS.get(studio["type"], ()))
+        if not required:
+            continue
+        marks = ",".join("?" * len(required))
+        store.conn.execute(
+            f"UPDATE honours SET award_year = ?, award_date = CASE WHEN award_date IS NULL THEN NULL ELSE ? END "
+            f"WHERE person_id = ? AND award_year > ? AND category IN ({marks})",
+            (year, f"{year}-06-01", studio["leader_id"], year, *required))

@@ -285,3 +285,18 @@ def m0009_list_keys(db: Database) -> None:
     ]
     for sql in statements:
         db.execute(sql)
+
+
+@MIGRATIONS(name="0010_plans")
+def m0010_plans(db: Database) -> None:
+    """Installed plans of targets (规划目标), kept forever like definitions."""
+    # raw: the plan file's bytes exactly as the province signed them; digest = SHA-256 of raw.
+    db.execute(
+        """CREATE TABLE plans (
+            digest TEXT PRIMARY KEY,
+            plan_id TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL,
+            year_from INTEGER NOT NULL, year_to INTEGER NOT NULL,
+            raw BLOB NOT NULL, installed_at TEXT NOT NULL, source TEXT NOT NULL DEFAULT '',
+            signer_name TEXT NOT NULL DEFAULT '', signer_fingerprint TEXT NOT NULL DEFAULT '',
+            signed_package BLOB)""")
+    db.execute("CREATE UNIQUE INDEX plans_id_version ON plans(plan_id, version)")

@@ -50,12 +50,14 @@ from models.signing.provider import Signer
 
 FORMAT = "changai-province-document"
 FORMAT_VERSION = 1
-KINDS = {"definition": "报表制度", "plan": "计划目标"}
+KINDS = {"definition": "报表制度", "plan": "规划目标"}
 SUFFIX = ".signed.json"
 MAX_CONTENT_BYTES = 4 * 1024 * 1024
 MAX_FILE_BYTES = MAX_CONTENT_BYTES * 4 // 3 + 64 * 1024  # base64 of the content plus certificate and signature
 SHIPPED_TRUST = "trust/province_certificates.json"
 PROVINCE_NAME = "云南省总工会"
+WHERE_INSTALLED = {"definition": "“文件 → 报表制度…”",
+                   "plan": "“目标完成情况”页的“规划目标…”（或“文件 → 报表制度…”中的“规划目标…”）"}
 
 
 class ProvinceDocumentError(UserError):
@@ -131,7 +133,7 @@ def sign_document(store: Store, raw: bytes, kind: str, signer: Signer) -> bytes:
         "certificate": signer.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         "signature": base64.b64encode(signature).decode("ascii"),
         "说明": f"这是{PROVINCE_NAME}签发的{kind_label(kind)}（带电子签名）。请原样保存、原样转交下级单位；"
-              "用“产改统计填报”程序的“文件 → 报表制度…”安装，程序核验签名后才会安装。",
+              f"用“产改统计填报”程序的{WHERE_INSTALLED.get(kind, '“文件 → 报表制度…”')}安装，程序核验签名后才会安装。",
     }
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 

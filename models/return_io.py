@@ -202,13 +202,21 @@ def _read(path: Path, store: Store | None) -> ReadResult:
         parts = {name: part for name, part in parts.items() if name != SIGNATURE_PART}
         wb = _Book(path)
         try:
-            if DATA_SHEET not in wb.sheetnames:
-                return ReadResult(path, MALFORMED, "不是本程序导出的报表（缺少内嵌数据）")
+            signed: tuple[bytes, bytes] | None = None
             if raw_signature is not None:
                 try:
                     signed = decode_comment(raw_signature)
                 except ReturnFormatError as exc:
                     return ReadResult(path, MALFORMED, str(exc))
+                report = _report_manifest(signed[0])
+                if report is not None:
+                    return _check_signed_report(path, zf, parts, signed, report, store)
+            if DATA_SHEET not in wb.sheetnames:
+                if _custom_property(wb, REPORT_PROPERTY) == REPORT_KIND:
+                    return ReadResult(path, UNSIGNED, "这是规划目标完成情况报告（Excel），不是统计报表；文件中没有电子签名，"
+                                      "无法证明出自哪个单位、未被改动", claimed={"document": REPORT_KIND})
+                return ReadResult(path, MALFORMED, "不是本程序导出的报表（缺少内嵌数据）")
+            if signed is not None:
                 return _check_signed(path, zf, wb, parts, signed, store)
             ret = from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8"), _resolver(store))
             claimed_signer = _custom_property(wb, PROPERTY_SIGNER)
@@ -222,6 +230,69 @@ def _read(path: Path, store: Store | None) -> ReadResult:
             wb.close()
     finally:
         zf.close()
+
+
+REPORT_PROPERTY = "changai_document"  # models.progress_report.DOCUMENT_PROPERTY (kept light: no report import)
+REPORT_KIND = "progress-report"
+
+
+def _report_manifest(manifest_bytes: bytes) -> Any:
+    """The manifest when it is a progress report's (:data:`models.signing.package.REPORT_DOCUMENT`), else None."""
+    from models.signing import package
+
+    try:
+        manifest = package.Manifest.from_bytes(manifest_bytes)
+    except ReturnFormatError:
+        return None
+    return manifest if manifest.document == package.REPORT_DOCUMENT else None
+
+
+def report_description(store: Store | None, unit_code: str, unit_name: str, as_of: str, plan_id: str,
+                       plan_digest: str) -> str:
+    """``这是……的规划目标完成情况报告，对照……规划（……），截至2023年；……`` for a report's workbook or PDF."""
+    plan_text = f"规划 {plan_id}"
+    if store is not None:
+        from models.plans import by_digest
+
+        plan = by_digest(store, plan_digest)
+        if plan is not None:
+            plan_text = plan.label
+    else:
+        from forms.plans import shipped_plan
+
+        if shipped_plan().digest == plan_digest:
+            plan_text = shipped_plan().label
+    who = f"{unit_name}（{unit_code}）" if unit_name else f"单位代码 {unit_code}"
+    until = f"，截至{as_of}年" if as_of else ""
+    return f"这是{who}的规划目标完成情况报告，对照{plan_text}{until}；不是统计报表，只供查看和打印，不能接收或汇总"
+
+
+def _check_signed_report(path: Path, zf: zipfile.ZipFile, parts: dict[str, Any], signed: tuple[bytes, bytes],
+                         manifest: Any, store: Store | None) -> ReadResult:
+    """A progress report's workbook: the signature over its manifest, then every part against the manifest."""
+    from models.signing import group_hex, package, payload
+
+    manifest_bytes, signature = signed
+    with _trust_store(store) as trust_store:
+        verdict = payload.verify_payload(manifest_bytes, signature, store=trust_store, unit_code=manifest.unit_code)
+    facts: dict[str, Any] = {"fingerprint": verdict.fingerprint, "signer_name": verdict.signer_name,
+                             "signed_at": verdict.signed_at}
+    claimed = {"document": REPORT_KIND, "unit_code": manifest.unit_code, "unit_name": verdict.signer_name,
+               "period": f"截至{manifest.period}年", "plan_id": manifest.subject, "plan_version": manifest.version,
+               "plan_digest": manifest.data_digest}
+    if verdict.status == TAMPERED:
+        return ReadResult(path, TAMPERED, "签名之后签名清单被改动：" + verdict.reason, claimed=claimed, **facts)
+    if verdict.status == MALFORMED:
+        return ReadResult(path, MALFORMED, f"签名无法读取：{verdict.reason}", claimed=claimed, **facts)
+    what = report_description(store, manifest.unit_code, verdict.signer_name or "", manifest.period, manifest.subject,
+                              manifest.data_digest)
+    changes = package.compare_parts(manifest, parts)
+    if changes:
+        named = package.describe_changes(zf, changes, manifest, None, group_hex(verdict.fingerprint or ""))
+        more = f"等{len(named)}处" if len(named) > package.MAX_NAMED else ""
+        return ReadResult(path, TAMPERED, f"{what}。签名之后文件被改动：" + "；".join(named[:package.MAX_NAMED]) + more,
+                          claimed=claimed, **facts)
+    return ReadResult(path, verdict.status, f"{what}。{verdict.reason}", claimed=claimed, **facts)
 
 
 def _signature_removed(path: Path, wb: Any, ret: Return, claimed_signer: str) -> ReadResult:
@@ -344,6 +415,17 @@ def _read_pdf(path: Path, store: Store | None) -> ReadResult:
         claimed = {"unit_code": verdict.signer_code, "unit_name": verdict.signer_name}
     facts: dict[str, Any] = {"fingerprint": verdict.fingerprint, "signer_name": verdict.signer_name,
                              "signed_at": verdict.signed_at}
+    report = _pdf_report_claim(document_subject(data))
+    if report:  # a progress report's PDF (its /Subject is the plan's id and digest, under the signature)
+        if verdict.status in (VALID, UNREGISTERED):
+            report.update(unit_code=verdict.signer_code, unit_name=verdict.signer_name)
+            what = report_description(store, str(verdict.signer_code or ""), verdict.signer_name or "", "",
+                                      report["plan_id"], report["plan_digest"])
+        else:
+            what = "这是规划目标完成情况报告（PDF），不是统计报表"
+        if verdict.status == "unsigned":
+            reason = "PDF 没有电子签名，无法证明出自哪个单位、未被改动"
+        return ReadResult(path, verdict.status, f"{what}。{reason}", None, "", claimed=report, **facts)
     ret = _pdf_data(data, store) if verdict.status in (VALID, UNREGISTERED) else None
     if ret is not None:  # PDF/A-3 with the canonical data attached, under the signature: a full return
         if claimed and (ret.unit_code, ret.period, ret.version) != \
@@ -379,6 +461,14 @@ def _pdf_claim(subject: str | None) -> dict[str, Any]:
     if len(parts) != 3 or not parts[2].startswith("v") or not parts[2][1:].isdigit():
         return {}
     return {"unit_code": parts[0], "period": parts[1], "version": int(parts[2][1:])}
+
+
+def _pdf_report_claim(subject: str | None) -> dict[str, Any]:
+    """``yn-changai-plan-14th <sha256>`` (a progress report's /Subject, see ``models.progress_report``)."""
+    parts = (subject or "").split()
+    if len(parts) != 2 or len(parts[1]) != 64 or any(ch not in "0123456789abcdef" for ch in parts[1]):
+        return {}
+    return {"document": REPORT_KIND, "plan_id": parts[0], "plan_digest": parts[1]}
 
 
 def visible_text_problems(wb: Any, ret: Return) -> list[str]:

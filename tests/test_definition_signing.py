@@ -223,11 +223,11 @@ def test_an_unregistered_province_key_is_refused(trusting_county: Store, tmp_pat
 
 def test_a_signed_plan_is_not_a_definition_and_plans_use_the_same_mechanism(
         trusting_county: Store, province: Store) -> None:
-    plan = province_docs.sign_document(province, "计划目标".encode(), "plan", signer_of(province))
-    with pytest.raises(ProvinceDocumentError, match="是签发的计划目标文件，不是报表制度文件"):
+    plan = province_docs.sign_document(province, "规划目标".encode(), "plan", signer_of(province))
+    with pytest.raises(ProvinceDocumentError, match="是签发的规划目标文件，不是报表制度文件"):
         ds.install_signed(trusting_county, plan, source="x.json")
     opened = province_docs.open_document(plan, "plan", trusting_county, source="plan.json")
-    assert opened.raw == "计划目标".encode() and opened.signer.unit_code == "530000" and opened.package == plan
+    assert opened.raw == "规划目标".encode() and opened.signer.unit_code == "530000" and opened.package == plan
     # the kind is signed too: relabelling a plan as a definition breaks the signature
     with pytest.raises(ProvinceDocumentError, match="内容被修改"):
         ds.install_signed(trusting_county, edit(plan, kind="definition"), source="x.json")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -60,6 +61,12 @@ def choose_save_file(parent: QWidget | None, title: str, file_name: str) -> Path
 
 class DefinitionsDialog(QDialog):
     COLUMNS = ("报表制度", "版本", "适用年度", "使用年度", "签发单位", "安装时间", "安装自文件")
+    TITLE = TITLE
+    HINT = ("报表制度规定统计表的表式、指标和审核规则，由省总工会签发，程序核验省总工会的电子签名后才安装"
+            "（需先在“证书登记”中登记省总工会的证书，或使用随程序发布的证书）。每个年度按适用该年度的最高版本编制；"
+            "州（市）总工会把收到的签发文件“导出”后原样转交县（市、区）总工会。")
+    LIST_NAME = ("definitions", "报表制度列表")
+    SIGN_TIP = "用本单位（省总工会）的签名密钥签发报表制度文件"
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         from forms.divisions import PROVINCE_CODE
@@ -67,19 +74,17 @@ class DefinitionsDialog(QDialog):
 
         super().__init__(parent)
         self.store = store
-        self.setWindowTitle(TITLE)
+        self.setWindowTitle(self.TITLE)
         current = unit.load(store)
         self.is_province = current is not None and current.code == PROVINCE_CODE
         fit_size(self, 980, 440)
         layout = QVBoxLayout(self)
-        hint = QLabel("报表制度规定统计表的表式、指标和审核规则，由省总工会签发，程序核验省总工会的电子签名后才安装"
-                      "（需先在“证书登记”中登记省总工会的证书，或使用随程序发布的证书）。每个年度按适用该年度的最高版本编制；"
-                      "州（市）总工会把收到的签发文件“导出”后原样转交县（市、区）总工会。")
+        hint = QLabel(self.HINT)
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setObjectName("definitions")
-        self.table.setAccessibleName("报表制度列表")
+        self.table.setObjectName(self.LIST_NAME[0])
+        self.table.setAccessibleName(self.LIST_NAME[1])
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -99,7 +104,7 @@ class DefinitionsDialog(QDialog):
         self.install_button = QPushButton("安装(&I)…")
         self.install_button.setObjectName("primaryButton")
         self.sign_button = QPushButton("签发(&S)…")
-        self.sign_button.setToolTip("用本单位（省总工会）的签名密钥签发报表制度文件")
+        self.sign_button.setToolTip(self.SIGN_TIP)
         self.sign_button.setVisible(self.is_province)
         self.export_button = QPushButton("导出签发文件(&E)…")
         self.export_button.setToolTip("把选中报表制度的签发文件原样导出，交下级单位安装")
@@ -107,6 +112,12 @@ class DefinitionsDialog(QDialog):
         for button in (self.install_button, self.sign_button, self.export_button):
             row.addWidget(button)
         row.addStretch(1)
+        self.plans_button: QPushButton | None = None
+        if type(self) is DefinitionsDialog:
+            self.plans_button = QPushButton("规划目标(&P)…")
+            self.plans_button.setToolTip("省总工会签发的规划目标：安装、签发（省总工会）、导出转交下级")
+            self.plans_button.clicked.connect(lambda: self.open_plans())
+            row.addWidget(self.plans_button)
         row.addWidget(close)
         layout.addLayout(row)
         self.install_button.clicked.connect(lambda: self.install())
@@ -117,6 +128,10 @@ class DefinitionsDialog(QDialog):
         self.rows: list[Row] = []
         self.refresh()
         self.table.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.table.resizeRowsToContents()  # the columns have their real widths only now: rows sized before were too tall
 
     # -- the list ------------------------------------------------------------------------------------------
 
@@ -189,6 +204,15 @@ class DefinitionsDialog(QDialog):
             return
         self.refresh(outcome.definition.digest)
         msgbox.information(self, "安装报表制度", "\n".join(outcome.lines()))
+
+    def open_plans(self) -> None:
+        from ui.plans_dialog import PlansDialog
+
+        dialog = PlansDialog(self.store, self)
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
 
     def register_province(self) -> bool:
         """The certificate registry's “登记上级单位证书” (it accepts the province's); True when one was registered."""

@@ -29,7 +29,8 @@ FOLDER_KEY = "manual_pdf"
 # The manual's section for each page of the navigation (``ui.pages.PAGES`` keys) and for a few topics.
 SECTIONS = {"home": "home", "people": "people", "studios": "studios", "trainings": "trainings",
             "competitions": "competitions", "innovation": "innovation", "returns": "returns", "board": "board",
-            "recycle": "recycle", "import": "import", "review": "review", "signing": "signing", "backup": "backup"}
+            "progress": "progress", "recycle": "recycle", "import": "import", "review": "review", "signing": "signing",
+            "backup": "backup"}
 
 
 def manual_path() -> Path:

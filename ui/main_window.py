@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
         self.page_actions: dict[str, QAction] = {}
         for number, entry in enumerate(PAGES, start=1):
             keys = [QKeySequence(entry.shortcut)] if entry.shortcut else []
-            text = f"&{number} {entry.title}" if number < 10 else entry.title
+            text = f"&{number % 10} {entry.title}" if number <= 10 else entry.title  # the tenth is &0
             self.page_actions[entry.key] = self._action(
                 page_menu, text, lambda _checked=False, key=entry.key: self.show_page(key), *keys)
 

@@ -36,5 +36,7 @@ PAGES: list[PageEntry] = [
     # For every unit: a prefecture or the province sees its subordinates' board; a county or an industry union
     # (no subordinates) sees an explanation and “打开回执” for the receipts its superior wrote.
     PageEntry("board", "上报情况", "ui.board_page:BoardPage", "Ctrl+8"),
+    # Progress against the province's plan targets, from the unit's finalised (or consolidated) annual returns.
+    PageEntry("progress", "目标完成情况", "ui.progress_page:ProgressPage", "Ctrl+9"),
     PageEntry("recycle", "回收站", "ui.recycle_page:RecyclePage", ""),
 ]

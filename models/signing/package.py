@@ -27,6 +27,7 @@ import dataclasses
 import hashlib
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,8 @@ SIGNATURE_CONTENT_TYPE = "application/vnd.changai.signature"
 CONTENT_TYPES = "[Content_Types].xml"
 MAX_SIGNATURE_PART = 65536
 MANIFEST_HEADER = "changai-xlsx-manifest/1"
+RETURN_DOCUMENT = "return"
+REPORT_DOCUMENT = "progress-report"  # 规划目标完成情况报告: period = the year it runs to, version/data = the plan's
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,10 +54,14 @@ class Manifest:
     version: int
     data_digest: str
     parts: dict[str, tuple[int, str]]  # name → (size, sha256)
+    document: str = RETURN_DOCUMENT  # what the workbook is; a return's manifest has no document line
+    subject: str = ""  # for a progress report: the plan's id
 
     def to_bytes(self) -> bytes:
         lines = [MANIFEST_HEADER, f"unit_code {self.unit_code}", f"period {self.period}",
                  f"version {self.version}", f"data {self.data_digest}"]
+        if self.document != RETURN_DOCUMENT:
+            lines += [f"document {self.document}", f"subject {self.subject}"]
         for name in sorted(self.parts):
             size, sha = self.parts[name]
             lines.append(f"part {sha} {size} {name}")
@@ -78,13 +85,18 @@ class Manifest:
                 if not name or not size.isdigit() or len(sha) != 64 or name in parts:
                     raise ReturnFormatError("签名清单中的部件行格式不对")
                 parts[name] = (int(size), sha)
-            elif key in ("unit_code", "period", "version", "data") and key not in fields:
+            elif key in ("unit_code", "period", "version", "data", "document", "subject") and key not in fields:
                 fields[key] = rest
             else:
                 raise ReturnFormatError("签名清单中有无法识别的行")
+        document = fields.pop("document", RETURN_DOCUMENT)
+        subject = fields.pop("subject", "")
         if set(fields) != {"unit_code", "period", "version", "data"} or not fields["version"].isdigit():
             raise ReturnFormatError("签名清单缺少报表信息")
-        return cls(fields["unit_code"], fields["period"], int(fields["version"]), fields["data"], parts)
+        if document not in (RETURN_DOCUMENT, REPORT_DOCUMENT):
+            raise ReturnFormatError(f"签名清单中的文件类型“{document}”本程序不认识，请安装新版程序")
+        return cls(fields["unit_code"], fields["period"], int(fields["version"]), fields["data"], parts,
+                   document, subject)
 
 
 def manifest_for(ret: Return, parts: dict[str, Part]) -> Manifest:
@@ -149,8 +161,21 @@ def own_parts(zf: zipfile.ZipFile) -> dict[str, Part]:
 
 
 def sign_package(path: Path, ret: Return, signer: Signer) -> None:
-    """Sign the finished workbook at ``path`` in place: declare the signature part's type, sign the manifest
-    of every other part, add the signature part."""
+    """Sign the finished workbook of a return at ``path`` in place."""
+    _sign_parts(path, lambda parts: manifest_for(ret, parts), signer)
+
+
+def sign_report_package(path: Path, *, unit_code: str, as_of: int, plan_id: str, plan_version: int,
+                        plan_digest: str, signer: Signer) -> None:
+    """Sign the finished workbook of a progress report (规划目标完成情况报告) at ``path`` in place: the manifest
+    says what it is (so it can never pass for a return), whose, up to which year and against which plan."""
+    _sign_parts(path, lambda parts: Manifest(unit_code, str(as_of), plan_version, plan_digest,
+                                             {name: (p.size, p.sha256) for name, p in parts.items()},
+                                             REPORT_DOCUMENT, plan_id), signer)
+
+
+def _sign_parts(path: Path, manifest_of: Callable[[dict[str, Part]], Manifest], signer: Signer) -> None:
+    """Declare the signature part's type, sign the manifest of every other part, add the signature part."""
     # One part in memory at a time (a province's roster sheet is tens of MB), the same bytes as before.
     rewritten = path.with_name(path.name + ".sign")
     try:
@@ -168,7 +193,7 @@ def sign_package(path: Path, ret: Return, signer: Signer) -> None:
         rewritten.unlink(missing_ok=True)
     with zipfile.ZipFile(path) as zf:
         parts = own_parts(zf)
-    manifest = manifest_for(ret, parts).to_bytes()
+    manifest = manifest_of(parts).to_bytes()
     signed = encode_comment(manifest, signer.sign(manifest))
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(SIGNATURE_PART, signed)
