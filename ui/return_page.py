@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from common.errors import UserError
 from forms import returns as R
-from forms.definition import Definition, shipped_definition
+from forms.definition import Definition, shipped_definition, shipped_spec
 from forms.periods import Period, parse_period
 from ui import msgbox
 from ui.screen import fit_size
@@ -235,7 +235,7 @@ class CoverView(QWidget):
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edits: dict[str, QLineEdit] = {}
-        for field in R.COVER_FIELDS:
+        for field in shipped_spec().cover:
             if field.key == "report_date":
                 continue
             edit = QLineEdit()
