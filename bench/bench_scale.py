@@ -54,6 +54,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from forms.definition import shipped_spec  # noqa: E402
 from forms.periods import Period  # noqa: E402
 
 RESULT = "BENCH-RESULT"
@@ -288,19 +289,18 @@ def child_export(data_dir: Path, out: Path) -> dict[str, Any]:
 def child_floor_xlsx(data_dir: Path, out: Path) -> dict[str, Any]:
     import xlsxwriter
 
-    from forms import returns as R
 
     ret = _consolidated(data_dir)
     t0 = time.perf_counter()
     wb = xlsxwriter.Workbook(str(out / "bare.xlsx"))
     fmt = wb.add_format({"border": 1, "font_name": "宋体", "font_size": 10})
-    for roster in R.ROSTERS:
+    for roster in shipped_spec().rosters:
         ws = wb.add_worksheet(roster.number)
         keys = [c.key for c in roster.visible_columns(True)]
         for r, data in enumerate(ret.rosters.get(roster.key, [])):
             for i, key in enumerate(keys):
                 ws.write_string(r, i, data.get(key, ""), fmt)
-    for spec in R.TABLES:
+    for spec in shipped_spec().tables:
         ws = wb.add_worksheet(spec.number)
         for r, row in enumerate(spec.rows):
             for i, col in enumerate(spec.columns):
@@ -312,7 +312,6 @@ def child_floor_xlsx(data_dir: Path, out: Path) -> dict[str, Any]:
 def child_floor_pdf(data_dir: Path, out: Path) -> dict[str, Any]:
     from reportlab.pdfgen.canvas import Canvas
 
-    from forms import returns as R
     from models.export_pdf import wrap
     from models.fonts import FONT_NAME, reportlab_font
 
@@ -322,7 +321,7 @@ def child_floor_pdf(data_dir: Path, out: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     canvas = Canvas(str(out / "bare.pdf"), pagesize=(width, height), invariant=1, pageCompression=1)
     pages = 0
-    for roster in R.ROSTERS:
+    for roster in shipped_spec().rosters:
         cols = roster.visible_columns(True)
         unit = (width - 60) / sum(c.width for c in cols)
         widths = [c.width * unit for c in cols]

@@ -126,3 +126,13 @@ def shipped_definition() -> Definition:
     """The definition the program ships with (the return it implements)."""
     path = resource_path(SHIPPED)
     return load_definition(path.read_bytes(), source=path.name)
+
+
+def shipped_spec() -> ReturnSpec:
+    """The shipped definition's return, for code with no return or store at hand (defaults, help texts, tests).
+    Code that builds, renders, reviews or consolidates a return takes the return's own definition."""
+    return shipped_definition().spec
+
+
+def spec_of(definition: Definition | None) -> ReturnSpec:
+    return definition.spec if definition is not None else shipped_spec()

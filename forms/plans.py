@@ -28,6 +28,7 @@ from typing import Any
 
 from common.errors import UserError
 from common.paths import resource_path
+from forms.definition import shipped_spec
 
 FORMAT = "changai-plan"
 FORMAT_VERSION = 1
@@ -131,9 +132,8 @@ class Plan:
 
 def known_cells() -> dict[str, dict[str, set[str]]]:
     """table key → row key → column keys, of the return the program implements."""
-    from forms import returns as R
 
-    return {t.key: {r.key: {c.key for c in t.columns} for r in t.rows} for t in R.TABLES}
+    return {t.key: {r.key: {c.key for c in t.columns} for r in t.rows} for t in shipped_spec().tables}
 
 
 class _Reader:
@@ -277,10 +277,9 @@ def shipped_plan() -> Plan:
 
 def cell_label(cell: Cell) -> str:
     """``表1“省部级”行“劳动模范/先进工作者·其中本期新增”栏`` for people."""
-    from forms import returns as R
 
     try:
-        spec = R.table(cell.table)
+        spec = shipped_spec().table(cell.table)
         row, col = spec.row(cell.row), spec.column(cell.column)
     except KeyError:
         return cell.key

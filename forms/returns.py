@@ -34,16 +34,13 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from common.errors import UserError
 from forms import expr
 from forms import fields as F
 from forms.fields import Field
 from forms.records import CERT_FIELDS, SPECS
-
-if TYPE_CHECKING:
-    from forms.definition import Definition
 
 FORMAT_NAME = "changai-return"
 FORMAT_VERSION = 1
@@ -740,47 +737,3 @@ def spec_from_body(body: Mapping[str, Any]) -> ReturnSpec:
         title=title, summary_title=summary_title, authority=authority, form_no=form_no,
         thresholds=tuple(thresholds.items()), cover=cover, tables=tables, rosters=rosters, rules=rules,
         summary=tuple(summary), charts=tuple(charts), fields=extra)
-
-
-# ------------------------------------------------------------------------------------------------
-# The shipped definition's return, for code that has no return or store at hand (tests, help texts).
-# Code that builds, renders, reviews or consolidates a return takes the return's own definition.
-
-
-def shipped() -> ReturnSpec:
-    from forms.definition import shipped_definition
-
-    return shipped_definition().spec
-
-
-def spec_of(definition: Definition | None) -> ReturnSpec:
-    return definition.spec if definition is not None else shipped()
-
-
-_OLD_NAMES = ("TABLES", "TABLE_BY_KEY", "ROSTERS", "ROSTER_BY_KEY", "COVER_FIELDS", "RULES", "RULE_BY_CODE",
-              "SUMMARY_SECTIONS", "CHARTS", "RETURN_TITLE", "SUMMARY_TITLE", "AUTHORITY", "FORM_NO", "CHANGE_THRESHOLD",
-              "MIN_HONOUR_AGE", "IMPLAUSIBLE_PARTICIPANTS", "T1", "T2", "T3", "T4", "T5")
-
-
-def __getattr__(name: str) -> Any:  # the shipped definition's parts under their old names
-    if name not in _OLD_NAMES:
-        raise AttributeError(name)
-    s = shipped()
-    simple: dict[str, Callable[[], Any]] = {
-        "TABLES": lambda: s.tables, "TABLE_BY_KEY": lambda: s.table_by_key, "ROSTERS": lambda: s.rosters,
-        "ROSTER_BY_KEY": lambda: s.roster_by_key, "COVER_FIELDS": lambda: s.cover, "RULES": lambda: s.rules,
-        "RULE_BY_CODE": lambda: s.rule_by_code, "SUMMARY_SECTIONS": lambda: s.summary, "CHARTS": lambda: s.charts,
-        "RETURN_TITLE": lambda: s.title, "SUMMARY_TITLE": lambda: s.summary_title, "AUTHORITY": lambda: s.authority,
-        "FORM_NO": lambda: s.form_no, "CHANGE_THRESHOLD": lambda: s.threshold("change_ratio"),
-        "MIN_HONOUR_AGE": lambda: int(s.threshold("min_honour_age")),
-        "IMPLAUSIBLE_PARTICIPANTS": lambda: int(s.threshold("implausible_participants")),
-    }
-    if name in simple:
-        return simple[name]()
-    if re.fullmatch(r"T\d", name) and name in s.table_by_key:
-        return s.table_by_key[name]
-    raise AttributeError(name)
-
-
-def table(key: str) -> TableSpec:
-    return shipped().table(key)

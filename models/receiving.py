@@ -36,7 +36,7 @@ from typing import Any
 
 from common.text import ParseError
 from forms import divisions
-from forms import returns as R
+from forms.definition import shipped_spec
 from forms.periods import parse_period
 from models.db import RecordError, Store, now
 from models.definitions import resolver
@@ -150,7 +150,7 @@ def source_unit_problem(ret: Return) -> str | None:
             parent = by_code.get(code)
             code, depth = (parent.parent_code if parent is not None else ""), depth + 1
     for key, rows in ret.rosters.items():
-        title = next((r.number for r in R.shipped().rosters if r.key == key), key)
+        title = next((r.number for r in shipped_spec().rosters if r.key == key), key)
         for row in rows:
             source = compact(str(row.get("source_unit", "")))
             base = source.split("(", 1)[0] if source.endswith(")") else source  # compact() made （…） half-width

@@ -157,9 +157,9 @@ def _min_honour_age(store: Store) -> int:
 def honour_age_warnings(person: Mapping[str, Any], honours: Sequence[Mapping[str, Any]],
                         min_age: int | None = None) -> list[Finding]:
     """The review's rule ``honour.young`` on the honours being entered (the definition's age threshold)."""
-    from forms.returns import shipped
+    from forms.definition import shipped_spec
 
-    min_age = min_age if min_age is not None else int(shipped().threshold("min_honour_age"))
+    min_age = min_age if min_age is not None else int(shipped_spec().threshold("min_honour_age"))
     out = []
     for index, honour in enumerate(honours, start=1):
         young = checks.honour_too_young(person.get("birth_date"), honour.get("award_year"), min_age)

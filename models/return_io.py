@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from forms import returns as R
-from forms.definition import Definition
+from forms.definition import Definition, shipped_spec
 from models.db import Store
 from models.export_xlsx import DATA_MARKER, DATA_SHEET, PROPERTY_DIGEST, PROPERTY_SIGNER, SIGNATURE_SHEET
 from models.returns import Number, Return, ReturnFormatError, canonical_bytes, digest, from_canonical
@@ -83,7 +83,7 @@ def tables_json(tables: Tables, return_spec: R.ReturnSpec | None = None) -> dict
     Money is a JSON number with at most two decimals, counts are integers.
     """
     out: dict[str, Any] = {}
-    for spec in (return_spec or R.shipped()).tables:
+    for spec in (return_spec or shipped_spec()).tables:
         out[spec.key] = {
             "title": spec.full_title,
             "columns": [f"{c.group}·{c.caption}" if c.group else c.caption for c in spec.columns],
@@ -580,7 +580,7 @@ def visible_tables(wb: Any, return_spec: R.ReturnSpec | None = None) -> Tables:
     missing or has another shape.
     """
     out: Tables = {}
-    for spec in (return_spec or R.shipped()).tables:
+    for spec in (return_spec or shipped_spec()).tables:
         if spec.number not in wb.sheetnames:
             raise ReturnFormatError(f"缺少工作表“{spec.number}”")
         ws = wb[spec.number]
@@ -633,7 +633,7 @@ def _number(value: Any, is_money: bool, sheet: str, row: str, col: str) -> Numbe
 def compare_tables(data: Tables, visible: Tables, return_spec: R.ReturnSpec | None = None) -> list[str]:
     """Differences between the embedded and the visible numbers, as Chinese phrases."""
     problems = []
-    for spec in (return_spec or R.shipped()).tables:
+    for spec in (return_spec or shipped_spec()).tables:
         for row in spec.rows:
             for col in spec.columns:
                 a = data[spec.key][row.key][col.key]

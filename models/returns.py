@@ -24,7 +24,7 @@ from typing import Any
 
 from common.errors import UserError
 from forms import returns as R
-from forms.definition import Definition, shipped_definition
+from forms.definition import Definition, shipped_definition, shipped_spec, spec_of
 from forms.honours import CATEGORY_BY_NAME, LEVEL_RANK
 from forms.periods import Period, parse_period
 from forms.records import CERT_FIELDS
@@ -336,7 +336,7 @@ def _from_dict(data: Mapping[str, Any], resolve: Resolver | None) -> Return:
 
 def empty_tables(spec: R.ReturnSpec | None = None) -> dict[str, dict[str, dict[str, Number]]]:
     return {t.key: {row.key: {c.key: (Decimal("0.00") if c.money else 0) for c in t.columns}
-                    for row in t.rows} for t in (spec or R.shipped()).tables}
+                    for row in t.rows} for t in (spec or shipped_spec()).tables}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -604,7 +604,7 @@ class _Facts:
 
 def table_facts(store: Store, period: Period, table: str, definition: Definition | None = None) -> list[Fact]:
     """The facts behind one table of the return for ``period``."""
-    spec = R.spec_of(definition)
+    spec = spec_of(definition)
     return _Facts(store, period, spec).of(spec.table(table).source)
 
 
@@ -781,7 +781,7 @@ def _describe(store: Store, kind: str, ids: Sequence[int]) -> dict[int, tuple[st
 def add_tables(target: dict[str, dict[str, dict[str, Number]]],
                other: Mapping[str, Mapping[str, Mapping[str, Number]]], spec_: R.ReturnSpec | None = None) -> None:
     """Add ``other``'s cells into ``target`` (same declarations)."""
-    for spec in (spec_ or R.shipped()).tables:
+    for spec in (spec_ or shipped_spec()).tables:
         for row in spec.rows:
             for col in spec.columns:
                 target[spec.key][row.key][col.key] += other[spec.key][row.key][col.key]

@@ -27,6 +27,7 @@ from typing import Any
 
 from forms import checks
 from forms import returns as R
+from forms.definition import shipped_spec
 from forms.fields import Finding
 from forms.periods import Period
 from models import returns as ret_mod
@@ -66,7 +67,7 @@ def parse_where(where: str, spec: R.ReturnSpec | None = None) -> Place:
         return Place("cover", field=parts[1])
     if parts[0] == "font":
         return Place("font", field="/".join(parts[1:]))
-    spec = spec or R.shipped()
+    spec = spec or shipped_spec()
     if len(parts) == 3 and parts[0] in spec.table_by_key:
         return Place("cell", table=parts[0], row=parts[1], column=parts[2])
     if len(parts) == 3 and parts[0] == "roster" and parts[1] in spec.roster_by_key:
@@ -77,7 +78,7 @@ def parse_where(where: str, spec: R.ReturnSpec | None = None) -> Place:
 
 
 def cell_label(table: str, row: str, column: str, return_spec: R.ReturnSpec | None = None) -> str:
-    spec = (return_spec or R.shipped()).table(table)
+    spec = (return_spec or shipped_spec()).table(table)
     col = spec.column(column)
     col_label = f"{col.group}·{col.label}" if col.group else col.label
     return f"{spec.number}“{spec.row(row).full_label}”行“{col_label}”栏"
@@ -166,8 +167,8 @@ _REVIEWING: contextvars.ContextVar[R.ReturnSpec | None] = contextvars.ContextVar
 
 
 def rule_finding(code: str, where: str, label: str, message: str, spec: R.ReturnSpec | None = None) -> Finding:
-    spec = spec or _REVIEWING.get() or R.shipped()
-    rule = spec.rule_by_code.get(code) or R.shipped().rule_by_code[code]
+    spec = spec or _REVIEWING.get() or shipped_spec()
+    rule = spec.rule_by_code.get(code) or shipped_spec().rule_by_code[code]
     text = f"{message}。{rule.fix}" if rule.fix else message
     return Finding(rule.severity, where, text, code, label)
 
@@ -374,7 +375,7 @@ def _people_checks(store: Store, today: dt.date | None = None) -> list[Finding]:
 
 def _honour_checks(store: Store, period: Period, today: dt.date | None = None,
                    spec: R.ReturnSpec | None = None) -> list[Finding]:
-    min_age = int((spec or R.shipped()).threshold("min_honour_age"))
+    min_age = int((spec or shipped_spec()).threshold("min_honour_age"))
     out: list[Finding] = []
     end = period.end.isoformat()
     placeholders = ", ".join("?" * len(R.NOT_COUNTED_STATUSES))
@@ -454,7 +455,7 @@ def _studio_checks(store: Store, period: Period) -> list[Finding]:
 
 
 def _activity_checks(store: Store, period: Period, spec: R.ReturnSpec | None = None) -> list[Finding]:
-    extra_fields = {kind: (spec or R.shipped()).extra_fields(kind) for kind in ("trainings", "competitions")}
+    extra_fields = {kind: (spec or shipped_spec()).extra_fields(kind) for kind in ("trainings", "competitions")}
     from forms.records import COMPETITIONS, TRAININGS
 
     out: list[Finding] = []

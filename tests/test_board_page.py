@@ -21,6 +21,7 @@ from consolidation_support import (
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from forms.definition import shipped_spec
 from forms.periods import Period
 from models import board, receiving
 from models.db import Store
@@ -241,7 +242,6 @@ def test_history_lists_every_file_of_a_unit(page: BoardPage, prefecture: Store, 
 
 def test_consolidated_return_page_drills_down_by_unit(qtbot: Any, prefecture: Store, counties: dict[str, County],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from forms import returns as R
     from models import review
     from ui import return_page
     from ui.contributions_dialog import ContributionsDialog
@@ -261,7 +261,7 @@ def test_consolidated_return_page_drills_down_by_unit(qtbot: Any, prefecture: St
     monkeypatch.setattr(ContributionsDialog, "exec", lambda dialog: shown.append(
         [dialog.list.item(r, 0).text() + "=" + dialog.list.item(r, 2).text() for r in range(dialog.list.rowCount())]) or 0)
     view = widget.tables["T3"]
-    total_row = view.first_data + len(R.T3.rows) - 1
+    total_row = view.first_data + len(shipped_spec().table("T3").rows) - 1
     view.cellDoubleClicked.emit(total_row, 2)  # 参训人次 合计
     parts = shown[0]
     assert [p.split("（")[0] for p in parts] == ["普洱市总工会", "宁洱哈尼族彝族自治县总工会", "墨江哈尼族自治县总工会",

@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from forms import returns as R
+from forms.definition import shipped_spec
 from forms.periods import parse_period
 from models import export, return_io, versions
 from models import returns as ret_mod
@@ -50,7 +51,7 @@ def test_workbook_is_laid_out_like_a_statistical_form(exported: tuple[ret_mod.Re
     assert wb["封面"].sheet_state == "visible"
     ws = wb["表3"]
     texts = [str(c.value) for row in ws.iter_rows(max_row=8) for c in row if c.value is not None]
-    assert "表　　号：产改统3表" in texts and f"制定机关：{R.AUTHORITY}" in texts
+    assert "表　　号：产改统3表" in texts and f"制定机关：{shipped_spec().authority}" in texts
     assert any(t.startswith("填报单位（盖章）：宁洱") for t in texts) and "计量单位：见各栏" in texts
     assert "表3　职工技能培训情况" in texts
     assert any("取得职业技能等级证书人数" == t for t in texts)  # merged group header
@@ -91,7 +92,8 @@ def test_pdf_text_is_chinese_and_extractable(exported: tuple[ret_mod.Return, Pat
     reader = PdfReader(pdf)
     pages = [p.extract_text() for p in reader.pages]
     text = "\n".join(pages)
-    for needle in (R.RETURN_TITLE, R.SUMMARY_TITLE, "表1", "劳模和先进人物情况", "单位负责人", "统计负责人", "填表人",
+    spec = shipped_spec()
+    for needle in (spec.title, spec.summary_title, "表1", "劳模和先进人物情况", "单位负责人", "统计负责人", "填表人",
                    "报出日期", "盖章", "证书指纹", "数据摘要", ret.unit_name, "附表1", "附表2"):
         assert needle in text, needle
     total = len(reader.pages)

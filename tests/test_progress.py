@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from progress_support import PREFECTURE, PROVINCE, Run, three_levels
 
-from forms import returns as R
+from forms.definition import shipped_spec
 from forms.plans import MAX_BYTES, PlanError, load_plan, shipped_plan
 from models import plans, progress
 from models.db import StoreError, open_store
@@ -81,8 +81,8 @@ def test_shipped_plan_has_every_number_with_its_source_paragraph() -> None:
 def test_every_cell_of_the_shipped_plan_is_a_cell_of_the_return() -> None:
     for ind in shipped_plan().counted:
         for cell in ind.cells:
-            R.table(cell.table).row(cell.row)
-            R.table(cell.table).column(cell.column)
+            shipped_spec().table(cell.table).row(cell.row)
+            shipped_spec().table(cell.table).column(cell.column)
 
 
 @pytest.mark.parametrize(("change", "words"), [

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QPageSize
 from PySide6.QtPrintSupport import QPrinter
 
 from forms import returns as R
+from forms.definition import shipped_spec
 from forms.periods import Period
 from models import returns as ret_mod
 from models import review, versions
@@ -52,7 +53,7 @@ def test_page_shows_the_computed_return(page: ReturnPage, demo_store: Store) -> 
     assert page.period_box.currentData() == str(YEAR)
     ret = ret_mod.compute(demo_store, Period(YEAR))
     view = page.tables["T3"]
-    total_row = view.first_data + len(R.T3.rows) - 1
+    total_row = view.first_data + len(shipped_spec().table("T3").rows) - 1
     assert view.item(total_row, 0).text() == "合计"
     assert view.item(total_row, 2).text() == str(ret.tables["T3"][R.TOTAL]["participants"])
     assert view.item(total_row, view.columnCount() - 2).text() == f"{ret.tables['T3'][R.TOTAL]['funds']:.2f}"
@@ -71,7 +72,7 @@ def test_clicking_a_number_lists_its_records_and_opens_one(qtbot: Any, page: Ret
     page.tables["T3"].cell_chosen.disconnect()
     page.tables["T3"].cell_chosen.connect(page.show_records_behind)
     view = page.tables["T3"]
-    total_row = view.first_data + len(R.T3.rows) - 1
+    total_row = view.first_data + len(shipped_spec().table("T3").rows) - 1
     view.cellDoubleClicked.emit(total_row, 2)
     assert chosen == [("T3", R.TOTAL, "participants")]
 

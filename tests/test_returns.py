@@ -11,6 +11,7 @@ import pytest
 
 from common.ids import make_id_number
 from forms import returns as R
+from forms.definition import shipped_spec
 from forms.periods import Period
 from models import records
 from models import returns as ret_mod
@@ -65,8 +66,9 @@ def test_person_counts_once_per_category_at_highest_level(county_store: Store) -
     assert t1(ret, "全国", "may1_count") == 1
     assert t1(ret, "州市级", "craftsman_count") == 1 and t1(ret, "州市级", "craftsman_new") == 1
     # 合计 is the sum of the level rows in every column
-    for col in R.T1.columns:
-        assert t1(ret, R.TOTAL, col.key) == sum(t1(ret, r.key, col.key) for r in R.T1.rows if not r.is_total)
+    table = shipped_spec().table("T1")
+    for col in table.columns:
+        assert t1(ret, R.TOTAL, col.key) == sum(t1(ret, r.key, col.key) for r in table.rows if not r.is_total)
 
 
 def test_model_worker_breakdown_columns(county_store: Store) -> None:
@@ -184,7 +186,7 @@ def test_records_behind_a_number_add_up_to_it(demo_store: Store) -> None:
         refs = ret_mod.records_behind(demo_store, Period(2025), table, row, col)
         assert refs, (table, row, col)
         assert sum(Decimal(r.value) for r in refs) == Decimal(ret.tables[table][row][col])
-        assert all(r.kind == R.table(table).source and r.name for r in refs)
+        assert all(r.kind == shipped_spec().table(table).source and r.name for r in refs)
     refs = ret_mod.records_behind(demo_store, Period(2025), "T1", "县级", "model_count")
     assert records.get(demo_store, "people", refs[0].id) is not None
 
@@ -220,7 +222,7 @@ def test_returns_can_be_summed_for_consolidation(demo_store: Store) -> None:
     total = ret_mod.consolidate([one, two], unit_code="530800", unit_name="普洱市总工会", unit_level="prefecture",
                                 parent_code="530000", period="2025", cover=one.cover)
     assert total.consolidated and total.sources == ["530821", "530822"]
-    for spec in R.TABLES:
+    for spec in shipped_spec().tables:
         for row in spec.rows:
             for col in spec.columns:
                 assert total.tables[spec.key][row.key][col.key] == 2 * one.tables[spec.key][row.key][col.key]
