@@ -71,13 +71,14 @@ def test_the_demo_goes_through_the_write_path(county_store: Store, writes: Count
 
 def test_no_other_module_writes_record_rows_itself() -> None:
     """Outside models/records.py no SQL inserts, updates or deletes rows of a record table (the import's
-    touch of a studio's ``updated_at`` and the benchmark filler ``demo.bulk_people`` are the exceptions)."""
+    touch of a studio's ``updated_at`` and the benchmark filler ``demo.bulk_people`` are the exceptions; schema
+    migrations, whose triggers keep derived sort columns such as ``people.honours_key``, are not record writes)."""
     from forms.records import SPECS
 
     tables = {s.table for s in SPECS.values()}
     found = []
     for path in sorted((ROOT / "models").glob("*.py")):
-        if path.name == "records.py":
+        if path.name in ("records.py", "migrations.py"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         skip = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name == "bulk_people"
