@@ -138,3 +138,28 @@ def test_the_label_and_synonyms_map_to_the_added_field(county: Store, header: st
     mapping = importer.propose_mapping("trainings", ["培训名称", header], county)
     assert mapping == {0: "name", 1: "digital_participants"}
     assert importer.propose_mapping("trainings", ["培训名称", header]) == {0: "name"}
+
+
+def test_the_command_line_template_and_map_know_the_added_fields(county: Store, tmp_path: Path,  # noqa: F811
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from cli import run
+
+    data_dir = tmp_path / "宁洱 数据"
+    template = tmp_path / "模板 培训.xlsx"
+    assert run(["--data-dir", str(data_dir), "template", "--kind", "trainings", "--out", str(template)]) == 0
+    assert [c.value for c in openpyxl.load_workbook(template).worksheets[0][1]][-2:] == [DIGITAL, ONLINE]
+    path = tmp_path / "培训 台账.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["培训名称", "主办单位", "类型", "开始日期", "结束日期", "参训人次", "数字人次", "线上"])
+    sheet.append(["数字技能培训班", "宁洱县总工会", "职业技能培训", "2026-03-10", "2026-03-12", 80, 60, "是"])
+    book.save(path)
+    capsys.readouterr()
+    code = run(["--data-dir", str(data_dir), "import", str(path), "--kind", "trainings",
+                "--map", f"数字人次={DIGITAL}"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"数字人次→{DIGITAL}" in out and f"线上→{ONLINE}" in out
+    extra = county.scalar("SELECT extra FROM trainings")
+    assert json.loads(extra) == {"digital_participants": 60, "online": True}
