@@ -1575,9 +1575,9 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
             for record in adds:  # through the records' one write path (validated when the plan was made)
                 values = record.values
                 row = records.record_row(form, values, stamp, new=True, columns=columns)
-                added_values = _extra_values(extra, values, {})
+                added_values = {k: values[k] for k in extra if k in values}
                 if added_values:
-                    row["extra"] = _extra_json(added_values)
+                    row["extra"] = records.extra_column(extra, values, {})
                 record_id = records.insert_row(store, form, row)
                 items.append((batch_id, form.table, record_id, "insert", None))
                 added: list[history.Change] = [(c, None, row[c]) for c in columns if row[c] is not None and row[c] != ""]
@@ -1599,11 +1599,9 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
                     raise RecordError(f"“{record.label}”在检查之后被修改或删除了，请重新检查后再导入（本次未写入任何数据）")
                 before = dict(zip(names, found, strict=True))
                 row = records.record_row(form, record.values, stamp, new=False, columns=columns)
-                if extra:  # the added fields laid over what the row keeps (other definitions' values stay)
-                    kept = _stored_extra(before.get("extra"))
-                    merged_extra = {**kept, **_extra_values(extra, record.values, kept)}
-                    if merged_extra != kept:
-                        row["extra"] = _extra_json(merged_extra)
+                text = records.extra_column(extra, record.values, _stored_extra(before.get("extra"))) if extra else None
+                if text is not None:  # the added fields laid over what the row keeps (other definitions' values stay)
+                    row["extra"] = text
                 records.update_row(store, form, record.record_id, row)
                 items.append((batch_id, form.table, record.record_id, "update",
                               json.dumps(before, ensure_ascii=False)))
@@ -1687,22 +1685,6 @@ def _log_parent_changes(store: Store, operation: str, parent_kind: str, before: 
 
 def _db_value(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
-
-
-def _extra_values(names: Sequence[str], values: Mapping[str, Any], kept: Mapping[str, Any]) -> dict[str, Any]:
-    """The added fields' values of a planned record, as stored in JSON (money as a number)."""
-    from decimal import Decimal
-
-    out: dict[str, Any] = {}
-    for name in names:
-        if name in values and (values[name] is not None or name in kept):
-            value = values[name]
-            out[name] = float(value) if isinstance(value, Decimal) else value
-    return out
-
-
-def _extra_json(values: Mapping[str, Any]) -> str:
-    return json.dumps(dict(values), ensure_ascii=False, sort_keys=True)
 
 
 def list_batches(store: Store) -> list[dict[str, Any]]:

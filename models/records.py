@@ -256,11 +256,11 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
     stamp = now()
     row = record_row(form, clean, stamp, new=record_id is None, columns=[k for k in clean if k in own])
     with store.atomic():
-        added = {k: v for k, v in clean.items() if k not in own}
+        added = [k for k in clean if k not in own]
         if added:  # a definition's entry fields: kept with the record, other definitions' values left as they are
-            kept = _extra(store, form, record_id) if record_id is not None else {}
-            row["extra"] = json.dumps({**kept, **{k: _json_value(v) for k, v in added.items()}}, ensure_ascii=False,
-                                      sort_keys=True)
+            text = extra_column(added, clean, _extra(store, form, record_id) if record_id is not None else {})
+            if text is not None:
+                row["extra"] = text
         extra = extra_names(store, kind)
         before = history.snapshot(kind, get(store, kind, record_id), extra) if record_id is not None else None
         if record_id is None:
@@ -276,6 +276,16 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
             history.log(store, operation or ("add" if before is None else "edit"), kind, record_id,
                         str(clean.get(form.name_field) or ""), changes, at=stamp)
     return SaveResult(record_id, [f for f in findings if not f.is_error])
+
+
+def extra_column(names: Sequence[str], values: Mapping[str, Any], kept: Mapping[str, Any]) -> str | None:
+    """The ``extra`` column (JSON) of a row whose added fields ``names`` take ``values`` over what the row
+    ``kept`` (other definitions' values stay); None when that changes nothing. Entry and import both use it."""
+    out = dict(kept)
+    out.update((k, _json_value(values[k])) for k in names if k in values)
+    if out == kept and kept:
+        return None
+    return json.dumps(out, ensure_ascii=False, sort_keys=True)
 
 
 def _json_value(value: Any) -> Any:
