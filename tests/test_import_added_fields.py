@@ -163,3 +163,42 @@ def test_the_command_line_template_and_map_know_the_added_fields(county: Store, 
     assert f"数字人次→{DIGITAL}" in out and f"线上→{ONLINE}" in out
     extra = county.scalar("SELECT extra FROM trainings")
     assert json.loads(extra) == {"digital_participants": 60, "online": True}
+
+
+def test_a_field_added_to_people_is_imported_checked_and_merged(county: Store, tmp_path: Path) -> None:  # noqa: F811
+    import datetime as dt
+
+    from common.ids import make_id_number
+    from forms.definition import load_definition
+    from models import definitions
+    from tests.test_definition_2026 import DEFINITION_FILE
+
+    body = json.loads(DEFINITION_FILE.read_text(encoding="utf-8"))
+    body["version"] = body["version"] + 1
+    body["fields"].append({"kind": "people", "name": "mentees", "label": "带徒人数", "type": "int", "unit": "人",
+                           "synonyms": ["带徒数"]})
+    assert definitions.install(county, load_definition(json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                                                       source="people.json"), source="people.json")
+    first = make_id_number("530821", dt.date(1985, 4, 2), 3, "女")
+    second = make_id_number("530821", dt.date(1980, 1, 5), 5, "男")
+    kept = records.save(county, "people", {"name": "李茶香", "id_number": first, "employer": "宁洱茶厂", "mentees": 2})
+    path = tmp_path / "人员.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "身份证号码", "工作单位", "带徒数"])
+    sheet.append(["李茶香", first, "宁洱茶厂", 5])
+    sheet.append(["王师傅", second, "宁洱茶厂", "五个"])
+    sheet.append(["王师傅", second, "宁洱茶厂", 3])
+    book.save(path)
+    plan = importer.plan_import(county, "people", importer.read_table(path, kind="people"))
+    [error] = plan.errors
+    assert error.message.startswith("第3行“带徒数”：") and "五个" in error.message, error.message
+    assert plan.counts["updated"] == 1 and plan.counts["added"] == 1
+    importer.apply_import(county, plan)
+    person = records.get(county, "people", kept.id)
+    assert person is not None and person["mentees"] == 5
+    [entry] = [e for e in history.entries(county, "people", kept.id) if e.operation == "import"]
+    assert history.change_lines(entry, county) == ["带徒人数：2 → 5"]
+    added = county.scalar("SELECT extra FROM people WHERE id_number = ?", (second,))
+    assert json.loads(added) == {"mentees": 3}
