@@ -332,3 +332,65 @@ def test_a_new_version_marks_only_the_rows_that_change(county_store: Store) -> N
     assert county_store.conn.total_changes - before == 2  # the new row, and the one it supersedes
     rows = county_store.query("SELECT version, superseded FROM received_returns ORDER BY version")
     assert [r["superseded"] for r in rows] == [1] * 29 + [0]
+
+
+def _many_page_return() -> ret_mod.Return:
+    names = [f"张{n}号" + "很长的名字" * (n % 7) for n in range(700)]
+    ret = _roster_return(names)
+    ret = dataclasses.replace(ret, notes=[{"message": f"警告{i}", "text": "说明" * 40} for i in range(30)])
+    ret.version, ret.finalised_at = 1, "2026-01-15T10:00:00"
+    return ret
+
+
+def test_the_streamed_pdf_pages_are_the_laid_out_pages() -> None:
+    """The export lays the pages out one at a time; they are the very pages (and footers) of the held layout
+    the print preview uses, so the PDF's bytes are those of drawing the held pages."""
+    from models import export_pdf
+
+    ret = _many_page_return()
+    held = export_pdf.layout(ret, fingerprint="AB:CD")
+    streamed: list[tuple[float, float, str, list[export_pdf.Op], int, int]] = []
+
+    def sink(page: export_pdf.Page, number: int, total: int) -> None:
+        streamed.append((page.width, page.height, page.section, list(page.ops), number, total))
+
+    total = export_pdf.stream_layout(ret, sink, fingerprint="AB:CD")
+    assert total == len(held) > 40
+    assert [(p.width, p.height, p.section, p.ops, n, len(held)) for n, p in enumerate(held, start=1)] == streamed
+
+
+def test_the_pdf_writer_holds_one_page_at_a_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Neither the counting pass nor the drawing pass keeps pages: when a page is handed over, no page handed
+    over before it is still alive with its operations, and the counted pages kept none."""
+    import gc
+    import weakref
+
+    from models import export_pdf
+
+    ret = _many_page_return()
+    earlier: list[weakref.ref[export_pdf.Page]] = []
+    most_alive = 0
+
+    def sink(page: export_pdf.Page, _number: int, _total: int) -> None:
+        nonlocal most_alive
+        gc.collect()
+        most_alive = max(most_alive, sum(1 for ref in earlier if (p := ref()) is not None and p.ops))
+        page.ops = []  # drawn (as write_pdf does)
+        earlier.append(weakref.ref(page))
+
+    counted: list[export_pdf.Page] = []
+    real_page = export_pdf._Ctx.page
+
+    def spying(self, landscape: bool, section: str) -> export_pdf.Page:  # type: ignore[no-untyped-def]
+        page = real_page(self, landscape, section)
+        if self.counting:
+            counted.append(page)
+        return page
+
+    monkeypatch.setattr(export_pdf._Ctx, "page", spying)
+    export_pdf.stream_layout(ret, sink)
+    monkeypatch.undo()
+    assert most_alive == 0
+    assert len(counted) > 40 and all(not page.ops for page in counted)
+    gc.collect()
+    assert sum(1 for ref in earlier if ref() is not None) <= 2
