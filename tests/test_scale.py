@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
@@ -394,3 +396,46 @@ def test_the_pdf_writer_holds_one_page_at_a_time(monkeypatch) -> None:  # type: 
     assert len(counted) > 40 and all(not page.ops for page in counted)
     gc.collect()
     assert sum(1 for ref in earlier if ref() is not None) <= 2
+
+
+_STARTUP_PROBE = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from ui.app import make_application, run_gui
+
+app = make_application()
+
+def ready():
+    app.processEvents()
+    heavy = sorted(m for m in ("models.board", "models.receiving", "models.returns", "models.export_pdf",
+                               "models.signing", "reportlab", "openpyxl") if m in sys.modules)
+    print("HEAVY", ",".join(heavy) or "-", flush=True)
+    app.quit()
+
+QTimer.singleShot(0, ready)
+run_gui(data_dir=Path(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("code", ["530821", "530800"])
+def test_start_up_imports_no_board_return_or_export_modules(data_dir: Path, code: str) -> None:
+    """Start-up to the home page painted (a county's and a prefecture's, whose hints differ) loads none of the
+    modules of the board, the return or the export: they cost tens of milliseconds and wait until asked for."""
+    import os
+    import subprocess
+    import sys
+
+    from models import unit
+    from models.db import open_store
+
+    store = open_store(data_dir)
+    unit.setup(store, code=code, head="李国华", statistician="王丽", preparer="张敏", phone="0879-3231234")
+    store.close()
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root), PYTHONIOENCODING="utf-8")
+    done = subprocess.run([sys.executable, "-c", _STARTUP_PROBE, str(data_dir)], cwd=root, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("HEAVY ")]
+    assert lines, done.stdout + done.stderr
+    assert lines[0] == "HEAVY -", lines[0]
