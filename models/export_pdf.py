@@ -187,6 +187,23 @@ class _Discard(list[Op]):
         return None
 
 
+class _CountedPage(Page):
+    """A page laid out only to be counted: it takes no operations (not even the text widths of aligned text)."""
+
+    def text(self, x: float, y: float, text: str, size: float, align: str = "left", width: float = 0.0) -> None:
+        return None
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, width: float = LINE) -> None:
+        return None
+
+    def rect(self, x: float, y: float, w: float, h: float, stroke: float = LINE,
+             fill: tuple[float, float, float] | None = None, dashed: bool = False) -> None:
+        return None
+
+    def circle(self, cx: float, cy: float, r: float, stroke: float = LINE, dashed: bool = False) -> None:
+        return None
+
+
 @dataclasses.dataclass
 class _Ctx:
     ret: Return
@@ -200,7 +217,8 @@ class _Ctx:
     sink: Callable[[Page], None] | None = None
 
     def page(self, landscape: bool, section: str) -> Page:
-        page = Page(A4_H, A4_W, section=section) if landscape else Page(A4_W, A4_H, section=section)
+        make = _CountedPage if self.counting else Page
+        page = make(A4_H, A4_W, section=section) if landscape else make(A4_W, A4_H, section=section)
         if self.counting:
             page.ops = _Discard()
         if self.sink is not None:
@@ -532,7 +550,7 @@ def _roster_pages(ctx: _Ctx, roster: R.RosterSpec, progress: Progress | None) ->
         if y + row_h > bottom:
             close_page(page, top, y)
             page, y, top = start_page(True)
-        for i, (lines, cell_size) in enumerate(cells):
+        for i, (lines, cell_size) in enumerate(cells if not ctx.counting else ()):  # counting: the height only
             step = leading * cell_size / size
             first = y + (row_h - step * len(lines)) / 2 + cell_size * 0.95
             centered = cols[i].width <= 6
