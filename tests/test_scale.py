@@ -439,3 +439,22 @@ def test_start_up_imports_no_board_return_or_export_modules(data_dir: Path, code
     lines = [line for line in done.stdout.splitlines() if line.startswith("HEAVY ")]
     assert lines, done.stdout + done.stderr
     assert lines[0] == "HEAVY -", lines[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=6), max_size=40), st.integers(min_value=1, max_value=7))
+def test_canonical_bytes_in_slices_are_the_whole_documents_bytes(names: list[str], per_slice: int) -> None:
+    """The canonical bytes are written a slice of roster rows at a time (a 100,000-person roster is never one
+    JSON text in memory): the same bytes and digest as serialising the whole document, whatever the texts."""
+    import hashlib
+
+    from models import returns
+
+    ret = _roster_return(names)
+    saved, returns.ROWS_PER_SLICE = returns.ROWS_PER_SLICE, per_slice
+    try:
+        whole = returns._dump(ret.to_dict())
+        assert returns.canonical_bytes(ret) == whole
+        assert returns.digest(ret) == hashlib.sha256(whole).hexdigest()
+    finally:
+        returns.ROWS_PER_SLICE = saved
