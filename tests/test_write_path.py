@@ -71,7 +71,8 @@ def test_the_demo_goes_through_the_write_path(county_store: Store, writes: Count
 
 def test_no_other_module_writes_record_rows_itself() -> None:
     """Outside models/records.py no SQL inserts, updates or deletes rows of a record table (the import's
-    touch of a studio's ``updated_at`` and the benchmark filler ``demo.bulk_people`` are the exceptions)."""
+    touch of a studio's ``updated_at``, the benchmark filler ``demo.bulk_people`` and the migration's triggers that
+    keep the derived sort column ``people.honours_key`` are the exceptions)."""
     from forms.records import SPECS
 
     tables = {s.table for s in SPECS.values()}
@@ -89,6 +90,7 @@ def test_no_other_module_writes_record_rows_itself() -> None:
                     for verb in ("INSERT INTO ", "INSERT OR IGNORE INTO ", "DELETE FROM "):
                         if f"{verb}{table.upper()} " in text or f"{verb}{table.upper()}(" in text:
                             found.append(f"{path.name}: {verb}{table}")
-                    if f"UPDATE {table.upper()} SET" in text and "UPDATED_AT = ? WHERE ID IN" not in text:
+                    if f"UPDATE {table.upper()} SET" in text and "UPDATED_AT = ? WHERE ID IN" not in text \
+                            and not (path.name == "migrations.py" and "UPDATE PEOPLE SET HONOURS_KEY =" in text):
                         found.append(f"{path.name}: UPDATE {table}")
     assert found == []
