@@ -248,7 +248,7 @@ def test_signed_content_that_is_not_a_definition(trusting_county: Store, provinc
      "“content”项已损坏"),
     (b'{"format": "changai-province-document", "format_version": 1, "kind": "definition", "content": "QQ==",'
      b' "signature": "QQ==", "certificate": "x"}', "签名已损坏"),
-])
+], ids=["not-utf8", "deeply-nested", "other-format", "newer-format", "bad-content", "bad-signature"])
 def test_malformed_files(trusting_county: Store, data: bytes, reason: str) -> None:
     with pytest.raises(ProvinceDocumentError, match=reason):
         ds.install_signed(trusting_county, data, source="x.json")

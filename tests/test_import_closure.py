@@ -9,6 +9,7 @@ verification, Qt and the Excel/PDF writers more than a whole ``status``.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -118,7 +119,8 @@ def test_the_offline_stand_ins_refuse_to_be_used() -> None:
         "        print(cls.__name__, exc)\n"
         "print('aiohttp' in sys.modules)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT, timeout=120,
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}  # the Chinese message whatever the console's code page
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT, timeout=120, env=env,
                           encoding="utf-8", errors="replace")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
