@@ -158,6 +158,7 @@ def run_once(command: Sequence[str], env: dict[str, str]) -> float:
 
 def make_store(folder: Path) -> tuple[Path, Path, str]:
     """The demo county with a key and last year's return finalised; (data folder, passphrase file, period)."""
+    from forms.periods import Period
     from models import unit, versions
     from models.db import open_store
     from models.demo import fill_demo
@@ -169,7 +170,7 @@ def make_store(folder: Path) -> tuple[Path, Path, str]:
     unit.setup(store, code="530821", head="李国华", statistician="王丽", preparer="张敏", phone="0879-3231234")
     fill_demo(store, seed=2025)
     keys.create_key(store, PASSPHRASE, PASSPHRASE)
-    versions.finalise(store, period)
+    versions.finalise(store, Period(int(period)))
     store.close()
     secret = folder / "口令.txt"
     secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
