@@ -196,3 +196,48 @@ def test_a_deferred_package_init_runs_when_a_name_of_it_is_needed() -> None:
         "AttributeError",
         "True",
     ]
+
+
+def test_a_signed_export_imports_pyhanko_while_the_key_opens(demo_store: Store, data_dir: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """bcrypt-pbkdf leaves the interpreter free while it opens the key: the command imports pyHanko meanwhile, in a
+    thread that has started before the key is opened and has ended before anything is written."""
+    import threading
+
+    import main
+    from models.signing import pdf
+    from models.signing.provider import FileKeySigner
+    from tests.signing_support import PASSPHRASE, make_key
+
+    make_key(demo_store)
+    secret = tmp_path / "口令.txt"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    events: list[str] = []
+    importing = threading.Event()
+    key_opened = threading.Event()
+
+    def imports() -> None:
+        events.append(f"imports in {threading.current_thread().name}")
+        importing.set()
+        assert key_opened.wait(10)  # still going while the key opens
+        events.append("imports done")
+
+    real_open = FileKeySigner.open.__func__  # type: ignore[attr-defined]
+
+    def opening(cls: type[FileKeySigner], store: Store, passphrase: str) -> FileKeySigner:
+        assert importing.wait(10)
+        events.append("key opens")
+        try:
+            return real_open(cls, store, passphrase)  # type: ignore[no-any-return]
+        finally:
+            key_opened.set()
+
+    monkeypatch.setattr(pdf, "import_signing_modules", imports)
+    monkeypatch.setattr(FileKeySigner, "open", classmethod(opening))
+    code = main.main(["--data-dir", str(data_dir), "export", "--period", "2025", "--passphrase-file", str(secret),
+                      "--out", str(tmp_path / "出")])
+    assert code == 0, capsys.readouterr().err
+    assert events == ["imports in signing-imports", "key opens", "imports done"]
+    assert not [t for t in threading.enumerate() if t.name == "signing-imports"]
+    assert (tmp_path / "出" / "530821_2025_v1.pdf").is_file()
