@@ -118,6 +118,11 @@ def test_verify_loads_no_writers_no_qt_no_network(exported: tuple[Path, set[str]
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "验证通过" in proc.stdout
     assert present(modules, NETWORK | QT | WRITERS) == []
+    # a workbook's detached CMS signature needs pyHanko's CMS validation, not its PDF signer nor PDF validation
+    # (their package __init__ files are deferred, models.narrow_imports)
+    assert "pyhanko.sign.validation.generic_cms" in modules
+    assert present(modules, {"pyhanko.sign.signers.pdf_signer", "pyhanko.sign.signers.pdf_cms",
+                             "pyhanko.sign.validation.pdf_embedded", "pyhanko.stamp"}) == []
 
 
 def test_the_offline_stand_ins_refuse_to_be_used() -> None:
@@ -241,3 +246,34 @@ def test_a_signed_export_imports_pyhanko_while_the_key_opens(demo_store: Store, 
     assert events == ["imports in signing-imports", "key opens", "imports done"]
     assert not [t for t in threading.enumerate() if t.name == "signing-imports"]
     assert (tmp_path / "出" / "530821_2025_v1.pdf").is_file()
+
+
+def test_signing_after_a_verification_in_one_process(exported: tuple[Path, set[str]], data_dir: Path,
+                                                     tmp_path: Path) -> None:
+    """As in the program's window: a verification first (pyHanko's packages deferred), then a signed export and the
+    verification of its PDF in the same process: the deferred packages are completed when the signer needs them."""
+    from tests.signing_support import PASSPHRASE
+
+    workbook, _modules = exported
+    secret = tmp_path / "口令2.txt"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    out = tmp_path / "再次"
+    script = (
+        "import sys\n"
+        "from cli import run\n"
+        "d = sys.argv[1]\n"
+        "codes = [run(['--data-dir', d, 'verify', sys.argv[2]])]\n"
+        "from models.narrow_imports import package_initialised\n"
+        "print('deferred', not package_initialised('pyhanko.sign.signers'))\n"
+        "codes.append(run(['--data-dir', d, 'export', '--period', '2025', '--version', '1', '--passphrase-file',"
+        " sys.argv[3], '--out', sys.argv[4]]))\n"
+        "codes.append(run(['--data-dir', d, 'verify', sys.argv[4] + '/530821_2025_v1.pdf']))\n"
+        "from pyhanko.sign import SimpleSigner, signers\n"
+        "print('codes', codes, signers.PdfSigner.__name__, SimpleSigner.__name__)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(data_dir), str(workbook), str(secret), str(out)],
+                          capture_output=True, cwd=ROOT, timeout=120, encoding="utf-8", errors="replace")
+    assert proc.returncode == 0, proc.stderr
+    assert "deferred True" in proc.stdout
+    assert "codes [0, 0, 0] PdfSigner SimpleSigner" in proc.stdout
+    assert proc.stdout.count("验证通过") == 2
