@@ -56,8 +56,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
 
     table = read_table(args.file, sheet=args.sheet, kind=args.kind)
-    mapping = mapping_with_choices(args.kind, table.headers, args.map) if args.map else None
     with opened_store(args) as store:
+        mapping = mapping_with_choices(args.kind, table.headers, args.map, store) if args.map else None
         plan = plan_import(store, args.kind, table, mapping, on_duplicate=args.on_duplicate)
         for line in plan.report_lines():
             print(line)
@@ -93,7 +93,8 @@ def cmd_template(args: argparse.Namespace) -> int:
         print(f"错误：模板文件应以 .xlsx 结尾（现为“{out.name}”）", file=sys.stderr)
         return 2
     try:
-        path = write_template(args.kind, out)
+        with opened_store(args) as store:  # the columns of the entry fields its definitions add too
+            path = write_template(args.kind, out, store)
     except OSError as exc:
         print(f"错误：无法写入“{out}”：{exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -81,7 +81,7 @@ def has_subordinates(store: Store, own: Unit | None = None) -> bool:
     from models import unit
 
     own = own or unit.load(store)
-    return own is not None and own.level in ("prefecture", "province")
+    return own is not None and own.has_subordinates
 
 
 @dataclasses.dataclass(frozen=True)

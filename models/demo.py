@@ -400,13 +400,21 @@ def _year_activities(store: Store, rng: random.Random, county: str, year: int, g
 
 
 def _leaders_honoured_before(store: Store, year: int) -> None:
-    """Studio leaders hold the honour their studio requires from ``year`` on (so early years pass the review)."""
+    """Studio leaders hold the honour their studio requires from ``year`` on (so early years pass the review).
+
+    Written through :func:`models.records.save`, like every other change: checked, and in the history."""
     for studio in store.query("SELECT type, leader_id FROM studios WHERE leader_id IS NOT NULL"):
-        required = tuple(STUDIO_LEADER_REQUIREMENTS.get(studio["type"], ()))
-        if not required:
+        required = set(STUDIO_LEADER_REQUIREMENTS.get(studio["type"], ()))
+        person = records.get(store, "people", studio["leader_id"]) if required else None
+        if person is None:
             continue
-        marks = ",".join("?" * len(required))
-        store.conn.execute(
-            f"UPDATE honours SET award_year = ?, award_date = CASE WHEN award_date IS NULL THEN NULL ELSE ? END "
-            f"WHERE person_id = ? AND award_year > ? AND category IN ({marks})",
-            (year, f"{year}-06-01", studio["leader_id"], year, *required))
+        honours = person.pop("honours")
+        moved = False
+        for honour in honours:
+            if honour["category"] in required and (honour["award_year"] or 0) > year:
+                honour["award_year"] = year
+                honour["award_date"] = f"{year}-06-01" if honour["award_date"] else None
+                moved = True
+        if moved:
+            values = {k: v for k, v in person.items() if k not in ("id", "deleted_at")}
+            records.save(store, "people", values, person["id"], children={"honours": honours}, operation="demo")

@@ -180,42 +180,72 @@ def fmt(value: Number, is_money: bool) -> str:
 # Layout
 
 
+class _Discard(list[Op]):
+    """The operations of a page only counted, never drawn: nothing is kept."""
+
+    def append(self, item: Op, /) -> None:
+        return None
+
+
+class _CountedPage(Page):
+    """A page laid out only to be counted: it takes no operations (not even the text widths of aligned text)."""
+
+    def text(self, x: float, y: float, text: str, size: float, align: str = "left", width: float = 0.0) -> None:
+        return None
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, width: float = LINE) -> None:
+        return None
+
+    def rect(self, x: float, y: float, w: float, h: float, stroke: float = LINE,
+             fill: tuple[float, float, float] | None = None, dashed: bool = False) -> None:
+        return None
+
+    def circle(self, cx: float, cy: float, r: float, stroke: float = LINE, dashed: bool = False) -> None:
+        return None
+
+
 @dataclasses.dataclass
 class _Ctx:
     ret: Return
     short: str  # short digest
     fingerprint: str
     pages: list[Page] = dataclasses.field(default_factory=list)
+    # Counting: pages keep no operations (only their number and sections matter).
+    counting: bool = False
+    # Streaming: each page is handed to ``sink`` as soon as the next one starts (or at ``flush``), and only
+    # the page being laid out is held.
+    sink: Callable[[Page], None] | None = None
 
     def page(self, landscape: bool, section: str) -> Page:
-        page = Page(A4_H, A4_W, section=section) if landscape else Page(A4_W, A4_H, section=section)
+        make = _CountedPage if self.counting else Page
+        page = make(A4_H, A4_W, section=section) if landscape else make(A4_W, A4_H, section=section)
+        if self.counting:
+            page.ops = _Discard()
+        if self.sink is not None:
+            self.flush()
         self.pages.append(page)
         return page
+
+    def flush(self) -> None:
+        """Hand the pages laid out so far to the sink (streaming only)."""
+        if self.sink is not None:
+            done, self.pages = self.pages, []
+            for page in done:
+                self.sink(page)
 
 
 def layout(ret: Return, *, fingerprint: str = "", progress: Progress | None = None,
            sections: Sequence[str] | None = None) -> list[Page]:
-    """The pages of the return. ``sections`` limits them (e.g. ``["汇总表"]`` to print the summary)."""
+    """The pages of the return. ``sections`` limits them (e.g. ``["汇总表"]`` to print the summary).
+
+    Every page is held; :func:`stream_layout` makes the same pages one at a time."""
     ctx = _Ctx(ret, short_digest(digest(ret)), fingerprint)
     wanted = set(sections) if sections is not None else None
 
     def want(name: str) -> bool:
         return wanted is None or name in wanted
 
-    starts: dict[str, int] = {}
-    for spec in ret.spec.tables:
-        if want(spec.number):
-            before = len(ctx.pages)
-            _table_pages(ctx, spec)
-            starts[spec.number] = before
-    for roster in ret.spec.rosters:
-        if want(roster.number):
-            before = len(ctx.pages)
-            _roster_pages(ctx, roster, progress)
-            starts[roster.number] = before
-    if ret.notes and want("说明"):
-        starts["说明"] = len(ctx.pages)
-        _notes_pages(ctx)
+    starts = _body(ctx, want, progress)
     body, ctx.pages = ctx.pages, []
     front = 0
     if want("封面"):
@@ -231,6 +261,77 @@ def layout(ret: Return, *, fingerprint: str = "", progress: Progress | None = No
     for number, page in enumerate(pages, start=1):
         _page_footer(ctx, page, number, total)
     return pages
+
+
+def _body(ctx: _Ctx, want: Callable[[str], bool], progress: Progress | None) -> dict[str, int]:
+    """Lay out the tables, rosters and 说明 (the pages after the cover and the summary) into ``ctx``; returns the
+    index among them of each section's first page."""
+    ret = ctx.ret
+    starts: dict[str, int] = {}
+    count = 0
+
+    def counted() -> int:
+        return count + len(ctx.pages)
+
+    if ctx.sink is not None:  # pages leave ctx.pages as they are finished: count them on the way out
+        sink = ctx.sink
+
+        def counting_sink(page: Page) -> None:
+            nonlocal count
+            count += 1
+            sink(page)
+
+        ctx.sink = counting_sink
+    for spec in ret.spec.tables:
+        if want(spec.number):
+            starts[spec.number] = counted()
+            _table_pages(ctx, spec)
+    for roster in ret.spec.rosters:
+        if want(roster.number):
+            starts[roster.number] = counted()
+            _roster_pages(ctx, roster, progress)
+    if ret.notes and want("说明"):
+        starts["说明"] = counted()
+        _notes_pages(ctx)
+    return starts
+
+
+def stream_layout(ret: Return, sink: Callable[[Page, int, int], None], *, fingerprint: str = "",
+                  progress: Progress | None = None) -> int:
+    """The pages of :func:`layout` (all sections) handed to ``sink(page, number, total)`` one at a time, in order,
+    each complete with its footer, without holding them; returns the number of pages.
+
+    The body is laid out twice: first only counted (its pages keep no operations), for the page count every
+    footer shows and the contents on the cover; then again, each page handed over as soon as it is finished. A
+    roster of 100,000 people is some 6,000 pages and 1.4 million strings; held until the count was known they
+    were about half of the export's peak memory."""
+    short = short_digest(digest(ret))
+    counter = _Ctx(ret, short, fingerprint, counting=True)
+    starts = _body(counter, lambda _name: True, progress)
+    body_total = len(counter.pages)
+    del counter
+    front = _Ctx(ret, short, fingerprint)
+    _cover(front, {k: v + 2 + 1 for k, v in starts.items()})
+    _summary(front)
+    total = len(front.pages) + body_total
+    number = 0
+
+    def hand(ctx: _Ctx, page: Page) -> None:
+        nonlocal number
+        number += 1
+        _page_footer(ctx, page, number, total)
+        sink(page, number, total)
+
+    for page in front.pages:
+        hand(front, page)
+    front.pages = []
+    ctx = _Ctx(ret, short, fingerprint)
+    ctx.sink = lambda page: hand(ctx, page)
+    _body(ctx, lambda _name: True, None)
+    ctx.flush()
+    if number != total:
+        raise RuntimeError(f"PDF layout: counted {total} pages, made {number}")
+    return total
 
 
 def _page_footer(ctx: _Ctx, page: Page, number: int, total: int) -> None:
@@ -449,7 +550,7 @@ def _roster_pages(ctx: _Ctx, roster: R.RosterSpec, progress: Progress | None) ->
         if y + row_h > bottom:
             close_page(page, top, y)
             page, y, top = start_page(True)
-        for i, (lines, cell_size) in enumerate(cells):
+        for i, (lines, cell_size) in enumerate(cells if not ctx.counting else ()):  # counting: the height only
             step = leading * cell_size / size
             first = y + (row_h - step * len(lines)) / 2 + cell_size * 0.95
             centered = cols[i].width <= 6
@@ -651,19 +752,18 @@ def write_pdf(ret: Return, path: Path, *, fingerprint: str = "", progress: Progr
     """Write the whole return as a PDF to ``path`` (use an atomic temporary path)."""
     from reportlab import rl_config
 
-    pages = layout(ret, fingerprint=fingerprint, progress=progress)
-    # The pages are drawn once here: each page's operations are dropped as soon as reportlab has its stream,
-    # so the laid-out pages and reportlab's page streams are not both held whole (a roster of 100,000 people
-    # is some 6,000 pages and 1.4 million strings).
+    # The pages are laid out one at a time (stream_layout) and each is drawn as soon as it is finished, so
+    # neither the laid-out pages nor reportlab's page streams are held whole (a roster of 100,000 people is
+    # some 6,000 pages and 1.4 million strings).
     # Plain Flate streams: the ASCII85 layer only makes files bigger and slower to write.
     saved, rl_config.useA85 = rl_config.useA85, 0
     try:
-        _write(ret, pages, path, progress)
+        _write(ret, path, progress, fingerprint)
     finally:
         rl_config.useA85 = saved
 
 
-def _write(ret: Return, pages: Sequence[Page], path: Path, progress: Progress | None) -> None:
+def _write(ret: Return, path: Path, progress: Progress | None, fingerprint: str) -> None:
     from reportlab.pdfgen.canvas import Canvas
 
     reportlab_font()
@@ -680,7 +780,16 @@ def _write(ret: Return, pages: Sequence[Page], path: Path, progress: Progress | 
     canvas.setKeywords(f"数据摘要 {digest(ret)}")
     if EARLY_PAGE_COMPRESSION:
         canvas.setPageCallBack(_page_compressor(canvas))
-    draw_pages(canvas, pages, progress, release=True)
+
+    def draw(page: Page, number: int, total: int) -> None:
+        canvas.setPageSize((page.width, page.height))
+        _draw(canvas, page)
+        canvas.showPage()
+        page.ops = []
+        if progress is not None and (number % 20 == 0 or number == total):
+            progress(number, total, f"正在生成PDF（第{number}/{total}页）……")
+
+    stream_layout(ret, draw, fingerprint=fingerprint, progress=progress)
     canvas.save()
     from models.pdfa import make_pdfa
     from models.returns import canonical_bytes

@@ -75,16 +75,32 @@ def child_line(form: FormSpec, row: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
-def snapshot(kind: str, record: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The values history compares: the form's fields, and each child list as sorted lines of text."""
+def snapshot(kind: str, record: Mapping[str, Any] | None, extra: Sequence[str] = ()) -> dict[str, Any] | None:
+    """The values history compares: the form's fields, the entry fields a definition added (``extra``: their
+    names, read from the record or from a stored row's ``extra`` column), and each child list as sorted
+    lines of text."""
     if record is None:
         return None
     form = spec(kind)
     out: dict[str, Any] = {f.name: record.get(f.name) for f in form.fields}
+    if extra:
+        stored = _stored_extra(record.get("extra"))
+        for name in extra:
+            out[name] = record[name] if name in record else stored.get(name)
     for child in CHILD_FORMS.get(kind, ()):
         if child.kind in record:
             out[child.kind] = sorted(child_line(child, r) for r in record[child.kind] or ())
     return out
+
+
+def _stored_extra(text: Any) -> dict[str, Any]:
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[Change]:
@@ -163,14 +179,25 @@ def parse_since(text: str) -> str:
         raise ValueError(f"日期“{text}”无法识别，请写成 2025-03-01 的形式") from None
 
 
-def field_label(kind: str, name: str) -> str:
+def _field(kind: str, name: str, store: Store | None) -> F.Field | None:
+    """The field ``name`` of ``kind``: the form's own, or one a definition in ``store`` adds."""
+    try:
+        return spec(kind).field(name)
+    except KeyError:
+        pass
+    if store is None:
+        return None
+    from models.records import extra_fields
+
+    return next((f for f in extra_fields(store, kind) if f.name == name), None)
+
+
+def field_label(kind: str, name: str, store: Store | None = None) -> str:
     for child in CHILD_FORMS.get(kind, ()):
         if child.kind == name:
             return child.title
-    try:
-        return spec(kind).field(name).label
-    except KeyError:
-        return name
+    field = _field(kind, name, store)
+    return field.label if field is not None else name
 
 
 def _plain(value: Any) -> str:
@@ -183,10 +210,7 @@ def shown_value(kind: str, name: str, value: Any, store: Store | None = None) ->
     """A value as shown to people: ID and phone numbers masked, links as names, yes/no in Chinese."""
     if value is None:
         return "（空）"
-    try:
-        field: F.Field | None = spec(kind).field(name)
-    except KeyError:
-        field = None
+    field = _field(kind, name, store)
     if field is None:
         return "；".join(str(v) for v in value) if isinstance(value, list) else _plain(value)
     if field.kind == F.ID_NUMBER:
@@ -206,7 +230,7 @@ def change_lines(entry: Entry, store: Store | None = None) -> list[str]:
     """One line per changed field: ``职务：车间主任 → 副厂长``; child lists as lines added and removed."""
     lines = []
     for name, old, new in entry.changes:
-        label = field_label(entry.kind, name)
+        label = field_label(entry.kind, name, store)
         if isinstance(old, list) or isinstance(new, list):
             before, after = list(old or []), list(new or [])
             for line in after:

@@ -530,9 +530,15 @@ class Target:
         return self.key.startswith(_HONOUR_PREFIX)
 
 
-def targets(kind: str) -> list[Target]:
-    """The fields a column of a ``kind`` file may be mapped to, in form order."""
-    form = spec(kind)
+def _form(kind: str, store: Store | None) -> FormSpec:
+    """``kind``'s form as entered in ``store``: with the entry fields its definitions add (no store: the form)."""
+    return records.entry_form(store, kind) if store is not None else spec(kind)
+
+
+def targets(kind: str, store: Store | None = None) -> list[Target]:
+    """The fields a column of a ``kind`` file may be mapped to, in form order (with ``store``: the entry
+    fields its definitions add too, after the form's own, labelled as in the record dialog)."""
+    form = _form(kind, store)
     out = [Target(f.name, f.label, f) for f in form.fields]
     if kind == "people":
         out += [Target(_HONOUR_PREFIX + f.name, f"荣誉·{f.label}", f) for f in HONOURS.fields]
@@ -559,10 +565,10 @@ def _norm_header(text: object) -> str:
     return (stripped or value).lower()
 
 
-def _vocabulary(kind: str) -> dict[str, str]:
+def _vocabulary(kind: str, store: Store | None = None) -> dict[str, str]:
     """Normalised header → target key; labels first, then synonyms (first come keeps a word)."""
     vocab: dict[str, str] = {}
-    items = targets(kind)
+    items = targets(kind, store)
     for target in items:
         for word in (target.field.label, target.field.caption, target.label):
             vocab.setdefault(_norm_header(word), target.key)
@@ -580,13 +586,15 @@ def _score_vocabulary(kind: str | None) -> set[str]:
     return words
 
 
-def propose_mapping(kind: str, headers: Sequence[str]) -> dict[int, str]:
-    """Column index → target key for the columns whose header is a known label or synonym."""
-    vocab = _vocabulary(kind)
+def propose_mapping(kind: str, headers: Sequence[str], store: Store | None = None) -> dict[int, str]:
+    """Column index → target key for the columns whose header is a known label or synonym (with ``store``:
+    of the entry fields its definitions add too)."""
+    items = targets(kind, store)
+    vocab = _vocabulary(kind, store)
     out: dict[int, str] = {}
     taken: set[str] = set()
     # Exact labels claim their field before synonyms do (“手机号” beats “联系电话”).
-    labels = {_norm_header(t.field.label): t.key for t in targets(kind)}
+    labels = {_norm_header(t.field.label): t.key for t in items}
     for phase in ("label", "synonym"):
         for index, header in enumerate(headers):
             if index in out:
@@ -602,7 +610,7 @@ def propose_mapping(kind: str, headers: Sequence[str]) -> dict[int, str]:
 SKIP_COLUMN = "不导入"
 
 
-def target_for(kind: str, name: str) -> str | None:
+def target_for(kind: str, name: str, store: Store | None = None) -> str | None:
     """The target key a user named: ``身份证号``, ``荣誉·称号``, ``id_number``, ``honours.title``; None for 不导入.
 
     Raises :class:`ParseError` naming the fields there are.
@@ -610,7 +618,7 @@ def target_for(kind: str, name: str) -> str | None:
     word = _norm_header(name)
     if word in ("", _norm_header(SKIP_COLUMN)):
         return None
-    items = targets(kind)
+    items = targets(kind, store)
     for target in items:
         if name.strip() == target.key or word in (_norm_header(target.label), _norm_header(target.field.label)):
             return target.key
@@ -622,13 +630,14 @@ def target_for(kind: str, name: str) -> str | None:
     raise ParseError(f"“{name}”不是{IMPORT_KINDS.get(kind, kind)}的字段。可用的字段：{labels}；不导入某列写“{SKIP_COLUMN}”")
 
 
-def mapping_with_choices(kind: str, headers: Sequence[str], choices: Sequence[str]) -> dict[int, str | None]:
+def mapping_with_choices(kind: str, headers: Sequence[str], choices: Sequence[str],
+                         store: Store | None = None) -> dict[int, str | None]:
     """The proposed mapping changed by ``源列名=字段名`` choices (the command line's ``--map``).
 
     The same choices as in the import dialog: any column to any field (by its label), or 不导入.
     Raises :class:`ParseError` for a choice that names no column or no field.
     """
-    mapping: dict[int, str | None] = dict(propose_mapping(kind, headers))
+    mapping: dict[int, str | None] = dict(propose_mapping(kind, headers, store))
     norms = [_norm_header(h) for h in headers]
     for choice in choices:
         text = choice.replace("＝", "=")
@@ -641,7 +650,7 @@ def mapping_with_choices(kind: str, headers: Sequence[str], choices: Sequence[st
             index = norms.index(_norm_header(column))
         else:
             raise ParseError(f"表中没有名为“{column}”的列（有：{'、'.join(headers)}）")
-        key = target_for(kind, field)
+        key = target_for(kind, field, store)
         if key is not None:
             for other, taken in list(mapping.items()):
                 if taken == key and other != index:
@@ -650,12 +659,13 @@ def mapping_with_choices(kind: str, headers: Sequence[str], choices: Sequence[st
     return mapping
 
 
-def mapping_problems(kind: str, mapping: Mapping[int, str | None], headers: Sequence[str]) -> list[str]:
+def mapping_problems(kind: str, mapping: Mapping[int, str | None], headers: Sequence[str],
+                     store: Store | None = None) -> list[str]:
     """What keeps a mapping from being used: required fields without a column, a field mapped twice."""
-    form = spec(kind)
+    form = _form(kind, store)
     used: dict[str, int] = {}
     out = []
-    by_key = {t.key: t for t in targets(kind)}
+    by_key = {t.key: t for t in targets(kind, store)}
     for index, key in sorted(mapping.items()):
         if not key:
             continue
@@ -917,6 +927,7 @@ class ImportPlan:
     on_duplicate: str
     records: list[PlanRow]
     problems: list[str]  # mapping problems: nothing can be imported while there are any
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)  # target key -> label (added fields too)
 
     @property
     def file_name(self) -> str:
@@ -976,7 +987,8 @@ class ImportPlan:
         """The whole report as text lines (command line output, and the dialog's copy)."""
         lines = [f"文件：{self.table.describe()}", f"导入为：{IMPORT_KINDS[self.kind]}"]
         heads = self.table.headers
-        used = [f"{heads[i]}→{_target_label(self.kind, k)}" for i, k in sorted(self.mapping.items()) if k]
+        used = [f"{heads[i]}→{self.labels.get(k) or _target_label(self.kind, k)}"
+                for i, k in sorted(self.mapping.items()) if k]
         unused = [heads[i] for i in range(len(heads)) if not self.mapping.get(i)]
         lines.append("列对应：" + "，".join(used))
         if unused:
@@ -1015,28 +1027,29 @@ def plan_import(store: Store, kind: str, table: Table, mapping: Mapping[int, str
         raise RecordError(f"不能导入“{kind}”，可导入：{'、'.join(IMPORT_KINDS.values())}")
     if on_duplicate not in DUPLICATE_POLICIES:
         raise RecordError(f"重复记录的处理方式应为 update 或 skip，不是“{on_duplicate}”")
-    chosen = propose_mapping(kind, table.headers) if mapping is None else {i: k for i, k in mapping.items() if k}
-    problems = mapping_problems(kind, chosen, table.headers)
+    chosen = propose_mapping(kind, table.headers, store) if mapping is None else {i: k for i, k in mapping.items() if k}
+    problems = mapping_problems(kind, chosen, table.headers, store)
+    labels = {t.key: t.label for t in targets(kind, store)}
     if problems:
-        return ImportPlan(kind, table, chosen, on_duplicate, [], problems)
-    reader = _RowReader(kind, table, chosen)
+        return ImportPlan(kind, table, chosen, on_duplicate, [], problems, labels)
+    reader = _RowReader(kind, table, chosen, store)
     if kind == "people":
         result = _plan_people(store, reader, progress)
     elif kind == "studio_outputs":
         result = _plan_studio_outputs(store, reader, progress)
     else:
         result = _plan_others(store, kind, reader, progress)
-    return ImportPlan(kind, table, chosen, on_duplicate, result, [])
+    return ImportPlan(kind, table, chosen, on_duplicate, result, [], labels)
 
 
 class _RowReader:
     """Turns a sheet row into raw field values (prepared for ``parse_field``) and names columns."""
 
-    def __init__(self, kind: str, table: Table, mapping: Mapping[int, str]) -> None:
+    def __init__(self, kind: str, table: Table, mapping: Mapping[int, str], store: Store | None = None) -> None:
         self.kind = kind
-        self.form = spec(kind)
+        self.form = _form(kind, store)  # with the entry fields the store's definitions add
         self.table = table
-        by_key = {t.key: t for t in targets(kind)}
+        by_key = {t.key: t for t in targets(kind, store)}
         self.columns = [(index, by_key[key]) for index, key in sorted(mapping.items())]
         self.header_of = {t.key: table.headers[i] for i, t in self.columns}
         self.index_of = {t.key: i for i, t in self.columns}
@@ -1121,7 +1134,7 @@ def _plan_people(store: Store, reader: _RowReader, progress: ProgressFn | None) 
                 previous.action = "error"
             continue
         _settle_ambiguous_month(reader, values, raw)
-        clean, findings = validate(PEOPLE, raw)
+        clean, findings = validate(reader.form, raw)
         label = str(clean.get("name") or raw.get("name") or "")
         record = PlanRow(number, [number], label, values=clean, honours=honours, present=person_keys)
         record.issues = issues + reader.errors(findings) + honour_issues
@@ -1301,9 +1314,9 @@ def _match_people(store: Store, reader: _RowReader, out: list[PlanRow]) -> None:
             continue
         record.record_id = old["id"]
         record.snapshot = old["updated_at"]
-        merged = _merged_values(PEOPLE, record, old)
-        clean, findings = validate(PEOPLE, merged)
-        _settle_update(reader, PEOPLE, record, old, clean, findings)
+        merged = _merged_values(reader.form, record, old)
+        clean, findings = validate(reader.form, merged)
+        _settle_update(reader, reader.form, record, old, clean, findings)
         if record.action == "error":
             continue
         have = held.get(old["id"], set())
@@ -1331,8 +1344,25 @@ def _age_warnings(reader: _RowReader, person: Mapping[str, Any], honours: Sequen
 
 
 def _current_values(form: FormSpec, old: Mapping[str, Any]) -> dict[str, Any]:
-    return {f.name: (bool(old[f.name]) if f.kind == F.BOOL and old[f.name] is not None else old[f.name])
-            for f in form.fields}
+    """A stored row's values of ``form``'s fields (a definition's added fields from its ``extra`` column)."""
+    stored: dict[str, Any] | None = None
+    out: dict[str, Any] = {}
+    for f in form.fields:
+        if f.name in old:
+            value = old[f.name]
+        else:
+            stored = _stored_extra(old.get("extra")) if stored is None else stored
+            value = stored.get(f.name)
+        out[f.name] = bool(value) if f.kind == F.BOOL and value is not None else value
+    return out
+
+
+def _stored_extra(text: Any) -> dict[str, Any]:
+    try:
+        parsed = json.loads(text) if isinstance(text, str) and text else {}
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _merged_values(form: FormSpec, record: PlanRow, old: Mapping[str, Any]) -> dict[str, Any]:
@@ -1364,13 +1394,13 @@ def _settle_update(reader: _RowReader, form: FormSpec, record: PlanRow, old: Map
 
 def _plan_others(store: Store, kind: str, reader: _RowReader, progress: ProgressFn | None) -> list[PlanRow]:
     """Small files, as a rule: each row gets the full ``records.check`` (uniqueness, studio leader's honour)."""
-    form = spec(kind)
+    form = reader.form
     keys = form.match_keys
     live_only = "" if form.unique else "WHERE deleted_at IS NULL"
     existing: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in store.query(f"SELECT * FROM {form.table} {live_only}"):
         existing.setdefault(tuple(row[k] for k in keys), row)
-    leaders = _leader_index(store) if form is STUDIOS else None
+    leaders = _leader_index(store) if form.kind == STUDIOS.kind else None
     key_column = reader.column(keys[0], form.field(keys[0]).label)
     seen: dict[tuple[Any, ...], int] = {}
     out: list[PlanRow] = []
@@ -1532,6 +1562,7 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
     logged: list[tuple[str, str, str, int, str, int | None, Sequence[history.Change]]] = []
     if form.parent_key:  # a child table (studio outputs): no search columns or time stamps of its own
         return _apply_children(store, plan, form, [form.parent_key, *columns], stamp, progress)
+    extra = records.extra_names(store, plan.kind)  # a definition's entry fields: the ``extra`` column (JSON)
     try:
         with store.atomic():
             cursor = store.conn.execute(
@@ -1544,9 +1575,13 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
             for record in adds:  # through the records' one write path (validated when the plan was made)
                 values = record.values
                 row = records.record_row(form, values, stamp, new=True, columns=columns)
+                added_values = {k: values[k] for k in extra if k in values}
+                if added_values:
+                    row["extra"] = records.extra_column(extra, values, {})
                 record_id = records.insert_row(store, form, row)
                 items.append((batch_id, form.table, record_id, "insert", None))
                 added: list[history.Change] = [(c, None, row[c]) for c in columns if row[c] is not None and row[c] != ""]
+                added.extend((k, None, _db_value(v)) for k, v in added_values.items() if v is not None and v != "")
                 if record.honours:
                     added.append(("honours", None, sorted(history.child_line(HONOURS, h) for h in record.honours)))
                     records.insert_children(store, HONOURS, record_id,
@@ -1563,12 +1598,15 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
                 if found is None or dict(zip(names, found, strict=True)).get("updated_at") != record.snapshot:
                     raise RecordError(f"“{record.label}”在检查之后被修改或删除了，请重新检查后再导入（本次未写入任何数据）")
                 before = dict(zip(names, found, strict=True))
-                records.update_row(store, form, record.record_id,
-                                   records.record_row(form, record.values, stamp, new=False, columns=columns))
+                row = records.record_row(form, record.values, stamp, new=False, columns=columns)
+                text = records.extra_column(extra, record.values, _stored_extra(before.get("extra"))) if extra else None
+                if text is not None:  # the added fields laid over what the row keeps (other definitions' values stay)
+                    row["extra"] = text
+                records.update_row(store, form, record.record_id, row)
                 items.append((batch_id, form.table, record.record_id, "update",
                               json.dumps(before, ensure_ascii=False)))
-                changes = history.diff(history.snapshot(plan.kind, before),
-                                       history.snapshot(plan.kind, record.values))
+                changes = history.diff(history.snapshot(plan.kind, before, extra),
+                                       history.snapshot(plan.kind, record.values, extra))
                 if record.honours:
                     changes.append(("honours", None, sorted(history.child_line(HONOURS, h) for h in record.honours)))
                 logged.append((stamp, "import", plan.kind, record.record_id, str(record.values.get(form.name_field) or ""),
@@ -1725,6 +1763,7 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
                              (json.dumps(honour_ids), json.dumps(inserted_ids))):
             lost_honours.setdefault(h["person_id"], []).append(history.child_line(HONOURS, h))
     undo_stamp = now()
+    extra = records.extra_names(store, batch["kind"])
     logged: list[tuple[str, str, str, int, str, int | None, Sequence[history.Change]]] = []
     parent_ids = sorted({int(r[form.parent_key]) for r in current.values()}) if form.parent_key else []
     with store.atomic():
@@ -1738,7 +1777,7 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
             if item["action"] == "insert":
                 removed += records.delete_row(store, form, item["record_id"])
                 if row is not None:
-                    old = history.snapshot(batch["kind"], row) or {}
+                    old = history.snapshot(batch["kind"], row, extra) or {}
                     if form.table == "people":
                         old["honours"] = lost
                     logged.append((undo_stamp, "import_undo", batch["kind"], item["record_id"],
@@ -1748,7 +1787,8 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
                 before.pop("id", None)
                 restored += records.update_row(store, form, item["record_id"], before)  # the row as it was
                 if row is not None:
-                    changes = history.diff(history.snapshot(batch["kind"], row), history.snapshot(batch["kind"], before))
+                    changes = history.diff(history.snapshot(batch["kind"], row, extra),
+                                           history.snapshot(batch["kind"], before, extra))
                     if lost:
                         changes.append(("honours", lost, None))
                     logged.append((undo_stamp, "import_undo", batch["kind"], item["record_id"],
@@ -1865,22 +1905,24 @@ __all__ = [
 TEMPLATE_SHEETS = {kind: SPECS[kind].template_sheet for kind in IMPORTABLE}
 
 
-def template_columns(kind: str) -> list[Target]:
-    """The columns of ``kind``'s template: every field, a person's honour columns after the person's."""
+def template_columns(kind: str, store: Store | None = None) -> list[Target]:
+    """The columns of ``kind``'s template: every field (with ``store``: the entry fields its definitions add
+    too), a person's honour columns after the person's."""
     if kind not in IMPORT_KINDS:
         raise RecordError(f"没有“{kind}”的模板，可选：{'、'.join(IMPORT_KINDS)}")
     wanted = {"title", "award_year", "awarding_body", "doc_no"}
-    return [t for t in targets(kind) if not t.is_honour or t.field.name in wanted]
+    return [t for t in targets(kind, store) if not t.is_honour or t.field.name in wanted]
 
 
-def write_template(kind: str, path: Path | str) -> Path:
-    """Write a blank .xlsx template for ``kind`` (header in row 1, a 填写说明 sheet); it imports back cleanly."""
+def write_template(kind: str, path: Path | str, store: Store | None = None) -> Path:
+    """Write a blank .xlsx template for ``kind`` (header in row 1, a 填写说明 sheet); it imports back cleanly.
+    With ``store`` the template has a column for each entry field the store's definitions add."""
     import xlsxwriter
 
     from common.atomic_file import atomic_path
     from forms import choices as choice_lists
 
-    columns = template_columns(kind)
+    columns = template_columns(kind, store)
     target = Path(path)
     with atomic_path(target) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,

@@ -53,6 +53,11 @@ def extra_fields(store: Store, kind: str) -> tuple[F.Field, ...]:
     return tuple(out.values())
 
 
+def extra_names(store: Store, kind: str) -> tuple[str, ...]:
+    """The names of the entry fields the store's definitions add to ``kind`` (what history compares too)."""
+    return tuple(f.name for f in extra_fields(store, kind)) if kind in _EXTRA_KINDS else ()
+
+
 def entry_form(store: Store, kind: str) -> FormSpec:
     """The form of ``kind`` as entered in this store: its own fields and those its definitions add (what the
     record dialog shows and :func:`save` stores, the added ones in the record's ``extra`` column)."""
@@ -251,12 +256,13 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
     stamp = now()
     row = record_row(form, clean, stamp, new=record_id is None, columns=[k for k in clean if k in own])
     with store.atomic():
-        added = {k: v for k, v in clean.items() if k not in own}
+        added = [k for k in clean if k not in own]
         if added:  # a definition's entry fields: kept with the record, other definitions' values left as they are
-            kept = _extra(store, form, record_id) if record_id is not None else {}
-            row["extra"] = json.dumps({**kept, **{k: _json_value(v) for k, v in added.items()}}, ensure_ascii=False,
-                                      sort_keys=True)
-        before = history.snapshot(kind, get(store, kind, record_id)) if record_id is not None else None
+            text = extra_column(added, clean, _extra(store, form, record_id) if record_id is not None else {})
+            if text is not None:
+                row["extra"] = text
+        extra = extra_names(store, kind)
+        before = history.snapshot(kind, get(store, kind, record_id), extra) if record_id is not None else None
         if record_id is None:
             record_id = insert_row(store, form, row)
         elif not update_row(store, form, record_id, row):
@@ -264,12 +270,22 @@ def save(store: Store, kind: str, values: Mapping[str, Any], record_id: int | No
         for child in CHILDREN.get(kind, ()):
             if child.kind in clean_children:
                 _replace_children(store, child, record_id, clean_children[child.kind])
-        after = history.snapshot(kind, get(store, kind, record_id))
+        after = history.snapshot(kind, get(store, kind, record_id), extra)
         changes = history.diff(before, after)
         if changes or before is None:
             history.log(store, operation or ("add" if before is None else "edit"), kind, record_id,
                         str(clean.get(form.name_field) or ""), changes, at=stamp)
     return SaveResult(record_id, [f for f in findings if not f.is_error])
+
+
+def extra_column(names: Sequence[str], values: Mapping[str, Any], kept: Mapping[str, Any]) -> str | None:
+    """The ``extra`` column (JSON) of a row whose added fields ``names`` take ``values`` over what the row
+    ``kept`` (other definitions' values stay); None when that changes nothing. Entry and import both use it."""
+    out = dict(kept)
+    out.update((k, _json_value(values[k])) for k in names if k in values)
+    if out == kept and kept:
+        return None
+    return json.dumps(out, ensure_ascii=False, sort_keys=True)
 
 
 def _json_value(value: Any) -> Any:
@@ -384,7 +400,7 @@ def purge(store: Store, kind: str, record_id: int) -> None:
     from models import history
 
     with store.atomic():
-        before = history.snapshot(kind, get(store, kind, record_id))
+        before = history.snapshot(kind, get(store, kind, record_id), extra_names(store, kind))
         cursor = store.conn.execute(f"DELETE FROM {form.table} WHERE id = ? AND deleted_at IS NOT NULL", (record_id,))
         if cursor.rowcount and before is not None:
             history.log(store, "purge", kind, record_id, str(before.get(form.name_field) or ""), history.diff(before, None))

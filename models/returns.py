@@ -17,6 +17,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -149,7 +151,9 @@ class Return:
 
     # -- canonical form ----------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, roster_rows: Callable[[str], list[Any]] | None = None) -> dict[str, Any]:
+        """The canonical form as plain data. ``roster_rows(key)``, if given, stands in for each roster's rows
+        (:func:`canonical_chunks` puts a marker there and writes the rows in slices)."""
         tables: dict[str, Any] = {}
         for spec in self.spec.tables:
             tables[spec.key] = {
@@ -158,8 +162,9 @@ class Return:
         rosters: dict[str, Any] = {}
         for roster in self.spec.rosters:
             cols = [c.key for c in roster.visible_columns(self.consolidated)]
-            rosters[roster.key] = {"columns": cols,
-                                   "rows": [[str(r.get(k, "")) for k in cols] for r in self.rosters.get(roster.key, [])]}
+            rows = roster_rows(roster.key) if roster_rows is not None else \
+                [[str(r.get(k, "")) for k in cols] for r in self.rosters.get(roster.key, [])]
+            rosters[roster.key] = {"columns": cols, "rows": rows}
         out = {
             "format": R.FORMAT_NAME, "format_version": R.FORMAT_VERSION,
             "unit": {"code": self.unit_code, "name": self.unit_name, "level": self.unit_level,
@@ -217,7 +222,37 @@ def canonical_bytes(ret: Return) -> bytes:
     held = _ONCE.get(id(ret))
     if held is not None and held[0] is ret:
         return held[1]
-    return _dump(ret.to_dict())
+    return b"".join(canonical_chunks(ret))
+
+
+ROWS_PER_SLICE = 2000
+
+
+def canonical_chunks(ret: Return) -> Iterator[bytes]:
+    """:func:`canonical_bytes` in pieces, the rosters' rows a slice at a time.
+
+    Serialised whole, a roster of 100,000 people was first a list of 100,000 lists, then JSON text of several
+    million pieces, then one string and its UTF-8 bytes, all at once (some hundreds of MB to compute a digest).
+    Each roster's rows stand in the document as a marker that cannot occur in any text (a random token behind
+    a NUL); the document is written up to the marker, then the rows slice by slice with the same separators
+    as the whole document, so the bytes are the same as ``_dump(ret.to_dict())``."""
+    token = f"\x00{uuid.uuid4().hex}:"
+    text = _dump(ret.to_dict(roster_rows=lambda key: [token + key])).decode("utf-8")
+    cols = {r.key: [c.key for c in r.visible_columns(ret.consolidated)] for r in ret.spec.rosters}
+    pattern = re.compile(re.escape(json.dumps([token], ensure_ascii=False)[:-2]) + r'([^"]*)"\]')
+    at = 0
+    for match in pattern.finditer(text):
+        key = match.group(1)
+        yield text[at:match.start()].encode("utf-8") + b"["
+        rows = ret.rosters.get(key, [])
+        keys = cols[key]
+        for start in range(0, len(rows), ROWS_PER_SLICE):
+            part = [[str(r.get(k, "")) for k in keys] for r in rows[start:start + ROWS_PER_SLICE]]
+            piece = json.dumps(part, ensure_ascii=False, separators=(",", ":"))[1:-1].encode("utf-8")
+            yield (b"," + piece) if start else piece
+        yield b"]"
+        at = match.end()
+    yield text[at:].encode("utf-8")
 
 
 @contextlib.contextmanager
@@ -232,7 +267,7 @@ def computed_once(ret: Return) -> Iterator[bytes]:
     if key in _ONCE and _ONCE[key][0] is ret:  # nested: the outer block holds it
         yield _ONCE[key][1]
         return
-    payload = _dump(ret.to_dict())
+    payload = b"".join(canonical_chunks(ret))
     _ONCE[key] = (ret, payload)
     try:
         yield payload
@@ -270,7 +305,13 @@ def definition_of(data: Mapping[str, Any], resolve: Resolver | None = None) -> D
 
 def digest(ret: Return) -> str:
     """SHA-256 of the canonical bytes, hex."""
-    return hashlib.sha256(canonical_bytes(ret)).hexdigest()
+    held = _ONCE.get(id(ret))
+    if held is not None and held[0] is ret:
+        return hashlib.sha256(held[1]).hexdigest()
+    h = hashlib.sha256()
+    for chunk in canonical_chunks(ret):
+        h.update(chunk)
+    return h.hexdigest()
 
 
 def short_digest(hex_digest: str) -> str:

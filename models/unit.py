@@ -24,6 +24,11 @@ class Unit:
     phone: str = ""
 
     @property
+    def has_subordinates(self) -> bool:
+        """A prefecture or the province: it receives its subordinates' returns and consolidates them."""
+        return self.level in ("prefecture", "province")
+
+    @property
     def level_label(self) -> str:
         return divisions.LEVEL_NAMES[self.level]
 

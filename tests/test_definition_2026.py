@@ -269,3 +269,22 @@ def test_the_added_fields_are_entered_in_the_record_dialog(qtbot, county: Store)
     assert row["participants"] == 80 and json.loads(row["extra"]) == {"digital_participants": 60, "online": False}
     saved = records.get(county, "trainings", 1)
     assert saved is not None and saved["digital_participants"] == 60
+
+
+def test_the_cover_shows_the_fields_of_the_returns_own_definition(county: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A definition that adds a cover line gets an entry box for it on the 封面 tab; a return of the shipped
+    definition shows the shipped lines again."""
+    from ui.return_page import CoverView
+
+    body = json.loads(DEFINITION_FILE.read_text(encoding="utf-8"))
+    body["version"] = 3
+    body["cover"].append({"key": "contact_email", "label": "联系人电子邮箱", "required": False})
+    assert definitions.install(county, load_definition(json.dumps(body, ensure_ascii=False).encode("utf-8")))
+    view = CoverView()
+    qtbot.addWidget(view)
+    view.show_return(ret_mod.compute(county, YEAR), "")
+    assert "contact_email" in view.edits
+    assert view.form.rowCount() == len(view.edits)
+    view.show_return(ret_mod.compute(county, Period(2025)), "")
+    assert "contact_email" not in view.edits
+    assert set(view.edits) == {f.key for f in shipped_definition().spec.cover if f.key != "report_date"}

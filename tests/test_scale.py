@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
@@ -332,3 +334,127 @@ def test_a_new_version_marks_only_the_rows_that_change(county_store: Store) -> N
     assert county_store.conn.total_changes - before == 2  # the new row, and the one it supersedes
     rows = county_store.query("SELECT version, superseded FROM received_returns ORDER BY version")
     assert [r["superseded"] for r in rows] == [1] * 29 + [0]
+
+
+def _many_page_return() -> ret_mod.Return:
+    names = [f"张{n}号" + "很长的名字" * (n % 7) for n in range(700)]
+    ret = _roster_return(names)
+    ret = dataclasses.replace(ret, notes=[{"message": f"警告{i}", "text": "说明" * 40} for i in range(30)])
+    ret.version, ret.finalised_at = 1, "2026-01-15T10:00:00"
+    return ret
+
+
+def test_the_streamed_pdf_pages_are_the_laid_out_pages() -> None:
+    """The export lays the pages out one at a time; they are the very pages (and footers) of the held layout
+    the print preview uses, so the PDF's bytes are those of drawing the held pages."""
+    from models import export_pdf
+
+    ret = _many_page_return()
+    held = export_pdf.layout(ret, fingerprint="AB:CD")
+    streamed: list[tuple[float, float, str, list[export_pdf.Op], int, int]] = []
+
+    def sink(page: export_pdf.Page, number: int, total: int) -> None:
+        streamed.append((page.width, page.height, page.section, list(page.ops), number, total))
+
+    total = export_pdf.stream_layout(ret, sink, fingerprint="AB:CD")
+    assert total == len(held) > 40
+    assert [(p.width, p.height, p.section, p.ops, n, len(held)) for n, p in enumerate(held, start=1)] == streamed
+
+
+def test_the_pdf_writer_holds_one_page_at_a_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Neither the counting pass nor the drawing pass keeps pages: when a page is handed over, no page handed
+    over before it is still alive with its operations, and the counted pages kept none."""
+    import gc
+    import weakref
+
+    from models import export_pdf
+
+    ret = _many_page_return()
+    earlier: list[weakref.ref[export_pdf.Page]] = []
+    most_alive = 0
+
+    def sink(page: export_pdf.Page, _number: int, _total: int) -> None:
+        nonlocal most_alive
+        gc.collect()
+        most_alive = max(most_alive, sum(1 for ref in earlier if (p := ref()) is not None and p.ops))
+        page.ops = []  # drawn (as write_pdf does)
+        earlier.append(weakref.ref(page))
+
+    counted: list[export_pdf.Page] = []
+    real_page = export_pdf._Ctx.page
+
+    def spying(self, landscape: bool, section: str) -> export_pdf.Page:  # type: ignore[no-untyped-def]
+        page = real_page(self, landscape, section)
+        if self.counting:
+            counted.append(page)
+        return page
+
+    monkeypatch.setattr(export_pdf._Ctx, "page", spying)
+    export_pdf.stream_layout(ret, sink)
+    monkeypatch.undo()
+    assert most_alive == 0
+    assert len(counted) > 40 and all(not page.ops for page in counted)
+    gc.collect()
+    assert sum(1 for ref in earlier if ref() is not None) <= 2
+
+
+_STARTUP_PROBE = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from ui.app import make_application, run_gui
+
+app = make_application()
+
+def ready():
+    app.processEvents()
+    heavy = sorted(m for m in ("models.board", "models.receiving", "models.returns", "models.export_pdf",
+                               "models.signing", "reportlab", "openpyxl") if m in sys.modules)
+    print("HEAVY", ",".join(heavy) or "-", flush=True)
+    app.quit()
+
+QTimer.singleShot(0, ready)
+run_gui(data_dir=Path(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("code", ["530821", "530800"])
+def test_start_up_imports_no_board_return_or_export_modules(data_dir: Path, code: str) -> None:
+    """Start-up to the home page painted (a county's and a prefecture's, whose hints differ) loads none of the
+    modules of the board, the return or the export: they cost tens of milliseconds and wait until asked for."""
+    import os
+    import subprocess
+    import sys
+
+    from models import unit
+    from models.db import open_store
+
+    store = open_store(data_dir)
+    unit.setup(store, code=code, head="李国华", statistician="王丽", preparer="张敏", phone="0879-3231234")
+    store.close()
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root), PYTHONIOENCODING="utf-8")
+    done = subprocess.run([sys.executable, "-c", _STARTUP_PROBE, str(data_dir)], cwd=root, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("HEAVY ")]
+    assert lines, done.stdout + done.stderr
+    assert lines[0] == "HEAVY -", lines[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=6), max_size=40), st.integers(min_value=1, max_value=7))
+def test_canonical_bytes_in_slices_are_the_whole_documents_bytes(names: list[str], per_slice: int) -> None:
+    """The canonical bytes are written a slice of roster rows at a time (a 100,000-person roster is never one
+    JSON text in memory): the same bytes and digest as serialising the whole document, whatever the texts."""
+    import hashlib
+
+    from models import returns
+
+    ret = _roster_return(names)
+    saved, returns.ROWS_PER_SLICE = returns.ROWS_PER_SLICE, per_slice
+    try:
+        whole = returns._dump(ret.to_dict())
+        assert returns.canonical_bytes(ret) == whole
+        assert returns.digest(ret) == hashlib.sha256(whole).hexdigest()
+    finally:
+        returns.ROWS_PER_SLICE = saved

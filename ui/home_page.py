@@ -276,9 +276,9 @@ class HomePage(QWidget):
         elif not (unit.head and unit.statistician and unit.preparer and unit.phone):
             hints.append("填写单位负责人、统计负责人、填表人和联系电话（统计表封面需要）："
                          "<a href='action:unit'>设置本单位…</a>")
-        from models import board
-
-        if unit is not None and board.has_subordinates(self.store):
+        # unit.has_subordinates, not models.board: the home page is painted at start-up, and the board's module
+        # (receiving, signing, the return's declarations) costs tens of milliseconds to import.
+        if unit is not None and unit.has_subordinates:
             return self._superior_hints(hints, unit, period)
         if not counts.get("people"):
             hints.append("在<a href='page:people'>劳模名册</a>中录入劳模和先进人物及其荣誉，"

@@ -230,7 +230,7 @@ class ImportDialog(QDialog):
             return None
         target = Path(path) if Path(path).suffix.lower() == ".xlsx" else Path(path + ".xlsx")
         try:
-            written = write_template(kind, target)
+            written = write_template(kind, target, self.store)
         except OSError as exc:
             msgbox.warning(self, "无法保存模板", f"无法写入“{target}”：{exc.strerror or exc}")
             return None
@@ -344,8 +344,8 @@ class ImportDialog(QDialog):
             return
         self.table_label.setText(f"表头在第{'、'.join(str(r) for r in table.header_rows)}行，"
                                  f"数据{len(table.rows)}行")
-        proposal = propose_mapping(self.kind, table.headers)
-        options = targets(self.kind)
+        proposal = propose_mapping(self.kind, table.headers, self.store)
+        options = targets(self.kind, self.store)
         self.mapping_table.setRowCount(len(table.headers))
         for index, header in enumerate(table.headers):
             item = QTableWidgetItem(header)
@@ -379,7 +379,7 @@ class ImportDialog(QDialog):
 
         if self.table is None:
             return
-        labels = {t.key: t.label for t in targets(self.kind)}
+        labels = {t.key: t.label for t in targets(self.kind, self.store)}
         mapping = self.mapping()
         heads = []
         for index, header in enumerate(self.table.headers):

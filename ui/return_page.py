@@ -7,6 +7,7 @@ core (``models.returns``, ``models.review``, ``models.versions``, ``models.expor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -235,13 +236,8 @@ class CoverView(QWidget):
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edits: dict[str, QLineEdit] = {}
-        for field in shipped_spec().cover:
-            if field.key == "report_date":
-                continue
-            edit = QLineEdit()
-            edit.setObjectName(f"cover_{field.key}")
-            self.edits[field.key] = edit
-            self.form.addRow(field.label + ("（必填）" if field.required else ""), edit)
+        self.fields_shown: tuple[tuple[str, str, bool], ...] = ()
+        self._set_fields(shipped_spec().cover)
         self.save_button = QPushButton("保存封面信息")
         self.save_button.clicked.connect(self.saved.emit)
         layout = QVBoxLayout(self)
@@ -254,7 +250,23 @@ class CoverView(QWidget):
         layout.addLayout(row)
         layout.addStretch(1)
 
+    def _set_fields(self, cover: Sequence[R.CoverField]) -> None:
+        """One line edit per cover field the return's definition declares (rebuilt when another definition shows)."""
+        wanted = tuple((f.key, f.label, f.required) for f in cover if f.key != "report_date")
+        if wanted == self.fields_shown:
+            return
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.edits = {}
+        for key, label, required in wanted:
+            edit = QLineEdit()
+            edit.setObjectName(f"cover_{key}")
+            self.edits[key] = edit
+            self.form.addRow(label + ("（必填）" if required else ""), edit)
+        self.fields_shown = wanted
+
     def show_return(self, ret: Return, digest_text: str) -> None:
+        self._set_fields(ret.spec.cover)
         period = ret.period_obj
         self.title.setText(f"{ret.spec.title}\n（{period.label}{period.kind_label}）")
         version = f"第{ret.version}版，定稿于 {ret.finalised_at.replace('T', ' ')}" if ret.version else "草稿（尚未定稿）"
