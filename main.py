@@ -47,12 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         _record_modules_at_exit(os.environ["CHANGAI_RECORD_MODULES"])
     from cli import build_parser, run
 
-    args, _rest = build_parser().parse_known_args(argv)
+    parser = build_parser()
+    args, _rest = parser.parse_known_args(argv)
     if getattr(args, "command", None) is None:
         from ui.app import run_gui
 
         return run_gui(data_dir=args.data_dir, self_test=args.self_test)
-    return run(argv)
+    return run(argv, parser)  # the parser once: building it imports and registers every command
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Whole commands as a user runs them: a fresh process each time, from source and from the built program.
 
-    python bench/bench_commands.py [--repeat 7] [--bundle dist/ChanGaiTongJi] [--no-gui]
+    python bench/bench_commands.py [--repeat 7] [--bundle dist/ChanGaiTongJi] [--no-gui] [--before FOLDER]
 
 Every figure is the wall time of one fresh process, started by this script and timed from start to exit,
 median of ``--repeat`` runs after one warm-up run. Runs are interleaved (one of each command per round, in
@@ -31,7 +31,9 @@ the same rounds:
 
 Source runs use the interpreter running this script with compiled modules kept in a temporary cache
 (``PYTHONPYCACHEPREFIX``; ``PYTHONDONTWRITEBYTECODE`` is removed for the children): as a user's installation,
-which has its ``__pycache__``. With ``--bundle FOLDER`` (default ``dist/ChanGaiTongJi`` when it exists) the same
+which has its ``__pycache__``. With ``--before FOLDER`` (a copy of the project at an earlier commit, e.g.
+``git worktree add /tmp/before HEAD~3``) the same commands run from that copy too, in the same rounds, and a
+"before" column is printed. With ``--bundle FOLDER`` (default ``dist/ChanGaiTongJi`` when it exists) the same
 commands run with the built ``ChanGaiTongJi-cli`` and ``ChanGaiTongJi``; the ratio packaged/source is printed
 (target: within ±10 %).
 """
@@ -158,6 +160,7 @@ def run_once(command: Sequence[str], env: dict[str, str]) -> float:
 
 def make_store(folder: Path) -> tuple[Path, Path, str]:
     """The demo county with a key and last year's return finalised; (data folder, passphrase file, period)."""
+    from forms.periods import Period
     from models import unit, versions
     from models.db import open_store
     from models.demo import fill_demo
@@ -169,7 +172,7 @@ def make_store(folder: Path) -> tuple[Path, Path, str]:
     unit.setup(store, code="530821", head="李国华", statistician="王丽", preparer="张敏", phone="0879-3231234")
     fill_demo(store, seed=2025)
     keys.create_key(store, PASSPHRASE, PASSPHRASE)
-    versions.finalise(store, period)
+    versions.finalise(store, Period(int(period)))
     store.close()
     secret = folder / "口令.txt"
     secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
@@ -196,6 +199,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--bundle", type=Path, default=None, help="the built program's folder (dist/ChanGaiTongJi)")
     parser.add_argument("--no-gui", action="store_true", help="leave out GUI start")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a copy of the project at an earlier commit, run in the same rounds")
     args = parser.parse_args()
     bundle = args.bundle or (ROOT / "dist" / "ChanGaiTongJi")
     exe = ".exe" if sys.platform == "win32" else ""
@@ -250,6 +255,9 @@ def main() -> int:
         if not args.no_gui:
             jobs["floor bare window"] = [*py, "-c", FLOOR_WINDOW]
         jobs.update({f"source {k}": v for k, v in commands(main_py, main_py).items()})
+        if args.before is not None:
+            before_py = [*py, str(args.before.resolve() / "main.py"), "--data-dir", str(data)]
+            jobs.update({f"before {k}": v for k, v in commands(before_py, before_py).items()})
         if packaged:
             jobs.update({f"packaged {k}": v for k, v in
                          commands([str(built_cli), "--data-dir", str(data)],
@@ -273,6 +281,8 @@ def main() -> int:
             print(f"{name[6:]:<22}{median[name]:>8.3f}s")
     print()
     header = f"{'command':<17}{'target':>8}{'source':>9}{'floor':>9} {'(of)':<14}{'ratio':>6}"
+    if args.before is not None:
+        header += f"{'before':>9}{'ratio':>7}"
     if packaged:
         header += f"{'packaged':>10}{'pkg/src':>9}"
     print(header)
@@ -283,6 +293,9 @@ def main() -> int:
         floor = median[f"floor {floor_name}"]
         shown_target = f"{target:.2f}s" if target else "-"
         line = f"{name:<17}{shown_target:>8}{src:>8.3f}s{floor:>8.3f}s {floor_name:<14}{src / floor:>5.2f}x"
+        if args.before is not None:
+            old = median[f"before {name}"]
+            line += f"{old:>8.3f}s{old / floor:>6.2f}x"
         if packaged:
             pkg = median[f"packaged {name}"]
             line += f"{pkg:>9.3f}s{pkg / src:>8.2f}x"

@@ -124,14 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(argv: Sequence[str]) -> int:
-    """Run a sub-command; returns the exit code.
+def run(argv: Sequence[str], parser: argparse.ArgumentParser | None = None) -> int:
+    """Run a sub-command; returns the exit code (``parser``: one :func:`build_parser` made already, if any).
 
     The one place where errors reach the command line's user: a :class:`UserError` (bad input, a refused
     action, a file that cannot be read …) and an OS error are printed in Chinese with exit code 2; anything
     else is a defect and keeps its traceback.
     """
-    parser = build_parser()
+    parser = parser or build_parser()
     args = parser.parse_args(list(argv))
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:

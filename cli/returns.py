@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,10 +116,23 @@ def _open_signer(args: argparse.Namespace, store: Store) -> FileKeySigner | None
               file=sys.stderr)
         return None
     passphrase, _ = ask_passphrase(args.passphrase_file)
+    # pyHanko's imports while bcrypt-pbkdf opens the key (it leaves the interpreter free): both at once
+    imports = threading.Thread(target=_import_quietly, name="signing-imports", daemon=True)
+    imports.start()
     try:
         return FileKeySigner.open(store, passphrase)
     except SigningError as exc:
         raise CliError(f"{exc}（未导出任何文件）") from exc
+    finally:
+        imports.join()
+
+
+def _import_quietly() -> None:
+    """The signing modules, imported ahead; a failure is left for the signing itself to report."""
+    from models.signing.pdf import import_signing_modules
+
+    with contextlib.suppress(Exception):
+        import_signing_modules()
 
 
 def export_or_refuse(store: Store, period: Period, out: Path, formats: Sequence[str],

@@ -35,6 +35,13 @@ _ICC_DATE = slice(24, 36)
 _FIXED_ICC_DATE = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
 
 
+def _pdf_layer_only() -> None:
+    """pyHanko's PDF layer without the certificate validator it does not use (see :mod:`models.narrow_imports`)."""
+    from models.narrow_imports import defer_package_init
+
+    defer_package_init("pyhanko_certvalidator")
+
+
 @functools.cache
 def srgb_profile() -> bytes:
     from PIL import ImageCms
@@ -46,6 +53,7 @@ def srgb_profile() -> bytes:
 
 def make_pdfa(data: bytes, *, attachment: bytes, description: str, when: dt.datetime) -> bytes:
     """The reportlab PDF ``data`` rewritten as PDF/A-3b with ``attachment`` (the canonical JSON) associated."""
+    _pdf_layer_only()
     from pyhanko.pdf_utils import embed
     from pyhanko.pdf_utils import generic as pdf_generic
     from pyhanko.pdf_utils.generic import pdf_name
@@ -152,6 +160,7 @@ def _FixedTimeMetadata(**kwargs: Any) -> Any:
 
 def attached_data(pdf: bytes) -> bytes | None:
     """The canonical data associated with a PDF return (None if it carries none)."""
+    _pdf_layer_only()
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:

@@ -109,3 +109,35 @@ def test_pdfa_copy_of_a_pdf_with_a_form_uses_pyhanko(monkeypatch: pytest.MonkeyP
     w.write(out)
     pdfa._copy_into_new_writer(PdfFileReader(io.BytesIO(out.getvalue()), strict=False))
     assert used == [True]
+
+
+def test_a_small_workbook_is_made_in_memory_with_the_same_bytes(demo_store: Store, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A county's workbook is made in memory (no temporary file per part); a province's keeps XlsxWriter's temporary
+    files. Both give the same bytes, entry headers included."""
+    import zipfile
+
+    import xlsxwriter
+
+    from models import export_xlsx, versions
+
+    ret = versions.finalise(demo_store, Period(2025))
+    assert 0 < sum(len(rows) for rows in ret.rosters.values()) <= export_xlsx.IN_MEMORY_ROSTER_ROWS
+    options: list[dict[str, object]] = []
+    real = xlsxwriter.Workbook
+
+    class Recording(real):  # type: ignore[misc, valid-type]
+        def __init__(self, target: object, opts: dict[str, object]) -> None:
+            options.append(opts)
+            super().__init__(target, opts)
+
+    monkeypatch.setattr(xlsxwriter, "Workbook", Recording)
+    export_xlsx.write_xlsx(ret, tmp_path / "内存 中.xlsx", fingerprint="AB" * 32)
+    monkeypatch.setattr(export_xlsx, "IN_MEMORY_ROSTER_ROWS", 0)
+    export_xlsx.write_xlsx(ret, tmp_path / "临时 文件.xlsx", fingerprint="AB" * 32)
+    assert [o["in_memory"] for o in options] == [True, False]
+    in_memory = (tmp_path / "内存 中.xlsx").read_bytes()
+    assert in_memory == (tmp_path / "临时 文件.xlsx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "内存 中.xlsx") as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 31, 0, 0, 0)}
+        assert "xl/worksheets/sheet1.xml" in z.namelist()

@@ -90,10 +90,27 @@ def test_unsigned_export_loads_no_signing_and_no_network(exported: tuple[Path, s
     proc, modules = loaded_by(data_dir, "export", "--period", "2025", "--version", "1", "--no-sign",
                               "--out", str(tmp_path / "未签名"))
     assert proc.returncode == 0, proc.stderr
-    # pyHanko's PDF layer loads pyhanko_certvalidator and cryptography (not avoidable), but not its signing package
-    # (the offline stand-in for the timestamp client is only a name in sys.modules)
+    # pyHanko's PDF layer loads cryptography (not avoidable), but not its signing package (the offline stand-in
+    # for the timestamp client is only a name in sys.modules), and of pyhanko_certvalidator only the one small
+    # module it uses: not the validator (its package __init__ is deferred, models.narrow_imports), nor asyncio
     assert "pyhanko.sign" not in modules
+    assert "pyhanko_certvalidator.util" in modules
+    assert present(modules, {"pyhanko_certvalidator.context", "pyhanko_certvalidator.registry", "asyncio"}) == []
     assert present(modules, NETWORK | QT) == []
+    # the same files as an export in a process that has the whole validator loaded (this one)
+    import pyhanko_certvalidator  # noqa: F401
+
+    from forms.periods import Period
+    from models import export
+    from models.db import open_store
+
+    store = open_store(data_dir)
+    try:
+        again = export.export_return(store, Period(2025), tmp_path / "全部载入", version=1)
+    finally:
+        store.close()
+    for path in again:
+        assert path.read_bytes() == (tmp_path / "未签名" / path.name).read_bytes(), path.name
 
 
 def test_verify_loads_no_writers_no_qt_no_network(exported: tuple[Path, set[str]], data_dir: Path) -> None:
@@ -102,6 +119,11 @@ def test_verify_loads_no_writers_no_qt_no_network(exported: tuple[Path, set[str]
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "验证通过" in proc.stdout
     assert present(modules, NETWORK | QT | WRITERS) == []
+    # a workbook's detached CMS signature needs pyHanko's CMS validation, not its PDF signer nor PDF validation
+    # (their package __init__ files are deferred, models.narrow_imports)
+    assert "pyhanko.sign.validation.generic_cms" in modules
+    assert present(modules, {"pyhanko.sign.signers.pdf_signer", "pyhanko.sign.signers.pdf_cms",
+                             "pyhanko.sign.validation.pdf_embedded", "pyhanko.stamp"}) == []
 
 
 def test_the_offline_stand_ins_refuse_to_be_used() -> None:
@@ -127,3 +149,133 @@ def test_the_offline_stand_ins_refuse_to_be_used() -> None:
     assert lines[0].startswith("HTTPTimeStamper ") and "离线" in lines[0]
     assert lines[1].startswith("AIOHttpFetcherBackend ") and "离线" in lines[1]
     assert lines[2] == "False"
+
+
+def test_a_command_builds_its_parser_once(demo_store: Store, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Building the parser imports and registers every command module: main.py hands its parser to cli.run."""
+    import cli
+    import main
+
+    built: list[object] = []
+    real = cli.build_parser
+
+    def counting() -> object:
+        built.append(1)
+        return real()
+
+    monkeypatch.setattr(cli, "build_parser", counting)
+    assert main.main(["--data-dir", str(data_dir), "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unit"]["code"] == "530821"
+    assert len(built) == 1
+
+
+def test_a_deferred_package_init_runs_when_a_name_of_it_is_needed() -> None:
+    """models.narrow_imports, in a fresh process: submodules import without the package __init__; the first name
+    the __init__ defines runs it, and the package is then the ordinary one."""
+    script = (
+        "import sys\n"
+        "from models.narrow_imports import defer_package_init, package_initialised\n"
+        "defer_package_init('pyhanko_certvalidator')\n"
+        "import pyhanko_certvalidator.util\n"
+        "print(package_initialised('pyhanko_certvalidator'), 'pyhanko_certvalidator.context' in sys.modules,"
+        " 'asyncio' in sys.modules)\n"
+        "from pyhanko_certvalidator import ValidationContext\n"
+        "import pyhanko_certvalidator\n"
+        "print(package_initialised('pyhanko_certvalidator'), ValidationContext.__module__,"
+        " pyhanko_certvalidator.ValidationContext is ValidationContext)\n"
+        "from pyhanko_certvalidator import errors\n"
+        "print(errors.__name__)\n"
+        "try:\n"
+        "    pyhanko_certvalidator.no_such_name\n"
+        "except AttributeError:\n"
+        "    print('AttributeError')\n"
+        "defer_package_init('pyhanko_certvalidator')\n"
+        "print(sys.modules['pyhanko_certvalidator'] is pyhanko_certvalidator)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT, timeout=120,
+                          encoding="utf-8", errors="replace")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "False False False",
+        "True pyhanko_certvalidator.context True",
+        "pyhanko_certvalidator.errors",
+        "AttributeError",
+        "True",
+    ]
+
+
+def test_a_signed_export_imports_pyhanko_while_the_key_opens(demo_store: Store, data_dir: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """bcrypt-pbkdf leaves the interpreter free while it opens the key: the command imports pyHanko meanwhile, in a
+    thread that has started before the key is opened and has ended before anything is written."""
+    import threading
+
+    import main
+    from models.signing import pdf
+    from models.signing.provider import FileKeySigner
+    from tests.signing_support import PASSPHRASE, make_key
+
+    make_key(demo_store)
+    secret = tmp_path / "口令.txt"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    events: list[str] = []
+    importing = threading.Event()
+    key_opened = threading.Event()
+
+    def imports() -> None:
+        events.append(f"imports in {threading.current_thread().name}")
+        importing.set()
+        assert key_opened.wait(10)  # still going while the key opens
+        events.append("imports done")
+
+    real_open = FileKeySigner.open.__func__  # type: ignore[attr-defined]
+
+    def opening(cls: type[FileKeySigner], store: Store, passphrase: str) -> FileKeySigner:
+        assert importing.wait(10)
+        events.append("key opens")
+        try:
+            return real_open(cls, store, passphrase)  # type: ignore[no-any-return]
+        finally:
+            key_opened.set()
+
+    monkeypatch.setattr(pdf, "import_signing_modules", imports)
+    monkeypatch.setattr(FileKeySigner, "open", classmethod(opening))
+    code = main.main(["--data-dir", str(data_dir), "export", "--period", "2025", "--passphrase-file", str(secret),
+                      "--out", str(tmp_path / "出")])
+    assert code == 0, capsys.readouterr().err
+    assert events == ["imports in signing-imports", "key opens", "imports done"]
+    assert not [t for t in threading.enumerate() if t.name == "signing-imports"]
+    assert (tmp_path / "出" / "530821_2025_v1.pdf").is_file()
+
+
+def test_signing_after_a_verification_in_one_process(exported: tuple[Path, set[str]], data_dir: Path,
+                                                     tmp_path: Path) -> None:
+    """As in the program's window: a verification first (pyHanko's packages deferred), then a signed export and the
+    verification of its PDF in the same process: the deferred packages are completed when the signer needs them."""
+    from tests.signing_support import PASSPHRASE
+
+    workbook, _modules = exported
+    secret = tmp_path / "口令2.txt"
+    secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    out = tmp_path / "再次"
+    script = (
+        "import sys\n"
+        "from cli import run\n"
+        "d = sys.argv[1]\n"
+        "codes = [run(['--data-dir', d, 'verify', sys.argv[2]])]\n"
+        "from models.narrow_imports import package_initialised\n"
+        "print('deferred', not package_initialised('pyhanko.sign.signers'))\n"
+        "codes.append(run(['--data-dir', d, 'export', '--period', '2025', '--version', '1', '--passphrase-file',"
+        " sys.argv[3], '--out', sys.argv[4]]))\n"
+        "codes.append(run(['--data-dir', d, 'verify', sys.argv[4] + '/530821_2025_v1.pdf']))\n"
+        "from pyhanko.sign import SimpleSigner, signers\n"
+        "print('codes', codes, signers.PdfSigner.__name__, SimpleSigner.__name__)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(data_dir), str(workbook), str(secret), str(out)],
+                          capture_output=True, cwd=ROOT, timeout=120, encoding="utf-8", errors="replace")
+    assert proc.returncode == 0, proc.stderr
+    assert "deferred True" in proc.stdout
+    assert "codes [0, 0, 0] PdfSigner SimpleSigner" in proc.stdout
+    assert proc.stdout.count("验证通过") == 2

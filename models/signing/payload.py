@@ -46,9 +46,19 @@ def decode_chunks(chunks: list[str]) -> bytes:
         raise ValueError("签名数据不是有效的 base64 文本") from exc
 
 
+def _validation_only() -> None:
+    """pyHanko's CMS validation without its PDF signer and validator packages (:mod:`models.narrow_imports`)."""
+    from models.narrow_imports import defer_package_init
+
+    for package in ("pyhanko.sign", "pyhanko.sign.signers", "pyhanko.sign.validation"):
+        defer_package_init(package)
+
+
 def parse_signed_data(signature: bytes) -> tuple[cms.SignedData, asn1_x509.Certificate]:
     """(SignedData, signer certificate) of a CMS signature; ValueError with a Chinese reason if malformed."""
     from asn1crypto import cms
+
+    _validation_only()
     from pyhanko.sign.general import extract_certificate_info
 
     try:
@@ -104,7 +114,8 @@ def verify_payload(data: bytes, signature: bytes | None, *, store: Store, unit_c
     """Verify a detached signature over ``data`` claimed to come from unit ``unit_code``."""
     import asyncio
 
-    from pyhanko.sign.validation import async_validate_detached_cms
+    _validation_only()
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 
     quiet_library_logs()
     if not signature:
