@@ -273,8 +273,9 @@ def test_signing_after_a_verification_in_one_process(exported: tuple[Path, set[s
         "from pyhanko.sign import SimpleSigner, signers\n"
         "print('codes', codes, signers.PdfSigner.__name__, SimpleSigner.__name__)\n"
     )
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}  # cli.run without main.py: the console's code page otherwise
     proc = subprocess.run([sys.executable, "-c", script, str(data_dir), str(workbook), str(secret), str(out)],
-                          capture_output=True, cwd=ROOT, timeout=120, encoding="utf-8", errors="replace")
+                          capture_output=True, cwd=ROOT, timeout=120, env=env, encoding="utf-8", errors="replace")
     assert proc.returncode == 0, proc.stderr
     assert "deferred True" in proc.stdout
     assert "codes [0, 0, 0] PdfSigner SimpleSigner" in proc.stdout
