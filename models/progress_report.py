@@ -144,7 +144,7 @@ def _chart_drawing(item: IndicatorProgress, width: float, height: float) -> Any:
     from models.fonts import FONT_NAME, printable
 
     bars, target, caption = chart_series(item)
-    d = Drawing(width, height)
+    d = Drawing(width, height, initialFontName=FONT_NAME)  # its text state in the bundled font, not Helvetica
     d.add(Rect(0, 0, width, height, strokeColor=colors.HexColor("#999999"), fillColor=None, strokeWidth=0.5))
     name = f"{item.indicator.name}（{item.indicator.unit}）"
     d.add(String(6, height - 13, printable(name[:26]), fontName=FONT_NAME, fontSize=8.5))
@@ -189,14 +189,21 @@ def pdf_bytes(report: ProgressReport, *, fingerprint: str = "",
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
                             bottomMargin=15 * mm, title=f"{report.unit_name}{REPORT_TITLE}", author=report.unit_name,
-                            subject=f"{report.plan.id} {report.plan.digest}", creator="产改统计填报")
+                            subject=f"{report.plan.id} {report.plan.digest}", creator="产改统计填报",
+                            initialFontName=FONT_NAME)
+
+    def styled(*commands: tuple[Any, ...]) -> TableStyle:
+        """A table style in the bundled font: reportlab's default names Helvetica (never embedded) even for
+        tables of paragraphs."""
+        return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT_NAME), *commands])
+
     story: list[Any] = [Spacer(1, 20 * mm), _p(REPORT_TITLE, st["title"]), _p(report.plan.label, st["subtitle"])]
     cover = [[_p(k, st["cover"]), _p(v, st["cover"])] for k, v in report.cover_lines()]
     if fingerprint:
         cover.append([_p("签名证书指纹", st["cover"]), _p(fingerprint, st["cover"])])
     table = Table(cover, colWidths=[32 * mm, 140 * mm])
-    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#BBBBBB")),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    table.setStyle(styled(("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#BBBBBB")),
+                          ("VALIGN", (0, 0), (-1, -1), "TOP")))
     story += [table, Spacer(1, 8 * mm)]
     behind = report.behind
     story.append(_p(f"计入统计的指标{len(report.items)}项，其中落后于时间进度{len(behind)}项"
@@ -211,12 +218,12 @@ def pdf_bytes(report: ProgressReport, *, fingerprint: str = "",
     t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
     style = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#777777")),
              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF5")), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-             ("FONTNAME", (0, 0), (-1, -1), FONT_NAME), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+             ("LEFTPADDING", (0, 0), (-1, -1), 3),
              ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
     for n, item in enumerate(report.items, start=1):
         if item.behind:
             style.append(("BACKGROUND", (8, n), (8, n), colors.HexColor("#F8D7DA")))
-    t.setStyle(TableStyle(style))
+    t.setStyle(styled(*style))
     story += [t, Spacer(1, 3 * mm),
               _p("完成率＝完成数÷目标；时间进度：累计和期末指标为规划期已过年数÷规划年数，每年指标为100%；"
                  "完成率低于时间进度的标为“落后”。缺报年度不按0计，也不计入完成数。", st["small"]),
@@ -227,6 +234,7 @@ def pdf_bytes(report: ProgressReport, *, fingerprint: str = "",
     cells = [_chart_drawing(item, chart_w, chart_h) for item in report.items]
     grid = [cells[i:i + 2] + [""] * (2 - len(cells[i:i + 2])) for i in range(0, len(cells), 2)]
     charts = Table(grid, colWidths=[chart_w + 3 * mm] * 2, rowHeights=[chart_h + 3 * mm] * len(grid))
+    charts.setStyle(styled())
     story += [charts, Spacer(1, 2 * mm),
               _p("累计指标为规划期起逐年累计数，每年和期末指标为当年数；虚线为目标；“缺报”为该年没有定稿的年报。",
                  st["small"]), PageBreak()]
@@ -236,9 +244,9 @@ def pdf_bytes(report: ProgressReport, *, fingerprint: str = "",
     nc += [[_p(i.section, st["cell"]), _p(i.name, st["cell"]), _p(f"{decimal_text(i.target)}{i.unit}", st["cell"]),
             _p(i.note, st["cell"])] for i in report.plan.not_counted]
     t = Table(nc, colWidths=[30 * mm, 55 * mm, 25 * mm, 70 * mm], repeatRows=1)
-    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#777777")),
-                           ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF5")),
-                           ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    t.setStyle(styled(("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#777777")),
+                      ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF5")),
+                      ("VALIGN", (0, 0), (-1, -1), "TOP")))
     story += [t, Spacer(1, 6 * mm), _p("四、指标口径和出处", st["h2"])]
     for n, item in enumerate(report.items, start=1):
         ind = item.indicator
@@ -260,10 +268,10 @@ def pdf_bytes(report: ProgressReport, *, fingerprint: str = "",
             heading = _p(f"{n}. {item.indicator.name}（{item.indicator.unit}，{item.indicator.measure_label}）", st["base"])
             data = [[_p(h, st["cell"]) for h in header]] + [[_p(c, st["cell"]) for c in row] for row in rows]
             t = Table(data, colWidths=[w * mm for w in unit_widths], repeatRows=1)
-            t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),
-                                   ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF5")),
-                                   ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+            t.setStyle(styled(("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),
+                              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF5")),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                              ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)))
             story += [KeepTogether([heading, t]), Spacer(1, 3 * mm)]
 
     def footer(canvas: Any, _doc: Any) -> None:

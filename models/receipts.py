@@ -184,7 +184,7 @@ def render_receipt_pdf(receipt: Receipt) -> bytes:
     reportlab_font()
     width, height = A4
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1)
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=1, initialFontName=FONT_NAME)  # not Helvetica (never embedded)
     c.setTitle(f"回执 {receipt.unit_name} {receipt.period_text()} 第{receipt.version}版 {receipt.decision_label}")
     c.setAuthor(receipt.issuer_name)
     y = height - 30 * mm

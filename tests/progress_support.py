@@ -46,12 +46,13 @@ class Run:
 
 
 def _export(store: Store, years: tuple[int, ...], out: Path) -> None:
+    from forms.periods import Period
     from models import export
     from models.demo import finalise_demo_year
 
     for year in years:
         version = finalise_demo_year(store, year, TODAY)
-        export.export_return(store, str(year), out, ["xlsx"], version=version, signer=signer(store))
+        export.export_return(store, Period(year), out, ["xlsx"], version=version, signer=signer(store))
 
 
 def _certificate(store: Store, folder: Path) -> Path:

@@ -18,6 +18,7 @@ from consolidation_support import (
     receiving_store,
     signer,
 )
+from pdf_fonts import unembedded_fonts
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -220,6 +221,7 @@ def test_printed_board_shows_chinese(page: BoardPage, prefecture: Store, countie
     target = tmp_path / "上报情况.pdf"
     printer.setOutputFileName(str(target))
     page.board_document().print_(printer)
+    assert unembedded_fonts(target.read_bytes()) == []
     text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True, check=True,
                           timeout=60).stdout.decode()
     for needle in ("上报情况", "应报 10 个，实报 1 个", "景东彝族自治县总工会", "已报", "未报", "第1版"):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from consolidation_support import YEAR, tamper_xlsx
+from pdf_fonts import assert_fonts_embedded
 from test_cli_basic import has_chinese, run_cli
 
 PASSPHRASE = "普洱-命令行-茶山-2026"
@@ -92,6 +93,7 @@ def test_receive_board_receipts_consolidate_and_verify(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in receipts.glob("*.json")) == [f"530821_{YEAR}_v1_回执_已接收.json", returned.name]
     assert returned.with_suffix(".pdf").exists()  # the printable receipt beside the signed one
+    assert_fonts_embedded(returned.with_suffix(".pdf").read_bytes(), "回执")
     proc = run_cli(puer, "receipt", "return", "--period", YEAR, "--unit", "530828", "--reason", "x", "--out",
                    str(receipts), "--passphrase-file", secret)
     assert proc.returncode == 2 and "尚未报送" in proc.stderr

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from consolidation_support import PASSPHRASE
 from openpyxl import load_workbook
+from pdf_fonts import assert_fonts_embedded
 from progress_support import PREFECTURE, PROVINCE, Run, three_levels
 from test_cli_basic import has_chinese, run_cli
 
@@ -92,6 +93,7 @@ def _check_pdf(pdf: Path, data: Path) -> None:
         assert "WenQuanYi" in fonts and all(" yes " in line for line in fonts.splitlines()[2:] if "WenQuanYi" in line)
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True).stdout.decode()
         assert "595.276 x 841.89 pts (A4)" in info
+    assert_fonts_embedded(pdf.read_bytes(), pdf.name)  # the charts and tables too, not only the text
     store = open_store(data)
     try:
         verdict = verify_pdf(pdf.read_bytes(), store=store, unit_code="530000")

@@ -114,16 +114,11 @@ def render_form(key: OwnKey, *, unit_level: str, parent_name: str, certificate_f
     qr_size = 36 * mm
     widget = QrCodeWidget(qr_payload(key.unit_code, key.fingerprint), barLevel="M")
     x1, y1, x2, y2 = widget.getBounds()
-    drawing = Drawing(qr_size, qr_size, transform=[qr_size / (x2 - x1), 0, 0, qr_size / (y2 - y1), 0, 0])
+    # the drawing's text state would otherwise name Helvetica (never embedded)
+    drawing = Drawing(qr_size, qr_size, transform=[qr_size / (x2 - x1), 0, 0, qr_size / (y2 - y1), 0, 0],
+                      initialFontName=FONT_NAME)
     drawing.add(widget)
-    from reportlab.graphics import shapes
-
-    saved_font = shapes.STATE_DEFAULTS["fontName"]
-    shapes.STATE_DEFAULTS["fontName"] = FONT_NAME  # the drawing's text state would otherwise name Helvetica
-    try:
-        renderPDF.draw(drawing, c, right - qr_size, y - qr_size)
-    finally:
-        shapes.STATE_DEFAULTS["fontName"] = saved_font
+    renderPDF.draw(drawing, c, right - qr_size, y - qr_size)
     text = c.beginText(left, y - 4 * mm)
     text.setFont(FONT_NAME, 10.5)
     text.setLeading(16)
