@@ -40,5 +40,16 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False, roaming=False))
 
 
+def cache_dir() -> Path:
+    """The per-user cache folder (``%LOCALAPPDATA%\\ChanGaiTongJi\\Cache`` on Windows): copies the program can
+    always make again, such as the bundled font's parsed tables. ``CHANGAI_CACHE_DIR`` overrides it (tests)."""
+    override = os.environ.get("CHANGAI_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_DIR_NAME, appauthor=False))
+
+
 def store_path(data_dir: Path | None = None) -> Path:
     return (data_dir or default_data_dir()) / STORE_FILE

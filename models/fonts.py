@@ -22,11 +22,14 @@ def font_path() -> str:
 
 @functools.cache
 def reportlab_font() -> Any:
-    """The font registered with reportlab (embedded as a subset in every PDF)."""
+    """The font registered with reportlab (embedded as a subset in every PDF); its character tables come from the
+    user's cache folder when a valid copy is there (``models.font_tables``)."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
-    font = TTFont(FONT_NAME, font_path())
+    from common.paths import cache_dir
+    from models.font_tables import load_font
+
+    font = load_font(FONT_NAME, font_path(), cache_dir())
     pdfmetrics.registerFont(font)
     return font
 

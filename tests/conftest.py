@@ -23,6 +23,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # ships; the bundled font folder stands in (ui.app does the same for the built program's self-test).
 os.environ.setdefault("QT_QPA_FONTDIR", str(Path(__file__).resolve().parent.parent / "resources" / "fonts"))
 
+# The per-user cache (the font's parsed tables) in a folder of this run, shared by its tests and the processes
+# they start, never the real one.
+if "CHANGAI_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["CHANGAI_CACHE_DIR"] = tempfile.mkdtemp(prefix="changai-cache-")
+
 import pytest  # noqa: E402
 
 from models.db import Store, open_store  # noqa: E402

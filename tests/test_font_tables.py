@@ -1,0 +1,117 @@
+"""The bundled font's character tables from the cache are reportlab's own, and a cache that is not a valid copy
+is never used (models.font_tables)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.font_tables import MAX_BYTES, load_font
+from models.fonts import FONT_NAME, font_path
+
+
+def _parsed() -> Any:
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    return TTFont(FONT_NAME, font_path())
+
+
+def _same_font(a: Any, b: Any) -> None:
+    assert type(b).__mro__[1:] == type(a).__mro__  # a subclass of reportlab's TTFont, nothing else
+    assert type(b.face).__mro__[1:] == type(a.face).__mro__
+    assert ({k: type(v) for k, v in a.__dict__.items() if k != "face"}
+            == {k: type(v) for k, v in b.__dict__.items() if k != "face"})
+    assert (a.fontName, a._asciiReadable, a.shapable) == (b.fontName, b._asciiReadable, b.shapable)
+    fa, fb = a.face.__dict__, b.face.__dict__
+    assert sorted(fa) == sorted(fb)
+    for key, value in fa.items():
+        if key == "_pdfScale":
+            assert value(1234) == fb[key](1234)
+        elif key == "_ttf_data":
+            assert value == fb[key]
+        else:  # value, type and order (repr shows 600 against 600.0 and the order of a dict)
+            assert repr(value) == repr(fb[key]), key
+
+
+def _pdf(font: Any) -> bytes:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdfmetrics.registerFont(font)
+    buf = io.BytesIO()
+    canvas = Canvas(buf, invariant=1, initialFontName=font.fontName)
+    canvas.setFont(font.fontName, 12)
+    canvas.drawString(50, 700, "宁洱哈尼族彝族自治县总工会 表1 劳模和先进人物情况 123,456 ½ ￥")
+    canvas.drawString(50, 680, f"宽度 {pdfmetrics.stringWidth('产改统计填报 ABC', font.fontName, 10.5):.4f}")
+    canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def parsed() -> Any:
+    return _parsed()
+
+
+def test_tables_from_the_cache_are_the_parsed_ones(parsed: Any, tmp_path: Path) -> None:
+    first = load_font(FONT_NAME, font_path(), tmp_path)  # parses and writes the cache
+    (cache,) = tmp_path.glob("font-*.bin")
+    second = load_font(FONT_NAME, font_path(), tmp_path)  # reads it
+    _same_font(parsed, first)
+    _same_font(parsed, second)
+    assert cache.stat().st_size < MAX_BYTES
+    # the same PDF bytes, subset included (registered under one name, one after the other)
+    name = "FontTablesTest"
+    a, b = _parsed(), load_font(FONT_NAME, font_path(), tmp_path)
+    a.fontName = b.fontName = name
+    assert _pdf(a) == _pdf(b)
+
+
+def test_without_a_cache_folder_the_font_is_parsed(parsed: Any) -> None:
+    _same_font(parsed, load_font(FONT_NAME, font_path(), None))
+
+
+def _damaged(cache: Path, how: str) -> None:
+    data = bytearray(cache.read_bytes())
+    if how == "truncated":
+        cache.write_bytes(bytes(data[:len(data) // 2]))
+    elif how == "one byte changed":
+        data[-100] ^= 0x01
+        cache.write_bytes(bytes(data))
+    elif how == "another reportlab":
+        cache.write_bytes(bytes(data).replace(b'"reportlab": "', b'"reportlab": "0.', 1))
+    elif how == "default width changed":
+        cache.write_bytes(bytes(data).replace(b'"default_width": 1000.0', b'"default_width": 1001.0', 1))
+    elif how == "header only":
+        cache.write_bytes(bytes(data[:data.index(b"\n", 30) + 1]))
+    elif how == "garbage":
+        cache.write_bytes(b"\x00" * 5000)
+    elif how == "too large":
+        with cache.open("ab") as fh:
+            fh.truncate(MAX_BYTES + 10)
+    elif how == "a folder":
+        cache.unlink()
+        cache.mkdir()
+    else:
+        raise AssertionError(how)
+
+
+@pytest.mark.parametrize("how", ["truncated", "one byte changed", "another reportlab", "default width changed",
+                                 "header only", "garbage", "too large", "a folder"])
+def test_a_cache_that_is_not_a_valid_copy_is_ignored_and_made_again(parsed: Any, tmp_path: Path, how: str) -> None:
+    load_font(FONT_NAME, font_path(), tmp_path)
+    (cache,) = tmp_path.glob("font-*.bin")
+    good = cache.read_bytes()
+    _damaged(cache, how)
+    _same_font(parsed, load_font(FONT_NAME, font_path(), tmp_path))
+    if how != "a folder":  # written again (a folder in the way stays: the font is parsed each time)
+        assert cache.read_bytes() == good
+
+
+def test_a_cache_folder_that_cannot_be_written_only_costs_time(parsed: Any, tmp_path: Path) -> None:
+    blocked = tmp_path / "不是文件夹"
+    blocked.write_text("x", encoding="utf-8")  # a file where the folder should be
+    _same_font(parsed, load_font(FONT_NAME, font_path(), blocked / "缓存"))
