@@ -480,11 +480,27 @@ def _table_pages(ctx: _Ctx, spec: R.TableSpec) -> None:
 
 
 def _lines(text: str, width: float, size: float, max_lines: int) -> list[str]:
-    """Wrapped lines of ``text``; a new line in ``text`` always starts a new line."""
+    """Wrapped lines of ``text``, balanced; a new line in ``text`` always starts a new line."""
     out: list[str] = []
     for part in text.split("\n"):
-        out += wrap(part, width, size, max_lines)
+        out += balanced_wrap(part, width, size, max_lines)
     return out[:max_lines]
+
+
+def balanced_wrap(text: str, width: float, size: float, max_lines: int) -> list[str]:
+    """As :func:`wrap`, in as many lines, but as even as they can be: a cell caption of eight characters that needs
+    two lines is cut four and four, never seven and one (数字技能/培训人次, not 数字技能培训人/次)."""
+    lines = wrap(text, width, size)
+    if len(lines) < 2 or len(lines) > max_lines:
+        return wrap(text, width, size, max_lines)
+    narrow, wide = text_width(text, size) / len(lines), width  # the narrowest width giving as many lines lies between
+    for _ in range(12):
+        middle = (narrow + wide) / 2
+        if len(wrap(text, middle, size)) <= len(lines):
+            wide = middle
+        else:
+            narrow = middle
+    return wrap(text, wide, size)
 
 
 def _cell_text(page: Page, x: float, y: float, w: float, h: float, text: str, size: float, align: str,

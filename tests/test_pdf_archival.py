@@ -22,7 +22,7 @@ from common.ids import make_id_number
 from forms.periods import parse_period
 from models import export, records, versions
 from models.db import Store, open_store
-from models.export_pdf import layout, pdf_date, wrap, wrap_list
+from models.export_pdf import balanced_wrap, layout, pdf_date, text_width, wrap, wrap_list
 from models.signing.provider import FileKeySigner
 
 YEAR = str(dt.date.today().year - 1)
@@ -62,6 +62,23 @@ def test_long_names_are_printed_in_full(long_names: Store) -> None:
 def test_wrapping_never_drops_a_character(text: str, width: float, size: float) -> None:
     assert "".join(wrap(text, width, size)) == text
     assert "".join(wrap_list(text, width, size)) == text.replace("\n", "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("数字技能培训人次（）·abcXYZ-、0129"), min_size=1, max_size=40),
+       width=st.floats(min_value=12, max_value=200), size=st.sampled_from([6.0, 7.5, 9.0]))
+def test_balanced_captions_keep_every_character_in_as_many_lines_and_no_wider(text: str, width: float,
+                                                                              size: float) -> None:
+    greedy = wrap(text, width, size)
+    lines = balanced_wrap(text, width, size, max_lines=len(greedy))
+    assert "".join(lines) == text and len(lines) == len(greedy)
+    assert max(text_width(line, size) for line in lines) <= max(text_width(line, size) for line in greedy)
+
+
+def test_a_header_that_needs_two_lines_is_cut_in_the_middle() -> None:
+    width = text_width("数字技能培训人", 7.5) + 1  # seven characters fit: greedy would leave one alone
+    assert wrap("数字技能培训人次", width, 7.5) == ["数字技能培训人", "次"]
+    assert balanced_wrap("数字技能培训人次", width, 7.5, 4) == ["数字技能", "培训人次"]
 
 
 @pytest.mark.parametrize(("moment", "expected"), [
