@@ -108,11 +108,12 @@ def build(root: Path) -> Run:
     return Run(root, folders)
 
 
-_BUILT: dict[str, Run] = {}
+_BUILT: list[Run] = []
 
 
 def three_levels(base: Path) -> Run:
-    key = str(base)
-    if key not in _BUILT:
-        _BUILT[key] = build(base)
-    return _BUILT[key]
+    """The run, built once per test process (into ``base`` the first time it is asked for): every module that
+    needs it shares it; none writes to it (``Run.copy``)."""
+    if not _BUILT:
+        _BUILT.append(build(base))
+    return _BUILT[0]

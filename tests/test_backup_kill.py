@@ -23,7 +23,7 @@ from models.db import open_store
 from models.demo import bulk_people, fill_demo
 
 ROOT = Path(__file__).resolve().parent.parent
-KILLS = 10
+KILLS = 8
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
 
@@ -64,7 +64,7 @@ def sides(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, st
     store = open_store(folder)
     unit.setup(store, code="530821", head="李国华", statistician="王丽", preparer="张敏", phone="0879-3231234")
     fill_demo(store, seed=2025)
-    bulk_people(store, 20_000)
+    bulk_people(store, 6_000)
     info = backup.write_backup(store, base / "备份")
     new_digest = info.manifest["records_digest"]
     store.conn.execute("DELETE FROM people WHERE id % 3 = 0 AND id NOT IN (SELECT leader_id FROM studios)")

@@ -56,6 +56,15 @@ def parsed() -> Any:
     return _parsed()
 
 
+@pytest.fixture(scope="module")
+def good_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache file as the program writes it."""
+    folder = tmp_path_factory.mktemp("font_cache")
+    load_font(FONT_NAME, font_path(), folder)
+    (cache,) = folder.glob("font-*.bin")
+    return cache
+
+
 def test_tables_from_the_cache_are_the_parsed_ones(parsed: Any, tmp_path: Path) -> None:
     first = load_font(FONT_NAME, font_path(), tmp_path)  # parses and writes the cache
     (cache,) = tmp_path.glob("font-*.bin")
@@ -101,10 +110,11 @@ def _damaged(cache: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["truncated", "one byte changed", "another reportlab", "default width changed",
                                  "header only", "garbage", "too large", "a folder"])
-def test_a_cache_that_is_not_a_valid_copy_is_ignored_and_made_again(parsed: Any, tmp_path: Path, how: str) -> None:
-    load_font(FONT_NAME, font_path(), tmp_path)
-    (cache,) = tmp_path.glob("font-*.bin")
-    good = cache.read_bytes()
+def test_a_cache_that_is_not_a_valid_copy_is_ignored_and_made_again(parsed: Any, good_cache: Path, tmp_path: Path,
+                                                                    how: str) -> None:
+    cache = tmp_path / good_cache.name
+    good = good_cache.read_bytes()
+    cache.write_bytes(good)
     _damaged(cache, how)
     _same_font(parsed, load_font(FONT_NAME, font_path(), tmp_path))
     if how != "a folder":  # written again (a folder in the way stays: the font is parsed each time)

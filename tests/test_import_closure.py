@@ -13,8 +13,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import copy_of
 
 from models.db import Store
 
@@ -55,21 +57,39 @@ def present(modules: set[str], packages: set[str]) -> list[str]:
     return sorted(p for p in packages if any(m == p or m.startswith(p + ".") for m in modules))
 
 
-@pytest.fixture
-def exported(demo_store: Store, data_dir: Path, tmp_path: Path) -> tuple[Path, set[str]]:
-    """The demo county with a key, its 2025 return exported and signed by the command: (the .xlsx, the modules
-    the export loaded)."""
+def _build_exported(folder: Path) -> None:
+    """The demo county with a key, its 2025 return exported and signed by the command (in ``上报 U盘``), and the
+    modules that export loaded (``modules.json``)."""
+    from conftest import _build_demo
+
     from tests.signing_support import PASSPHRASE, make_key
 
-    make_key(demo_store)
-    secret = tmp_path / "口令.txt"
+    data = folder / "数据 文件夹"
+    _build_demo(data)
+    from models.db import open_store
+
+    store = open_store(data)
+    try:
+        make_key(store)
+    finally:
+        store.close()
+    secret = folder / "口令.txt"
     secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
-    out = tmp_path / "上报 U盘"
-    proc, modules = loaded_by(data_dir, "export", "--period", "2025", "--out", str(out), "--passphrase-file",
-                              str(secret))
+    proc, modules = loaded_by(data, "export", "--period", "2025", "--out", str(folder / "上报 U盘"),
+                              "--passphrase-file", str(secret))
     assert proc.returncode == 0, proc.stderr
     assert "已用本单位密钥签名" in proc.stdout
-    return out / "530821_2025_v1.xlsx", modules
+    (folder / "modules.json").write_text(json.dumps(sorted(modules)), encoding="utf-8")
+
+
+@pytest.fixture
+def exported(data_dir: Path, tmp_path: Path, prebuilt: Any) -> tuple[Path, set[str]]:
+    """A copy of the demo county with a key whose 2025 return the command exported and signed (built once per
+    session): (the .xlsx, the modules the export loaded). ``data_dir`` holds the copy of the data folder."""
+    built = prebuilt("import_closure_exported", _build_exported)
+    copy_of(built / "数据 文件夹", data_dir)
+    out = copy_of(built / "上报 U盘", tmp_path / "上报 U盘")
+    return out / "530821_2025_v1.xlsx", set(json.loads((built / "modules.json").read_text(encoding="utf-8")))
 
 
 def test_status_loads_no_qt_no_writers_no_signing(demo_store: Store, data_dir: Path) -> None:

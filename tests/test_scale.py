@@ -375,7 +375,8 @@ def test_the_pdf_writer_holds_one_page_at_a_time(monkeypatch) -> None:  # type: 
 
     def sink(page: export_pdf.Page, _number: int, _total: int) -> None:
         nonlocal most_alive
-        gc.collect()
+        # no collection here: a page must be freed by its last reference going, not only by the cycle collector
+        # (and a full collection per page in a test session's large heap costs seconds)
         most_alive = max(most_alive, sum(1 for ref in earlier if (p := ref()) is not None and p.ops))
         page.ops = []  # drawn (as write_pdf does)
         earlier.append(weakref.ref(page))
