@@ -92,13 +92,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         for number, problem in enumerate(problems, start=1):
             print(f"  {number}. {problem}", file=sys.stderr)
         return 1
-    spec = definition.spec
-    print(f"“{path.name}”检查通过：{definition.label}，制定机关：{definition.authority}")
-    print(f"  表 {len(spec.tables)} 张（{'、'.join(t.number for t in spec.tables)}），名册 {len(spec.rosters)} 张，"
-          f"审核规则 {len(spec.rules)} 条，附加填报项 {len(spec.fields)} 个")
-    for extra in spec.fields:
-        print(f"  附加填报项：{extra.kind}.{extra.field.name}（{extra.field.caption}）")
-    print(f"  摘要（SHA-256）：{definition.digest}")
+    first, *rest = definition.summary_lines()
+    print(f"“{path.name}”检查通过：{first}")
+    for line in rest:
+        print(f"  {line}")
     if args.preview is not None:
         out = Path(args.preview)
         with atomic_path(out) as tmp:

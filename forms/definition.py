@@ -64,6 +64,17 @@ class Definition:
         """What a return built on this definition records: ``{"id", "version", "digest"}``."""
         return {"id": self.id, "version": self.version, "digest": self.digest}
 
+    def summary_lines(self) -> list[str]:
+        """What a check of the file shows (command line and window): its tables, rosters, rules, added fields and
+        digest."""
+        spec = self.spec
+        lines = [f"{self.label}，制定机关：{self.authority}",
+                 f"表 {len(spec.tables)} 张（{'、'.join(t.number for t in spec.tables)}），名册 {len(spec.rosters)} 张，"
+                 f"审核规则 {len(spec.rules)} 条，附加填报项 {len(spec.fields)} 个"]
+        lines += [f"附加填报项：{extra.kind}.{extra.field.name}（{extra.field.caption}）" for extra in spec.fields]
+        lines.append(f"摘要（SHA-256）：{self.digest}")
+        return lines
+
 
 def _need(data: dict[str, Any], key: str, kind: type, source: str) -> Any:
     value = data.get(key)

@@ -216,3 +216,55 @@ def test_an_unregistered_province_certificate_can_be_registered_from_the_refusal
         assert len(definitions.installed(fresh)) == 1
     finally:
         fresh.close()
+
+
+def test_export_the_definition_file_then_check_and_preview_a_revision_by_keyboard(
+        qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, county_store: Store,
+        shown: list[tuple[str, str]]) -> None:
+    """导出制度文件 writes the selected definition's own bytes; 检查和预览 lists a broken file's problems with their
+    places, and for a good one shows what it holds and writes the preview of its empty tables."""
+    from pypdf import PdfReader
+
+    from forms.definition import shipped_definition
+
+    dialog = DefinitionsDialog(county_store)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.table.selectRow(0)
+    exported = tmp_path / "制度 文件" / "导出.json"
+    exported.parent.mkdir()
+    monkeypatch.setattr(definitions_dialog, "choose_save_file", lambda _p, _t, name, _f="": exported)
+    alt(qtbot, Qt.Key.Key_F, shown)
+    assert exported.read_bytes() == shipped_definition().raw
+    assert shown[-1][0] == "information" and shipped_definition().digest in shown[-1][1]
+
+    # a revision with a mistake: named with its place, nothing written
+    broken = tmp_path / "制度 文件" / "第2版 有错.json"
+    broken.write_bytes(exported.read_bytes().replace(b'"version": 1', b'"version": 2', 1)
+                       .replace(b'"not_above": "model_count"', b'"not_above": "no_such_column"', 1))
+    monkeypatch.setattr(definitions_dialog, "choose_definition_file", lambda _p, _t="": broken)
+    details: list[str] = []
+    monkeypatch.setattr(msgbox, "warning", lambda _p, title, text, detail=None: (shown.append(("warning", text)),
+                                                                                 details.append(detail or "")))
+    alt(qtbot, Qt.Key.Key_K, shown)
+    assert shown[-1][0] == "warning" and "处问题" in shown[-1][1]
+    assert "no_such_column" in details[-1] and "tables[0]" in details[-1]
+
+    # the 2026 definition: its summary, then the preview
+    good = Path(__file__).with_name("definitions") / "yn-changai-return-2026.json"
+    preview = tmp_path / "预览 文件夹" / "表式预览.pdf"
+    preview.parent.mkdir()
+    asked: list[str] = []
+    opened: list[Path] = []
+    monkeypatch.setattr(definitions_dialog, "choose_definition_file", lambda _p, _t="": good)
+    monkeypatch.setattr(definitions_dialog, "choose_save_file", lambda _p, _t, name, _f="": preview)
+    monkeypatch.setattr(msgbox, "confirm", lambda _p, _t, text, *a, **k: asked.append(text) or True)
+    monkeypatch.setattr(definitions_dialog, "open_file", lambda path: opened.append(path) or True)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: bool(opened))
+    assert "检查通过" in asked[0] and "表 6 张" in asked[0] and "审核规则 21 条" in asked[0]
+    assert "trainings.digital_participants" in asked[0]
+    assert opened == [preview] and len(PdfReader(preview).pages) == 7

@@ -43,20 +43,31 @@ def choose_signed_file(parent: QWidget | None) -> Path | None:
     return Path(name) if name else None
 
 
-def choose_definition_file(parent: QWidget | None) -> Path | None:
-    """Ask for the (unsigned) definition file the province is about to sign (replaced in tests)."""
-    name, _ = QFileDialog.getOpenFileName(parent, "选择要签发的报表制度文件", _start("definition_draft"),
+def choose_definition_file(parent: QWidget | None, title: str = "选择要签发的报表制度文件") -> Path | None:
+    """Ask for an (unsigned) definition file: to sign, or to check (replaced in tests)."""
+    name, _ = QFileDialog.getOpenFileName(parent, title, _start("definition_draft"),
                                           "报表制度文件 (*.json);;所有文件 (*)")
     _remember("definition_draft", name)
     return Path(name) if name else None
 
 
-def choose_save_file(parent: QWidget | None, title: str, file_name: str) -> Path | None:
-    """Ask where to write a signed file (replaced in tests)."""
+def choose_save_file(parent: QWidget | None, title: str, file_name: str, file_filter: str = SIGNED_FILTER) -> Path | None:
+    """Ask where to write a file (replaced in tests)."""
     start = str(Path(_start("definition_out") or ".") / file_name)
-    name, _ = QFileDialog.getSaveFileName(parent, title, start, SIGNED_FILTER)
+    name, _ = QFileDialog.getSaveFileName(parent, title, start, file_filter)
     _remember("definition_out", name)
     return Path(name) if name else None
+
+
+def open_file(path: Path) -> bool:
+    """Open ``path`` with the program the system has for it (replaced in tests); False when none opened it."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+MAX_PROBLEMS_SHOWN = 30
 
 
 class DefinitionsDialog(QDialog):
@@ -113,7 +124,17 @@ class DefinitionsDialog(QDialog):
             row.addWidget(button)
         row.addStretch(1)
         self.plans_button: QPushButton | None = None
+        self.export_file_button: QPushButton | None = None
+        self.check_button: QPushButton | None = None
         if type(self) is DefinitionsDialog:
+            self.export_file_button = QPushButton("导出制度文件(&F)…")
+            self.export_file_button.setToolTip("把选中报表制度的内容导出为文件（JSON），省总工会修订后作为新版本签发")
+            self.export_file_button.clicked.connect(lambda: self.export_file())
+            self.check_button = QPushButton("检查和预览(&K)…")
+            self.check_button.setToolTip("检查一个报表制度文件，逐条列出问题；通过后可生成空表式的PDF预览")
+            self.check_button.clicked.connect(lambda: self.check_file())
+            row.addWidget(self.export_file_button)
+            row.addWidget(self.check_button)
             self.plans_button = QPushButton("规划目标(&P)…")
             self.plans_button.setToolTip("省总工会签发的规划目标：安装、签发（省总工会）、导出转交下级")
             self.plans_button.clicked.connect(lambda: self.open_plans())
@@ -285,6 +306,73 @@ class DefinitionsDialog(QDialog):
             return
         msgbox.information(self, "导出签发文件", f"已导出{d.label}的签发文件（与收到的文件完全相同）：\n{out}\n\n"
                                                  "下级单位在“文件 → 报表制度…”中安装。")
+
+
+    def export_file(self) -> None:
+        """The selected definition's own file (not signed), for the province to revise into a new version."""
+        from common.atomic_file import atomic_path, os_error_text
+
+        row = self.selected()
+        if row is None:
+            msgbox.information(self, "导出制度文件", "请先在列表中选中一个报表制度。")
+            return
+        d = row.entry.definition
+        out = choose_save_file(self, "导出报表制度文件", f"{d.id}-第{d.version}版.json",
+                               "报表制度文件 (*.json);;所有文件 (*)")
+        if out is None:
+            return
+        try:
+            with atomic_path(out) as tmp:
+                tmp.write_bytes(d.raw)  # exactly the bytes it was installed (and signed) as
+        except OSError as exc:
+            msgbox.warning(self, "导出制度文件", os_error_text(exc))
+            return
+        msgbox.information(self, "导出制度文件", f"已导出{d.label}：\n{out}\n\n摘要（SHA-256）：{d.digest}\n\n"
+                                                 "修订时请提高版本号（version），改好后用“检查和预览”检查，再由省总工会签发。")
+
+    def check_file(self, path: Path | None = None) -> None:
+        """Check a definition file; list its problems, or show what it holds and offer the preview of its tables."""
+        from PySide6.QtGui import QGuiApplication
+
+        from common.atomic_file import atomic_path, os_error_text
+        from forms.definition import check_definition
+        from models import definition_signing as ds
+        from models.export_pdf import write_definition_preview
+
+        path = path or choose_definition_file(self, "选择要检查的报表制度文件")
+        if path is None:
+            return
+        try:
+            data = ds.read_plain(path)
+        except UserError as exc:
+            msgbox.warning(self, "检查报表制度", str(exc))
+            return
+        definition, problems = check_definition(data, source=path.name)
+        if definition is None:
+            shown = [f"{n}. {p}" for n, p in enumerate(problems[:MAX_PROBLEMS_SHOWN], start=1)]
+            if len(problems) > MAX_PROBLEMS_SHOWN:
+                shown.append(f"……另有 {len(problems) - MAX_PROBLEMS_SHOWN} 处（命令行 definition check 列出全部）")
+            msgbox.warning(self, "检查报表制度", f"“{path.name}”有 {len(problems)} 处问题，改正后再检查：",
+                           detail="\n".join(shown))
+            return
+        first, *rest = definition.summary_lines()
+        if not msgbox.confirm(self, "检查报表制度", f"“{path.name}”检查通过：{first}\n" + "\n".join(rest)
+                              + "\n\n生成空表式的PDF预览吗？", "生成预览…", "关闭", default_yes=True):
+            return
+        out = choose_save_file(self, "保存表式预览", f"{path.stem}-表式预览.pdf", "PDF 文件 (*.pdf)")
+        if out is None:
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            with atomic_path(out) as tmp:
+                pages = write_definition_preview(definition, tmp)
+        except OSError as exc:
+            msgbox.warning(self, "表式预览", os_error_text(exc))
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        if not open_file(out):
+            msgbox.information(self, "表式预览", f"表式预览（{pages} 页）已保存：\n{out}\n可用PDF阅读器打开并打印。")
 
 
 def open_definitions_dialog(store: Store, parent: QWidget | None = None) -> None:
