@@ -4,12 +4,12 @@ level installs it, prefectures pass the signed file down unchanged (see :mod:`mo
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from cli import CliError, need_unit, opened_store
+from cli import need_unit, opened_store
 
 
 def add_commands(group_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,50 +31,50 @@ def add_commands(group_sub: argparse._SubParsersAction) -> None:  # type: ignore
     p.set_defaults(func=cmd_export_signed)
 
 
-def user_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """A refusal the user can act on (UserError, SigningError) is printed in Chinese with exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(args: argparse.Namespace) -> int:
-        from common.errors import UserError
-        from models.signing import SigningError
-
-        try:
-            return func(args)
-        except (UserError, SigningError) as exc:
-            raise CliError(str(exc)) from exc
-
-    return wrapper
-
-
 def _target(out: Path, name: str) -> Path:
     return out / name if out.is_dir() else out
 
 
-@user_errors
-def cmd_sign(args: argparse.Namespace) -> int:
+def sign_command(args: argparse.Namespace, module: Any, signed_label: str, after_sign: str) -> int:
+    """``definition sign`` / ``plan sign`` with the kind's signing module (see ``models.definition_signing``)."""
     from cli.signing import ask_passphrase
-    from forms.definition import load_definition
-    from models import definition_signing as ds
     from models.province_docs import check_can_sign
     from models.signing.provider import FileKeySigner
 
     with opened_store(args) as store:
         need_unit(store)
-        check_can_sign(store, ds.KIND)  # before asking for the passphrase
-        defn = load_definition(ds.read_plain(args.file), source=args.file.name)
+        check_can_sign(store, module.KIND)  # before asking for the passphrase
+        document = module.load(module.read_plain(args.file), source=args.file.name)
         passphrase, _ = ask_passphrase(args.passphrase_file)
         signer = FileKeySigner.open(store, passphrase)
-        out = _target(args.out, ds.default_file_name(defn))
-        ds.sign_definition_file(store, args.file, signer, out)
-    print(f"已签发：{defn.label}")
+        out = _target(args.out, module.default_file_name(document))
+        module.sign_file(store, args.file, signer, out)
+    print(f"{signed_label}：{document.label}")
     print(f"签发的文件：{out}")
-    print("请把签发的文件（连同本单位证书和公钥登记表，供尚未登记的单位登记）交下级单位安装；"
-          f"本单位也需安装后才按此版本编制和汇总：definition install \"{out}\"")
+    print(f"请把签发的文件（连同本单位证书和公钥登记表，供尚未登记的单位登记）交下级单位安装；{after_sign}：{args.command} "
+          f"install \"{out}\"")
     return 0
 
 
-@user_errors
+def export_signed_command(args: argparse.Namespace, module: Any, document_of: Callable[[Any], Any]) -> int:
+    """``definition export-signed`` / ``plan export-signed``."""
+    from models.province_docs import kind_label
+
+    with opened_store(args) as store:
+        entry = module.find(store, args.ref)
+        out = _target(args.out, module.default_file_name(document_of(entry)))
+        module.export_signed(store, args.ref, out)
+    print(f"已导出{kind_label(module.KIND)}“{document_of(entry).label}”的签发文件（与收到的文件完全相同）：{out}")
+    print(f"下级单位用 {args.command} install 安装（需已登记省总工会的证书）。")
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    from models import definition_signing
+
+    return sign_command(args, definition_signing, "已签发", "本单位也需安装后才按此版本编制和汇总")
+
+
 def cmd_install(args: argparse.Namespace) -> int:
     from models import definition_signing as ds
 
@@ -94,7 +94,6 @@ def cmd_install(args: argparse.Namespace) -> int:
     return 0
 
 
-@user_errors
 def cmd_list(args: argparse.Namespace) -> int:
     from models import definition_signing as ds
 
@@ -116,14 +115,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@user_errors
 def cmd_export_signed(args: argparse.Namespace) -> int:
-    from models import definition_signing as ds
+    from models import definition_signing
 
-    with opened_store(args) as store:
-        entry = ds.find(store, args.ref)
-        out = _target(args.out, ds.default_file_name(entry.definition))
-        ds.export_signed(store, args.ref, out)
-    print(f"已导出{entry.definition.label}的签发文件（与收到的文件完全相同）：{out}")
-    print("下级单位用 definition install 安装（需已登记省总工会的证书）。")
-    return 0
+    return export_signed_command(args, definition_signing, lambda entry: entry.definition)

@@ -4,9 +4,7 @@ province like the return's definition, see :mod:`models.plan_signing`) and ``pro
 from __future__ import annotations
 
 import argparse
-import functools
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from cli import CliError, need_unit, opened_store
@@ -50,50 +48,13 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def user_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """A plan file or a request the user can correct: its Chinese message, exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(args: argparse.Namespace) -> int:
-        from common.errors import UserError
-        from models.signing import SigningError
-
-        try:
-            return func(args)
-        except (UserError, SigningError) as exc:
-            raise CliError(str(exc)) from exc
-
-    return wrapper
-
-
-def _target(out: Path, name: str) -> Path:
-    return out / name if out.is_dir() else out
-
-
-@user_errors
 def cmd_plan_sign(args: argparse.Namespace) -> int:
-    from cli.signing import ask_passphrase
-    from forms.plans import load_plan
-    from models import plan_signing as ps
-    from models.province_docs import check_can_sign
-    from models.signing.provider import FileKeySigner
+    from cli.definition_signing import sign_command
+    from models import plan_signing
 
-    with opened_store(args) as store:
-        need_unit(store)
-        check_can_sign(store, ps.KIND)  # before asking for the passphrase
-        plan = load_plan(ps.read_plain(args.file), source=args.file.name)
-        passphrase, _ = ask_passphrase(args.passphrase_file)
-        signer = FileKeySigner.open(store, passphrase)
-        out = _target(args.out, ps.default_file_name(plan))
-        ps.sign_plan_file(store, args.file, signer, out)
-    print(f"已签发规划目标：{plan.label}")
-    print(f"签发的文件：{out}")
-    print("请把签发的文件（连同本单位证书和公钥登记表，供尚未登记的单位登记）交下级单位安装；"
-          f"本单位也需安装后才按此规划计算完成情况：plan install \"{out}\"")
-    return 0
+    return sign_command(args, plan_signing, "已签发规划目标", "本单位也需安装后才按此规划计算完成情况")
 
 
-@user_errors
 def cmd_plan_install(args: argparse.Namespace) -> int:
     from models import plan_signing as ps
 
@@ -108,7 +69,6 @@ def cmd_plan_install(args: argparse.Namespace) -> int:
     return 0
 
 
-@user_errors
 def cmd_plan_list(args: argparse.Namespace) -> int:
     from models import plan_signing as ps
 
@@ -131,20 +91,13 @@ def cmd_plan_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@user_errors
 def cmd_plan_export_signed(args: argparse.Namespace) -> int:
-    from models import plan_signing as ps
+    from cli.definition_signing import export_signed_command
+    from models import plan_signing
 
-    with opened_store(args) as store:
-        entry = ps.find(store, args.ref)
-        out = _target(args.out, ps.default_file_name(entry.plan))
-        ps.export_signed(store, args.ref, out)
-    print(f"已导出规划目标{entry.plan.label}的签发文件（与收到的文件完全相同）：{out}")
-    print("下级单位用 plan install 安装（需已登记省总工会的证书）。")
-    return 0
+    return export_signed_command(args, plan_signing, lambda entry: entry.plan)
 
 
-@user_errors
 def cmd_progress(args: argparse.Namespace) -> int:
     from models import plans, progress
     from models.progress import percent

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from forms.definition import Definition, DefinitionError, load_definition, shipped_definition
-from models import definitions
+from models import definitions, province_docs
 from models.db import Store, StoreError
 from models.province_docs import (
-    PROVINCE_NAME,
     ProvinceDocumentError,
     SignerInfo,
     check_can_sign,
@@ -75,13 +74,7 @@ def sign_definition(store: Store, raw: bytes, signer: Signer, *, source: str) ->
 
 def sign_definition_file(store: Store, path: Path, signer: Signer, out: Path) -> Definition:
     """Sign the definition file ``path`` into ``out`` (written atomically); the signed definition."""
-    from common.atomic_file import write_bytes_atomic
-
-    check_can_sign(store, KIND)
-    raw = read_plain(path)
-    signed = sign_definition(store, raw, signer, source=path.name)
-    write_bytes_atomic(out, signed)
-    return load_definition(raw, source=path.name)
+    return province_docs.sign_file(store, KIND, path, signer, out, load_definition)
 
 
 def read_plain(path: Path) -> bytes:
@@ -123,48 +116,29 @@ def _years(store: Store, defn: Definition) -> tuple[list[int], list[int]]:
 
 
 def signed_package(store: Store, digest: str) -> bytes | None:
-    value = store.scalar("SELECT signed_package FROM definitions WHERE digest = ?", (digest,))
-    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else None
+    return province_docs.signed_package(store, KIND, digest)
 
 
 def find(store: Store, ref: str) -> definitions.Installed:
-    """An installed definition by ``ID/VERSION`` (``yn-changai-return/2``), ``VERSION`` when one id, or digest prefix."""
-    text = ref.strip()
+    """An installed definition by ``ID/VERSION`` (``yn-changai-return/2``), ``ID``, ``VERSION`` or digest prefix."""
     known = [i for i in definitions.installed(store) if not i.shipped]
-    if "/" in text:
-        def_id, _, version = text.rpartition("/")
-        matches = [i for i in known if i.definition.id == def_id.strip() and str(i.definition.version) ==
-                   version.strip().lstrip("vV第").rstrip("版")]
-    elif text.isdigit():
-        matches = [i for i in known if str(i.definition.version) == text]
-    else:
-        matches = [i for i in known if len(text) >= 8 and i.definition.digest.startswith(text.lower())]
-    if len(matches) == 1:
-        return matches[0]
-    names = "、".join(f"{i.definition.id}/{i.definition.version}" for i in known) or "（无）"
-    if not matches:
-        raise ProvinceDocumentError(f"没有找到已安装的报表制度“{ref}”。已安装的：{names}。"
-                                    "程序自带的报表制度不需要导出（每个单位的程序都带有它）")
-    raise ProvinceDocumentError(f"“{ref}”对应多份报表制度，请写成“标识/版本号”：{names}")
+    return province_docs.find_installed(known, ref, KIND, lambda i: i.definition)
 
 
 def export_signed(store: Store, ref: str, out: Path) -> definitions.Installed:
     """Write the signed file of an installed definition, byte for byte as received, to ``out``."""
-    from common.atomic_file import write_bytes_atomic
-
     entry = find(store, ref)
-    package = signed_package(store, entry.definition.digest)
-    if package is None:
-        raise ProvinceDocumentError(f"{entry.definition.label}安装时没有保存签发文件，无法转交。"
-                                    f"请向上级单位索取{PROVINCE_NAME}签发的原始文件")
-    write_bytes_atomic(out, package)
+    province_docs.export_package(store, KIND, entry.definition, out)
     return entry
 
 
 def default_file_name(defn: Definition) -> str:
-    from models.province_docs import SUFFIX
+    return province_docs.default_file_name(KIND, defn)
 
-    return f"报表制度-{defn.id}-第{defn.version}版{SUFFIX}"
+
+# The interface this module shares with its sibling (the 报表制度 and 规划目标 dialogs use either)
+load = load_definition
+sign_file = sign_definition_file
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from forms.plans import Plan, PlanError, load_plan
-from models import plans
+from models import plans, province_docs
 from models.db import Store, StoreError
 from models.province_docs import (
-    PROVINCE_NAME,
-    SUFFIX,
     ProvinceDocumentError,
     SignerInfo,
     check_can_sign,
@@ -74,13 +72,7 @@ def sign_plan(store: Store, raw: bytes, signer: Signer, *, source: str) -> bytes
 
 def sign_plan_file(store: Store, path: Path, signer: Signer, out: Path) -> Plan:
     """Sign the plan file ``path`` into ``out`` (written atomically); the signed plan."""
-    from common.atomic_file import write_bytes_atomic
-
-    check_can_sign(store, KIND)
-    raw = read_plain(path)
-    signed = sign_plan(store, raw, signer, source=path.name)
-    write_bytes_atomic(out, signed)
-    return load_plan(raw, source=path.name)
+    return province_docs.sign_file(store, KIND, path, signer, out, load_plan)
 
 
 def install_signed(store: Store, data: bytes, *, source: str) -> InstallOutcome:
@@ -103,53 +95,30 @@ def install_signed_file(store: Store, path: Path) -> InstallOutcome:
 
 
 def signed_package(store: Store, digest: str) -> bytes | None:
-    value = store.scalar("SELECT signed_package FROM plans WHERE digest = ?", (digest,))
-    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else None
+    return province_docs.signed_package(store, KIND, digest)
 
 
 def find(store: Store, ref: str) -> plans.InstalledPlan:
     """An installed (not shipped) plan by ``ID/VERSION`` or ``ID:VERSION``, ``ID`` (highest version),
     ``VERSION`` when one id, or a digest prefix of at least 8 characters."""
-    text = ref.strip()
     known = [i for i in plans.installed(store) if not i.shipped]
-    matches: list[plans.InstalledPlan]
-    sep = "/" if "/" in text else ":" if ":" in text else ""
-    if sep:
-        plan_id, _, version = text.rpartition(sep)
-        wanted = version.strip().lstrip("vV第").rstrip("版")
-        matches = [i for i in known if i.plan.id == plan_id.strip() and str(i.plan.version) == wanted]
-    elif text.isdigit():
-        matches = [i for i in known if str(i.plan.version) == text]
-    else:
-        matches = [i for i in known if i.plan.id == text]
-        if matches:
-            matches = [max(matches, key=lambda i: i.plan.version)]
-        elif len(text) >= 8:
-            matches = [i for i in known if i.plan.digest.startswith(text.lower())]
-    if len(matches) == 1:
-        return matches[0]
-    names = "、".join(f"{i.plan.id}/{i.plan.version}" for i in known) or "（无）"
-    if not matches:
-        raise ProvinceDocumentError(f"没有找到已安装的规划目标“{ref}”。已安装的：{names}。"
-                                    "程序自带的规划目标不需要导出（每个单位的程序都带有它）")
-    raise ProvinceDocumentError(f"“{ref}”对应多份规划目标，请写成“代码/版本号”：{names}")
+    return province_docs.find_installed(known, ref, KIND, lambda i: i.plan)
 
 
 def export_signed(store: Store, ref: str, out: Path) -> plans.InstalledPlan:
     """Write the signed file of an installed plan, byte for byte as received, to ``out``."""
-    from common.atomic_file import write_bytes_atomic
-
     entry = find(store, ref)
-    package = signed_package(store, entry.plan.digest)
-    if package is None:
-        raise ProvinceDocumentError(f"规划目标{entry.plan.label}安装时没有保存签发文件，无法转交。"
-                                    f"请向上级单位索取{PROVINCE_NAME}签发的原始文件")
-    write_bytes_atomic(out, package)
+    province_docs.export_package(store, KIND, entry.plan, out)
     return entry
 
 
 def default_file_name(plan: Plan) -> str:
-    return f"规划目标-{plan.id}-第{plan.version}版{SUFFIX}"
+    return province_docs.default_file_name(KIND, plan)
+
+
+# The interface this module shares with its sibling (the 报表制度 and 规划目标 dialogs use either)
+load = load_plan
+sign_file = sign_plan_file
 
 
 @dataclasses.dataclass(frozen=True)

@@ -37,8 +37,9 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from common.atomic_file import os_reason
 from common.errors import UserError
@@ -136,6 +137,91 @@ def sign_document(store: Store, raw: bytes, kind: str, signer: Signer) -> bytes:
               f"用“产改统计填报”程序的{WHERE_INSTALLED.get(kind, '“文件 → 报表制度…”')}安装，程序核验签名后才会安装。",
     }
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+class Document(Protocol):
+    """What both kinds of document (a definition, a plan) have."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def digest(self) -> str: ...
+
+
+D = TypeVar("D", bound=Document)
+E = TypeVar("E")
+
+
+def sign_file(store: Store, kind: str, path: Path, signer: Signer, out: Path,
+              load: Callable[..., D]) -> D:
+    """Sign the document file ``path`` into ``out`` (written atomically), after ``load`` (``load_definition``,
+    ``load_plan``) accepted it: only a usable document is signed. The loaded document."""
+    from common.atomic_file import write_bytes_atomic
+
+    check_can_sign(store, kind)
+    raw = read_signed_file(path)
+    document = load(raw, source=path.name)
+    write_bytes_atomic(out, sign_document(store, raw, kind, signer))
+    return document
+
+
+def default_file_name(kind: str, document: Document) -> str:
+    """``报表制度-yn-changai-return-第2版.signed.json``."""
+    return f"{kind_label(kind)}-{document.id}-第{document.version}版{SUFFIX}"
+
+
+# --- passing down (prefectures) -----------------------------------------------------------------------------
+
+_TABLES = {"definition": "definitions", "plan": "plans"}  # where each kind's installed documents are kept
+
+
+def signed_package(store: Store, kind: str, digest: str) -> bytes | None:
+    """The signed file an installed document came in, as received (None for the shipped one)."""
+    value = store.scalar(f"SELECT signed_package FROM {_TABLES[kind]} WHERE digest = ?", (digest,))
+    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else None
+
+
+def find_installed(known: Sequence[E], ref: str, kind: str, document: Callable[[E], Document]) -> E:
+    """The one of ``known`` (installed, not shipped) that ``ref`` names: ``ID/VERSION`` (or ``ID:VERSION``; ``第2版``
+    and ``v2`` are read as 2), ``ID`` alone (its highest version), ``VERSION`` alone, or a digest prefix of at least 8
+    characters. :class:`ProvinceDocumentError` names what is installed when none or several match."""
+    label = kind_label(kind)
+    text = ref.strip()
+    sep = "/" if "/" in text else ":" if ":" in text else ""
+    if sep:
+        doc_id, _, version = text.rpartition(sep)
+        wanted = version.strip().lstrip("vV第").rstrip("版")
+        matches = [e for e in known if document(e).id == doc_id.strip() and str(document(e).version) == wanted]
+    elif text.isdigit():
+        matches = [e for e in known if str(document(e).version) == text]
+    else:
+        matches = [e for e in known if document(e).id == text]
+        if matches:
+            matches = [max(matches, key=lambda e: document(e).version)]
+        elif len(text) >= 8:
+            matches = [e for e in known if document(e).digest.startswith(text.lower())]
+    if len(matches) == 1:
+        return matches[0]
+    names = "、".join(f"{document(e).id}/{document(e).version}" for e in known) or "（无）"
+    if not matches:
+        raise ProvinceDocumentError(f"没有找到已安装的{label}“{ref}”。已安装的：{names}。"
+                                    f"程序自带的{label}不需要导出（每个单位的程序都带有它）")
+    raise ProvinceDocumentError(f"“{ref}”对应多份{label}，请写成“标识/版本号”：{names}")
+
+
+def export_package(store: Store, kind: str, document: Document, out: Path) -> None:
+    """Write the signed file ``document`` was installed from, byte for byte as received, to ``out``."""
+    from common.atomic_file import write_bytes_atomic
+
+    package = signed_package(store, kind, document.digest)
+    if package is None:
+        raise ProvinceDocumentError(f"{kind_label(kind)}“{document.label}”安装时没有保存签发文件，无法转交。"
+                                    f"请向上级单位索取{PROVINCE_NAME}签发的原始文件")
+    write_bytes_atomic(out, package)
 
 
 # --- reading (every level) ----------------------------------------------------------------------------------

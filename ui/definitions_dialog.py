@@ -4,7 +4,7 @@ province), export the signed file for the units below. All work is done by :mod:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
@@ -203,28 +203,65 @@ class DefinitionsDialog(QDialog):
 
     # -- actions -------------------------------------------------------------------------------------------
 
-    def install(self, path: Path | None = None) -> None:
-        from models.definition_signing import install_signed_file
+    # What differs between this dialog and the plans' (ui.plans_dialog): the kind of document, its signing module
+    # and the file dialogs of the dialog's own module (tests replace those there).
+    KIND = "definition"
+    AFTER_SIGN = "本单位也需安装后才按此版本编制和汇总。"
 
-        path = path or choose_signed_file(self)
-        if path is None:
-            return
+    def signing(self) -> Any:
+        """The kind's module: ``install_signed_file``, ``load``, ``sign_file``, ``export_signed``,
+        ``default_file_name``, ``read_plain``, ``listing``."""
+        from models import definition_signing
+
+        return definition_signing
+
+    def document(self, holder: Any) -> Any:
+        """The document of an install outcome or an installed entry."""
+        return holder.definition
+
+    def choose_signed(self) -> Path | None:
+        return choose_signed_file(self)
+
+    def choose_draft(self) -> Path | None:
+        return choose_definition_file(self)
+
+    def choose_out(self, title: str, file_name: str) -> Path | None:
+        return choose_save_file(self, title, file_name)
+
+    def signer_for(self, purpose: str) -> Any:
+        return ask_signer(self, self.store, purpose)
+
+    def installed(self, outcome: Any) -> None:
+        """Called after an install (the plans' dialog notes it for the progress page)."""
+
+    @property
+    def noun(self) -> str:
+        from models.province_docs import kind_label
+
+        return kind_label(self.KIND)
+
+    def install(self, path: Path | None = None) -> None:
         from models.province_docs import UnregisteredSigner
 
+        noun = self.noun
+        path = path or self.choose_signed()
+        if path is None:
+            return
         try:
-            outcome = install_signed_file(self.store, path)
+            outcome = self.signing().install_signed_file(self.store, path)
         except UnregisteredSigner as exc:
-            if msgbox.confirm(self, "未安装报表制度",
+            if msgbox.confirm(self, f"未安装{noun}",
                               f"{exc}\n\n现在登记省总工会的证书吗？需要省总工会的证书文件（.cer）和盖章的公钥登记表"
-                              "（州市随报表制度一起转交）。登记后接着安装。", "登记证书…", "关闭", default_yes=True) \
+                              f"（州市随{noun}一起转交）。登记后接着安装。", "登记证书…", "关闭", default_yes=True) \
                     and self.register_province():
                 self.install(path)
             return
         except (UserError, SigningError) as exc:
-            msgbox.warning(self, "未安装报表制度", str(exc))
+            msgbox.warning(self, f"未安装{noun}", str(exc))
             return
-        self.refresh(outcome.definition.digest)
-        msgbox.information(self, "安装报表制度", "\n".join(outcome.lines()))
+        self.installed(outcome)
+        self.refresh(self.document(outcome).digest)
+        msgbox.information(self, f"安装{noun}", "\n".join(outcome.lines()))
 
     def open_plans(self) -> None:
         from ui.plans_dialog import PlansDialog
@@ -249,64 +286,60 @@ class DefinitionsDialog(QDialog):
         return len(trust.registrations(self.store)) > before
 
     def sign(self) -> None:
-        from forms.definition import load_definition
-        from models import definition_signing as ds
+        from common.atomic_file import os_error_text
         from models.province_docs import check_can_sign
 
+        module, title = self.signing(), f"签发{self.noun}"
         try:
-            check_can_sign(self.store, ds.KIND)
+            check_can_sign(self.store, self.KIND)
         except UserError as exc:
-            msgbox.warning(self, "签发报表制度", str(exc))
+            msgbox.warning(self, title, str(exc))
             return
-        path = choose_definition_file(self)
+        path = self.choose_draft()
         if path is None:
             return
         try:
-            defn = load_definition(ds.read_plain(path), source=path.name)
+            document = module.load(module.read_plain(path), source=path.name)
         except UserError as exc:
-            msgbox.warning(self, "签发报表制度", str(exc))
+            msgbox.warning(self, title, str(exc))
             return
-        if not ensure_key(self, self.store, "签发报表制度"):
+        if not ensure_key(self, self.store, title):
             return
-        out = choose_save_file(self, "保存签发的报表制度文件", ds.default_file_name(defn))
+        out = self.choose_out(f"保存签发的{self.noun}文件", module.default_file_name(document))
         if out is None:
             return
-        signer = ask_signer(self, self.store, f"签发{defn.label}")
+        signer = self.signer_for(f"签发{document.label}")
         if signer is None:
             return
         try:
-            ds.sign_definition_file(self.store, path, signer, out)
+            module.sign_file(self.store, path, signer, out)
         except (UserError, SigningError, OSError) as exc:
-            from common.atomic_file import os_error_text
-
-            msgbox.warning(self, "签发报表制度", os_error_text(exc) if isinstance(exc, OSError) else str(exc))
+            msgbox.warning(self, title, os_error_text(exc) if isinstance(exc, OSError) else str(exc))
             return
-        if msgbox.confirm(self, "签发报表制度",
-                          f"已签发：{defn.label}\n文件：{out}\n\n请把这个文件交下级单位安装（尚未登记本单位证书的单位，"
-                          "同时交本单位的证书和盖章的公钥登记表）。\n\n本单位也需安装后才按此版本编制和汇总。现在在本单位安装吗？",
+        if msgbox.confirm(self, title,
+                          f"已签发：{document.label}\n文件：{out}\n\n请把这个文件交下级单位安装（尚未登记本单位证书的单位，"
+                          f"同时交本单位的证书和盖章的公钥登记表）。\n\n{self.AFTER_SIGN}现在在本单位安装吗？",
                           "安装", "暂不安装", default_yes=True):
             self.install(out)
 
     def export(self) -> None:
-        from models import definition_signing as ds
+        from common.atomic_file import os_error_text
+        from models.province_docs import WHERE_INSTALLED
 
-        row = self.selected()
+        module, row = self.signing(), self.selected()
         if row is None or not row.exportable:
             return
-        d = row.entry.definition
-        out = choose_save_file(self, "导出签发的报表制度文件（交下级单位）", ds.default_file_name(d))
+        d = self.document(row.entry)
+        out = self.choose_out(f"导出签发的{self.noun}文件（交下级单位）", module.default_file_name(d))
         if out is None:
             return
         try:
-            ds.export_signed(self.store, f"{d.id}/{d.version}", out)
+            module.export_signed(self.store, f"{d.id}/{d.version}", out)
         except (UserError, OSError) as exc:
-            from common.atomic_file import os_error_text
-
             msgbox.warning(self, "导出签发文件", os_error_text(exc) if isinstance(exc, OSError) else str(exc))
             return
-        msgbox.information(self, "导出签发文件", f"已导出{d.label}的签发文件（与收到的文件完全相同）：\n{out}\n\n"
-                                                 "下级单位在“文件 → 报表制度…”中安装。")
-
+        msgbox.information(self, "导出签发文件", f"已导出{self.noun}“{d.label}”的签发文件（与收到的文件完全相同）：\n"
+                                                 f"{out}\n\n下级单位在{WHERE_INSTALLED[self.KIND]}中安装。")
 
     def export_file(self) -> None:
         """The selected definition's own file (not signed), for the province to revise into a new version."""

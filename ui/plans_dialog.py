@@ -6,15 +6,12 @@ from the 目标完成情况 page."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFileDialog, QTableWidgetItem, QWidget
 
-from common.errors import UserError
-from models.signing import SigningError
-from ui import msgbox
 from ui.definitions_dialog import DefinitionsDialog
-from ui.keys_dialog import _remember, _start, ask_signer, ensure_key
+from ui.keys_dialog import _remember, _start, ask_signer
 
 if TYPE_CHECKING:
     from models.db import Store
@@ -106,87 +103,31 @@ class PlansDialog(DefinitionsDialog):
             text += "\n随程序发布，不需要安装，也不需要转交。"
         self.detail.setText(text)
 
-    def install(self, path: Path | None = None) -> None:
-        from models.plan_signing import install_signed_file
-        from models.province_docs import UnregisteredSigner
+    KIND = "plan"
+    AFTER_SIGN = "本单位也需安装后才按此规划计算完成情况。"
 
-        path = path or choose_signed_file(self)
-        if path is None:
-            return
-        try:
-            outcome = install_signed_file(self.store, path)
-        except UnregisteredSigner as exc:
-            if msgbox.confirm(self, "未安装规划目标",
-                              f"{exc}\n\n现在登记省总工会的证书吗？需要省总工会的证书文件（.cer）和盖章的公钥登记表"
-                              "（州市随规划目标一起转交）。登记后接着安装。", "登记证书…", "关闭", default_yes=True) \
-                    and self.register_province():
-                self.install(path)
-            return
-        except (UserError, SigningError) as exc:
-            msgbox.warning(self, "未安装规划目标", str(exc))
-            return
+    def signing(self) -> Any:
+        from models import plan_signing
+
+        return plan_signing
+
+    def document(self, holder: Any) -> Any:
+        return holder.plan
+
+    def choose_signed(self) -> Path | None:
+        return choose_signed_file(self)
+
+    def choose_draft(self) -> Path | None:
+        return choose_plan_file(self)
+
+    def choose_out(self, title: str, file_name: str) -> Path | None:
+        return choose_save_file(self, title, file_name)
+
+    def signer_for(self, purpose: str) -> Any:
+        return ask_signer(self, self.store, purpose)
+
+    def installed(self, outcome: Any) -> None:
         self.changed = True
-        self.refresh(outcome.plan.digest)
-        msgbox.information(self, "安装规划目标", "\n".join(outcome.lines()))
-
-    def sign(self) -> None:
-        from forms.plans import load_plan
-        from models import plan_signing as ps
-        from models.province_docs import check_can_sign
-
-        try:
-            check_can_sign(self.store, ps.KIND)
-        except UserError as exc:
-            msgbox.warning(self, "签发规划目标", str(exc))
-            return
-        path = choose_plan_file(self)
-        if path is None:
-            return
-        try:
-            plan = load_plan(ps.read_plain(path), source=path.name)
-        except UserError as exc:
-            msgbox.warning(self, "签发规划目标", str(exc))
-            return
-        if not ensure_key(self, self.store, "签发规划目标"):
-            return
-        out = choose_save_file(self, "保存签发的规划目标文件", ps.default_file_name(plan))
-        if out is None:
-            return
-        signer = ask_signer(self, self.store, f"签发{plan.label}")
-        if signer is None:
-            return
-        try:
-            ps.sign_plan_file(self.store, path, signer, out)
-        except (UserError, SigningError, OSError) as exc:
-            from common.atomic_file import os_error_text
-
-            msgbox.warning(self, "签发规划目标", os_error_text(exc) if isinstance(exc, OSError) else str(exc))
-            return
-        if msgbox.confirm(self, "签发规划目标",
-                          f"已签发：{plan.label}\n文件：{out}\n\n请把这个文件交下级单位安装（尚未登记本单位证书的单位，"
-                          "同时交本单位的证书和盖章的公钥登记表）。\n\n本单位也需安装后才按此规划计算完成情况。现在在本单位安装吗？",
-                          "安装", "暂不安装", default_yes=True):
-            self.install(out)
-
-    def export(self) -> None:
-        from models import plan_signing as ps
-
-        row = self.selected()
-        if row is None or not row.exportable:
-            return
-        p = row.entry.plan
-        out = choose_save_file(self, "导出签发的规划目标文件（交下级单位）", ps.default_file_name(p))
-        if out is None:
-            return
-        try:
-            ps.export_signed(self.store, f"{p.id}/{p.version}", out)
-        except (UserError, OSError) as exc:
-            from common.atomic_file import os_error_text
-
-            msgbox.warning(self, "导出签发文件", os_error_text(exc) if isinstance(exc, OSError) else str(exc))
-            return
-        msgbox.information(self, "导出签发文件", f"已导出规划目标{p.label}的签发文件（与收到的文件完全相同）：\n{out}\n\n"
-                                                 "下级单位在“文件 → 报表制度… → 规划目标…”中安装。")
 
 
 def open_plans_dialog(store: Store, parent: QWidget | None = None) -> bool:
