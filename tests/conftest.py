@@ -23,12 +23,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # ships; the bundled font folder stands in (ui.app does the same for the built program's self-test).
 os.environ.setdefault("QT_QPA_FONTDIR", str(Path(__file__).resolve().parent.parent / "resources" / "fonts"))
 
-# The per-user cache (the font's parsed tables) in a folder of this run, shared by its tests and the processes
-# they start, never the real one.
+# The per-user cache (the font's parsed tables) in one folder of the system's temporary folder, shared by the test
+# runs, their workers and the processes they start, never the real one (a cache is a checked copy that any process
+# may write again: sharing it is safe).
 if "CHANGAI_CACHE_DIR" not in os.environ:
     import tempfile
 
-    os.environ["CHANGAI_CACHE_DIR"] = tempfile.mkdtemp(prefix="changai-cache-")
+    os.environ["CHANGAI_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), "changai-tests-cache")
 
 import pytest  # noqa: E402
 
