@@ -742,28 +742,6 @@ def _chart(page: Page, ret: Return, chart: R.Chart, x: float, y: float, w: float
 # Drawing with reportlab
 
 
-def pdf_date(moment: dt.datetime) -> str:
-    """``D:20260105100000+08'00'``: the moment with its real UTC offset (a naive moment is local time)."""
-    aware = moment if moment.tzinfo is not None else moment.astimezone()
-    offset = aware.utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "-"
-    hours, mins = divmod(abs(minutes), 60)
-    return (f"D:{aware.year:04d}{aware.month:02d}{aware.day:02d}{aware.hour:02d}{aware.minute:02d}{aware.second:02d}"
-            f"{sign}{hours:02d}'{mins:02d}'")
-
-
-def _pdf_date(stamp: str) -> Callable[..., str]:
-    """A fixed creation date (the finalisation time, with this computer's UTC offset at that moment) so that
-    re-exports are byte-identical."""
-    try:
-        moment = dt.datetime.fromisoformat(stamp) if stamp else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    except ValueError:
-        moment = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    text = pdf_date(moment)
-    return lambda *_args: text
-
-
 def write_pdf(ret: Return, path: Path, *, fingerprint: str = "", progress: Progress | None = None) -> None:
     """Write the whole return as a PDF to ``path`` (use an atomic temporary path)."""
     from reportlab import rl_config
@@ -780,20 +758,18 @@ def write_pdf(ret: Return, path: Path, *, fingerprint: str = "", progress: Progr
 
 
 def _write(ret: Return, path: Path, progress: Progress | None, fingerprint: str) -> None:
-    from reportlab.pdfgen.canvas import Canvas
+    from models import pdfa
+    from models.returns import canonical_bytes
 
     reportlab_font()
+    period = ret.period_obj
+    info = pdfa.DocumentInfo(title=f"{ret.spec.title}（{ret.unit_name} {period.label}{period.kind_label}）",
+                             author=ret.unit_name, subject=f"{ret.unit_code} {period.code} v{ret.version}",
+                             keywords=f"数据摘要 {digest(ret)}", created=finalised_moment(ret.finalised_at))
     # The bundled font from the first page on: reportlab would otherwise name Helvetica (never embedded) in
     # every page's text state, and PDF/A wants every font embedded.
-    canvas = Canvas(str(path), pagesize=(A4_W, A4_H), invariant=1, pageCompression=1, initialFontName=FONT_NAME,
-                    initialFontSize=10, initialLeading=12)
-    canvas.setDateFormatter(_pdf_date(ret.finalised_at))
-    period = ret.period_obj
-    canvas.setTitle(f"{ret.spec.title}（{ret.unit_name} {period.label}{period.kind_label}）")
-    canvas.setAuthor(ret.unit_name)
-    canvas.setSubject(f"{ret.unit_code} {period.code} v{ret.version}")
-    canvas.setCreator("产改统计填报")
-    canvas.setKeywords(f"数据摘要 {digest(ret)}")
+    canvas = pdfa.new_canvas(str(path), info, pagesize=(A4_W, A4_H), pageCompression=1, initialFontName=FONT_NAME,
+                             initialFontSize=10, initialLeading=12)
     if EARLY_PAGE_COMPRESSION:
         canvas.setPageCallBack(_page_compressor(canvas))
 
@@ -806,16 +782,16 @@ def _write(ret: Return, path: Path, progress: Progress | None, fingerprint: str)
             progress(number, total, f"正在生成PDF（第{number}/{total}页）……")
 
     stream_layout(ret, draw, fingerprint=fingerprint, progress=progress)
-    canvas.save()
-    from models.pdfa import make_pdfa
-    from models.returns import canonical_bytes
+    pdfa.save(canvas, info, attachment=canonical_bytes(ret), description="报表数据（规范 JSON，与 Excel 文件内嵌数据相同）")
 
+
+def finalised_moment(stamp: str) -> dt.datetime:
+    """The finalisation time as the PDF's creation date (so that re-exports are byte-identical); a missing or
+    unreadable time is 2000-01-01 UTC."""
     try:
-        moment = dt.datetime.fromisoformat(ret.finalised_at) if ret.finalised_at else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        return dt.datetime.fromisoformat(stamp) if stamp else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     except ValueError:
-        moment = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    path.write_bytes(make_pdfa(path.read_bytes(), attachment=canonical_bytes(ret), when=moment,
-                               description="报表数据（规范 JSON，与 Excel 文件内嵌数据相同）"))
+        return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 EARLY_PAGE_COMPRESSION = True

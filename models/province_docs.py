@@ -325,17 +325,12 @@ def province_trust(store: Store, fingerprint: str, spki: str | None) -> tuple[bo
 
 def open_document(data: bytes, kind: str, store: Store, *, source: str = "签发的文件") -> OpenedDocument:
     """Verify a signed file of ``kind`` against this store's trust; the content and signer, or a Chinese refusal."""
-    import asyncio
-
-    from pyhanko.sign.validation import async_validate_detached_cms
-
-    from models.signing.common import quiet_library_logs
+    from models.signing.cms_check import check_detached
     from models.signing.keys import certificate_der, load_certificate
-    from models.signing.payload import _trust_problem, parse_signed_data, signer_facts, validation_context
+    from models.signing.payload import parse_signed_data, signer_facts
 
     label = kind_label(kind)
     content, signature, certificate_pem = parse_package(data, kind, source=source)
-    quiet_library_logs()
     try:
         signed_data, cert = parse_signed_data(signature)
         facts = signer_facts(cert)
@@ -350,15 +345,14 @@ def open_document(data: bytes, kind: str, store: Store, *, source: str = "签发
     if stated != cert.dump():
         raise ProvinceDocumentError(f"“{source}”中写明的签名证书与实际签名的证书不一致，文件被改动过，不能安装")
     try:
-        status = asyncio.run(async_validate_detached_cms(signed_bytes(kind, content), signed_data,
-                                                         signer_validation_context=validation_context(cert)))
-    except Exception:  # pyHanko raises assorted errors on structurally odd signatures
+        status = check_detached(signed_bytes(kind, content), signed_data, cert)
+    except Exception:  # a structurally odd signature (asn1crypto raises assorted errors on some)
         raise ProvinceDocumentError(f"“{source}”的签名结构异常，无法核验") from None
     if not status.intact or not status.valid:
         raise ProvinceDocumentError(f"“{source}”的内容被修改：签名之后{label}或签名本身被改动过，"
                                     "不能安装。请向上级单位重新索取原始文件")
-    if not status.trusted:
-        raise ProvinceDocumentError(f"“{source}”的签名证书检查未通过：{_trust_problem(status)}")
+    if status.algorithm_problem:
+        raise ProvinceDocumentError(f"“{source}”的签名不能采信：{status.algorithm_problem}")
     signer_name = f"{facts['signer_name']}（{facts['signer_code']}）"
     if facts["signer_code"] != PROVINCE_CODE:
         raise ProvinceDocumentError(f"“{source}”不是{PROVINCE_NAME}签发的：签名者为{signer_name}。"
@@ -372,7 +366,7 @@ def open_document(data: bytes, kind: str, store: Store, *, source: str = "签发
             f"{group_hex(facts['fingerprint'])}）既没有在本单位登记为{PROVINCE_NAME}的证书，也不是随程序发布的"
             f"{PROVINCE_NAME}证书。请核对{PROVINCE_NAME}盖章的公钥登记表后，在“文件 → 证书登记（下级、上级单位）…”中"
             "登记其证书（登记上级单位证书），再安装")
-    reported = status.signer_reported_dt
+    reported = status.signed_at
     signed_at = reported.astimezone().isoformat(timespec="seconds") if reported else ""
     signer = SignerInfo(facts["fingerprint"], facts["signer_code"], registered_name or str(facts["signer_name"]),
                         signed_at, why)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -62,53 +61,6 @@ def test_a_changed_return_is_serialised_again_outside_the_block(demo_store: Stor
     ret.cover["preparer"] = "改过的填表人"
     assert returns.canonical_bytes(ret) != payload
     assert returns.digest(ret) != returns.digest(returns.from_canonical(payload))
-
-
-def test_pdfa_copy_without_signing_modules_is_byte_identical(monkeypatch: pytest.MonkeyPatch) -> None:
-    """make_pdfa copies the reportlab PDF without pyHanko's search for filled signature fields (which loads all of
-    pyhanko.sign); the result is the same bytes as with pyHanko's own copy function."""
-    from pyhanko.pdf_utils import writer as pdf_writer
-
-    from models import pdfa
-    from tests.signing_support import simple_pdf
-
-    data = simple_pdf(pages=3)
-    when = dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    ours = pdfa.make_pdfa(data, attachment=b'{"a":1}', description="数据", when=when)
-    monkeypatch.setattr(pdfa, "_copy_into_new_writer", pdf_writer.copy_into_new_writer)
-    theirs = pdfa.make_pdfa(data, attachment=b'{"a":1}', description="数据", when=when)
-    assert ours == theirs
-
-
-def test_pdfa_copy_of_a_pdf_with_a_form_uses_pyhanko(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A PDF with a form (possibly filled signature fields) takes pyHanko's own path, which keeps them raw."""
-    from pyhanko.pdf_utils import writer as pdf_writer
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    from models import pdfa
-    from tests.signing_support import simple_pdf
-
-    used: list[bool] = []
-    original = pdf_writer.copy_into_new_writer
-
-    def spy(reader):  # type: ignore[no-untyped-def]
-        used.append(True)
-        return original(reader)
-
-    monkeypatch.setattr(pdf_writer, "copy_into_new_writer", spy)
-    import io
-
-    pdfa._copy_into_new_writer(PdfFileReader(io.BytesIO(simple_pdf(pages=1)), strict=False))
-    assert used == []
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields
-
-    w = IncrementalPdfFileWriter(io.BytesIO(simple_pdf(pages=1)))
-    fields.append_signature_field(w, fields.SigFieldSpec("签名", box=(300, 60, 560, 180)))
-    out = io.BytesIO()
-    w.write(out)
-    pdfa._copy_into_new_writer(PdfFileReader(io.BytesIO(out.getvalue()), strict=False))
-    assert used == [True]
 
 
 def test_a_small_workbook_is_made_in_memory_with_the_same_bytes(demo_store: Store, tmp_path: Path,

@@ -22,7 +22,8 @@ from common.ids import make_id_number
 from forms.periods import parse_period
 from models import export, records, versions
 from models.db import Store, open_store
-from models.export_pdf import balanced_wrap, layout, pdf_date, text_width, wrap, wrap_list
+from models.export_pdf import balanced_wrap, layout, text_width, wrap, wrap_list
+from models.pdfa import pdf_date
 from models.signing.provider import FileKeySigner
 
 YEAR = str(dt.date.today().year - 1)
@@ -164,9 +165,8 @@ PDFBOX = [Path("/usr/share/java") / name for name in ("preflight.jar", "pdfbox2.
                                                        "commons-logging.jar", "javax.activation.jar", "jaxb-api.jar")]
 # What PDFBox's preflight (a PDF/A-1b validator) still reports for a PDF/A-3b file, and why each is not a PDF/A-3
 # failure: attachments and ICC v4 profiles are allowed from PDF/A-2/3 on, CIDSet is optional from PDF/A-2 on
-# (it is in pyHanko's signature-box font), and xmpbox wants the Dublin Core namespace declared on the
-# rdf:Description element while pyHanko declares it, as RDF/XML allows, on each dc: property.
-PDFA1_ONLY = {"1.4.7", "1.2.9", "2.1.6", "3.1.11", "7.3"}
+# (it is in pyHanko's signature-box font), and the identification says part 3 where PDF/A-1 wants 1.
+PDFA1_ONLY = {"1.4.7", "1.2.9", "2.1.6", "3.1.11", "7.11.2"}
 
 
 def test_the_pdf_is_pdfa3_with_the_data_attached(signed_pdf: Path, signed_store: Store) -> None:
@@ -188,6 +188,38 @@ def test_the_pdf_is_pdfa3_with_the_data_attached(signed_pdf: Path, signed_store:
     assert ret is not None and attached_data(data) == canonical_bytes(ret)
     (spec,) = root["/AF"]
     assert spec.get_object()["/AFRelationship"] == "/Data"
+
+
+STREAM_START = re.compile(rb"/Length (\d+)[^>]*>>\s*stream\r?\n")
+
+
+def test_every_stream_ends_with_an_end_of_line_not_counted_in_its_length(signed_pdf: Path) -> None:
+    """PDF/A: the data of a stream is followed by an end-of-line before ``endstream``; ``/Length`` counts the data
+    only (the signed file's incremental update included)."""
+    data = signed_pdf.read_bytes()
+    found = [(m.end(), int(m.group(1))) for m in STREAM_START.finditer(data)]
+    assert len(found) > 20
+    for start, length in found:
+        after = data[start + length:start + length + 11]
+        assert after.startswith((b"\nendstream", b"\r\nendstream")), data[start + length - 5:start + length + 12]
+
+
+def test_the_xmp_packet_says_what_the_document_information_says(signed_pdf: Path, signed_store: Store,
+                                                               tmp_path: Path) -> None:
+    """Unsigned and signed: title, author, subject, keywords, creator and producer agree (the signature's update
+    names pyHanko the producer in both), and the creation date is the same instant."""
+    from pypdf import PdfReader
+
+    (unsigned,) = export.export_return(signed_store, PERIOD, tmp_path / "未签名", ["pdf"], version=1)
+    for path in (unsigned, signed_pdf):
+        reader = PdfReader(path)
+        info = reader.metadata
+        assert info is not None
+        xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+        for key in ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Producer"):
+            assert f">{info[key]}<" in xmp or f'="{info[key]}"' in xmp, (path.name, key, str(info[key]))
+        created = re.search(r"CreateDate[>=\"]+([0-9T:+-]+)", xmp)
+        assert created is not None and dt.datetime.fromisoformat(created.group(1)) == info.creation_date, path.name
 
 
 def test_a_receiver_reads_the_return_from_the_signed_pdf_alone(signed_pdf: Path, signed_store: Store) -> None:

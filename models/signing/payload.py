@@ -4,9 +4,8 @@ Format: a detached CMS (PKCS #7) ``SignedData``, DER, SHA-256 digest, with the s
 signing-time attribute embedded (see :mod:`models.signing.provider`). Where only text fits (workbook cells)
 it travels as base64 in chunks of :data:`CHUNK_SIZE` characters.
 
-Verification uses pyHanko's CMS validator with the embedded certificate as its own trust anchor: pyHanko
-checks integrity (the data digest), the signature value and the certificate (validity, key usage); whether
-the signer is *trusted* is decided by this unit's registry (:func:`models.signing.trust.lookup`).
+Verification (:mod:`models.signing.cms_check`) checks integrity (the data digest), the signature value and the
+algorithms; whether the signer is *trusted* is decided by this unit's registry (:func:`models.signing.trust.lookup`).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import binascii
 from typing import TYPE_CHECKING, Any
 
 from models.db import Store
-from models.signing.common import MALFORMED, TAMPERED, UNREGISTERED, UNSIGNED, VALID, Verdict, quiet_library_logs
+from models.signing.common import MALFORMED, TAMPERED, UNREGISTERED, UNSIGNED, VALID, Verdict
 from models.signing.provider import Signer
 
 if TYPE_CHECKING:
@@ -46,27 +45,18 @@ def decode_chunks(chunks: list[str]) -> bytes:
         raise ValueError("签名数据不是有效的 base64 文本") from exc
 
 
-def _validation_only() -> None:
-    """pyHanko's CMS validation without its PDF signer and validator packages (:mod:`models.narrow_imports`)."""
-    from models.narrow_imports import defer_package_init
-
-    for package in ("pyhanko.sign", "pyhanko.sign.signers", "pyhanko.sign.validation"):
-        defer_package_init(package)
-
-
 def parse_signed_data(signature: bytes) -> tuple[cms.SignedData, asn1_x509.Certificate]:
     """(SignedData, signer certificate) of a CMS signature; ValueError with a Chinese reason if malformed."""
     from asn1crypto import cms
 
-    _validation_only()
-    from pyhanko.sign.general import extract_certificate_info
+    from models.signing.cms_check import signer_certificate  # registers attribute types before parsing (see there)
 
     try:
         content_info = cms.ContentInfo.load(signature)
         if content_info["content_type"].native != "signed_data":
             raise ValueError("不是 CMS SignedData")
         signed_data = content_info["content"]
-        signer_cert = extract_certificate_info(signed_data).signer_cert
+        signer_cert = signer_certificate(signed_data)
         signed_data.native  # noqa: B018 - force a full parse so a garbled structure is caught here
     except Exception as exc:  # asn1crypto raises many types for garbled DER
         raise ValueError("签名数据已损坏，无法读取") from exc
@@ -83,13 +73,6 @@ def signer_facts(cert: asn1_x509.Certificate) -> dict[str, Any]:
     info = certificate_info(load_certificate(cert.dump()))
     return {"fingerprint": fingerprint_of_der(cert.dump()), "signer_name": info.unit_name,
             "signer_code": info.unit_code, "spki": hashlib.sha256(cert.public_key.dump()).hexdigest().upper()}
-
-
-def validation_context(cert: asn1_x509.Certificate) -> Any:
-    """pyHanko validation context that anchors trust at the signer's own certificate (offline, no fetching)."""
-    from pyhanko_certvalidator import ValidationContext
-
-    return ValidationContext(trust_roots=[cert], allow_fetching=False)
 
 
 def trust_verdict(store: Store, facts: dict[str, Any], unit_code: str, signed_at: str | None,
@@ -112,12 +95,8 @@ def trust_verdict(store: Store, facts: dict[str, Any], unit_code: str, signed_at
 
 def verify_payload(data: bytes, signature: bytes | None, *, store: Store, unit_code: str) -> Verdict:
     """Verify a detached signature over ``data`` claimed to come from unit ``unit_code``."""
-    import asyncio
+    from models.signing.cms_check import check_detached
 
-    _validation_only()
-    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
-
-    quiet_library_logs()
     if not signature:
         return Verdict(UNSIGNED, "文件中没有签名")
     try:
@@ -128,25 +107,13 @@ def verify_payload(data: bytes, signature: bytes | None, *, store: Store, unit_c
     except Exception:  # a certificate cryptography cannot read
         return Verdict(MALFORMED, "签名中的证书无法读取")
     try:
-        status = asyncio.run(async_validate_detached_cms(data, signed_data,
-                                                         signer_validation_context=validation_context(cert)))
-    except Exception:  # pyHanko raises assorted errors on structurally odd signatures
+        status = check_detached(data, signed_data, cert)
+    except Exception:  # a structurally odd signature (asn1crypto raises assorted errors on some)
         return Verdict(MALFORMED, "签名结构异常，无法验证", **facts)
-    reported = status.signer_reported_dt
+    reported = status.signed_at
     signed_at = reported.astimezone().isoformat(timespec="seconds") if reported else None
     if not status.intact:
         return Verdict(TAMPERED, "签名之后数据被修改过（数据摘要与签名不符）", signed_at=signed_at, **facts)
     if not status.valid:
         return Verdict(TAMPERED, "签名值无效（签名或签名属性被改动）", signed_at=signed_at, **facts)
-    problem = "" if status.trusted else _trust_problem(status)
-    return trust_verdict(store, facts, unit_code, signed_at, status.trusted, problem)
-
-
-def _trust_problem(status: Any) -> str:
-    """A Chinese description of why pyHanko did not accept the certificate itself."""
-    text = str(getattr(status, "trust_problem_indic", "") or "")
-    if "expired" in text.lower() or "not valid" in text.lower():
-        return "证书不在有效期内（请检查本机日期）"
-    if "usage" in text.lower():
-        return "证书的用途不允许签名"
-    return "证书无效"
+    return trust_verdict(store, facts, unit_code, signed_at, not status.algorithm_problem, status.algorithm_problem)

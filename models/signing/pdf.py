@@ -232,6 +232,7 @@ def sign_pdf(pdf: bytes, signer: Signer, *, unit_name: str, unit_code: str, box:
                 super().ensure_output_version(min(version, (1, 7)))  # type: ignore[no-untyped-call]
 
         writer = _Writer(io.BytesIO(pdf), strict=False)
+        _same_producer_as_xmp(writer)
         x1, y1, x2, y2 = (round(v) for v in box.rect)
         fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=box.page, box=(x1, y1, x2, y2)))
         out = io.BytesIO()
@@ -242,7 +243,26 @@ def sign_pdf(pdf: bytes, signer: Signer, *, unit_name: str, unit_code: str, box:
     return out.getvalue()
 
 
+def _same_producer_as_xmp(writer: Any) -> None:
+    """pyHanko names itself the producer of the signed revision in the XMP packet, but only appends its name to the
+    document information's producer: PDF/A wants both to say the same, so the information says pyHanko's name too."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+
+    pdf_generic: Any = generic  # pyHanko's objects are untyped
+    info = writer.trailer_view.raw_get("/Info")
+    if isinstance(info, pdf_generic.IndirectObject):
+        info.get_object()[pdf_generic.pdf_name("/Producer")] = pdf_generic.TextStringObject(VENDOR)
+
+
 # --- verification ------------------------------------------------------------------------------------------
+
+def validation_context(cert: Any) -> Any:
+    """pyHanko validation context that anchors trust at the signer's own certificate (offline, no fetching)."""
+    from pyhanko_certvalidator import ValidationContext
+
+    return ValidationContext(trust_roots=[cert], allow_fetching=False)
+
 
 def verify_pdf(data: bytes, *, store: Store, unit_code: str | None = None) -> Verdict:
     """Verify a PDF return. ``unit_code`` is the unit the return claims to be from (default: the certificate's)."""
@@ -250,7 +270,7 @@ def verify_pdf(data: bytes, *, store: Store, unit_code: str | None = None) -> Ve
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    from models.signing.payload import signer_facts, trust_verdict, validation_context
+    from models.signing.payload import signer_facts, trust_verdict
 
     quiet_library_logs()
     if not data.startswith(b"%PDF"):
@@ -294,8 +314,6 @@ def validation_summary(data: bytes) -> str:
     """pyHanko's own English validation report of the first signature (for support and the test suite)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
-
-    from models.signing.payload import validation_context
 
     quiet_library_logs()
     embedded = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures[0]
