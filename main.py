@@ -47,13 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         _record_modules_at_exit(os.environ["CHANGAI_RECORD_MODULES"])
     from cli import build_parser, run
 
-    parser = build_parser()
+    parser = build_parser(argv)  # only the named sub-command's module (none for the window)
     args, _rest = parser.parse_known_args(argv)
     if getattr(args, "command", None) is None:
         from ui.app import run_gui
 
         return run_gui(data_dir=args.data_dir, self_test=args.self_test)
-    return run(argv, parser)  # the parser once: building it imports and registers every command
+    return run(argv, parser)  # the parser once
 
 
 if __name__ == "__main__":

@@ -21,19 +21,20 @@ if TYPE_CHECKING:
     from models.db import Store
     from models.unit import Unit
 
-# Each module has ``register(subparsers)`` adding its sub-commands; every sub-command sets
-# ``func`` (args -> exit code) with ``set_defaults``.
-COMMAND_MODULES = [
-    "cli.basic",
-    "cli.returns",
-    "cli.signing",
-    "cli.importing",
-    "cli.consolidation",
-    "cli.history",
-    "cli.backup",
-    "cli.definitions",
-    "cli.progress",
-]
+# Each module has ``register(subparsers)`` adding its sub-commands; every sub-command sets ``func`` (args -> exit
+# code) with ``set_defaults``. The names each registers are listed here, so that a command imports only its own
+# module (tests/test_cli_basic.py checks the lists against the modules).
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "cli.basic": ("setup", "demo", "status"),
+    "cli.returns": ("review", "note", "export", "versions", "verify"),
+    "cli.signing": ("keys", "trust"),
+    "cli.importing": ("import", "template", "import-batches", "import-undo"),
+    "cli.consolidation": ("receive", "received", "consolidate", "receipt"),
+    "cli.history": ("history", "diff"),
+    "cli.backup": ("backup", "restore", "snapshots"),
+    "cli.definitions": ("definition",),
+    "cli.progress": ("plan", "progress"),
+}
 
 
 def program() -> str:
@@ -113,13 +114,37 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"错误：{message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_word(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` names: its first word that is neither a global option nor the folder after
+    ``--data-dir`` (or an abbreviation of it, which argparse accepts)."""
+    words = list(argv)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith("-"):
+            i += 2 if len(word) > 3 and "--data-dir".startswith(word) else 1
+            continue
+        return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. With ``argv`` only what it needs is loaded: the module of the sub-command it
+    names; none when it names none and asks for no help (the window starts); every module when it asks for help
+    without a sub-command or names an unknown one, so that the help and the mistake list every sub-command."""
     parser = ChineseArgumentParser(
         prog=program(), description="产改统计填报：不带子命令时打开图形界面。")
     parser.add_argument("--data-dir", type=Path, default=None, help="数据文件夹（默认为本用户的数据文件夹）")
     parser.add_argument("--self-test", action="store_true", help="打开主窗口（可无显示器）、读取数据后退出，用于检查安装包")
+    modules = list(COMMAND_MODULES)
+    if argv is not None:
+        word = command_word(argv)
+        if word is None and not {"-h", "--help"} & set(argv):
+            return parser
+        named = [name for name, commands in COMMAND_MODULES.items() if word in commands]
+        modules = named or modules
     sub = parser.add_subparsers(dest="command", metavar="子命令", parser_class=ChineseArgumentParser)
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
@@ -131,7 +156,7 @@ def run(argv: Sequence[str], parser: argparse.ArgumentParser | None = None) -> i
     action, a file that cannot be read …) and an OS error are printed in Chinese with exit code 2; anything
     else is a defect and keeps its traceback.
     """
-    parser = parser or build_parser()
+    parser = parser or build_parser(argv)
     args = parser.parse_args(list(argv))
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:

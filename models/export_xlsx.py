@@ -20,20 +20,21 @@ from typing import Any
 
 from forms import returns as R
 from models.export_pdf import header_cells
-from models.returns import Return, canonical_bytes, digest, short_digest
+from models.returns import (
+    DATA_MARKER,
+    DATA_SHEET,
+    PROPERTY_DIGEST,
+    PROPERTY_SIGNER,
+    Return,
+    canonical_bytes,
+    digest,
+    short_digest,
+)
 
 Progress = Callable[..., None]
 
-DATA_SHEET = "_data"
-DATA_MARKER = R.FORMAT_NAME
 CHUNK_UNITS = 30_000
 PROPERTY_FORMAT = "ChangaiReturnFormat"
-PROPERTY_DIGEST = "ChangaiReturnDigest"
-PROPERTY_SIGNER = "ChangaiSignerFingerprint"
-# Earlier versions carried a signature over the embedded data only, in a hidden sheet of this name. Such a
-# signature does not cover the visible sheets; a workbook that still has the sheet is read as unsigned. The
-# signature now covers every part of the package and travels in the zip comment (``models.signing.package``).
-SIGNATURE_SHEET = "_signature"
 FONT = "宋体"
 
 

@@ -29,8 +29,19 @@ from typing import Any
 from forms import returns as R
 from forms.definition import Definition, shipped_spec
 from models.db import Store
-from models.export_xlsx import DATA_MARKER, DATA_SHEET, PROPERTY_DIGEST, PROPERTY_SIGNER, SIGNATURE_SHEET
-from models.returns import Number, Return, ReturnFormatError, canonical_bytes, digest, from_canonical
+from models.returns import (
+    DATA_MARKER,
+    DATA_SHEET,
+    PROPERTY_DIGEST,
+    PROPERTY_SIGNER,
+    SIGNATURE_SHEET,
+    Number,
+    Return,
+    ReturnFormatError,
+    canonical_bytes,
+    digest,
+    from_canonical,
+)
 
 VALID = "valid"
 UNREGISTERED = "unregistered"

@@ -37,6 +37,17 @@ Resolver = Callable[[str], Definition | None]  # a definition by digest (``model
 Number = int | Decimal
 CENT = Decimal("0.01")
 
+# Names in the exchanged workbook, written by models.export_xlsx and read by models.return_io (which does not load
+# the writers): the hidden data sheet and its marker, the custom document properties.
+DATA_SHEET = "_data"
+DATA_MARKER = R.FORMAT_NAME
+PROPERTY_DIGEST = "ChangaiReturnDigest"
+PROPERTY_SIGNER = "ChangaiSignerFingerprint"
+# Earlier versions carried a signature over the embedded data only, in a hidden sheet of this name. Such a
+# signature does not cover the visible sheets; a workbook that still has the sheet is read as unsigned. The
+# signature now covers every part of the package and travels in the zip comment (``models.signing.package``).
+SIGNATURE_SHEET = "_signature"
+
 
 class ReturnFormatError(UserError, ValueError):
     """Data that is not a valid return; ``str()`` is a Chinese reason."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import io
@@ -252,3 +253,45 @@ def test_output_is_utf8_whatever_the_console_encoding(demo_dirs: tuple[Path, Pat
     assert "宁洱哈尼族彝族自治县总工会" in proc.stdout and "工作室：" in proc.stdout
     bad = run_cli_process(demo_dirs[0], "setup", "--unit-code", "12345", env={"PYTHONIOENCODING": "gbk"})
     assert bad.returncode == 2 and "12345" in bad.stderr and has_chinese(bad.stderr)
+
+
+def test_each_command_module_registers_the_commands_listed_for_it() -> None:
+    """cli.COMMAND_MODULES lets a command import only its module: the lists must be what the modules register."""
+    import argparse
+    import importlib
+
+    import cli
+
+    for name, commands in cli.COMMAND_MODULES.items():
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(name).register(sub)
+        assert tuple(sub.choices) == commands, name
+
+
+@pytest.mark.parametrize(("argv", "word"), [
+    ([], None), (["--self-test"], None), (["--data-dir", "status"], None), (["--data", "export", "verify", "a.xlsx"], "verify"),
+    (["--data-dir=D:\\数据 文件夹", "status", "--json"], "status"), (["-h"], None), (["expotr"], "expotr"),
+    (["--self-test", "--data-dir", "x", "export", "--period", "2025"], "export")])
+def test_the_command_word(argv: list[str], word: str | None) -> None:
+    from cli import command_word
+
+    assert command_word(argv) == word
+
+
+def test_a_command_parser_knows_only_its_command_and_help_and_mistakes_know_all(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from cli import COMMAND_MODULES, build_parser
+
+    every = {c for commands in COMMAND_MODULES.values() for c in commands}
+
+    def choices(argv: list[str]) -> set[str]:
+        parser = build_parser(argv)
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return set(actions[0].choices) if actions else set()
+
+    assert choices(["verify", "a.xlsx"]) == set(COMMAND_MODULES["cli.returns"])
+    assert choices(["--data-dir", "x"]) == set()  # the window: no command module at all
+    assert choices(["--help"]) == choices(["expotr"]) == choices([]) | every
+    with pytest.raises(SystemExit):
+        build_parser(["expotr"]).parse_args(["expotr"])
+    assert "verify" in capsys.readouterr().err  # the mistake lists every command

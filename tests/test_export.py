@@ -19,7 +19,8 @@ from forms.periods import parse_period
 from models import export, return_io, versions
 from models import returns as ret_mod
 from models.db import RecordError, Store
-from models.export_xlsx import DATA_SHEET, chunks
+from models.export_xlsx import chunks
+from models.returns import DATA_SHEET
 from tests.test_returns import honour, person
 
 YEAR = str(dt.date.today().year - 1)

@@ -170,21 +170,22 @@ def test_the_offline_stand_ins_refuse_to_be_used() -> None:
 
 def test_a_command_builds_its_parser_once(demo_store: Store, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    """Building the parser imports and registers every command module: main.py hands its parser to cli.run."""
+    """main.py hands its parser to cli.run (it is built once), and a command loads only its own module."""
     import cli
     import main
 
     built: list[object] = []
     real = cli.build_parser
 
-    def counting() -> object:
+    def counting(argv: list[str] | None = None) -> object:
         built.append(1)
-        return real()
+        return real(argv)
 
     monkeypatch.setattr(cli, "build_parser", counting)
     assert main.main(["--data-dir", str(data_dir), "status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["unit"]["code"] == "530821"
     assert len(built) == 1
+    assert "cli.basic" in sys.modules
 
 
 def test_a_deferred_package_init_runs_when_a_name_of_it_is_needed() -> None:

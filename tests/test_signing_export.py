@@ -20,8 +20,7 @@ from test_cli_basic import run_cli
 from forms.periods import parse_period
 from models import export, return_io, versions
 from models.db import Store, open_store
-from models.export_xlsx import DATA_SHEET
-from models.returns import digest, short_digest
+from models.returns import DATA_SHEET, digest, short_digest
 from models.signing import group_hex, trust
 from models.signing.provider import FileKeySigner
 
