@@ -20,6 +20,7 @@ import json
 import struct
 import sys
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,17 @@ def load_font(name: str, path: str, cache_dir: Path | None) -> Any:
                     _write(cache_dir / f"font-{key['font_sha256'][:24]}.bin", key, self)
                 return
             super().extractInfo(0)  # names, metrics and flags: a few hundred reads
-            self.__dict__.update(tables)
+            eager, lazy = tables
+            self.__dict__.update(eager)
+            self.__dict__["_lazy_tables"] = lazy
+
+        def __getattr__(self, name: str) -> Any:  # only for attributes not set: the tables built when first used
+            lazy = self.__dict__.get("_lazy_tables")
+            if lazy is not None and name in lazy:
+                value = lazy.pop(name)()
+                self.__dict__[name] = value
+                return value
+            raise AttributeError(name)
 
     class Font(ttfonts.TTFont):  # type: ignore[misc]
         def __init__(self, font_name: str, filename: str) -> None:
@@ -93,24 +104,37 @@ def _arrays(face: Any) -> dict[str, array[Any]] | None:
     }
 
 
-def _tables(arrays: dict[str, array[Any]], default_width: float) -> dict[str, Any]:
+def _tables(arrays: dict[str, array[Any]], default_width: float) -> tuple[dict[str, Any], dict[str, Callable[[], Any]]]:
+    """reportlab's tables from the arrays: (those every use needs, those built when first asked for). Drawing text
+    needs the character maps and widths; the glyph metrics and positions are read only when a font subset is
+    written into a PDF, and the glyph-to-character map only by reportlab's own parser (not at all after a load)."""
     from itertools import accumulate
 
-    chars = arrays["g2c_char"].tolist()
-    ends = list(accumulate(arrays["g2c_count"]))
-    if ends and ends[-1] != len(chars):
+    def glyph_to_char() -> dict[int, list[int]]:
+        chars = arrays["g2c_char"].tolist()
+        ends = list(accumulate(arrays["g2c_count"]))
+        starts = [0, *ends[:-1]]
+        return dict(zip(arrays["g2c_glyph"].tolist(), [chars[a:b] for a, b in zip(starts, ends, strict=True)],
+                        strict=True))
+
+    def hmetrics() -> list[tuple[Any, int]]:
+        widths = arrays["hm_aw_int"].tolist() + arrays["hm_aw_float"].tolist()
+        return list(zip(widths, arrays["hm_lsb"].tolist(), strict=True))
+
+    if sum(arrays["g2c_count"]) != len(arrays["g2c_char"]):
         raise ValueError("glyphToChar counts")
-    starts = [0, *ends[:-1]]
-    widths = arrays["hm_aw_int"].tolist() + arrays["hm_aw_float"].tolist()
-    return {
+    if len(arrays["hm_aw_int"]) + len(arrays["hm_aw_float"]) != len(arrays["hm_lsb"]):
+        raise ValueError("hmetrics lengths")
+    if len(arrays["g2c_glyph"]) != len(arrays["g2c_count"]):
+        raise ValueError("glyphToChar lengths")
+    eager = {
         "charToGlyph": dict(zip(arrays["c2g_char"].tolist(), arrays["c2g_glyph"].tolist(), strict=True)),
-        "glyphToChar": dict(zip(arrays["g2c_glyph"].tolist(), [chars[a:b] for a, b in zip(starts, ends, strict=True)],
-                                strict=True)),
         "charWidths": dict(zip(arrays["cw_char"].tolist(), arrays["cw_width"].tolist(), strict=True)),
-        "hmetrics": list(zip(widths, arrays["hm_lsb"].tolist(), strict=True)),
         "defaultWidth": default_width,
-        "glyphPos": arrays["glyph_pos"].tolist(),
     }
+    lazy: dict[str, Callable[[], Any]] = {"glyphToChar": glyph_to_char, "hmetrics": hmetrics,
+                                          "glyphPos": arrays["glyph_pos"].tolist}
+    return eager, lazy
 
 
 def _write(path: Path, key: dict[str, Any], face: Any) -> None:
@@ -138,7 +162,7 @@ def _digest(header: dict[str, Any], body: bytes | bytearray | memoryview) -> str
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode("ascii") + b"\n" + body).hexdigest()
 
 
-def _read(path: Path, key: dict[str, Any]) -> dict[str, Any] | None:
+def _read(path: Path, key: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Callable[[], Any]]] | None:
     """The tables from ``path`` if it is a complete copy made for ``key``; None for anything else."""
     try:
         with path.open("rb") as fh:
@@ -175,6 +199,7 @@ def _read(path: Path, key: dict[str, Any]) -> dict[str, Any] | None:
                 values.byteswap()
             arrays[name] = values
             pos += length
-        return {**_tables(arrays, default_width), "_pos": end_pos}
+        eager, lazy = _tables(arrays, default_width)
+        return {**eager, "_pos": end_pos}, lazy
     except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError, struct.error):
         return None

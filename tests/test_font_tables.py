@@ -25,7 +25,11 @@ def _same_font(a: Any, b: Any) -> None:
     assert ({k: type(v) for k, v in a.__dict__.items() if k != "face"}
             == {k: type(v) for k, v in b.__dict__.items() if k != "face"})
     assert (a.fontName, a._asciiReadable, a.shapable) == (b.fontName, b._asciiReadable, b.shapable)
-    fa, fb = a.face.__dict__, b.face.__dict__
+    fa = a.face.__dict__
+    for key in fa:  # tables read from a cache are built when first asked for
+        getattr(b.face, key)
+    assert not b.face.__dict__.get("_lazy_tables")
+    fb = {k: v for k, v in b.face.__dict__.items() if k != "_lazy_tables"}
     assert sorted(fa) == sorted(fb)
     for key, value in fa.items():
         if key == "_pdfScale":
@@ -77,6 +81,18 @@ def test_tables_from_the_cache_are_the_parsed_ones(parsed: Any, tmp_path: Path) 
     a, b = _parsed(), load_font(FONT_NAME, font_path(), tmp_path)
     a.fontName = b.fontName = name
     assert _pdf(a) == _pdf(b)
+
+
+def test_tables_only_a_subset_needs_are_built_when_a_pdf_is_written(good_cache: Path) -> None:
+    """Measuring and checking text needs the character maps; a PDF's font subset the glyph metrics and positions;
+    nothing after loading needs the glyph-to-character map (a process that only reviews builds none of them)."""
+    font = load_font(FONT_NAME, font_path(), good_cache.parent)
+    assert set(font.face.__dict__["_lazy_tables"]) == {"glyphToChar", "hmetrics", "glyphPos"}
+    assert font.stringWidth("宁洱哈尼族彝族自治县", 10) > 0 and ord("宁") in font.face.charToGlyph
+    assert set(font.face.__dict__["_lazy_tables"]) == {"glyphToChar", "hmetrics", "glyphPos"}
+    subset = font.face.makeSubset([ord(c) for c in "宁洱哈尼族 123"])  # what a PDF's font subset is made with
+    assert subset[:4] == b"\x00\x01\x00\x00"
+    assert set(font.face.__dict__["_lazy_tables"]) == {"glyphToChar"}
 
 
 def test_without_a_cache_folder_the_font_is_parsed(parsed: Any) -> None:
