@@ -116,11 +116,18 @@ def check_zip_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     return infos
 
 
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\bref=\"([^\"]*)\"")
-_CELL_OPEN = re.compile(rb"<(?:\w+:)?c[\s/>]")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
-_ROW_OPEN = re.compile(rb"<(?:\w+:)?row[\s/>]")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,7})\"")
+# The patterns a worksheet is scanned with, for element names with a namespace prefix (``<x:c …>``) and, much
+# faster (they start with a literal the regular-expression engine searches for directly), for the usual unprefixed
+# ones; a chunk with no prefixed element at all is scanned with the second set, which then finds exactly the same.
+_PREFIXED = re.compile(rb"</?\w+:")
+_PATTERNS = {
+    prefix: (re.compile(rb"<%sdimension\b[^>]*\bref=\"([^\"]*)\"" % prefix),
+             re.compile(rb"<%sc[\s/>]" % prefix),
+             re.compile(rb"<%sc\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"" % prefix),
+             re.compile(rb"<%srow[\s/>]" % prefix),
+             re.compile(rb"<%srow\s[^>]*?\br=\"([0-9]{1,7})\"" % prefix))
+    for prefix in (rb"(?:\w+:)?", b"")
+}
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
@@ -165,21 +172,23 @@ class _SheetScan:
         self._tail = b""
 
     def _scan(self, data: bytes) -> None:
-        for match in _DIMENSION.finditer(data):
+        dimension, cell_open, cell_ref, row_open, row_ref = _PATTERNS[b"" if _PREFIXED.search(data) is None
+                                                                      else rb"(?:\w+:)?"]
+        for match in dimension.finditer(data):
             for ref in match.group(1).decode("ascii", "replace").split(":"):
                 self._place(*_ref_position(ref))
-        rows = _ROW_REF.findall(data)
-        if len(rows) != len(_ROW_OPEN.findall(data)):
+        rows = row_ref.findall(data)
+        if len(rows) != len(row_open.findall(data)):
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
-        refs = _CELL_REF.findall(data)
-        if len(refs) != len(_CELL_OPEN.findall(data)):
+        refs = cell_ref.findall(data)
+        if len(refs) != len(cell_open.findall(data)):
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
         self.cells += len(refs)
         if rows:
             self._place(max(map(int, rows)), 1)
         if refs:
-            letters = {ref[0] for ref in refs}
-            self._place(max(int(ref[1]) for ref in refs), max(column_number(x.decode("ascii")) for x in letters))
+            letters, numbers = zip(*refs, strict=True)
+            self._place(max(map(int, numbers)), max(column_number(x.decode("ascii")) for x in set(letters)))
 
     def _place(self, row: int, col: int) -> None:
         if row > self.max_row:

@@ -199,3 +199,20 @@ def test_verification_loads_no_pyhanko(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
                          cwd=Path(__file__).resolve().parent.parent).stdout
     assert out.strip() == "[]"
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.binary(max_size=300), min_size=1, max_size=40))
+def test_the_signed_attributes_as_a_set_are_what_pyhanko_signs(values: list[bytes]) -> None:
+    """The bytes the signature covers, taken from the received encoding (short and long lengths), equal asn1crypto's
+    re-tagged copy that pyHanko uses."""
+    from asn1crypto import cms
+
+    from models.signing.cms_check import _as_set_of
+
+    attrs = cms.CMSAttributes([cms.CMSAttribute({"type": "message_digest", "values": [v]}) for v in values])
+    info = cms.SignerInfo({"version": "v1", "sid": cms.SignerIdentifier(name="subject_key_identifier", value=b"1"),
+                           "digest_algorithm": {"algorithm": "sha256"}, "signed_attrs": attrs,
+                           "signature_algorithm": {"algorithm": "sha256_ecdsa"}, "signature": b"x"})
+    parsed = cms.SignerInfo.load(info.dump())["signed_attrs"]
+    assert _as_set_of(parsed) == parsed.untag().dump()

@@ -57,8 +57,7 @@ def parse_signed_data(signature: bytes) -> tuple[cms.SignedData, asn1_x509.Certi
             raise ValueError("不是 CMS SignedData")
         signed_data = content_info["content"]
         signer_cert = signer_certificate(signed_data)
-        signed_data.native  # noqa: B018 - force a full parse so a garbled structure is caught here
-    except Exception as exc:  # asn1crypto raises many types for garbled DER
+    except Exception as exc:  # asn1crypto raises many types for garbled DER (it parses a part when it is read)
         raise ValueError("签名数据已损坏，无法读取") from exc
     return signed_data, signer_cert
 
