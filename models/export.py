@@ -119,12 +119,13 @@ def sign_pdf_file(path: Path, ret: Return, signer: Signer, *, seal_image: Path |
                   font_cache: Path | None = None) -> None:
     """Sign the finished PDF at ``path`` in place, the visible box in the cover's reserved rectangle."""
     from models.export_pdf import SIGNATURE_FIELD, signature_box_pdf
-    from models.signing.pdf import StampBox, sign_pdf
+    from models.signing.pdf import StampBox, sign_pdf_stream
 
-    signed = sign_pdf(path.read_bytes(), signer, unit_name=ret.unit_name, unit_code=ret.unit_code,
-                      box=StampBox(signature_box_pdf(), page=0, seal_image=seal_image), font_cache=font_cache,
-                      field_name=SIGNATURE_FIELD)
-    path.write_bytes(signed)
+    # from the file into a file (the files closed before the signed one replaces the unsigned one)
+    with atomic_path(path) as signed, path.open("rb") as source, signed.open("w+b") as output:
+        sign_pdf_stream(source, output, signer, unit_name=ret.unit_name, unit_code=ret.unit_code,
+                        box=StampBox(signature_box_pdf(), page=0, seal_image=seal_image), font_cache=font_cache,
+                        field_name=SIGNATURE_FIELD)
 
 
 def export_return(store: Store, period: Period, out_dir: Path | str, formats: Sequence[str] = FORMATS,

@@ -184,7 +184,7 @@ def install_stream_eol() -> None:
         text: bytes = original(self, document)
         if not text.endswith(b"endstream\n"):  # not reportlab's layout as pinned: left as it is
             return text
-        return text[:-len(b"endstream\n")] + b"\nendstream\n"
+        return b"".join((memoryview(text)[:-len(b"endstream\n")], b"\nendstream\n"))  # one copy (an attachment is MBs)
 
     format_with_eol._ends_with_eol = True  # type: ignore[attr-defined]
     pdfdoc.PDFStream.format = format_with_eol

@@ -408,3 +408,41 @@ def test_a_workbook_with_the_old_signature_sheet_is_unsigned(signed: tuple[Store
     wb.save(plain)
     result = verify(store, plain)
     assert result.status == return_io.UNSIGNED and "旧版" in result.reason
+
+
+
+class _FixedSigner:
+    """Signs with a fixed answer, so that two signings of the same workbook can be compared byte for byte."""
+
+    def sign(self, data: bytes) -> bytes:
+        return b"fixed signature of " + data[:16]
+
+
+def test_the_streamed_rewrite_writes_the_bytes_writestr_wrote(signed: tuple[Store, Path], tmp_path: Path) -> None:
+    """Signing rewrites the workbook part by part through a stream (a province's roster sheet is tens of MB): the
+    file is byte for byte what reading each part whole and ``writestr`` made."""
+    import shutil
+
+    from models.signing import package
+
+    store, _xlsx = signed
+    (plain,) = export.export_return(store, PERIOD, tmp_path / "未签名", ["xlsx"], version=1)
+    ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
+    shutil.copy(plain, ours)
+    shutil.copy(plain, theirs)
+    manifest_of = lambda parts: package.Manifest("530821", "2025", 1, "0" * 64,  # noqa: E731
+                                                 {n: (p.size, p.sha256) for n, p in parts.items()})
+    package._sign_parts(ours, manifest_of, _FixedSigner())  # type: ignore[arg-type]
+    rewritten = theirs.with_name("theirs.xlsx.sign")
+    with zipfile.ZipFile(theirs) as src, zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == package.CONTENT_TYPES:
+                data = package.declare_signature_type(data)
+            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    rewritten.replace(theirs)
+    with zipfile.ZipFile(theirs) as zf:
+        manifest = manifest_of(package.own_parts(zf)).to_bytes()
+    with zipfile.ZipFile(theirs, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(SIGNATURE_PART, package.encode_comment(manifest, _FixedSigner().sign(manifest)))
+    assert ours.read_bytes() == theirs.read_bytes()

@@ -25,6 +25,7 @@ import base64
 import binascii
 import dataclasses
 import hashlib
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -176,18 +177,20 @@ def sign_report_package(path: Path, *, unit_code: str, as_of: int, plan_id: str,
 
 def _sign_parts(path: Path, manifest_of: Callable[[dict[str, Part]], Manifest], signer: Signer) -> None:
     """Declare the signature part's type, sign the manifest of every other part, add the signature part."""
-    # One part in memory at a time (a province's roster sheet is tens of MB), the same bytes as before.
+    # Each part streamed through in pieces (a province's roster sheet is tens of MB): the bytes ``writestr`` would
+    # write (it also writes through ``open(info, "w")``; deflate's output does not depend on how the data is cut).
     rewritten = path.with_name(path.name + ".sign")
     try:
         with zipfile.ZipFile(path) as src, zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
                 if info.filename == SIGNATURE_PART:
                     continue
-                data = src.read(info)
                 if info.filename == CONTENT_TYPES:
-                    data = declare_signature_type(data)
-                dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-                del data
+                    dst.writestr(info, declare_signature_type(src.read(info)), compress_type=zipfile.ZIP_DEFLATED)
+                    continue
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with src.open(info) as part, dst.open(info, "w") as out:
+                    shutil.copyfileobj(part, out, 1 << 20)
         rewritten.replace(path)
     finally:
         rewritten.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ import hashlib
 import io
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from models.db import Store
 from models.signing.common import (
@@ -191,6 +191,17 @@ def warm_up(unit_name: str, unit_code: str, font_cache: Path | None = None) -> N
 def sign_pdf(pdf: bytes, signer: Signer, *, unit_name: str, unit_code: str, box: StampBox,
              font_cache: Path | None = None, when: dt.datetime | None = None, field_name: str = FIELD_NAME) -> bytes:
     """The signed PDF (the original bytes followed by one incremental update holding the signature)."""
+    out = io.BytesIO()
+    sign_pdf_stream(io.BytesIO(pdf), out, signer, unit_name=unit_name, unit_code=unit_code, box=box,
+                    font_cache=font_cache, when=when, field_name=field_name)
+    return out.getvalue()
+
+
+def sign_pdf_stream(source: BinaryIO, output: BinaryIO, signer: Signer, *, unit_name: str, unit_code: str,
+                    box: StampBox, font_cache: Path | None = None, when: dt.datetime | None = None,
+                    field_name: str = FIELD_NAME) -> None:
+    """:func:`sign_pdf` from a seekable ``source`` into ``output`` (readable, writable and seekable, e.g. a file
+    opened ``w+b``): a province's return of some 6,000 pages is not held in memory twice more."""
     from pyhanko.pdf_utils import layout
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
@@ -231,16 +242,14 @@ def sign_pdf(pdf: bytes, signer: Signer, *, unit_name: str, unit_code: str, box:
             def ensure_output_version(self, version: tuple[int, int]) -> None:
                 super().ensure_output_version(min(version, (1, 7)))  # type: ignore[no-untyped-call]
 
-        writer = _Writer(io.BytesIO(pdf), strict=False)
+        writer = _Writer(source, strict=False)
         _same_producer_as_xmp(writer)
         x1, y1, x2, y2 = (round(v) for v in box.rect)
         fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=box.page, box=(x1, y1, x2, y2)))
-        out = io.BytesIO()
         signers.PdfSigner(meta, signer=signer.pyhanko_signer(), stamp_style=style).sign_pdf(
-            writer, output=out, appearance_text_params={"text": text})
+            writer, output=output, appearance_text_params={"text": text})
     except (PdfError, ValueError, IndexError) as exc:
         raise SigningError(f"PDF 签名失败：{exc}") from exc
-    return out.getvalue()
 
 
 def _same_producer_as_xmp(writer: Any) -> None:
