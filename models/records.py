@@ -513,9 +513,11 @@ def count(store: Store, q: ListQuery) -> int:
 
 # A search reads this narrow index of the search text (models.migrations 0008): one pass finds every match
 # when there are few, and their page is then picked among those ids alone, instead of counting in one pass
-# and walking the table (or a sort column's index) row by row for the page in another.
+# and walking the table (or a sort column's index) row by row for the page in another. "Few" is up to 10,000:
+# sorting that many ids for a page takes a few milliseconds, a second pass over 100,000 people some 25
+# (bench/bench_scale.py: the slowest keystroke at 100,000 people 57 ms with 2,000, 28 ms with 10,000).
 _SEARCH_INDEX = {"people": "people_search"}
-FEW_MATCHES = 2000
+FEW_MATCHES = 10_000
 
 
 def search_ids(store: Store, q: ListQuery, limit: int = FEW_MATCHES) -> list[int] | None:
