@@ -125,7 +125,7 @@ def write_xlsx(ret: Return, path: Path, *, fingerprint: str = "", progress: Prog
         _table(wb, fmt, ret, spec)
         step(f"正在写入{spec.number}……")
     for roster in ret.spec.rosters:
-        _roster(wb, fmt, ret, roster)
+        _roster(wb, fmt, ret, roster, streamed=len(ret.rosters.get(roster.key, [])) > STREAMED_ROSTER_ROWS)
         step(f"正在写入{roster.number}……")
     if ret.notes:
         _notes(wb, fmt, ret)
@@ -142,6 +142,10 @@ def write_xlsx(ret: Return, path: Path, *, fingerprint: str = "", progress: Prog
 # each one). Below this many roster rows the parts are kept in memory instead; a province's consolidated roster
 # keeps the temporary files (its roster sheet alone is tens of megabytes).
 IN_MEMORY_ROSTER_ROWS = 5_000
+# A roster longer than this (a province's) is written row by row to a temporary file (_streamed_sheet). Its text is
+# then in the cells, which makes the sheet's XML about half as large again: up to this many rows (more than any
+# prefecture sends up) the shared-string layout, and the same bytes as before, are kept.
+STREAMED_ROSTER_ROWS = 20_000
 # What XlsxWriter's temporary-file way puts in each entry's header: the date it gives the files (31 January 1980)
 # and the files' permissions as the system reports them (mkstemp makes them 0600; Windows reports 0666).
 _PART_DATE = (1980, 1, 31, 0, 0, 0)
@@ -296,8 +300,21 @@ def _roster_widths(cols: Sequence[R.RosterColumn]) -> list[float]:
     return [w if c.key == "id_number" else max(4.0, round(w * factor, 1)) for c, w in zip(cols, natural, strict=True)]
 
 
-def _roster(wb: Any, fmt: _Formats, ret: Return, roster: R.RosterSpec) -> None:
-    ws = wb.add_worksheet(roster.number)
+def _streamed_sheet(wb: Any, name: str) -> Any:
+    """A worksheet whose rows go to a temporary file as they are written: XlsxWriter's ``constant_memory`` mode, for
+    this sheet alone (the workbook reads the option when it adds a sheet). Otherwise a province's roster of 100,000
+    rows is held in memory cell by cell until the workbook is closed (some 150 MB). Its rows must be written in
+    order, which the roster's are, and its text is stored in the cells themselves instead of the shared table;
+    readers, the verification and the naming of changed cells read both."""
+    wb.constant_memory = True
+    try:
+        return wb.add_worksheet(name)
+    finally:
+        wb.constant_memory = False
+
+
+def _roster(wb: Any, fmt: _Formats, ret: Return, roster: R.RosterSpec, *, streamed: bool = False) -> None:
+    ws = _streamed_sheet(wb, roster.number) if streamed else wb.add_worksheet(roster.number)
     cols = roster.visible_columns(ret.consolidated)
     last_col = len(cols) - 1
     row = _head_block(ws, fmt, ret, roster.full_title, roster.form_no, "", last_col)
