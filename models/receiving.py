@@ -118,8 +118,9 @@ def inspect_file(store: Store, path: Path | str) -> Inspection:
         kind = "pdf" if path.suffix.lower() in CHECKED_SUFFIXES else "return"
         return Inspection(path, result.status, result.reason, kind=kind, claimed=dict(result.claimed), **facts)
     kind = "pdf" if path.suffix.lower() in CHECKED_SUFFIXES else "return"
-    return Inspection(path, result.status, result.reason, result.ret, canonical_bytes(result.ret), kind=kind,
-                      claimed=dict(result.claimed), **facts)
+    payload = result.payload if result.payload is not None else canonical_bytes(result.ret)
+    return Inspection(path, result.status, result.reason, result.ret, payload, kind=kind, claimed=dict(result.claimed),
+                      **facts)
 
 
 # ------------------------------------------------------------------------------------------------

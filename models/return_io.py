@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import zipfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -65,6 +66,8 @@ class ReadResult:
     signer_name: str | None = None
     signed_at: str | None = None
     claimed: dict[str, Any] = dataclasses.field(default_factory=dict)  # unit/period/version of a PDF
+    # the canonical bytes of ``ret`` when reading computed them (a receiver stores them: not serialised twice)
+    payload: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -355,7 +358,8 @@ def _check_signed(path: Path, zf: zipfile.ZipFile, wb: Any, parts: dict[str, Any
     except ReturnFormatError as exc:
         ret = None
         data_problem = str(exc)  # e.g. built on a definition this store has not installed
-    hex_digest = digest(ret) if ret is not None else ""
+    canonical = canonical_bytes(ret) if ret is not None else None
+    hex_digest = hashlib.sha256(canonical).hexdigest() if canonical is not None else ""  # models.returns.digest
     if verdict.status == TAMPERED:
         return ReadResult(path, TAMPERED, "签名之后签名清单被改动：" + verdict.reason, ret, hex_digest, **facts)
     if verdict.status == MALFORMED:
@@ -385,8 +389,8 @@ def _check_signed(path: Path, zf: zipfile.ZipFile, wb: Any, parts: dict[str, Any
     if verdict.status == VALID and verdict.signer_name and _name_key(verdict.signer_name) != _name_key(ret.unit_name):
         return ReadResult(path, UNREGISTERED, f"签名有效，但报表上的单位名称“{ret.unit_name}”与登记的证书单位"
                           f"“{verdict.signer_name}”（{ret.unit_code}）不符。单位名称以登记为准，请与对方核实",
-                          ret, hex_digest, **facts)
-    return ReadResult(path, verdict.status, verdict.reason, ret, hex_digest, **facts)
+                          ret, hex_digest, payload=canonical, **facts)
+    return ReadResult(path, verdict.status, verdict.reason, ret, hex_digest, payload=canonical, **facts)
 
 
 def _name_key(name: str) -> str:
