@@ -110,6 +110,8 @@ class ChineseArgumentParser(argparse.ArgumentParser):
                    .replace("invalid choice", "无效的选项")
                    .replace("expected one argument", "需要一个值")
                    .replace("argument ", "参数 "))
+        if "(choose from " in message and message.endswith(")"):  # argparse lists the valid choices in English
+            message = message.replace(" (choose from ", "（可选：")[:-1] + "）"
         self.print_usage(sys.stderr)
         self.exit(2, f"错误：{message}\n")
 

@@ -110,6 +110,7 @@ def test_unknown_command_is_refused_in_chinese(data_dir: Path) -> None:
     proc = run_cli_process(data_dir, "setpu")
     assert proc.returncode == 2
     assert "错误" in proc.stderr and "无效的选项" in proc.stderr
+    assert "choose from" not in proc.stderr and "（可选：'setup'" in proc.stderr  # every command listed, in Chinese
 
 
 def test_setup_a_county_union(data_dir: Path) -> None:
