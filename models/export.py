@@ -57,7 +57,7 @@ def file_name(ret: Return, fmt: str) -> str:
 def export_snapshot(ret: Return, out_dir: Path | str, formats: Sequence[str] = FORMATS, *,
                     progress: Progress | None = None, fingerprint: str = "",
                     finish: Finisher | None = None, signer: Signer | None = None,
-                    seal_image: Path | None = None, font_cache: Path | None = None) -> list[Path]:
+                    seal_image: Path | None = None) -> list[Path]:
     """Write ``ret`` in each format into ``out_dir``; returns the files written.
 
     With ``signer`` every file is signed before it gets its final name: the workbook carries a signature
@@ -75,12 +75,11 @@ def export_snapshot(ret: Return, out_dir: Path | str, formats: Sequence[str] = F
     except OSError as exc:
         raise RecordError(f"无法创建文件夹“{folder}”：{os_reason(exc)}") from exc
     with computed_once(ret):  # the workbook, the PDF and their signatures all carry it: serialise it once
-        return _write_formats(ret, folder, formats, progress, fingerprint, finish, signer, seal_image, font_cache)
+        return _write_formats(ret, folder, formats, progress, fingerprint, finish, signer, seal_image)
 
 
 def _write_formats(ret: Return, folder: Path, formats: Sequence[str], progress: Progress | None, fingerprint: str,
-                   finish: Finisher | None, signer: Signer | None, seal_image: Path | None,
-                   font_cache: Path | None) -> list[Path]:
+                   finish: Finisher | None, signer: Signer | None, seal_image: Path | None) -> list[Path]:
     from models.export_pdf import write_pdf
     from models.export_xlsx import write_xlsx
 
@@ -101,10 +100,19 @@ def _write_formats(ret: Return, folder: Path, formats: Sequence[str], progress: 
 
                     sign_package(tmp, ret, signer)
             elif fmt == "pdf":
-                write_pdf(ret, tmp, fingerprint=fingerprint, progress=scaled)
+                stamp = None
                 if signer is not None:
+                    from models.export_pdf import SIGNATURE_FIELD, signature_box_pdf
+                    from models.signing.pdf import prepare
+
+                    stamp = prepare(signer, unit_name=ret.unit_name, unit_code=ret.unit_code,
+                                    rect=signature_box_pdf(), field_name=SIGNATURE_FIELD, seal_image=seal_image)
+                write_pdf(ret, tmp, fingerprint=fingerprint, progress=scaled, stamp=stamp)
+                if signer is not None and stamp is not None:
+                    from models.signing.pdf import complete
+
                     scaled(1, 1, "正在签名PDF……")
-                    sign_pdf_file(tmp, ret, signer, seal_image=seal_image, font_cache=font_cache)
+                    complete(tmp, stamp, signer)
             else:
                 raise ParseError(f"不支持的导出格式“{fmt}”")
             if finish is not None:
@@ -113,19 +121,6 @@ def _write_formats(ret: Return, folder: Path, formats: Sequence[str], progress: 
     if progress is not None:
         progress(count * 1000, count * 1000, "导出完成")
     return written
-
-
-def sign_pdf_file(path: Path, ret: Return, signer: Signer, *, seal_image: Path | None = None,
-                  font_cache: Path | None = None) -> None:
-    """Sign the finished PDF at ``path`` in place, the visible box in the cover's reserved rectangle."""
-    from models.export_pdf import SIGNATURE_FIELD, signature_box_pdf
-    from models.signing.pdf import StampBox, sign_pdf_stream
-
-    # from the file into a file (the files closed before the signed one replaces the unsigned one)
-    with atomic_path(path) as signed, path.open("rb") as source, signed.open("w+b") as output:
-        sign_pdf_stream(source, output, signer, unit_name=ret.unit_name, unit_code=ret.unit_code,
-                        box=StampBox(signature_box_pdf(), page=0, seal_image=seal_image), font_cache=font_cache,
-                        field_name=SIGNATURE_FIELD)
 
 
 def export_return(store: Store, period: Period, out_dir: Path | str, formats: Sequence[str] = FORMATS,
@@ -151,14 +146,13 @@ def export_return(store: Store, period: Period, out_dir: Path | str, formats: Se
         if found is None:
             raise RecordError(f"{period}没有第{version}版报表")
         ret = found
-    font_cache = store.path.parent / "cache" if store.path is not None else None
     if signer is not None and seal_image is None:
         from models.signing.pdf import stored_seal_image
 
         seal_image = stored_seal_image(store)
     try:
         return export_snapshot(ret, out_dir, formats, progress=progress, finish=finish, signer=signer,
-                               seal_image=seal_image, font_cache=font_cache)
+                               seal_image=seal_image)
     except OSError as exc:  # the version stays finalised: say so, and that exporting again makes no new one
         exc.add_note(f"第{ret.version}版报表已定稿，但文件没有写出（已写出的旧文件保持原样）。"
                      "解决上述问题后再次导出即可，不会产生新的版本。")

@@ -19,13 +19,16 @@ import functools
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common.text import date_cn
 from forms import returns as R
 from forms.definition import Definition
 from models.fonts import FONT_NAME, printable, reportlab_font
 from models.returns import Number, Return, digest, short_digest
+
+if TYPE_CHECKING:
+    from models.signing.pdf import SignatureStamp
 
 Progress = Callable[..., None]
 
@@ -742,8 +745,10 @@ def _chart(page: Page, ret: Return, chart: R.Chart, x: float, y: float, w: float
 # Drawing with reportlab
 
 
-def write_pdf(ret: Return, path: Path, *, fingerprint: str = "", progress: Progress | None = None) -> None:
-    """Write the whole return as a PDF to ``path`` (use an atomic temporary path)."""
+def write_pdf(ret: Return, path: Path, *, fingerprint: str = "", progress: Progress | None = None,
+              stamp: SignatureStamp | None = None) -> None:
+    """Write the whole return as a PDF to ``path`` (use an atomic temporary path). With ``stamp`` the cover carries
+    the signature box and the file the signature's placeholder (:func:`models.signing.pdf.complete` signs it)."""
     from reportlab import rl_config
 
     # The pages are laid out one at a time (stream_layout) and each is drawn as soon as it is finished, so
@@ -752,12 +757,12 @@ def write_pdf(ret: Return, path: Path, *, fingerprint: str = "", progress: Progr
     # Plain Flate streams: the ASCII85 layer only makes files bigger and slower to write.
     saved, rl_config.useA85 = rl_config.useA85, 0
     try:
-        _write(ret, path, progress, fingerprint)
+        _write(ret, path, progress, fingerprint, stamp)
     finally:
         rl_config.useA85 = saved
 
 
-def _write(ret: Return, path: Path, progress: Progress | None, fingerprint: str) -> None:
+def _write(ret: Return, path: Path, progress: Progress | None, fingerprint: str, stamp: SignatureStamp | None) -> None:
     from models import pdfa
     from models.returns import canonical_bytes
 
@@ -776,6 +781,10 @@ def _write(ret: Return, path: Path, progress: Progress | None, fingerprint: str)
     def draw(page: Page, number: int, total: int) -> None:
         canvas.setPageSize((page.width, page.height))
         _draw(canvas, page)
+        if stamp is not None and number == 1:  # the cover, with the signature box
+            from models.signing.pdf import place
+
+            place(canvas, stamp)
         canvas.showPage()
         page.ops = []
         if progress is not None and (number % 20 == 0 or number == total):

@@ -1,7 +1,7 @@
 """The printable progress report (规划目标完成情况报告): PDF (A4, the bundled font, charts) and Excel.
 
 The PDF has the unit's cover lines and a reserved box on the cover where the unit's signature goes
-(signed like a return: a PAdES signature with a visible box, :func:`models.signing.pdf.sign_pdf`), a table of
+(signed like a return: a PAdES signature with a visible box, :mod:`models.signing.pdf`), a table of
 every indicator with the share done against the time elapsed, one bar chart per indicator over the plan's
 years (the same numbers :func:`chart_series` gives the screen), the indicators the return does not count
 (本报表未统计) and, for each counted indicator, the return numbers it is built from and its source paragraph.
@@ -24,6 +24,7 @@ from forms.plans import CUMULATIVE, decimal_text, formula_text
 from models.progress import MISSING, NOT_YET, IndicatorProgress, ProgressReport, UnitPart, percent
 
 if TYPE_CHECKING:
+    from models.signing.pdf import SignatureStamp
     from models.signing.provider import Signer
 
 Progress = Callable[[int, int, str], None]
@@ -175,9 +176,10 @@ def _chart_drawing(item: IndicatorProgress, width: float, height: float) -> Any:
     return d
 
 
-def pdf_bytes(report: ProgressReport, *, fingerprint: str = "",
-              units: dict[str, list[UnitPart]] | None = None) -> bytes:
-    """The report as an A4 PDF (unsigned; the cover keeps :data:`SIGNATURE_RECT` free for the signature)."""
+def pdf_bytes(report: ProgressReport, *, fingerprint: str = "", units: dict[str, list[UnitPart]] | None = None,
+              stamp: SignatureStamp | None = None) -> bytes:
+    """The report as an A4 PDF; the cover keeps :data:`SIGNATURE_RECT` for the signature, which ``stamp`` fills
+    (then :func:`models.signing.pdf.complete_bytes` signs the result)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
@@ -290,6 +292,10 @@ def pdf_bytes(report: ProgressReport, *, fingerprint: str = "",
         canvas.setFont(FONT_NAME, 8)
         canvas.drawString(x1 + 4, y2 + 4, "单位电子签名")
         canvas.restoreState()
+        if stamp is not None:
+            from models.signing.pdf import place
+
+            place(canvas, stamp)
 
     doc.build(story, onFirstPage=first, onLaterPages=footer)
     return buf.getvalue()
@@ -303,12 +309,17 @@ def write_pdf(report: ProgressReport, path: Path, *, signer: Signer | None = Non
         from models.signing import group_hex
 
         fingerprint = group_hex(signer.fingerprint)
-    data = pdf_bytes(report, fingerprint=fingerprint, units=units)
+    stamp = None
     if signer is not None:
-        from models.signing.pdf import StampBox, sign_pdf
+        from models.signing.pdf import prepare
 
-        data = sign_pdf(data, signer, unit_name=report.unit_name, unit_code=report.unit_code,
-                        box=StampBox(SIGNATURE_RECT, page=0), field_name="ChanGaiProgressSignature")
+        stamp = prepare(signer, unit_name=report.unit_name, unit_code=report.unit_code, rect=SIGNATURE_RECT,
+                        field_name="ChanGaiProgressSignature")
+    data = pdf_bytes(report, fingerprint=fingerprint, units=units, stamp=stamp)
+    if signer is not None and stamp is not None:
+        from models.signing.pdf import complete_bytes
+
+        data = complete_bytes(data, stamp, signer)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(data)

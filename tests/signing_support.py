@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from models.db import Store, open_store
 
@@ -32,8 +33,9 @@ def other_unit_store(folder: Path, code: str = "530822") -> Store:
     return store
 
 
-def simple_pdf(pages: int = 2) -> bytes:
-    """A small reportlab PDF with Chinese text and a reserved rectangle on page 1."""
+def simple_pdf(pages: int = 2, stamp: Any = None) -> bytes:
+    """A small reportlab PDF with Chinese text and a reserved rectangle on page 1; with ``stamp``
+    (:func:`models.signing.pdf.prepare`) the signature is placed in that rectangle, ready to be signed."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -48,9 +50,22 @@ def simple_pdf(pages: int = 2) -> bytes:
         c.drawString(72, 700, "表1 劳模和先进人物 合计 105")
         if page == 0:
             c.rect(300, 60, 260, 120)
+            if stamp is not None:
+                from models.signing.pdf import place
+
+                place(c, stamp)
         c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def signed_pdf(signer: Any, *, unit_name: str = "宁洱哈尼族彝族自治县总工会", unit_code: str = "530821",
+               seal_image: Path | None = None, pages: int = 2) -> bytes:
+    """:func:`simple_pdf` signed by ``signer``, its box in :data:`STAMP_RECT` (as an export signs its PDF)."""
+    from models.signing.pdf import complete_bytes, prepare
+
+    stamp = prepare(signer, unit_name=unit_name, unit_code=unit_code, rect=STAMP_RECT, seal_image=seal_image)
+    return complete_bytes(simple_pdf(pages, stamp), stamp, signer)
 
 
 STAMP_RECT = (300.0, 60.0, 560.0, 180.0)

@@ -343,24 +343,29 @@ def test_the_kept_seal_image_appears_in_the_signature_box(demo_store: Store, tmp
     save_seal_image(demo_store, seal)
     signer = FileKeySigner.open(demo_store, PASSPHRASE)
     (pdf,) = export.export_return(demo_store, PERIOD, tmp_path / "U盘", ["pdf"], signer=signer)
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pypdf import PdfReader
 
-    def images(xobject: Any) -> int:
-        """Image XObjects drawn by a form XObject and the forms inside it."""
-        found = 0
-        resources = xobject.get("/Resources")
-        for child in (resources.get_object().get("/XObject", {}) if resources is not None else {}).values():
-            child = child.get_object()
-            found += 1 if child.get("/Subtype") == "/Image" else images(child)
+    from models.export_pdf import signature_box_pdf
+
+    def cover_images(path: Path) -> list[tuple[float, float, float, float]]:
+        """Where the cover draws images (x1, y1, x2, y2): the seal is drawn in the page itself, inside the signed bytes."""
+        found: list[tuple[float, float, float, float]] = []
+
+        def visit(operator: bytes, operands: list[Any], cm: list[float], _tm: list[float]) -> None:
+            if operator == b"Do":
+                a, _b, _c, d, e, f = cm
+                found.append((e, f, e + a, f + d))
+
+        PdfReader(path).pages[0].extract_text(visitor_operand_before=visit)
         return found
 
-    (embedded,) = PdfFileReader(io.BytesIO(pdf.read_bytes())).embedded_signatures
-    assert images(embedded.sig_field["/AP"]["/N"].get_object()) == 1
+    (drawn,) = cover_images(pdf)
+    x1, y1, x2, y2 = signature_box_pdf()
+    assert x1 <= drawn[0] < drawn[2] <= x2 and y1 <= drawn[1] < drawn[3] <= y2, (drawn, signature_box_pdf())
     assert return_io.read_return(pdf, demo_store).status == return_io.VALID
     save_seal_image(demo_store, None)
     (plain,) = export.export_return(demo_store, PERIOD, tmp_path / "无印章", ["pdf"], version=1, signer=signer)
-    (embedded,) = PdfFileReader(io.BytesIO(plain.read_bytes())).embedded_signatures
-    assert images(embedded.sig_field["/AP"]["/N"].get_object()) == 0
+    assert cover_images(plain) == []
 
 
 def test_edited_cover_contacts_and_notes_are_tampering(demo_store: Store, tmp_path: Path) -> None:

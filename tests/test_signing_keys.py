@@ -229,8 +229,8 @@ def test_a_pluggable_signer_needs_no_file_key(county_store: Store, tmp_path: Pat
         def sign(self, data: bytes) -> bytes:
             return self._inner.sign(data)
 
-        def pyhanko_signer(self):  # type: ignore[no-untyped-def]
-            return self._inner.pyhanko_signer()
+        def sign_pdf_digest(self, digest: bytes) -> bytes:
+            return self._inner.sign_pdf_digest(digest)
 
     make_key(county_store)
     device = DeviceSigner(FileKeySigner.open(county_store, PASSPHRASE))

@@ -8,20 +8,26 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from signing_support import OTHER_PASSPHRASE, PASSPHRASE, STAMP_RECT, make_key, other_unit_store, simple_pdf
+from signing_support import (
+    OTHER_PASSPHRASE,
+    PASSPHRASE,
+    STAMP_RECT,
+    make_key,
+    other_unit_store,
+    signed_pdf,
+    simple_pdf,
+)
 
 from models.db import Store
 from models.signing import MALFORMED, TAMPERED, UNREGISTERED, UNSIGNED, VALID, SigningError, group_hex, trust
-from models.signing.pdf import StampBox, sign_pdf, validation_summary, verify_pdf
+from models.signing.pdf import complete_bytes, prepare, validation_summary, verify_pdf
 from models.signing.provider import FileKeySigner
 
 
 @pytest.fixture
-def signed(county_store: Store, data_dir: Path) -> bytes:
+def signed(county_store: Store) -> bytes:
     make_key(county_store)
-    signer = FileKeySigner.open(county_store, PASSPHRASE)
-    return sign_pdf(simple_pdf(), signer, unit_name="宁洱哈尼族彝族自治县总工会", unit_code="530821",
-                    box=StampBox(STAMP_RECT), font_cache=data_dir / "cache")
+    return signed_pdf(FileKeySigner.open(county_store, PASSPHRASE))
 
 
 def byte_range(data: bytes) -> list[int]:
@@ -97,7 +103,7 @@ def test_flipping_one_byte_in_the_signed_range_is_tampering(county_store: Store,
 def test_changed_document_info_is_tampering(county_store: Store) -> None:
     make_key(county_store)
     signer = FileKeySigner.open(county_store, PASSPHRASE)
-    signed = sign_pdf(simple_pdf(), signer, unit_name="宁洱", unit_code="530821", box=StampBox(STAMP_RECT))
+    signed = signed_pdf(signer, unit_name="宁洱")
     info_at = signed.index(b"/Producer")
     data = bytearray(signed)
     data[info_at + 12] ^= 0x02
@@ -148,8 +154,7 @@ def test_an_unregistered_certificate_signing_in_a_units_name(county_store: Store
     """Someone makes a key for 530821 on another PC: the signature is sound but not registered."""
     impostor = other_unit_store(tmp_path / "冒充", "530821")
     make_key(county_store)
-    pdf = sign_pdf(simple_pdf(), FileKeySigner.open(impostor, OTHER_PASSPHRASE), unit_name="宁洱",
-                   unit_code="530821", box=StampBox(STAMP_RECT))
+    pdf = signed_pdf(FileKeySigner.open(impostor, OTHER_PASSPHRASE), unit_name="宁洱")
     verdict = verify_pdf(pdf, store=county_store, unit_code="530821")
     assert verdict.status == UNREGISTERED
 
@@ -163,49 +168,42 @@ def test_seal_image_in_the_box(county_store: Store, tmp_path: Path) -> None:
     image.save(seal)
     make_key(county_store)
     signer = FileKeySigner.open(county_store, PASSPHRASE)
-    pdf = sign_pdf(simple_pdf(), signer, unit_name="宁洱哈尼族彝族自治县总工会", unit_code="530821",
-                   box=StampBox(STAMP_RECT, seal_image=seal))
+    pdf = signed_pdf(signer, seal_image=seal)
     assert b"/Image" in pdf
     assert verify_pdf(pdf, store=county_store, unit_code="530821").status == VALID
     bad = tmp_path / "不是图片.png"
     bad.write_bytes(b"nope")
     with pytest.raises(SigningError, match="印章图片"):
-        sign_pdf(simple_pdf(), signer, unit_name="宁洱", unit_code="530821", box=StampBox(STAMP_RECT, seal_image=bad))
+        prepare(signer, unit_name="宁洱", unit_code="530821", rect=STAMP_RECT, seal_image=bad)
 
 
-def test_box_on_a_missing_page_is_refused(county_store: Store) -> None:
+def test_a_pdf_without_its_placed_signature_is_refused(county_store: Store) -> None:
+    """Signing needs the placeholder the stamp put in the file, exactly once."""
     make_key(county_store)
     signer = FileKeySigner.open(county_store, PASSPHRASE)
+    stamp = prepare(signer, unit_name="宁洱", unit_code="530821", rect=STAMP_RECT)
     with pytest.raises(SigningError, match="PDF 签名失败"):
-        sign_pdf(simple_pdf(pages=1), signer, unit_name="宁洱", unit_code="530821", box=StampBox(STAMP_RECT, page=5))
+        complete_bytes(simple_pdf(), stamp, signer)
+    doubled = simple_pdf(stamp=stamp) + b"%" + stamp.token + b"\n"
+    with pytest.raises(SigningError, match="PDF 签名失败"):
+        complete_bytes(doubled, stamp, signer)
+    other = prepare(signer, unit_name="宁洱", unit_code="530821", rect=STAMP_RECT)
+    assert other.token != stamp.token
 
 
-def test_stamp_font_subset_is_cached_on_disk(tmp_path: Path) -> None:
-    from fontTools.ttLib import TTFont
+def test_the_signature_covers_the_whole_file_but_its_value(signed: bytes) -> None:
+    """One revision: the byte ranges run from the first byte to the last, leaving out only the /Contents string;
+    the box is drawn in the page's own content (signed) and the widget's appearance is empty."""
+    start, length, after, rest = byte_range(signed)
+    assert start == 0 and after + rest == len(signed)
+    assert signed[length:length + 1] == b"<" and signed[after - 1:after] == b">"
+    assert signed.count(b"%%EOF") == 1 and signed.count(b"/ByteRange") == 1
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
-    from models.signing.pdf import stamp_font_bytes
-
-    cache = tmp_path / "cache"
-    data = stamp_font_bytes("签名单位：宁洱哈尼族彝族自治县总工会", cache)
-    files = list(cache.iterdir())
-    assert len(files) == 1 and files[0].read_bytes() == data
-    font = TTFont(io.BytesIO(data))
-    assert font["head"].unitsPerEm == 1000
-    assert "FFTM" not in font
-    cmap = font.getBestCmap()
-    assert all(ord(c) in cmap for c in "宁洱哈尼族彝族自治县总工会0123456789ABCDEF")
-    assert len(data) < 200_000
-    assert stamp_font_bytes("签名单位：宁洱哈尼族彝族自治县总工会", cache) == data
-
-
-def test_warm_up_prepares_the_same_stamp_font(county_store: Store, tmp_path: Path) -> None:
-    from models.signing.pdf import warm_up
-
-    cache = tmp_path / "cache"
-    warm_up("宁洱哈尼族彝族自治县总工会", "530821", cache)
-    prepared = sorted(cache.iterdir())
-    assert len(prepared) == 1
-    make_key(county_store)
-    sign_pdf(simple_pdf(), FileKeySigner.open(county_store, PASSPHRASE), unit_name="宁洱哈尼族彝族自治县总工会",
-             unit_code="530821", box=StampBox(STAMP_RECT), font_cache=cache)
-    assert sorted(cache.iterdir()) == prepared  # signing found the prepared subset
+    reader = PdfFileReader(io.BytesIO(signed))
+    (embedded,) = reader.embedded_signatures
+    assert embedded.sig_object["/Reference"][0]["/TransformParams"]["/P"] == 1  # certification: no changes
+    assert reader.root["/Perms"]["/DocMDP"].get_object()["/SubFilter"] == "/ETSI.CAdES.detached"
+    widget = embedded.sig_field
+    assert widget["/F"] == 132 and [round(float(v)) for v in widget["/Rect"]] == list(STAMP_RECT)
+    assert widget["/AP"]["/N"].get_object().data == b""

@@ -257,7 +257,7 @@ def test_verify_dialog_lists_each_files_state(qtbot: Any, demo_store: Store, tmp
     xlsx, pdf = export.export_return(demo_store, year, tmp_path / "U盘", signer=FileKeySigner.open(demo_store, PASSPHRASE))
     broken = tmp_path / "改过.pdf"
     data = bytearray(pdf.read_bytes())
-    data[800] ^= 0x01
+    data[len(data) // 2] ^= 0x01  # in the pages
     broken.write_bytes(bytes(data))
     shown: list[list[str]] = []
 

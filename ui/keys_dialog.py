@@ -358,20 +358,14 @@ class PassphraseDialog(QDialog):
         self._warm_up()
 
     def _warm_up(self) -> None:
-        """Load the signing libraries while the passphrase is typed, so the export itself is not slowed."""
+        """Load the signing modules while the passphrase is typed, so the export itself is not slowed."""
         import threading
 
-        from models import unit
-        from models.signing.pdf import warm_up
-
-        current = unit.load(self.store)
-        if current is None or self.store.path is None:
-            return
-        cache = self.store.path.parent / "cache"
+        from models.signing.pdf import import_signing_modules
 
         def work() -> None:
             try:
-                warm_up(current.name, current.code, cache)
+                import_signing_modules()
             except Exception:  # only an optimisation: signing itself reports any real problem
                 return
 

@@ -86,12 +86,12 @@ def data_digest(data: bytes) -> str:
 
 
 def quiet_library_logs() -> None:
-    """pyHanko and fontTools log tracebacks for ordinary outcomes (an unknown signer, a dropped font table).
+    """pyHanko logs tracebacks for ordinary outcomes (an unknown signer, a damaged file).
 
     We report every outcome ourselves in Chinese; a NullHandler keeps Python's last-resort handler from
     printing those English tracebacks on the console while leaving them available to any configured logging.
     """
-    for name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
+    for name in ("pyhanko", "pyhanko_certvalidator"):
         logger = logging.getLogger(name)
         if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
             logger.addHandler(logging.NullHandler())

@@ -1,33 +1,40 @@
 """PDF returns: a standard PAdES signature with a visible box, and its verification.
 
-Signing (pyHanko): an incremental update of the finished PDF adds a signature field with a visible
-appearance on the given page and rectangle, then a PAdES baseline B-B signature (sub-filter
-``ETSI.CAdES.detached``, SHA-256, ECDSA P-256). There is no timestamp server offline, so the signing
-time is the local clock, and the box says so. It is a certification signature that allows no changes:
-the return is frozen once signed. The visible box names the unit and code, the time and the
-certificate fingerprint; an optional seal image is drawn behind the text.
+Signing happens while the PDF is written, in one pass, by this program alone (no second writer, no second copy of
+a province's thousands of pages):
 
-Chinese text needs pyHanko's OpenType support (fontTools + uharfbuzz) and the bundled single-face TrueType
-font, rescaled to 1000 units per em (pyHanko assumes that scale for glyph widths). Subsetting that 4.6 MB
-font costs close to a second, so the glyphs the box can use are subset once per unit name and cached (in
-memory, and on disk when a cache folder is given).
+1. :func:`prepare` before the PDF is written: the signing time (the local clock: there is no timestamp server
+   offline, and the box says so), the box's text, the seal image checked, a random placeholder.
+2. :func:`place` while reportlab draws the page that holds the box: the box (border, the optional seal image behind
+   the text, unit and code, time, certificate fingerprint) is drawn into the page's own content, and the page gets
+   the signature field's widget (its appearance is empty: what the box shows is part of the page, inside the
+   signed bytes). The document gets the signature dictionary (``/Filter /Adobe.PPKLite``, ``/SubFilter
+   /ETSI.CAdES.detached``, a ``/ByteRange`` placeholder and ``/Contents`` of zeros), the form (``/SigFlags 3``)
+   and ``/Perms /DocMDP``: a certification signature that allows no changes, so the return is frozen once signed.
+3. :func:`complete` once the PDF is written: the byte ranges (the whole file except the ``/Contents`` hex string)
+   are written over the placeholder, their SHA-256 is signed by the :class:`~models.signing.provider.Signer`
+   (a detached CMS, PAdES baseline B-B, :mod:`models.signing.cms_sign`) and the signature is written over the
+   zeros, in place.
 
-Verification (pyHanko): integrity of the signed byte ranges, the signature value, the certificate
-(anchored at itself), coverage of the whole file (anything appended after signing counts as tampering),
-then the registry decides whether the signer is registered for the return's unit code.
+The text of the box is drawn with the bundled font like the rest of the page (embedded as a subset), so Chinese
+unit names need nothing else.
+
+Verification (pyHanko): integrity of the signed byte ranges, the signature value, the certificate (anchored at
+itself), coverage of the whole file (anything appended after signing counts as tampering), then the registry
+decides whether the signer is registered for the return's unit code.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import io
+import mmap
 import re
+import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any
 
 from models.db import Store
 from models.signing.common import (
@@ -41,25 +48,31 @@ from models.signing.common import (
 )
 from models.signing.provider import Signer
 
-if TYPE_CHECKING:
-    from pyhanko.pdf_utils.font.api import FontEngine
-    from pyhanko.pdf_utils.writer import BasePdfFileWriter
-
 FIELD_NAME = "ChanGaiSignature"
 STAMP_FONT_SIZE = 10
+STAMP_LEADING = 14
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SEAL_MAX_PIXELS = 600
-# Glyphs any stamp may need besides the unit's name: digits, hex, punctuation and the fixed labels.
-_STAMP_BASE_CHARS = "0123456789ABCDEFabcdef -:+.()（）：，、/□" + "签名单位时间本机时钟证书指纹代码电子章已"
+SEAL_OPACITY = 0.55
+REASON = "产改统计报表电子签名（签名时间取自本机时钟）"
+# Room for the CMS signature (about 1.2 KB with the embedded certificate; a provider with a certificate chain
+# needs more): the /Contents hex string is twice as long.
+CONTENTS_BYTES = 8192
+_RANGE_WIDTH = 40  # "0 a b c" with offsets of up to 12 digits each, padded with spaces
 
 
 @dataclasses.dataclass(frozen=True)
-class StampBox:
-    """Where the visible signature goes: page index (0 = first) and rectangle (x1, y1, x2, y2) in points."""
+class SignatureStamp:
+    """A signature being made: what the box shows and where, and the placeholder the PDF carries until it is
+    signed (:func:`prepare`, :func:`place`, :func:`complete`)."""
 
-    rect: tuple[float, float, float, float]
-    page: int = 0
-    seal_image: Path | None = None
+    field_name: str
+    rect: tuple[float, float, float, float]  # (x1, y1, x2, y2) in points, PDF user space
+    lines: tuple[str, ...]
+    when: dt.datetime  # aware, local
+    unit_name: str
+    seal: Any  # a Pillow image (RGB or RGBA) or None
+    token: bytes  # the /ByteRange placeholder: random, so it occurs nowhere else in the file
 
 
 def stamp_lines(unit_name: str, unit_code: str, fingerprint: str, when: dt.datetime) -> list[str]:
@@ -77,81 +90,8 @@ def stamp_lines(unit_name: str, unit_code: str, fingerprint: str, when: dt.datet
     ]
 
 
-# --- the stamp font ----------------------------------------------------------------------------------------
-
-def _font_path() -> Path:
-    from common.paths import resource_path
-
-    return resource_path("fonts", "WenQuanYiMicroHei.ttf")
-
-
-@functools.lru_cache(maxsize=16)
-def _subset_in_memory(chars: str, font_id: str) -> bytes:
-    from fontTools import subset
-
-    options = subset.Options()
-    options.drop_tables += ["FFTM"]  # a FontForge timestamp table fontTools cannot subset (it logs a warning)
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    font = subset.load_font(str(_font_path()), options)
-    try:
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=chars)
-        subsetter.subset(font)
-        # pyHanko writes glyph widths in font units as if every font had 1000 units per em (true of CFF
-        # fonts); this TrueType font has 2048, which would spread the glyphs twice as wide. Rescale the subset.
-        if font["head"].unitsPerEm != 1000:
-            from fontTools.ttLib.scaleUpem import scale_upem
-
-            scale_upem(font, 1000)
-        out = io.BytesIO()
-        font.save(out)
-    finally:
-        font.close()
-    return out.getvalue()
-
-
-def stamp_font_bytes(text: str, cache_dir: Path | None = None) -> bytes:
-    """A small TrueType subset of the bundled font holding every glyph ``text`` (plus digits etc.) needs."""
-    from common.atomic_file import write_bytes_atomic
-
-    font = _font_path()
-    chars = "".join(sorted(set(text) | set(_STAMP_BASE_CHARS)))
-    font_id = f"{font.name}:{font.stat().st_size}"
-    key = hashlib.sha256(f"{font_id}\n{chars}".encode()).hexdigest()[:24]
-    cached = cache_dir / f"stamp-{key}.ttf" if cache_dir else None
-    if cached is not None and cached.is_file():
-        data = cached.read_bytes()
-        if data[:4] in (b"\x00\x01\x00\x00", b"true"):
-            return data
-    data = _subset_in_memory(chars, font_id)
-    if cached is not None:
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            write_bytes_atomic(cached, data)
-    return data
-
-
-def _font_factory(font_bytes: bytes, size: int) -> Any:
-    from pyhanko.pdf_utils.font.api import FontEngineFactory
-
-    try:
-        from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
-    except ImportError as exc:  # pyHanko's "opentype" extra: fontTools and uharfbuzz
-        raise SigningError("程序缺少PDF签名框所需的字体组件（uharfbuzz），请重新安装本程序") from exc
-
-    class _InMemoryFont(FontEngineFactory):
-        def create_font_engine(self, writer: BasePdfFileWriter, obj_stream: Any = None) -> FontEngine:
-            if obj_stream is None and writer.stream_xrefs:
-                obj_stream = writer.prepare_object_stream()  # type: ignore[no-untyped-call]
-            return GlyphAccumulator(writer=writer, font_handle=io.BytesIO(font_bytes), font_size=size,
-                                    obj_stream=obj_stream)
-
-    return _InMemoryFont()
-
-
-def _seal_content(path: Path) -> Any:
+def _seal_image(path: Path) -> Any:
     from PIL import Image, UnidentifiedImageError
-    from pyhanko.pdf_utils.images import PdfImage
 
     try:
         with Image.open(path) as img:
@@ -160,108 +100,158 @@ def _seal_content(path: Path) -> Any:
     except (OSError, UnidentifiedImageError) as exc:
         raise SigningError(f"印章图片“{path.name}”无法读取，请选择 PNG 或 JPG 图片") from exc
     image.thumbnail((SEAL_MAX_PIXELS, SEAL_MAX_PIXELS))
-    return PdfImage(image)
+    return image
+
+
+def prepare(signer: Signer, *, unit_name: str, unit_code: str, rect: tuple[float, float, float, float],
+            field_name: str = FIELD_NAME, seal_image: Path | None = None, when: dt.datetime | None = None
+            ) -> SignatureStamp:
+    """Everything about the signature known before the PDF is written (SigningError for an unreadable seal)."""
+    moment = (when or dt.datetime.now()).astimezone().replace(microsecond=0)
+    seal = _seal_image(seal_image) if seal_image is not None else None
+    x1, y1, x2, y2 = (float(round(v)) for v in rect)
+    return SignatureStamp(field_name, (x1, y1, x2, y2),
+                          tuple(stamp_lines(unit_name, unit_code, signer.fingerprint, moment)), moment, unit_name,
+                          seal, b"changai-" + secrets.token_hex(16).encode("ascii"))
+
+
+# --- placing the signature while the PDF is written -----------------------------------------------------------
+
+def _signature_dictionary(stamp: SignatureStamp) -> Any:
+    """The signature value, written by hand so that /ByteRange and /Contents have the placeholder's fixed widths
+    (a reportlab object: the class is made on first use, reportlab being loaded only to write PDFs)."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFObject, PDFString
+
+    from models.pdfa import pdf_date
+
+    class SignatureDictionary(PDFObject):  # type: ignore[misc]
+        def format(self, document: Any) -> bytes:
+            rest = PDFDictionary({
+                "M": PDFString(pdf_date(stamp.when)), "Name": PDFString(stamp.unit_name),
+                "Location": PDFString(stamp.unit_name), "Reason": PDFString(REASON),
+                "Reference": PDFArray([PDFDictionary({
+                    "Type": "/SigRef", "TransformMethod": "/DocMDP",
+                    "TransformParams": PDFDictionary({"Type": "/TransformParams", "V": "/1.2", "P": 1})})]),
+            }).format(document)
+            inner = rest.strip()[2:-2]  # the entries, without the dictionary's << >>
+            return b"".join((b"<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n/ByteRange [",
+                             stamp.token.ljust(_RANGE_WIDTH), b"]\n/Contents <", b"0" * (2 * CONTENTS_BYTES), b">",
+                             inner, b">>"))
+
+    return SignatureDictionary()
+
+
+def place(canvas: Any, stamp: SignatureStamp) -> None:
+    """Draw the box on ``canvas``'s current page and add the signature's objects to its document (call once, while
+    the page that holds the box is being drawn, before ``showPage``)."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFStream, PDFString
+
+    _draw_box(canvas, stamp)
+    doc = canvas._doc  # reportlab's document: signature objects have no public API
+    x1, y1, x2, y2 = stamp.rect
+    value = doc.Reference(_signature_dictionary(stamp))
+    appearance = doc.Reference(PDFStream(PDFDictionary({
+        "Type": "/XObject", "Subtype": "/Form", "BBox": PDFArray([0, 0, x2 - x1, y2 - y1]),
+        "Resources": PDFDictionary({})}), b""))
+    widget = PDFDictionary({
+        "FT": "/Sig", "T": PDFString(stamp.field_name), "Type": "/Annot", "Subtype": "/Widget",
+        "F": 132,  # print, locked
+        "Rect": PDFArray(list(stamp.rect)), "P": doc.thisPageRef(), "AP": PDFDictionary({"N": appearance}),
+        "V": value})
+    name = "ChanGaiSignatureField"
+    canvas._addAnnotation(widget, name)
+    catalog = doc.Catalog
+    catalog.AcroForm = PDFDictionary({"Fields": PDFArray([doc.refAnnotation(name)]), "SigFlags": 3})
+    if "Perms" not in catalog.__NoDefault__:  # the catalog writes only the keys its class names
+        catalog.__NoDefault__ = [*catalog.__NoDefault__, "Perms"]
+    catalog.Perms = PDFDictionary({"DocMDP": value})
+
+
+def _draw_box(canvas: Any, stamp: SignatureStamp) -> None:
+    from models.fonts import FONT_NAME, reportlab_font
+
+    reportlab_font()
+    x1, y1, x2, y2 = stamp.rect
+    width, height = x2 - x1, y2 - y1
+    canvas.saveState()
+    canvas.setLineWidth(1)
+    canvas.setStrokeColorRGB(0, 0, 0)
+    canvas.rect(x1 + 0.5, y1 + 0.5, width - 1, height - 1, stroke=1, fill=0)
+    if stamp.seal is not None:  # right-aligned, vertically centred, behind the text and see-through
+        from reportlab.lib.utils import ImageReader
+
+        room = min(width, height) - 8
+        w, h = stamp.seal.size
+        scale = min(room / w, room / h)
+        canvas.setFillAlpha(SEAL_OPACITY)
+        canvas.drawImage(ImageReader(stamp.seal), x2 - 4 - w * scale, y1 + (height - h * scale) / 2,
+                         w * scale, h * scale, mask="auto")
+        canvas.setFillAlpha(1)
+    # Text top-left with small margins, shrunk to fit when a long unit name needs more room.
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    widest = max(stringWidth(line, FONT_NAME, STAMP_FONT_SIZE) for line in stamp.lines)
+    scale = min(1.0, (width - 12) / widest, (height - 8) / (STAMP_LEADING * len(stamp.lines)))
+    size, leading = STAMP_FONT_SIZE * scale, STAMP_LEADING * scale
+    top = y1 + height / 2 + leading * len(stamp.lines) / 2
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.setFont(FONT_NAME, size)
+    for i, line in enumerate(stamp.lines):
+        canvas.drawString(x1 + 6, top - size - i * leading + (leading - size) / 2, line)
+    canvas.restoreState()
 
 
 def import_signing_modules() -> None:
-    """Import what signing a return uses from pyHanko and fontTools (a sixth of a second in a fresh process).
-
-    Pure imports, no other effect: safe in a background thread while the key is opened (bcrypt-pbkdf, which
-    leaves the interpreter free), so both take the time of the longer on a machine with two cores.
-    """
+    """Import what signing uses ahead of it (asn1crypto's CMS types): pure imports, no other effect, so safe in a
+    background thread while the key is opened (bcrypt-pbkdf, which leaves the interpreter free)."""
     import importlib
 
-    for module in ("pyhanko.sign.signers", "pyhanko.stamp", "pyhanko.pdf_utils.font.opentype",
-                   "pyhanko.sign.validation"):
+    for module in ("asn1crypto.cms", "asn1crypto.tsp", "models.signing.cms_sign"):
         importlib.import_module(module)
 
 
-def warm_up(unit_name: str, unit_code: str, font_cache: Path | None = None) -> None:
-    """Import pyHanko and prepare the stamp font ahead of signing (about half a second in a fresh process).
+# --- signing the written PDF ----------------------------------------------------------------------------------
 
-    Meant for a background thread while the user types the passphrase.
-    """
-    import_signing_modules()
-    lines = stamp_lines(unit_name, unit_code, "0" * 64, dt.datetime.now())
-    stamp_font_bytes("\n".join(lines), font_cache)
-
-
-# --- signing -----------------------------------------------------------------------------------------------
-
-def sign_pdf(pdf: bytes, signer: Signer, *, unit_name: str, unit_code: str, box: StampBox,
-             font_cache: Path | None = None, when: dt.datetime | None = None, field_name: str = FIELD_NAME) -> bytes:
-    """The signed PDF (the original bytes followed by one incremental update holding the signature)."""
-    out = io.BytesIO()
-    sign_pdf_stream(io.BytesIO(pdf), out, signer, unit_name=unit_name, unit_code=unit_code, box=box,
-                    font_cache=font_cache, when=when, field_name=field_name)
-    return out.getvalue()
-
-
-def sign_pdf_stream(source: BinaryIO, output: BinaryIO, signer: Signer, *, unit_name: str, unit_code: str,
-                    box: StampBox, font_cache: Path | None = None, when: dt.datetime | None = None,
-                    field_name: str = FIELD_NAME) -> None:
-    """:func:`sign_pdf` from a seekable ``source`` into ``output`` (readable, writable and seekable, e.g. a file
-    opened ``w+b``): a province's return of some 6,000 pages is not held in memory twice more."""
-    from pyhanko.pdf_utils import layout
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.text import TextBoxStyle
-    from pyhanko.sign import fields, signers
-    from pyhanko.stamp import TextStampStyle
-
-    quiet_library_logs()
-    when = (when or dt.datetime.now()).astimezone()
-    lines = stamp_lines(unit_name, unit_code, signer.fingerprint, when)
-    text = "\n".join(lines)
-    font = _font_factory(stamp_font_bytes(text, font_cache), STAMP_FONT_SIZE)
-    style_args: dict[str, Any] = {}
-    if box.seal_image is not None:
-        style_args = {"background": _seal_content(box.seal_image), "background_opacity": 0.55,
-                      "background_layout": layout.SimpleBoxLayoutRule(
-                          x_align=layout.AxisAlignment.ALIGN_MAX, y_align=layout.AxisAlignment.ALIGN_MID,
-                          margins=layout.Margins(4, 4, 4, 4))}
-    # Text top-left with small margins, shrunk to fit when a long unit name needs more room.
-    text_layout = layout.SimpleBoxLayoutRule(x_align=layout.AxisAlignment.ALIGN_MIN,
-                                             y_align=layout.AxisAlignment.ALIGN_MID,
-                                             margins=layout.Margins(6, 6, 4, 4))
-    style = TextStampStyle(stamp_text="%(text)s",
-                           text_box_style=TextBoxStyle(font=font, font_size=STAMP_FONT_SIZE,
-                                                       leading=STAMP_FONT_SIZE + 4,
-                                                       box_layout_rule=text_layout),
-                           inner_content_layout=text_layout, border_width=1, **style_args)
-    meta = signers.PdfSignatureMetadata(
-        field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-        reason="产改统计报表电子签名（签名时间取自本机时钟）", location=unit_name, name=unit_name,
-        certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES)
+def complete(path: Path, stamp: SignatureStamp, signer: Signer) -> None:
+    """Sign the PDF written at ``path`` with ``stamp`` placed in it, in place (``path`` is a temporary name)."""
     try:
-        class _Writer(IncrementalPdfFileWriter):
-            """PDF/A-3 is PDF 1.7: pyHanko would raise the catalog's /Version to 2.0 for the signature."""
-
-            output_version = (1, 7)
-
-            def ensure_output_version(self, version: tuple[int, int]) -> None:
-                super().ensure_output_version(min(version, (1, 7)))  # type: ignore[no-untyped-call]
-
-        writer = _Writer(source, strict=False)
-        _same_producer_as_xmp(writer)
-        x1, y1, x2, y2 = (round(v) for v in box.rect)
-        fields.append_signature_field(writer, fields.SigFieldSpec(field_name, on_page=box.page, box=(x1, y1, x2, y2)))
-        signers.PdfSigner(meta, signer=signer.pyhanko_signer(), stamp_style=style).sign_pdf(
-            writer, output=output, appearance_text_params={"text": text})
-    except (PdfError, ValueError, IndexError) as exc:
-        raise SigningError(f"PDF 签名失败：{exc}") from exc
+        with open(path, "r+b") as fh, mmap.mmap(fh.fileno(), 0) as view:
+            _sign_in_place(view, stamp, signer)
+            view.flush()
+    except ValueError as exc:  # an empty file cannot be mapped
+        raise SigningError("PDF 签名失败：文件是空的") from exc
 
 
-def _same_producer_as_xmp(writer: Any) -> None:
-    """pyHanko names itself the producer of the signed revision in the XMP packet, but only appends its name to the
-    document information's producer: PDF/A wants both to say the same, so the information says pyHanko's name too."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.metadata.model import VENDOR
+def complete_bytes(data: bytes, stamp: SignatureStamp, signer: Signer) -> bytes:
+    """:func:`complete` for a PDF held in memory."""
+    buffer = bytearray(data)
+    _sign_in_place(buffer, stamp, signer)
+    return bytes(buffer)
 
-    pdf_generic: Any = generic  # pyHanko's objects are untyped
-    info = writer.trailer_view.raw_get("/Info")
-    if isinstance(info, pdf_generic.IndirectObject):
-        info.get_object()[pdf_generic.pdf_name("/Producer")] = pdf_generic.TextStringObject(VENDOR)
+
+def _sign_in_place(buffer: Any, stamp: SignatureStamp, signer: Signer) -> None:
+    token = stamp.token
+    at = buffer.find(token)
+    if at < 0 or buffer.find(token, at + 1) >= 0:
+        raise SigningError("PDF 签名失败：文件中没有（或不止一处）签名位置")
+    opening = b"]\n/Contents <"
+    start = at + _RANGE_WIDTH + len(opening) - 1  # the "<" of the hex string
+    end = start + 2 * CONTENTS_BYTES + 2  # after its ">"
+    if bytes(buffer[at + _RANGE_WIDTH:start + 1]) != opening or bytes(buffer[end - 1:end]) != b">":
+        raise SigningError("PDF 签名失败：签名位置的格式不对")
+    total = len(buffer)
+    ranges = b"0 %d %d %d" % (start, end, total - end)
+    buffer[at:at + _RANGE_WIDTH] = ranges.ljust(_RANGE_WIDTH)
+    view = memoryview(buffer)
+    try:
+        hasher = hashlib.sha256(view[:start])
+        hasher.update(view[end:])
+    finally:
+        view.release()
+    signature = signer.sign_pdf_digest(hasher.digest())
+    if len(signature) > CONTENTS_BYTES:
+        raise SigningError("PDF 签名失败：签名数据超出预留的长度")
+    buffer[start + 1:end - 1] = signature.hex().upper().encode("ascii").ljust(2 * CONTENTS_BYTES, b"0")
 
 
 # --- verification ------------------------------------------------------------------------------------------
@@ -344,7 +334,7 @@ def document_subject(data: bytes) -> str | None:
 
 def check_seal_image(path: Path) -> None:
     """SigningError with a Chinese reason when ``path`` is not an image the signature box can show."""
-    _seal_content(path)
+    _seal_image(path)
 
 
 # --- the unit's seal image for the signature box -----------------------------------------------------------

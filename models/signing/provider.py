@@ -7,8 +7,12 @@ device) implements the same four members and replaces :class:`FileKeySigner` wit
 - ``fingerprint``: SHA-256 of the DER certificate, 64 upper-case hex digits;
 - ``sign(data)``: a detached CMS (PKCS #7) ``SignedData`` over ``data``, DER-encoded, that embeds the
   signer's certificate and a signing-time attribute, so a verifier needs nothing but the signature and the
-  data. Built by pyHanko (``sign_general_data``), digest SHA-256;
-- ``pyhanko_signer()``: a pyHanko ``Signer`` that makes the PDF's CMS signature (PAdES).
+  data; digest SHA-256;
+- ``sign_pdf_digest(digest)``: the detached CMS of a PDF's PAdES signature (``ETSI.CAdES.detached``) over byte
+  ranges whose SHA-256 is ``digest``: no signing-time attribute (the signature dictionary's ``/M`` holds the
+  time), a signing-certificate-v2 attribute as PAdES asks.
+
+The file-based key makes both with :mod:`models.signing.cms_sign`.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from models.signing.common import SigningError
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
-    from pyhanko.sign.signers import Signer as PyHankoSigner
 
 
 @runtime_checkable
@@ -36,7 +39,7 @@ class Signer(Protocol):
 
     def sign(self, data: bytes) -> bytes: ...
 
-    def pyhanko_signer(self) -> PyHankoSigner: ...
+    def sign_pdf_digest(self, digest: bytes) -> bytes: ...
 
 
 class FileKeySigner:
@@ -48,7 +51,6 @@ class FileKeySigner:
         self._certificate = certificate
         self._private_key = private_key
         self._fingerprint = fingerprint(certificate)
-        self._pyhanko: PyHankoSigner | None = None
 
     @classmethod
     def open(cls, store: Store, passphrase: str) -> FileKeySigner:
@@ -69,38 +71,12 @@ class FileKeySigner:
     def fingerprint(self) -> str:
         return self._fingerprint
 
-    def pyhanko_signer(self) -> PyHankoSigner:
-        if self._pyhanko is None:
-            from asn1crypto import keys as asn1_keys
-            from asn1crypto import x509 as asn1_x509
-            from cryptography.hazmat.primitives import serialization
-            from pyhanko.sign.signers import SimpleSigner
-            from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-            from models.signing.keys import certificate_der
-
-            cert = asn1_x509.Certificate.load(certificate_der(self._certificate))
-            # In memory only, for pyHanko's signer object; never written anywhere.
-            key_info = asn1_keys.PrivateKeyInfo.load(self._private_key.private_bytes(
-                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-            # The signing certificate is embedded anyway; an empty registry keeps it from appearing twice.
-            self._pyhanko = SimpleSigner(signing_cert=cert, signing_key=key_info,
-                                         cert_registry=SimpleCertificateStore())  # type: ignore[no-untyped-call]
-        return self._pyhanko
-
     def sign(self, data: bytes) -> bytes:
-        return sign_with_pyhanko(self.pyhanko_signer(), data)
+        from models.signing.cms_sign import sign_data
 
+        return sign_data(data, self._certificate, self._private_key)
 
-def sign_with_pyhanko(signer: PyHankoSigner, data: bytes) -> bytes:
-    """Detached CMS SignedData (DER) over ``data`` made by any pyHanko signer; for providers to reuse."""
-    import asyncio
-    import datetime as dt
+    def sign_pdf_digest(self, digest: bytes) -> bytes:
+        from models.signing.cms_sign import sign_pdf_digest
 
-    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-
-    # signingTime from the local clock: there is no timestamp server offline.
-    attributes = PdfCMSSignedAttributes(signing_time=dt.datetime.now().astimezone())
-    content_info = asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True,
-                                                              signed_attr_settings=attributes))
-    return bytes(content_info.dump())
+        return sign_pdf_digest(digest, self._certificate, self._private_key)
