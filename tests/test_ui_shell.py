@@ -128,6 +128,36 @@ def test_page_shortcuts_and_ctrl_f_focus_search(qtbot: Any, window: MainWindow) 
     assert page.search.placeholderText() == "姓名、拼音首字母或身份证号"
 
 
+def test_stray_alt_letters_are_not_typed_into_fields(qtbot: Any, window: MainWindow) -> None:
+    """Alt+letter that no button takes types nothing into the focused field, in the window and in a dialog."""
+    from PySide6.QtWidgets import QLineEdit
+
+    window.show_page("people")
+    page: PeoplePage = window.pages["people"]  # type: ignore[assignment]
+    page.focus_search()
+    qtbot.waitUntil(lambda: focused() is page.search)
+    press(qtbot, page.search, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    assert page.search.text() == ""
+    press(qtbot, page.search, Qt.Key.Key_W)
+    assert page.search.text() == "w"
+    from models import unit as unit_model
+
+    unit = unit_model.load(window.store)
+    assert unit is not None
+    dialog = UnitDialog(unit, lambda values: None, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    field: QLineEdit = dialog.fields["phone"]
+    field.clear()
+    field.setFocus()
+    qtbot.waitUntil(lambda: focused() is field)
+    press(qtbot, field, Qt.Key.Key_Q, Qt.KeyboardModifier.AltModifier)
+    press(qtbot, field, Qt.Key.Key_7)
+    assert field.text() == "7"
+
+
 def test_typing_filters_and_down_enters_the_table(qtbot: Any, window: MainWindow) -> None:
     window.show_page("people")
     page: PeoplePage = window.pages["people"]  # type: ignore[assignment]

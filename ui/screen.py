@@ -6,9 +6,14 @@ otherwise as much as the screen's free area (without the taskbar) offers.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QAbstractSpinBox, QLabel, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QObject, QRect, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent
 
 # Room left for the window frame and title bar, which the available geometry does not include.
 FRAME_WIDTH = 16
@@ -51,19 +56,39 @@ def show_message_label(label: QLabel, text: str) -> None:
 
 
 class _AltKeyGuard(QObject):
-    """Alt+letter that no enabled button took (its button is disabled) must not type the letter into a field."""
+    """Alt+letter that no enabled button took (its button is disabled) must not type the letter into a field.
+
+    It watches only the text fields that get the focus (key presses go to the focused widget and then to its
+    parents), not every event of the application: an application-wide filter in Python runs for every event of
+    every object, which at start-up alone cost more than building the main window.
+    """
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(watched, _TEXT_INPUTS):
-            key_event = event if isinstance(event, QKeyEvent) else None
-            if key_event is not None and key_event.text():
-                modifiers = key_event.modifiers()
-                if modifiers & Qt.KeyboardModifier.AltModifier and not modifiers & Qt.KeyboardModifier.ControlModifier:
-                    return True
+        # Imported here, not with the module: the window's start-up needs neither (PySide builds a class's enums
+        # when the class is first reached), and this runs only for the fields that had the focus.
+        from PySide6.QtCore import QEvent
+        from PySide6.QtGui import QKeyEvent
+
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.text():
+            modifiers = event.modifiers()
+            if modifiers & Qt.KeyboardModifier.AltModifier and not modifiers & Qt.KeyboardModifier.ControlModifier:
+                return True
         return False
 
+    def watch(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Watch the newly focused widget if it is a text field, and the text fields it sits in.
 
-_TEXT_INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
+        Installing a filter twice keeps one entry, so a field that gets the focus again is not watched twice.
+        """
+        widget = new
+        while widget is not None:
+            if any(widget.inherits(name) for name in _TEXT_INPUTS):
+                widget.installEventFilter(self)
+            widget = widget.parentWidget()
+
+
+# Qt's class names of the widgets that take typed text (QObject.inherits, so Python subclasses count too)
+_TEXT_INPUTS = ("QLineEdit", "QPlainTextEdit", "QTextEdit", "QAbstractSpinBox")
 _guard: _AltKeyGuard | None = None
 
 
@@ -71,7 +96,8 @@ def install_alt_key_guard() -> None:
     """Once per application: stray Alt+letters are not typed into text fields."""
     global _guard
     app = QCoreApplication.instance()
-    if app is None or _guard is not None:
+    if not isinstance(app, QApplication) or _guard is not None:
         return
     _guard = _AltKeyGuard(app)
-    app.installEventFilter(_guard)
+    app.focusChanged.connect(_guard.watch)
+    _guard.watch(None, QApplication.focusWidget())
