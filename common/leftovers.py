@@ -10,11 +10,9 @@ temporary file and names the file that was not written, so the user can make it 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 
 PENDING_FOLDER = "pending"
@@ -34,6 +32,9 @@ def begin(tmp: Path, target: Path) -> Path | None:
     """Note that ``tmp`` is being written for ``target``; the note's path (None when there is no data folder)."""
     if _journal_dir is None or not _journal_dir.is_dir():
         return None
+    import json  # here, not at import: every start opens the store, which imports this module
+    import uuid
+
     note = _journal_dir / PENDING_FOLDER / f"{uuid.uuid4().hex}.json"
     try:
         note.parent.mkdir(exist_ok=True)
@@ -99,6 +100,8 @@ def clean_up(data_dir: Path) -> list[Path]:
     Looks at the notes in ``pending/`` (exports anywhere, e.g. on a USB stick) and at stray
     ``.~….part`` files in the data folder, its ``keys/`` and ``snapshots/``.
     """
+    import json
+
     not_written: list[Path] = []
     pending = data_dir / PENDING_FOLDER
     if pending.is_dir():

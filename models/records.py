@@ -419,16 +419,10 @@ def recycle_bin(store: Store) -> list[dict[str, Any]]:
 
 
 def counts(store: Store) -> dict[str, int]:
-    """Live records per top-level kind, plus honours of live people."""
-    # All rows less those in the recycle bin: a bare count(*) reads the smallest index and the deleted are few
-    # (the home page shows these at start-up; counting the live rows one by one took 80 ms at 100,000 people).
-    out = {kind: int(store.scalar(f"SELECT (SELECT count(*) FROM {spec(kind).table}) - "
-                                  f"(SELECT count(*) FROM {spec(kind).table} WHERE deleted_at IS NOT NULL)"))
-           for kind in TOP_LEVEL}
-    out["honours"] = int(store.scalar(
-        "SELECT (SELECT count(*) FROM honours) - (SELECT count(*) FROM honours JOIN people "
-        "ON people.id = honours.person_id WHERE people.deleted_at IS NOT NULL)"))
-    return out
+    """Live records per top-level kind, plus honours of live people (``models.counts``, which needs no forms)."""
+    from models.counts import counts as live_counts
+
+    return live_counts(store)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -402,6 +402,31 @@ def test_recycle_page_shows_refusals(qtbot: Any, people_store: Store, monkeypatc
 # -- home page -----------------------------------------------------------------------------------------
 
 
+def test_home_page_marks_missing_contacts(qtbot: Any, county_store: Store, prefs: Preferences) -> None:
+    """A contact not filled in reads 未填 in orange, at start-up and after it changes."""
+    from PySide6.QtGui import QPalette
+
+    from models import unit as unit_model
+
+    unit_model.update_contacts(county_store, phone="")
+    w = MainWindow(county_store, prefs)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    home = w.pages["home"]
+    phone, head = home.contact_values["phone"], home.contact_values["head"]  # type: ignore[attr-defined]
+
+    def colour(label: Any) -> str:
+        return str(label.palette().color(QPalette.ColorRole.WindowText).name())
+
+    assert phone.text() == "未填" and colour(phone) == "#b54708"
+    assert head.text() == "李国华" and colour(head) != "#b54708"
+    unit_model.update_contacts(county_store, phone="0879-3231234", head="")
+    home.refresh()  # type: ignore[attr-defined]
+    assert phone.text() == "0879-3231234" and colour(phone) != "#b54708"
+    assert head.text() == "未填" and colour(head) == "#b54708"
+
+
 def test_home_tiles_navigate_and_period_is_stored(qtbot: Any, window: MainWindow) -> None:
     home = window.pages["home"]
     tile = home.tiles["studios"]  # type: ignore[attr-defined]
@@ -603,6 +628,45 @@ def _run_main(*args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
                           encoding="utf-8", env=env, timeout=120, cwd=ROOT)
+
+
+# main.py as a user starts it, quitting once the main window is painted (bench/bench_commands.py's GUI start)
+START_UNTIL_PAINTED = (
+    "import sys\n"
+    "from PySide6.QtCore import QTimer\n"
+    "from PySide6.QtWidgets import QApplication, QMainWindow\n"
+    "run_loop = QApplication.exec\n"
+    "def painted():\n"
+    "    [window] = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMainWindow) and w.isVisible()]\n"
+    "    QApplication.processEvents()\n"
+    "    window.grab()\n"
+    "    print('shown', flush=True)\n"
+    "    QApplication.quit()\n"
+    "def exec_until_painted(*args):\n"
+    "    QTimer.singleShot(0, painted)\n"
+    "    return run_loop()\n"
+    "QApplication.exec = staticmethod(exec_until_painted)\n"
+    "sys.argv = sys.argv[1:]\n"
+    "sys.path[0] = {root!r}\n"
+    "exec(compile(open(sys.argv[0], encoding='utf-8').read(), sys.argv[0], 'exec'), {{'__name__': '__main__'}})\n"
+)
+
+
+@pytest.mark.slow
+def test_the_window_starts_without_what_only_other_pages_and_dialogs_need(people_store: Store, data_dir: Path,
+                                                                           tmp_path: Path) -> None:
+    """Up to its first page painted, start-up loads no record forms, dialogs, workers or signing: each would cost
+    the start milliseconds (bench/bench_commands.py, GUI start); they load when their page or dialog opens."""
+    record = tmp_path / "modules.txt"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8", CHANGAI_RECORD_MODULES=str(record))
+    result = subprocess.run([sys.executable, "-c", START_UNTIL_PAINTED.format(root=str(ROOT)), str(ROOT / "main.py"),
+                             "--data-dir", str(data_dir)], capture_output=True, text=True, encoding="utf-8", env=env,
+                            timeout=120, cwd=ROOT)
+    assert result.returncode == 0 and result.stdout.splitlines() == ["shown"], result.stderr
+    loaded = set(record.read_text(encoding="utf-8").split())
+    assert {"ui.main_window", "ui.home_page", "models.counts"} <= loaded
+    assert not loaded & {"models.records", "forms.fields", "ui.record_page", "ui.widgets", "ui.workers",
+                         "ui.keys_dialog", "ui.backup_dialog", "models.signing", "uuid"}
 
 
 @pytest.mark.slow

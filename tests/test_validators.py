@@ -343,6 +343,20 @@ def test_counts_per_kind(county_store: Store) -> None:
     assert counts == {"people": 2, "studios": 0, "trainings": 0, "competitions": 0, "innovation": 1, "honours": 2}
 
 
+def test_the_home_page_counts_name_the_forms_tables(county_store: Store) -> None:
+    """``models.counts`` (the home page's, which imports no forms) counts the tables of forms.records' kinds."""
+    from forms.records import TOP_LEVEL, spec
+    from models import counts as live
+
+    assert live.TOP_LEVEL == TOP_LEVEL
+    assert all(spec(kind).table == kind for kind in TOP_LEVEL)
+    assert not live.innovation_entered(county_store, "2025")
+    saved = records.save(county_store, "innovation", {"period": "2025", "suggestions": 10, "suggestions_adopted": 4})
+    assert live.innovation_entered(county_store, "2025") and not live.innovation_entered(county_store, "2024")
+    records.delete(county_store, "innovation", saved.id)
+    assert not live.innovation_entered(county_store, "2025")
+
+
 @pytest.fixture
 def listed(county_store: Store) -> dict[str, int]:
     names = {"张建国": "普洱茶厂", "阿明": "宁洱县供电局", "王芳": "普洱茶厂", "李四": "宁洱县医院", "欧阳华": "磨黑镇"}

@@ -170,9 +170,9 @@ def run_gui(data_dir: Path | None = None, self_test: bool = False) -> int:
             return int(app.exec())
         finally:
             sys.excepthook = previous_hook
-            from ui import workers
-
-            workers.cancel_and_wait_all()
+            workers = sys.modules.get("ui.workers")  # nothing ran in the background if it was never imported
+            if workers is not None:
+                workers.cancel_and_wait_all()
     finally:
         settings_store.install(None)
         store.close()

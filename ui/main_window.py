@@ -9,18 +9,16 @@ optional hooks (``add_record``, ``edit_current``, ``delete_current``, ``undo_del
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -36,7 +34,13 @@ from ui.pages import PAGES, PageEntry
 from ui.settings_store import Preferences, current_period, preferences
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QLineEdit
+
     from models.db import Store
+
+# Classes that only a dialog or an action needs are imported there: PySide builds a class's enums when the class is
+# first reached, which the window's start-up need not pay for.
 
 APP_TITLE = "产改统计填报"
 GEOMETRY_KEY = "main_window/geometry"
@@ -96,6 +100,8 @@ class UnitDialog(QDialog):
 
     def __init__(self, unit: unit_model.Unit, save: Callable[[dict[str, str]], Any],
                  parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLineEdit
+
         super().__init__(parent)
         self._save = save
         self.setWindowTitle("设置本单位")
@@ -264,7 +270,8 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "关于(&A)", self.about)
 
     def _action(self, menu: Any, text: str, slot: Callable[..., Any], *keys: QKeySequence) -> QAction:
-        action = QAction(text, self)
+        action = QAction(self)  # QAction(text, parent) would make PySide build QIcon and its enums (an overload)
+        action.setText(text)
         if keys:
             action.setShortcuts(list(keys))
         action.triggered.connect(slot)
@@ -279,7 +286,9 @@ class MainWindow(QMainWindow):
         if existing is not None:
             return existing
         entry: PageEntry = self._entries[key]
-        page = load_page_class(entry.target)(self.store, self)
+        # Made in the stack, not in the window and then moved there: moving a page polishes all its widgets against
+        # the window's style sheet once more (about as long as making the home page).
+        page = load_page_class(entry.target)(self.store, self.stack)
         index = [e.key for e in PAGES].index(key)
         placeholder = self.stack.widget(index)
         self.stack.insertWidget(index, page)
@@ -437,6 +446,9 @@ class MainWindow(QMainWindow):
             self.refresh_all()
 
     def open_data_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         folder = self.store.path.parent if self.store.path else None
         if folder is None or not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             msgbox.information(self, "数据文件夹", f"数据文件夹：{folder or '（内存中，未保存到磁盘）'}")
@@ -497,9 +509,8 @@ class MainWindow(QMainWindow):
         self.prefs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        from ui import workers
-
-        if workers.running():
+        workers = sys.modules.get("ui.workers")  # nothing runs in the background if it was never imported
+        if workers is not None and workers.running():
             if not msgbox.confirm(self, "退出", "还有操作正在进行，确定要取消它并退出吗？", "退出", "继续等待"):
                 event.ignore()
                 return

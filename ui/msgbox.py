@@ -9,16 +9,25 @@ from __future__ import annotations
 import contextlib
 import traceback
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
 
-_Icon = QMessageBox.Icon
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox, QWidget
 
 # While set (the self-test), no box waits for a click: each message is collected here instead, and
 # questions are answered "no". A self-test on a machine with nobody in front of it must never hang.
 _collected: list[tuple[str, str, str]] | None = None
-_LEVELS = {_Icon.Information: "提示", _Icon.Warning: "警告", _Icon.Critical: "错误", _Icon.Question: "询问"}
+# QMessageBox is imported where a box is made: start-up imports this module, PySide builds a class's enums when
+# the class is first reached, and no box is needed to paint the window.
+_LEVELS = {"Information": "提示", "Warning": "警告", "Critical": "错误", "Question": "询问"}
+
+
+def _icon(name: str) -> QMessageBox.Icon:
+    from PySide6.QtWidgets import QMessageBox
+
+    return QMessageBox.Icon[name]
 
 
 @contextlib.contextmanager
@@ -35,11 +44,13 @@ def unattended() -> Iterator[list[tuple[str, str, str]]]:
 def _collect(icon: QMessageBox.Icon, title: str, text: str, detail: str | None) -> bool:
     if _collected is None:
         return False
-    _collected.append((_LEVELS.get(icon, "提示"), title, text + (f"\n{detail}" if detail else "")))
+    _collected.append((_LEVELS.get(icon.name, "提示"), title, text + (f"\n{detail}" if detail else "")))
     return True
 
 
 def _box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, detail: str | None) -> QMessageBox:
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
     box.setTextFormat(_text_format(text))
     if detail:
@@ -54,6 +65,8 @@ def _text_format(text: str) -> Qt.TextFormat:
 def _show(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, detail: str | None) -> None:
     if _collect(icon, title, text, detail):
         return
+    from PySide6.QtWidgets import QMessageBox
+
     box = _box(parent, icon, title, text, detail)
     ok = box.addButton("确定", QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(ok)
@@ -62,15 +75,15 @@ def _show(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
 
 
 def information(parent: QWidget | None, title: str, text: str, detail: str | None = None) -> None:
-    _show(parent, _Icon.Information, title, text, detail)
+    _show(parent, _icon("Information"), title, text, detail)
 
 
 def warning(parent: QWidget | None, title: str, text: str, detail: str | None = None) -> None:
-    _show(parent, _Icon.Warning, title, text, detail)
+    _show(parent, _icon("Warning"), title, text, detail)
 
 
 def critical(parent: QWidget | None, title: str, text: str, detail: str | None = None) -> None:
-    _show(parent, _Icon.Critical, title, text, detail)
+    _show(parent, _icon("Critical"), title, text, detail)
 
 
 UNEXPECTED = "发生意外错误，操作没有完成。请把“详细信息”中的内容发给技术支持。"
@@ -113,9 +126,12 @@ def confirm(parent: QWidget | None, title: str, text: str, yes_text: str = "是"
 
     The default button is "no" unless ``default_yes``: a stray Enter never deletes anything.
     """
-    if _collect(_Icon.Question, title, text, detail):
+    from PySide6.QtWidgets import QMessageBox
+
+    question = QMessageBox.Icon.Question
+    if _collect(question, title, text, detail):
         return False
-    box = _box(parent, _Icon.Question, title, text, detail)
+    box = _box(parent, question, title, text, detail)
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.YesRole)
     no = box.addButton(no_text, QMessageBox.ButtonRole.NoRole)
     box.setDefaultButton(yes if default_yes else no)

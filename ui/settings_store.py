@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings
 
 if TYPE_CHECKING:
     from forms.periods import Period
@@ -81,6 +81,8 @@ class Preferences:
 
 
 def default_folder() -> str:
+    from PySide6.QtCore import QStandardPaths  # a file dialog's, not start-up's (PySide builds its enums when reached)
+
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     if documents and Path(documents).is_dir():
         return documents
