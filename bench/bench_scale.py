@@ -23,7 +23,7 @@ export   In a fresh process: the return of the store consolidated (``models.retu
          (``ru_maxrss``) of that process. Floors, each in its own fresh process with the same return built
          first: bare XlsxWriter writing the same cells (one format), bare reportlab drawing the same
          strings one ``drawString`` per line on the same number of pages with the bundled font, bare
-         signing (pyHanko + cryptography signing the bare PDF and a manifest of the bare workbook's parts).
+         signing (SHA-256 of the bare workbook's parts and of the bare PDF, one ECDSA signature over each).
          Target: time at most 1.3x the sum of the floors, peak at most 400 MB.
 receive  ``models.receiving.receive_files`` of N signed county workbooks (10 counties of 普洱, versions 1…N/10
          each) into a prefecture store with the counties' certificates registered, and a board refresh

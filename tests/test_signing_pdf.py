@@ -207,3 +207,30 @@ def test_the_signature_covers_the_whole_file_but_its_value(signed: bytes) -> Non
     widget = embedded.sig_field
     assert widget["/F"] == 132 and [round(float(v)) for v in widget["/Rect"]] == list(STAMP_RECT)
     assert widget["/AP"]["/N"].get_object().data == b""
+
+
+def test_a_byte_range_rewritten_to_leave_out_a_change_is_tampering(county_store: Store, signed: bytes) -> None:
+    """The ranges must cover everything but the signature value: narrowing them to hide a change fails."""
+    _start, length, after, rest = byte_range(signed)
+    data = bytearray(signed)
+    data[len(data) - 40] ^= 0x01  # a change near the end ...
+    field = signed[signed.index(b"/ByteRange [") + 12:signed.index(b"]", signed.index(b"/ByteRange ["))]
+    narrowed = f"0 {length} {after} {rest - 60}".encode().ljust(len(field))  # ... left out of the ranges
+    at = signed.index(field)
+    data[at:at + len(field)] = narrowed
+    assert verify_pdf(bytes(data), store=county_store, unit_code="530821").status == TAMPERED
+
+
+def test_something_hidden_in_the_signature_value_is_tampering(county_store: Store, signed: bytes) -> None:
+    """The unsigned hole holds the signature's hex string and nothing else: anything put there is refused."""
+    _start, length, after, _rest = byte_range(signed)
+    hole = signed[length:after]
+    assert hole[1:5] == b"3082"  # a DER SEQUENCE with a two-byte length: its whole size is known
+    signature = hole[1:1 + 2 * (4 + int(hole[5:9], 16))]
+    smuggled = (b"<" + signature + b"> /Extra (hidden) ").ljust(len(hole) - 1) + b">"
+    data = signed[:length] + smuggled + signed[after:]
+    verdict = verify_pdf(data, store=county_store, unit_code="530821")
+    assert verdict.status == TAMPERED, verdict
+    # the control: the same signature, padded with zeros as written, verifies
+    padded = (b"<" + signature).ljust(len(hole) - 1, b"0") + b">"
+    assert verify_pdf(signed[:length] + padded + signed[after:], store=county_store, unit_code="530821").status == VALID
