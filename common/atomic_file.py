@@ -6,7 +6,6 @@ import contextlib
 import errno
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,14 +47,25 @@ def atomic_path(target: Path, mode: int = 0o644) -> Iterator[Path]:
     On any error the temporary file is removed and ``target`` is left as it was.
     """
     target = Path(target)
-    Path(os_path(target.parent)).mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~" + target.stem[:40] + "-", suffix=target.suffix + ".part",
-                                    dir=os_path(target.parent))
-    os.close(fd)
-    tmp = Path(tmp_name)
+    folder = Path(os_path(target.parent))
+    folder.mkdir(parents=True, exist_ok=True)
     from common import leftovers
 
-    note = leftovers.begin(tmp, target)  # found at the next start if this process dies mid-write
+    while True:
+        tmp = folder / f".~{target.stem[:40]}-{os.urandom(6).hex()}{target.suffix}.part"
+        # The note first, then the file: a process killed at any moment leaves no temporary file without its note
+        # (the next start removes it and names the target that was not written).
+        note = leftovers.begin(tmp, target)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        except FileExistsError:
+            leftovers.end(note)
+            continue
+        except BaseException:
+            leftovers.end(note)
+            raise
+        os.close(fd)
+        break
     try:
         yield tmp
         _fsync(tmp)

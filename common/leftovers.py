@@ -1,9 +1,9 @@
 """Files that an interrupted write (export, consolidation, backup …) never finished.
 
 :func:`common.atomic_file.atomic_path` writes to ``.~name-XXXX.suffix.part`` beside the target and
-renames it when done. While it writes, a small note in the data folder's ``pending/`` says which
-temporary file belongs to which target; the note goes when the write ends either way. A note still
-there at the next start means the program was killed or the power went: :func:`clean_up` removes the
+renames it when done. Before the temporary file exists and until the write ends either way, a small note in
+the data folder's ``pending/`` says which temporary file belongs to which target. A note still there at the
+next start means the program was killed or the power went: :func:`clean_up` removes the
 temporary file and names the file that was not written, so the user can make it again.
 """
 
@@ -33,9 +33,8 @@ def begin(tmp: Path, target: Path) -> Path | None:
     if _journal_dir is None or not _journal_dir.is_dir():
         return None
     import json  # here, not at import: every start opens the store, which imports this module
-    import uuid
 
-    note = _journal_dir / PENDING_FOLDER / f"{uuid.uuid4().hex}.json"
+    note = _journal_dir / PENDING_FOLDER / f"{os.urandom(16).hex()}.json"
     try:
         note.parent.mkdir(exist_ok=True)
         note.write_text(json.dumps({"tmp": str(tmp), "target": str(target), "pid": os.getpid()},

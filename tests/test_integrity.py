@@ -7,6 +7,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from consolidation_support import PERIOD, YEAR, County, receiving_store, signer
@@ -158,19 +159,17 @@ def test_os_error_text_is_chinese_and_names_the_folder_of_a_temporary_file(tmp_p
 def test_cli_export_into_an_unwritable_folder_is_a_chinese_error(demo_store: Store, data_dir: Path, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    import tempfile
-
     demo_store.close()
 
     out = tmp_path / "只读 U盘"
-    real_mkstemp = tempfile.mkstemp
+    real_open = os.open
 
-    def denied(*args: object, dir: str = "", **kwargs: object) -> tuple[int, str]:
-        if Path(dir) != out:  # the data folder (the snapshot before finalising) is writable
-            return real_mkstemp(*args, dir=dir, **kwargs)  # type: ignore[call-overload]
-        raise PermissionError(errno.EACCES, "Permission denied", os.path.join(dir, ".~530821-x.xlsx.part"))
+    def denied(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).parent != out or not flags & os.O_CREAT:  # the data folder (the snapshot) is writable
+            return real_open(path, flags, *args, **kwargs)
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
-    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    monkeypatch.setattr(os, "open", denied)
     code = cli.run(["--data-dir", str(data_dir), "export", "--period", YEAR, "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2
