@@ -33,6 +33,7 @@ RARE = {
     "openpyxl": "streams an .xlsx import that calamine must not load whole (a stray far cell)",
     "et_xmlfile": "openpyxl's, as above",
     "colorama": "Windows: click (under sqlite-utils) colours its console output",
+    "lxml": "pyHanko reads the XMP metadata of a PDF changed after signing (to say what changed); openpyxl, above",
 }
 _EXTENSION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\.cpython-[^.]+|\.abi3|\.cp\d+-[^.]+)?\.(so|pyd)$")
 

@@ -234,3 +234,21 @@ def test_something_hidden_in_the_signature_value_is_tampering(county_store: Stor
     # the control: the same signature, padded with zeros as written, verifies
     padded = (b"<" + signature).ljust(len(hole) - 1, b"0") + b">"
     assert verify_pdf(signed[:length] + padded + signed[after:], store=county_store, unit_code="530821").status == VALID
+
+
+def test_a_later_revision_changing_the_xmp_metadata_is_tampering(county_store: Store, signed: bytes) -> None:
+    """pyHanko's look at what a later revision changed reads the XMP metadata (with lxml, which the built program
+    therefore carries): such a file is reported as changed after signing."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    packet = b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/><?xpacket end="w"?>'
+    metadata = generic.StreamObject({generic.pdf_name("/Type"): generic.pdf_name("/Metadata"),
+                                     generic.pdf_name("/Subtype"): generic.pdf_name("/XML")}, stream_data=packet)
+    writer.root[generic.pdf_name("/Metadata")] = writer.add_object(metadata)
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    verdict = verify_pdf(out.getvalue(), store=county_store, unit_code="530821")
+    assert verdict.status == TAMPERED and "追加" in verdict.reason
