@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from signing_support import (
     OTHER_PASSPHRASE,
     PASSPHRASE,
@@ -252,3 +254,25 @@ def test_a_later_revision_changing_the_xmp_metadata_is_tampering(county_store: S
     writer.write(out)
     verdict = verify_pdf(out.getvalue(), store=county_store, unit_code="530821")
     assert verdict.status == TAMPERED and "追加" in verdict.reason
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=st.binary(max_size=60), after=st.binary(max_size=60), chunk=st.integers(1, 50))
+def test_the_placeholder_is_found_across_pieces(before: bytes, after: bytes, chunk: int) -> None:
+    """The file is read in pieces: the placeholder is found wherever the pieces cut it, and only once."""
+    from hypothesis import assume
+
+    from models.signing import pdf
+
+    token = b"changai-0123456789abcdef"
+    assume(token not in before + token[:-1] and token not in token[1:] + after and token not in before + after)
+    original = pdf._CHUNK
+    pdf._CHUNK = chunk
+    try:
+        assert pdf._find_once(io.BytesIO(before + token + after), token) == len(before)
+        with pytest.raises(SigningError):
+            pdf._find_once(io.BytesIO(before + token + after + token), token)
+        with pytest.raises(SigningError):
+            pdf._find_once(io.BytesIO(before + after), token)
+    finally:
+        pdf._CHUNK = original

@@ -30,11 +30,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
-import mmap
 import re
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from models.db import Store
 from models.signing.common import (
@@ -213,45 +212,72 @@ def import_signing_modules() -> None:
 # --- signing the written PDF ----------------------------------------------------------------------------------
 
 def complete(path: Path, stamp: SignatureStamp, signer: Signer) -> None:
-    """Sign the PDF written at ``path`` with ``stamp`` placed in it, in place (``path`` is a temporary name)."""
-    try:
-        with open(path, "r+b") as fh, mmap.mmap(fh.fileno(), 0) as view:
-            _sign_in_place(view, stamp, signer)
-            view.flush()
-    except ValueError as exc:  # an empty file cannot be mapped
-        raise SigningError("PDF 签名失败：文件是空的") from exc
+    """Sign the PDF written at ``path`` with ``stamp`` placed in it, in place (``path`` is a temporary name). The file
+    is read in pieces: a province's return of some 6,000 pages is never held in memory."""
+    with open(path, "r+b") as fh:
+        _sign_in_place(fh, stamp, signer)
 
 
 def complete_bytes(data: bytes, stamp: SignatureStamp, signer: Signer) -> bytes:
     """:func:`complete` for a PDF held in memory."""
-    buffer = bytearray(data)
+    buffer = io.BytesIO(data)
     _sign_in_place(buffer, stamp, signer)
-    return bytes(buffer)
+    return buffer.getvalue()
 
 
-def _sign_in_place(buffer: Any, stamp: SignatureStamp, signer: Signer) -> None:
-    token = stamp.token
-    at = buffer.find(token)
-    if at < 0 or buffer.find(token, at + 1) >= 0:
+_CHUNK = 1 << 20
+
+
+def _find_once(fh: BinaryIO, token: bytes) -> int:
+    """The offset of the only occurrence of ``token`` in ``fh``; SigningError when there is none or more."""
+    found: list[int] = []
+    offset, tail = 0, b""
+    fh.seek(0)
+    while chunk := fh.read(_CHUNK):
+        window = tail + chunk
+        base = offset - len(tail)
+        at = window.find(token)
+        while at >= 0:
+            found.append(base + at)
+            at = window.find(token, at + 1)
+        offset += len(chunk)
+        tail = window[-(len(token) - 1):]
+    if len(set(found)) != 1:
         raise SigningError("PDF 签名失败：文件中没有（或不止一处）签名位置")
+    return found[0]
+
+
+def _sign_in_place(fh: BinaryIO, stamp: SignatureStamp, signer: Signer) -> None:
+    at = _find_once(fh, stamp.token)
     opening = b"]\n/Contents <"
     start = at + _RANGE_WIDTH + len(opening) - 1  # the "<" of the hex string
     end = start + 2 * CONTENTS_BYTES + 2  # after its ">"
-    if bytes(buffer[at + _RANGE_WIDTH:start + 1]) != opening or bytes(buffer[end - 1:end]) != b">":
+    fh.seek(at + _RANGE_WIDTH)
+    if fh.read(len(opening)) != opening:
         raise SigningError("PDF 签名失败：签名位置的格式不对")
-    total = len(buffer)
-    ranges = b"0 %d %d %d" % (start, end, total - end)
-    buffer[at:at + _RANGE_WIDTH] = ranges.ljust(_RANGE_WIDTH)
-    view = memoryview(buffer)
-    try:
-        hasher = hashlib.sha256(view[:start])
-        hasher.update(view[end:])
-    finally:
-        view.release()
+    fh.seek(end - 1)
+    if fh.read(1) != b">":
+        raise SigningError("PDF 签名失败：签名位置的格式不对")
+    total = fh.seek(0, io.SEEK_END)
+    fh.seek(at)
+    fh.write(b"0 %d %d %d" % (start, end, total - end))  # the placeholder's width: padded with its spaces below
+    fh.write(b" " * (_RANGE_WIDTH - (fh.tell() - at)))
+    hasher = hashlib.sha256()
+    for first, last in ((0, start), (end, total)):
+        fh.seek(first)
+        left = last - first
+        while left > 0:
+            chunk = fh.read(min(_CHUNK, left))
+            if not chunk:
+                raise SigningError("PDF 签名失败：文件在签名时被截断")
+            hasher.update(chunk)
+            left -= len(chunk)
     signature = signer.sign_pdf_digest(hasher.digest())
     if len(signature) > CONTENTS_BYTES:
         raise SigningError("PDF 签名失败：签名数据超出预留的长度")
-    buffer[start + 1:end - 1] = signature.hex().upper().encode("ascii").ljust(2 * CONTENTS_BYTES, b"0")
+    fh.seek(start + 1)
+    fh.write(signature.hex().upper().encode("ascii").ljust(2 * CONTENTS_BYTES, b"0"))
+    fh.flush()
 
 
 # --- verification ------------------------------------------------------------------------------------------
