@@ -12,12 +12,14 @@ wrong; :func:`models.return_io.read_return` turns it into ``malformed``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import re
 import stat
 import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from models.returns import ReturnFormatError
@@ -149,12 +151,16 @@ def _ref_position(ref: str) -> tuple[int, int]:
 class _SheetScan:
     """Streamed over a worksheet's XML: its claimed dimension and every cell position."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name_of: Callable[[], str]) -> None:
+        self._name_of = name_of  # the sheet's name is looked up only to say what is wrong with it
         self.max_row = 0
         self.max_col = 0
         self.cells = 0
         self._tail = b""
+
+    @property
+    def name(self) -> str:
+        return self._name_of()
 
     def feed(self, chunk: bytes) -> None:
         data = self._tail + chunk
@@ -233,12 +239,19 @@ def scan_package(zf: zipfile.ZipFile) -> dict[str, Part]:
     deadline = time.monotonic() + MAX_SECONDS
     parts: dict[str, Part] = {}
     total_cells = 0
-    names = _sheet_names(zf)
+    names: dict[str, str] = {}
+
+    def name_of(part: str) -> str:
+        """The sheet's name (the workbook's parts are parsed only when a reason needs it)."""
+        if not names:
+            names.update(_sheet_names(zf) or {"": ""})
+        return names.get(part) or Path(part).stem
+
     for info in infos:
         if info.is_dir():
             parts[info.filename] = Part(info.filename, 0, hashlib.sha256(b"").hexdigest())
             continue
-        sheet = _SheetScan(names.get(info.filename) or Path(info.filename).stem) \
+        sheet = _SheetScan(functools.partial(name_of, info.filename)) \
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml") else None
         hasher = hashlib.sha256()
         size = 0

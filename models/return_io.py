@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import zipfile
 from collections.abc import Callable, Iterator
@@ -159,10 +160,15 @@ class _Book:
     def __init__(self, path: Path) -> None:
         import python_calamine
 
+        self._path = path
         self._book = python_calamine.CalamineWorkbook.from_path(str(path))
         self.sheetnames: list[str] = list(self._book.sheet_names)
         self._sheets: dict[str, _Sheet] = {}
-        self.custom_doc_props = _custom_properties(path)
+
+    @functools.cached_property
+    def custom_doc_props(self) -> list[_Property]:
+        """Read when asked: a signed workbook's check needs none (and parsing them loads an XML parser)."""
+        return _custom_properties(self._path)
 
     def __getitem__(self, name: str) -> _Sheet:
         if name not in self._sheets:

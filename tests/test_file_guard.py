@@ -20,7 +20,7 @@ ROW = st.builds(lambda number, cells, ref: (f'<row r="{number}">' if ref else "<
 
 
 def scan(xml: bytes, general: bool) -> tuple[int, int, int] | str:
-    sheet = file_guard._SheetScan("表1")
+    sheet = file_guard._SheetScan(lambda: "表1")
     saved = file_guard._PATTERNS[b""]
     if general:
         file_guard._PATTERNS[b""] = file_guard._PATTERNS[rb"(?:\w+:)?"]

@@ -94,3 +94,13 @@ def test_a_folder_with_hostile_files_still_receives_the_good_one(county: County,
     for r in hostile:
         assert r.outcome == UNREADABLE and r.status == "malformed" and r.reason, (r.path.name, r.reason)
     assert YEAR in county.xlsx.name
+
+
+def test_the_reason_names_the_sheet_as_the_workbook_calls_it(county: County, tmp_path: Path) -> None:
+    """The sheet's name comes from the workbook's own parts, read only when a reason needs it."""
+    from openpyxl import load_workbook
+
+    path = H.far_cell(county.xlsx, tmp_path / "远处的单元格.xlsx")
+    first = load_workbook(county.xlsx, read_only=True).sheetnames[0]
+    result = return_io.read_return(path)
+    assert result.status == return_io.MALFORMED and f"工作表“{first}”" in result.reason, result.reason
