@@ -795,3 +795,14 @@ def test_page_button_mnemonics_do_not_clash_with_the_menus(window: MainWindow) -
         letters = [letter(b.text()) for b in [*page.findChildren(QAbstractButton), *labels] if letter(b.text())]
         assert not menu_letters & set(letters), (entry.key, letters)
         assert len(letters) == len(set(letters)), (entry.key, letters)
+
+
+def test_a_search_still_waiting_is_applied_when_the_page_is_left(qtbot: Any, window: MainWindow) -> None:
+    """What was typed is applied when the page is left before the typing pauses (not lost, not run later on a
+    closed store)."""
+    window.show_page("people")
+    page = window.current_page()
+    assert isinstance(page, RecordPage)
+    page.search.setText("zzzz-nobody")  # the search waits for the typing to pause
+    window.show_page("home")
+    assert page.model.search == "zzzz-nobody" and page.model.rowCount() == 0

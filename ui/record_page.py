@@ -35,6 +35,8 @@ from ui import msgbox
 from ui.record_table_model import RecordTableModel
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QHideEvent
+
     from models.db import Store
 
 SEARCH_DELAY_MS = 150
@@ -296,6 +298,13 @@ class RecordPage(QWidget):
         self._update_buttons()
 
     # -- search ------------------------------------------------------------------------------------
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """A search still waiting for the typing to pause is applied now: the page is left (another page, or the
+        window closing, and with it the data), and what was typed must not be lost or run on a closed store."""
+        if self._search_timer.isActive():
+            self._apply_search()
+        super().hideEvent(event)
 
     def _apply_search(self) -> None:
         self._search_timer.stop()
