@@ -34,6 +34,8 @@ RARE = {
     "et_xmlfile": "openpyxl's, as above",
     "colorama": "Windows: click (under sqlite-utils) colours its console output",
     "lxml": "pyHanko reads the XMP metadata of a PDF changed after signing (to say what changed); openpyxl, above",
+    "defusedxml": "a workbook's parts parsed only to say what is wrong with it (the cells changed after signing, a "
+                  "hostile sheet's name) or when it is unsigned (its document properties); openpyxl, above",
 }
 _EXTENSION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\.cpython-[^.]+|\.abi3|\.cp\d+-[^.]+)?\.(so|pyd)$")
 
