@@ -419,10 +419,10 @@ def recycle_bin(store: Store) -> list[dict[str, Any]]:
 
 
 def counts(store: Store) -> dict[str, int]:
-    """Live records per top-level kind, plus honours of live people (``models.counts``, which needs no forms)."""
+    """Live records per top-level kind, plus honours of live people."""
     from models.counts import counts as live_counts
 
-    return live_counts(store)
+    return live_counts(store, (spec(kind).table for kind in TOP_LEVEL))
 
 
 # ---------------------------------------------------------------------------------------------

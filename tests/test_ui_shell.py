@@ -806,3 +806,13 @@ def test_a_search_still_waiting_is_applied_when_the_page_is_left(qtbot: Any, win
     page.search.setText("zzzz-nobody")  # the search waits for the typing to pause
     window.show_page("home")
     assert page.model.search == "zzzz-nobody" and page.model.rowCount() == 0
+
+
+def test_the_home_pages_tiles_are_record_kinds_counted_by_their_tables() -> None:
+    """The home page counts its tiles' tables without loading the forms: each tile is a top-level kind whose table
+    has the kind's name."""
+    from forms.records import TOP_LEVEL, spec
+    from ui.home_page import TILES
+
+    assert [key for key, _caption, _measure in TILES] == list(TOP_LEVEL)
+    assert all(spec(key).table == key for key in TOP_LEVEL)

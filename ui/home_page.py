@@ -246,7 +246,7 @@ class HomePage(QWidget):
         self._fill_periods(period)
         self.period_range.setText(f"{date_cn(period.start.isoformat())} 至 {date_cn(period.end.isoformat())}")
 
-        counts = live.counts(self.store)
+        counts = live.counts(self.store, self.tiles)  # a tile's key is its record kind, and the kind's table
         for key, tile in self.tiles.items():
             detail = f"荣誉 {counts.get('honours', 0):,} 项" if key == "people" else ""
             tile.set_count(counts.get(key, 0), detail)

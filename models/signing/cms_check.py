@@ -165,14 +165,9 @@ def check_detached(data: bytes, signed_data: cms.SignedData, cert: asn1_x509.Cer
 def _as_set_of(attrs: Any) -> bytes:
     """The signed attributes as received, tagged as a SET OF: what the signature value covers. (pyHanko's
     ``untag().dump()`` gives the same bytes; it deep-copies the parsed attributes to do it, a few milliseconds.)"""
-    contents = bytes(attrs.contents)
-    size = len(contents)
-    if size < 0x80:
-        length = bytes([size])
-    else:
-        digits = size.to_bytes((size.bit_length() + 7) // 8, "big")
-        length = bytes([0x80 | len(digits)]) + digits
-    return b"\x31" + length + contents
+    from models.signing.cms_sign import der_element
+
+    return der_element(0x31, bytes(attrs.contents))
 
 
 def _ess_names(certid: Any, cert: asn1_x509.Certificate) -> bool:

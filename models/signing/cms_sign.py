@@ -81,23 +81,24 @@ def _signed_data(digest: bytes, certificate: x509.Certificate, private_key: Elli
     # The layers around the signed attributes are written out here: asn1crypto, asked to encode structures it built
     # from other built structures, encodes their members again and again (about 50 ms a signature, against 3).
     members = b"".join(sorted(attribute.dump() for attribute in attributes))  # DER: a SET OF in encoding order
-    signature = private_key.sign(_tlv(0x31, members), ec.ECDSA(hashes.SHA256()))
+    signature = private_key.sign(der_element(0x31, members), ec.ECDSA(hashes.SHA256()))
     issuer_and_serial = cms.IssuerAndSerialNumber(issuer_serial).dump()
-    signer_info = _tlv(0x30, b"".join((
+    signer_info = der_element(0x30, b"".join((
         core.Integer(1).dump(), issuer_and_serial, digest_algorithm.dump(),
-        _tlv(0xA0, members),  # signedAttrs [0] IMPLICIT
+        der_element(0xA0, members),  # signedAttrs [0] IMPLICIT
         signature_algorithm.dump(), core.OctetString(signature).dump())))
-    signed_data = _tlv(0x30, b"".join((
-        core.Integer(1).dump(), _tlv(0x31, digest_algorithm.dump()),
-        _tlv(0x30, core.ObjectIdentifier("1.2.840.113549.1.7.1").dump()),  # encapContentInfo: id-data, detached
-        _tlv(0xA0, cert_der),  # certificates [0] IMPLICIT
-        _tlv(0x31, signer_info))))
-    content_info = _tlv(0x30, core.ObjectIdentifier("1.2.840.113549.1.7.2").dump() + _tlv(0xA0, signed_data))
+    signed_data = der_element(0x30, b"".join((
+        core.Integer(1).dump(), der_element(0x31, digest_algorithm.dump()),
+        der_element(0x30, core.ObjectIdentifier("1.2.840.113549.1.7.1").dump()),  # encapContentInfo: id-data, detached
+        der_element(0xA0, cert_der),  # certificates [0] IMPLICIT
+        der_element(0x31, signer_info))))
+    content_info = der_element(0x30, core.ObjectIdentifier("1.2.840.113549.1.7.2").dump() + der_element(0xA0, signed_data))
     return content_info
 
 
-def _tlv(tag: int, content: bytes) -> bytes:
-    """A DER element: one-byte tag, definite length, content."""
+def der_element(tag: int, content: bytes) -> bytes:
+    """A DER element: one-byte tag, definite length, content (also what :mod:`models.signing.cms_check` checks
+    a signature value against: the signed attributes as received, tagged as a SET OF)."""
     return bytes([tag]) + _der_length(len(content)) + content
 
 
