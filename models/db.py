@@ -159,6 +159,10 @@ def open_store(data_dir: Path | str | None = None, *, memory: bool = False) -> S
             conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 3000")
+        # A statement with triggers keeps a journal of the pages it changes, to undo itself alone; past 64 KiB
+        # (a person's row and its dozen indexes) SQLite spills it into a new temporary file, for every row an
+        # import writes. In memory instead (10,000 people inserted one statement each: 0.79 → 0.43 s).
+        conn.execute("PRAGMA temp_store = MEMORY")
         store = Store(conn, path)
         from common import leftovers
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from common import pinyin
 from forms import checks
@@ -18,7 +19,8 @@ from forms.fields import Finding, FormSpec
 from forms.honours import STUDIO_LEADER_REQUIREMENTS
 from forms.records import HONOURS, PEOPLE, SPECS, STUDIOS, TOP_LEVEL, children, spec
 from forms.validation import errors, validate
-from models.db import RecordError, Store, now
+from models.db import RecordError, Store, StoreError, now
+from models.migrations import SEARCH_INDEXES, search_index_update
 
 # Kind → the child forms saved with it (from the declarations: honours of people, yearly outputs of studios).
 CHILDREN: dict[str, tuple[FormSpec, ...]] = {kind: children(kind) for kind in TOP_LEVEL if children(kind)}
@@ -475,19 +477,30 @@ class ListQuery:
     filters: tuple[tuple[str, Any], ...] = ()  # (field, value) equality filters
 
 
-def _where(q: ListQuery) -> tuple[str, list[Any]]:
+def _search_words(q: ListQuery) -> list[str]:
+    """The words of ``q``'s search as they are compared with the search text (lower case, half width)."""
+    text = q.search.strip().lower()
+    if not text:
+        return []
+    from common.text import halfwidth
+
+    return halfwidth(text).split()
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _where(q: ListQuery, words: Sequence[str] | None = None) -> tuple[str, list[Any]]:
+    """The WHERE of ``q``: live or recycled, every search word (``words``, default all of them), the filters."""
     form = spec(q.kind)
     # The unary + keeps SQLite from walking the (deleted_at, sort_key) index for other sort orders.
     live = "t.deleted_at IS NULL" if q.sort == form.name_field and not q.search.strip() else "+t.deleted_at IS NULL"
     clauses = ["t.deleted_at IS NOT NULL" if q.deleted else live]
     params: list[Any] = []
-    text = q.search.strip().lower()
-    if text:
-        from common.text import halfwidth
-
-        for word in halfwidth(text).split():
-            clauses.append("t.search LIKE ? ESCAPE '\\'")
-            params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    for word in _search_words(q) if words is None else words:
+        clauses.append("t.search LIKE ? ESCAPE '\\'")
+        params.append(_like(word))
     for name, value in q.filters:
         form.field(name)  # only real fields
         clauses.append(f"t.{name} = ?")
@@ -496,48 +509,157 @@ def _where(q: ListQuery) -> tuple[str, list[Any]]:
 
 
 def count(store: Store, q: ListQuery) -> int:
+    """The number of records ``q`` lists."""
     table = spec(q.kind).table
     if not q.search.strip() and not q.filters and not q.deleted:
         # all rows less the recycle bin: a bare count(*) reads the smallest index (3 ms → 0.2 ms at 100,000)
         return int(store.scalar(f"SELECT (SELECT count(*) FROM {table}) - "
                                 f"(SELECT count(*) FROM {table} WHERE deleted_at IS NOT NULL)"))
-    where, params = _where(q)
-    return int(store.scalar(f"SELECT count(*) FROM {table} t WHERE {where}", params))
+    return matches(store, q)[0]
 
 
-# A search reads this narrow index of the search text (models.migrations 0008): one pass finds every match
-# when there are few, and their page is then picked among those ids alone, instead of counting in one pass
-# and walking the table (or a sort column's index) row by row for the page in another. "Few" is up to 10,000:
-# sorting that many ids for a page takes a few milliseconds, a second pass over 100,000 people some 25
-# (bench/bench_scale.py: the slowest keystroke at 100,000 people 57 ms with 2,000, 28 ms with 10,000).
-_SEARCH_INDEX = {"people": "people_search"}
+# A search of the people list reads its trigram index (models.migrations 0011) rather than every row's search
+# text. A word of three characters or more is the phrase of its trigrams; a word of one or two is any of the
+# index's trigrams that begin with it (the indexed text ends with two spaces, so every character of the text
+# begins one). Either way the index gives exactly the rows whose search text contains the word. Gathering a
+# short word's trigrams costs about 0.1 µs for each row holding one, up to three times that when they are a
+# hundred or more (the index merges their lists); comparing the search text of every row costs about 0.13 µs a
+# row (bench/bench_scale.py, 200,000 people). So a short word found in most rows (a digit of the ID numbers, a
+# common letter) is compared with LIKE, among the rows the other words found, and so is a word with a letter
+# that has a case outside ASCII (the index folds case its own way). Without the index (a SQLite without FTS5)
+# every word is compared row by row.
+
+
+def _gathering_costs_more(rows_holding: int, trigrams: int, rows: int) -> bool:
+    return rows_holding * (1 + trigrams / 50) > rows
+
+
+def _indexable(word: str) -> bool:
+    return all(c.isascii() or c.lower() == c.upper() == c for c in word)
+
+
+def _next_text(text: str) -> str:
+    """The least text after every text that begins with ``text`` (its last character's successor)."""
+    last = ord(text[-1]) + 1
+    return text[:-1] + chr(0xE000 if 0xD800 <= last < 0xE000 else min(last, 0x10FFFF))
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _index_up_to_date(store: Store, table: str) -> bool:
+    """Bring the search index of ``table`` up to date with the rows written since (three statements, however many
+    rows); False when there is none, or the store cannot be written now (the search then compares every row)."""
+    index, terms = SEARCH_INDEXES[table]
+    if store.scalar("SELECT count(*) FROM sqlite_master WHERE name IN (?, ?, ?)", (index, terms, f"{index}_pending")) != 3:
+        return False
+    if not store.scalar(f"SELECT EXISTS (SELECT 1 FROM {index}_pending)"):
+        return True
+    try:
+        with store.atomic():
+            for sql in search_index_update(table):
+                store.conn.execute(sql)
+    except (sqlite3.Error, StoreError):  # read-only, or busy: only speed is lost
+        return False
+    return True
+
+
+class IndexedSearch(NamedTuple):
+    match: str  # the FTS5 query of the words the index answers
+    rest: list[str]  # the words left to compare row by row, among the rows it finds
+    at_least: int  # as many rows as that match (those in the recycle bin too), known from the index's terms
+
+
+def _indexed_search(store: Store, q: ListQuery) -> IndexedSearch | None:
+    """How the index answers a search of live records, or None when it answers none of its words (or there is
+    no index, or there are filters)."""
+    table = spec(q.kind).table
+    indexes = SEARCH_INDEXES.get(table)
+    words = _search_words(q)
+    if indexes is None or not words or q.deleted or q.filters:
+        return None
+    if not _index_up_to_date(store, table):
+        return None
+    index, terms = indexes
+    rows = at_least = 0
+    parts: list[str] = []
+    rest: list[str] = []
+    for word in dict.fromkeys(words):
+        if not _indexable(word):
+            rest.append(word)
+        elif len(word) >= 3:
+            parts.append(_quoted(word))
+        else:
+            found = store.conn.execute(f"SELECT term, doc FROM {terms} WHERE term >= ? AND term < ?",
+                                       (word, _next_text(word))).fetchall()
+            rows = rows or int(store.scalar(f"SELECT coalesce(max(id), 0) FROM {table}"))
+            if _gathering_costs_more(sum(doc for _term, doc in found), len(found), rows):
+                rest.append(word)
+            else:  # no trigram at all: the word is nowhere, and the phrase of itself finds nothing
+                parts.append("(" + " OR ".join(_quoted(term) for term, _doc in found) + ")" if found else _quoted(word))
+                at_least = max((doc for _term, doc in found), default=0)  # every row with its commonest trigram
+    if not parts:
+        return None
+    return IndexedSearch(" AND ".join(parts), rest, at_least if len(parts) == 1 else 0)
+
+
+# A search with few matches has their ids listed: its pages are then picked among those ids alone, instead of
+# walking the table (or a sort column's index) row by row for each page. "Few" is up to 10,000: sorting that
+# many ids for a page takes a few milliseconds. More matches are many in every part of the list, so a page is
+# found by walking it in order and comparing each row.
 FEW_MATCHES = 10_000
 
 
-def search_ids(store: Store, q: ListQuery, limit: int = FEW_MATCHES) -> list[int] | None:
-    """The ids matching ``q``'s search when there are at most ``limit`` (in no particular order), else None
-    (also without a search, or for a kind without a search index). Stops reading at the ``limit + 1``-th match."""
-    index = _SEARCH_INDEX.get(spec(q.kind).table)
-    if index is None or not q.search.strip():
-        return None
-    where, params = _where(q)
-    rows = store.conn.execute(f"SELECT t.id FROM {spec(q.kind).table} t INDEXED BY {index} WHERE {where} LIMIT ?",
-                              [*params, limit + 1]).fetchall()
-    return None if len(rows) > limit else [int(r[0]) for r in rows]
+def matches(store: Store, q: ListQuery, limit: int = FEW_MATCHES) -> tuple[int, list[int] | None]:
+    """(how many records ``q`` lists, their ids in no particular order when at most ``limit``, else None)."""
+    table = spec(q.kind).table
+    indexed = _indexed_search(store, q)
+    if indexed is None:
+        where, params = _where(q)
+        return int(store.scalar(f"SELECT count(*) FROM {table} t WHERE {where}", params)), None
+    match, rest, at_least = indexed
+    index = SEARCH_INDEXES[table][0]
+    found_sql = f"SELECT rowid FROM {index} WHERE {index} MATCH ?"
+    if rest:  # the index finds the rows for some words, the others are compared in those rows
+        where, params = _where(q, rest)
+        sql = f"FROM {table} t WHERE t.id IN ({found_sql}) AND {where}"
+        rows = store.conn.execute(f"SELECT t.id {sql} LIMIT ?", [match, *params, limit + 1]).fetchall()
+        if len(rows) <= limit:
+            return len(rows), [int(r[0]) for r in rows]
+        return int(store.scalar(f"SELECT count(*) {sql}", [match, *params])), None
+    recycled = {int(r[0]) for r in store.conn.execute(f"SELECT id FROM {table} WHERE deleted_at IS NOT NULL")}
+    if at_least - len(recycled) > limit:
+        # surely many: the index counts them, and those in the recycle bin (usually none) are taken off
+        where, params = _where(dataclasses.replace(q, deleted=True))
+        gone = int(store.scalar(f"SELECT count(*) FROM {table} t WHERE {where}", params)) if recycled else 0
+        return int(store.scalar(f"SELECT count(*) FROM {index} WHERE {index} MATCH ?", (match,))) - gone, None
+    # One pass over the index: the first ids are kept, the others only counted (those in the recycle bin,
+    # usually none, are taken off).
+    cursor = store.conn.execute(found_sql, (match,))
+    ids = [int(r[0]) for r in cursor.fetchmany(limit + 1 + len(recycled)) if r[0] not in recycled]
+    if len(ids) <= limit:
+        return len(ids), ids
+    found = len(ids)
+    while rows := cursor.fetchmany(4096):
+        found += len(rows) - (sum(r[0] in recycled for r in rows) if recycled else 0)
+    return found, None
 
 
 def fetch(store: Store, q: ListQuery, offset: int = 0, limit: int = 200, *,
           ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """One page of the record table: ``id`` plus every column of :func:`columns`.
 
-    ``ids``: every record matching ``q`` (from :func:`search_ids`), when known; the page is picked among them.
+    ``ids``: every record matching ``q`` (from :func:`matches`), when known; the page is picked among them.
     """
     form = spec(q.kind)
     cols = columns(q.kind)
     select = ", ".join(f"{c.sql} AS {c.name}" for c in cols)
-    where, params = _where(q)
     order = _order(form, cols, q)
-    if ids is not None:
+    if ids is None:
+        where, params = _where(q)
+    else:  # the ids are exactly the matches: the search text is not compared again
+        where, params = _where(q, words=())
         where, params = f"t.id IN (SELECT value FROM json_each(?)) AND {where}", [json.dumps(list(ids)), *params]
     # Pick the page's ids first, then compute the (possibly costly) columns for those rows only.
     sql = (f"WITH page AS MATERIALIZED (SELECT t.id FROM {form.table} t WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?) "
@@ -593,5 +715,5 @@ __all__ = [
     "restore",
     "row_index",
     "save",
-    "search_ids",
+    "matches",
 ]

@@ -18,6 +18,7 @@ from models import backup, records, unit, versions
 from models.backup import BackupError
 from models.db import Store, open_store
 from models.importer import apply_import, plan_import, read_table, undo_import
+from models.migrations import search_index_tables
 
 YEAR = "2025"
 PERIOD = parse_period(YEAR)
@@ -28,7 +29,8 @@ def tables(store_or_conn: Store | sqlite3.Connection) -> dict[str, list[tuple]]:
     conn = store_or_conn.conn if isinstance(store_or_conn, Store) else store_or_conn
     names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                         "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    return {n: list(conn.execute(f'SELECT * FROM "{n}" ORDER BY rowid')) for n in names}
+    derived = search_index_tables(conn)
+    return {n: list(conn.execute(f'SELECT * FROM "{n}" ORDER BY rowid')) for n in names if n not in derived}
 
 
 def test_backup_holds_everything_and_restore_gives_it_back_record_for_record(demo_store: Store, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from common.ids import check_id_number
 from common.paths import STORE_FILE
+from models.migrations import search_index_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 CREDIT_CODE_BODY = "91530000MA6K1234Y"  # 17 characters; the check character is computed below
@@ -169,7 +170,7 @@ def snapshot(data_dir: Path) -> dict[str, list[tuple[Any, ...]]]:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                              "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\'")]
         out = {}
-        for table in tables:
+        for table in set(tables) - search_index_tables(conn):
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")
                        if r[1] not in ("created_at", "updated_at", "applied_at", "at")]
             out[table] = conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid").fetchall()

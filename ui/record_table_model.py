@@ -115,7 +115,7 @@ class RecordTableModel(QAbstractTableModel):
         self._total: int | None = None  # live records ignoring search and filters
         self._query = records.ListQuery(kind, deleted=deleted)
         self._count = records.count(store, self._query)
-        self._ids: list[int] | None = None  # every match of a search with few (records.search_ids)
+        self._ids: list[int] | None = None  # every match of a search with few (records.matches)
         self._pages: collections.OrderedDict[int, list[dict[str, Any]]] = collections.OrderedDict()
         self._cells: dict[int, list[str]] = {}  # formatted cells of recently shown rows
 
@@ -164,9 +164,11 @@ class RecordTableModel(QAbstractTableModel):
         self._pages.clear()
         self._cells.clear()
         if not same_rows:
-            # A search with few matches finds them all in one pass: they are the count, and pages are picked among them.
-            self._ids = records.search_ids(self.store, query)
-            self._count = len(self._ids) if self._ids is not None else records.count(self.store, query)
+            # A search with few matches finds them all: they are the count, and pages are picked among them.
+            if query.search.strip() or query.filters or query.deleted:
+                self._count, self._ids = records.matches(self.store, query)
+            else:
+                self._count, self._ids = records.count(self.store, query), None
         if not query.search and not query.filters:
             self._total = self._count
         self.endResetModel()
