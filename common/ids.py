@@ -107,6 +107,26 @@ def id_number_problem(number: str, today_iso: str) -> str | None:
     return None
 
 
+# The same checks in SQL, over a table of people at once (``id_number``, ``birth_date``, ``sex``): a row is
+# *suspect* when its number is not of the usual form (17 digits and a digit or X), its check character is wrong,
+# its birth date does not exist or is before 1900, or it disagrees with the row's birth date or sex. The store
+# keeps a partial index of the suspect rows (models.migrations 0012), so the review reads those alone; a
+# number's birth date after today is asked apart (an index cannot hold today), by ``ID_BIRTH_SQL``.
+_WEIGHTS = tuple(2 ** (17 - i) % 11 for i in range(17))  # GB 11643: 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, …
+_ID_DATE_SQL = "substr(id_number, 7, 4) || '-' || substr(id_number, 11, 2) || '-' || substr(id_number, 13, 2)"
+ID_BIRTH_SQL = "substr(id_number, 7, 8)"
+ID_SUSPECT_SQL = (
+    "NOT (id_number GLOB '" + "[0-9]" * 17 + "[0-9X]'"
+    " AND substr('" + _CHECK_CHARS + "', ("
+    + " + ".join(f"substr(id_number, {i + 1}, 1) * {w}" for i, w in enumerate(_WEIGHTS))
+    + ") % 11 + 1, 1) = substr(id_number, 18, 1)"
+    # date() returns 30 February as it is; with a modifier it is carried into March, unequal to the text
+    f" AND {ID_BIRTH_SQL} >= '19000101' AND date({_ID_DATE_SQL}, '+0 days') IS {_ID_DATE_SQL})"
+    f" OR coalesce(birth_date, '') <> '' AND substr({_ID_DATE_SQL}, 1, length(birth_date)) <> birth_date"
+    " OR coalesce(sex, '') <> '' AND sex <> CASE WHEN substr(id_number, 17, 1) IN ('1', '3', '5', '7', '9') "
+    "THEN '男' ELSE '女' END")
+
+
 def id_number_is_normal(text: str) -> bool:
     """True when ``text`` is already in the form :func:`normalize_id_number` gives a well-formed number."""
     return _ID_FORM.fullmatch(text) is not None

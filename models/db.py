@@ -111,7 +111,9 @@ class Store:
         """
         tables = ("people", "honours", "studios", "trainings", "competitions")
         try:
-            known = {r[0]: r[1] for r in self.conn.execute("SELECT tbl, stat FROM sqlite_stat1 WHERE idx IS NOT NULL")}
+            # the rows a table had: its largest index's count (a partial index holds only some of them)
+            known = {r[0]: r[1] for r in self.conn.execute(
+                "SELECT tbl, max(CAST(stat AS INTEGER)) FROM sqlite_stat1 WHERE idx IS NOT NULL GROUP BY tbl")}
         except sqlite3.OperationalError:
             known = {}
         stale = False

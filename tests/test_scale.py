@@ -50,7 +50,7 @@ def test_the_review_check_says_what_check_id_number_says(number: str) -> None:
     assert ids.id_number_problem(number, TODAY.isoformat()) == _message(number)
 
 
-def test_review_checks_each_id_number_once_without_the_shared_cache(county_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_review_checks_only_the_suspect_id_numbers_each_once_without_the_shared_cache(county_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     bulk_people(county_store, 300, seed=3)
     # two people share a number (one written with spaces, as an old import might have stored it), one is broken
     first = county_store.scalar("SELECT id_number FROM people WHERE id = 1")
@@ -67,8 +67,8 @@ def test_review_checks_each_id_number_once_without_the_shared_cache(county_store
     monkeypatch.setattr(ids, "id_number_problem", counting)
     before = ids._check_id_text.cache_info()
     report = review.review(county_store, Period(2025))
-    distinct = county_store.scalar("SELECT count(DISTINCT replace(id_number, ' ', '')) FROM people")
-    assert len(calls) == distinct == 299 and set(calls.values()) == {1}
+    # the 297 sound numbers are left to the index of suspect ones; the other two are checked once each
+    assert dict(calls) == {first: 1, "530821196001010000": 1}
     after = ids._check_id_text.cache_info()
     found = {(f.code, f.where) for f in report.findings}
     # the shared cache is left alone but for the rows whose birth date or sex disagree (their message is made by
