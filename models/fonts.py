@@ -7,6 +7,7 @@ reportlab silently drops characters a font lacks, so every printed string is che
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 FONT_NAME = "WenQuanYiMicroHei"
@@ -37,6 +38,27 @@ def reportlab_font() -> Any:
 @functools.cache
 def _covered() -> frozenset[int]:
     return frozenset(reportlab_font().face.charToGlyph)
+
+
+@functools.cache
+def _lacking() -> re.Pattern[str]:
+    """Any character the font cannot draw, ASCII and spaces aside (a character class of its ranges)."""
+    ranges: list[str] = []
+    codes = sorted(c for c in _covered() if c > 0x7F)
+    start = previous = codes[0] if codes else 0x80
+    for code in [*codes[1:], None]:
+        if code is not None and code == previous + 1:
+            previous = code
+            continue
+        ranges.append(re.escape(chr(start)) + ("-" + re.escape(chr(previous)) if previous > start else ""))
+        if code is not None:
+            start = previous = code
+    return re.compile(r"[^\x00-\x7f\s" + "".join(ranges) + "]")
+
+
+def lacks_any(text: str) -> bool:
+    """Whether ``text`` has a character the font cannot draw (one pass in C; for very long texts)."""
+    return _lacking().search(text) is not None
 
 
 def missing_characters(text: str) -> list[str]:

@@ -517,12 +517,14 @@ def printed_texts(ret: Return) -> set[str]:
 
 def font_findings(ret: Return) -> list[Finding]:
     """A warning for the characters the bundled font cannot print (they would show as □)."""
-    from models.fonts import missing_characters
+    from models.fonts import lacks_any, missing_characters
 
-    # First the characters the font lacks, from one string of every distinct non-ASCII text (a roster of
-    # 100,000 people has over a million cells, few of them distinct); only when some are missing are the
-    # cells that hold them located.
-    distinct = set("".join(t for t in printed_texts(ret) if not t.isascii()))
+    # First whether the font lacks any character, in one pass over one string of every distinct text (a roster
+    # of 100,000 people has over a million cells); only when it does are the characters and their cells found.
+    texts = printed_texts(ret)
+    if not lacks_any("".join(texts)):
+        return []
+    distinct = set("".join(t for t in texts if not t.isascii()))
     missing = set(missing_characters("".join(sorted(distinct))))
     if not missing:
         return []

@@ -194,3 +194,16 @@ def test_font_coverage_is_checked(county_store: Store) -> None:
     font = [f for f in report.warnings if f.code == "font.missing"]
     assert len(font) == 1 and "䶮" in font[0].message and "附表1" in font[0].message
     assert font[0].where == "font/䶮"
+
+
+def test_the_one_pass_font_test_agrees_with_the_character_check() -> None:
+    """``fonts.lacks_any`` (one regular expression over every printed text) finds a character exactly when
+    ``fonts.missing_characters`` does, for every character up to the supplementary ideographs."""
+    from models import fonts
+
+    for code in range(0x80, 0x30000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        char = chr(code)
+        assert fonts.lacks_any(f"张{char}三") == bool(fonts.missing_characters(char)), f"U+{code:04X}"
+    assert not fonts.lacks_any("张三 abc 第1号企业\t\n")
