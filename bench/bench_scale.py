@@ -83,7 +83,7 @@ def make_store(folder: Path, people: int) -> None:
     from common.ids import make_id_number
     from common.pinyin import full, search_key
     from forms import divisions
-    from models import unit
+    from models import records, unit
     from models.db import open_store
     from models.demo import HAN_GIVEN, HAN_SURNAMES
 
@@ -134,6 +134,7 @@ def make_store(folder: Path, people: int) -> None:
             if len(batch_people) >= 5000:
                 flush()
         flush()
+        records.update_search_index(store, "people")  # as an import does at its end
     store.conn.execute("ANALYZE")
     store.close()
     tmp.rename(folder)

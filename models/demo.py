@@ -293,6 +293,7 @@ def bulk_people(store: Store, count: int, seed: int = 1) -> None:
             "INSERT INTO honours (person_id, title, category, level, award_year) "
             "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)",
             [(*h, h[0]) for h in honours])
+        records.update_search_index(store, "people")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1619,6 +1619,7 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
             store.conn.executemany("INSERT INTO import_batch_items (batch_id, table_name, record_id, action, before) "
                                    "VALUES (?, ?, ?, ?, ?)", items)
             history.log_many(store, logged)
+            records.update_search_index(store, form.table)
     except sqlite3.IntegrityError:
         raise RecordError("导入时发现与已有记录重复（可能在检查之后又录入了数据），请重新检查后再导入（本次未写入任何数据）"
                           ) from None
@@ -1798,6 +1799,7 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
         else:
             history.log_many(store, logged)
         store.conn.execute("UPDATE import_batches SET undone_at = ? WHERE id = ?", (undo_stamp, batch_id))
+        records.update_search_index(store, form.table)
     return UndoResult(batch_id, removed, restored, honours_removed)
 
 

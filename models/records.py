@@ -548,9 +548,12 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _index_up_to_date(store: Store, table: str) -> bool:
+def update_search_index(store: Store, table: str) -> bool:
     """Bring the search index of ``table`` up to date with the rows written since (three statements, however many
-    rows); False when there is none, or the store cannot be written now (the search then compares every row)."""
+    rows); False when there is none, or the store cannot be written now (the search then compares every row).
+    A search does it first; a bulk write does it at its end, so that the first search after it does not wait."""
+    if table not in SEARCH_INDEXES:
+        return False
     index, terms = SEARCH_INDEXES[table]
     if store.scalar("SELECT count(*) FROM sqlite_master WHERE name IN (?, ?, ?)", (index, terms, f"{index}_pending")) != 3:
         return False
@@ -579,7 +582,7 @@ def _indexed_search(store: Store, q: ListQuery) -> IndexedSearch | None:
     words = _search_words(q)
     if indexes is None or not words or q.deleted or q.filters:
         return None
-    if not _index_up_to_date(store, table):
+    if not update_search_index(store, table):
         return None
     index, terms = indexes
     rows = at_least = 0
@@ -715,5 +718,6 @@ __all__ = [
     "restore",
     "row_index",
     "save",
+    "update_search_index",
     "matches",
 ]

@@ -176,3 +176,50 @@ def test_the_records_digest_leaves_the_index_out(people_store: Store) -> None:
         people_store.conn.execute("UPDATE people SET search = '张三' WHERE id = 1")
     assert content_digest(people_store.conn) == before
     assert migrations.search_index_tables(people_store.conn) >= {"people_find", "people_find_terms"}
+
+
+def test_an_import_leaves_the_index_up_to_date(people_store: Store) -> None:
+    """The first search after a bulk write does not wait for the index: the import brought it up to date."""
+    from models.demo import bulk_people
+
+    bulk_people(people_store, 50, seed=4)
+    assert people_store.scalar("SELECT count(*) FROM people_find_pending") == 0
+    with people_store.atomic():
+        people_store.conn.execute("UPDATE people SET search = 'x' WHERE id = 3")
+    assert people_store.scalar("SELECT count(*) FROM people_find_pending") == 1  # one record saved: noted
+    _check(people_store, "x")
+    assert people_store.scalar("SELECT count(*) FROM people_find_pending") == 0
+
+
+def test_a_store_that_cannot_be_written_still_searches(tmp_path: Path) -> None:
+    """A read-only store (a copy on a write-protected stick) with rows the index lacks: compared row by row."""
+    import os
+    import stat
+
+    store = open_store(tmp_path / "只读")
+    _add(store, ["张三 zs", "王芳 wf"])  # noted, not yet indexed
+    store.close()
+    path = tmp_path / "只读" / "store.sqlite3"
+    os.chmod(path, stat.S_IRUSR)
+    conn_store = Store(__import__("sqlite3").connect(f"file:{path.as_posix()}?mode=ro", uri=True), path)
+    try:
+        assert records._indexed_search(conn_store, records.ListQuery("people", search="wf")) is None
+        assert records.matches(conn_store, records.ListQuery("people", search="wf"))[0] == 1
+    finally:
+        conn_store.close()
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def test_an_import_and_its_undo_leave_the_index_up_to_date(county_store: Store) -> None:
+    from test_importer import import_people
+
+    from models.importer import undo_import
+
+    batch = import_people(county_store)
+    assert county_store.scalar("SELECT count(*) FROM people_find_pending") == 0
+    name = str(county_store.scalar("SELECT name FROM people ORDER BY id LIMIT 1"))
+    _check(county_store, name)
+    undo_import(county_store, batch)
+    assert county_store.scalar("SELECT count(*) FROM people_find_pending") == 0
+    _check(county_store, name)
+    assert records.matches(county_store, records.ListQuery("people", search=name))[0] == 0
