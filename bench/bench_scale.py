@@ -30,8 +30,9 @@ receive  ``models.receiving.receive_files`` of N signed county workbooks (10 cou
          (``models.board``) after. Floor: reading the same files' bytes. Target: at most 20 ms a file.
 
 Stores: ``models.db.open_store`` (the real schema and migrations) for unit 530821, people inserted with direct
-SQL (valid ID numbers, the ``search``/``sort_key`` columns as ``models.records`` fills them), 1.25 honours a
-person on average (one each; every fourth person a second). They are cached between runs in
+SQL (valid ID numbers, the ``search``/``sort_key`` columns as ``models.records`` fills them, the search index
+brought up to date at the end as an import does), 1.25 honours a person on average (one each; every fourth
+person a second). They are cached between runs in
 ``<temp>/changai-bench-scale/`` (a new schema makes new ones).
 """
 
