@@ -138,6 +138,26 @@ class Store:
         self.conn.close()
 
 
+def upgrade_pending(data_dir: Path | str | None = None) -> bool:
+    """Whether the store in ``data_dir`` exists and opening it will bring an older schema up to date (which
+    builds indexes: seconds at province scale, worth showing). Read-only; False when it cannot tell."""
+    from common.paths import default_data_dir
+    from models.migrations import MIGRATIONS
+
+    path = (Path(data_dir) if data_dir else default_data_dir()) / STORE_FILE
+    if not path.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            pending = MIGRATIONS.pending(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return 0 < len(pending) < len(MIGRATIONS.names)
+
+
 def open_store(data_dir: Path | str | None = None, *, memory: bool = False) -> Store:
     """Open (creating if needed) the store in ``data_dir`` and bring its schema up to date."""
     from common.paths import default_data_dir

@@ -816,3 +816,45 @@ def test_the_home_pages_tiles_are_record_kinds_counted_by_their_tables() -> None
 
     assert [key for key, _caption, _measure in TILES] == list(TOP_LEVEL)
     assert all(spec(key).table == key for key in TOP_LEVEL)
+
+
+def test_an_older_store_is_brought_up_to_date_behind_a_progress_window(qtbot: Any, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first start of a new version builds its indexes (seconds at province scale) on a worker thread,
+    with a window saying so, before the main window can show."""
+    import time
+
+    from PySide6.QtWidgets import QProgressDialog
+
+    from models import migrations
+    from models.db import upgrade_pending
+    from ui import app as app_module
+
+    folder = tmp_path / "旧 版本"
+    store = open_store(folder)
+    store.conn.execute("DROP INDEX people_id_suspect")
+    store.conn.execute("DROP INDEX people_id_birth")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0012_id_checks'")
+    store.conn.commit()
+    store.close()
+    assert upgrade_pending(folder) and not upgrade_pending(tmp_path / "没有数据")
+    on_worker: list[bool] = []
+    real_apply = migrations.MIGRATIONS.apply
+
+    def slow_apply(database: Any) -> None:
+        on_worker.append(threading.current_thread() is not threading.main_thread())
+        time.sleep(0.8)
+        real_apply(database)
+
+    monkeypatch.setattr(migrations.MIGRATIONS, "apply", slow_apply)
+    shown: list[str] = []
+    QTimer.singleShot(650, lambda: shown.extend(w.labelText() for w in QApplication.topLevelWidgets()
+                                                if isinstance(w, QProgressDialog) and w.isVisible()))
+    app_module.upgrade_with_progress(folder)
+    assert on_worker == [True] and any("升级数据文件" in text for text in shown), shown
+    assert not upgrade_pending(folder)
+    upgraded = open_store(folder)
+    try:
+        assert upgraded.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'people_id_suspect'") == 1
+    finally:
+        upgraded.close()

@@ -124,15 +124,35 @@ def _after_start(store: Any, window: Any) -> None:
     after_start(store, window)
 
 
+def upgrade_with_progress(data_dir: Path | None) -> None:
+    """Bring an older store up to date on a worker thread behind a progress window (the first start of a new
+    version: its new indexes take seconds at province scale, before any window would show). A failure is left
+    for the opening that follows, which reports it."""
+    from PySide6.QtCore import QEventLoop
+
+    from models.db import open_store
+    from ui.workers import run_in_background
+
+    loop = QEventLoop()
+    task = run_in_background(None, "正在升级数据文件（新版本第一次打开时进行一次），请稍候……",
+                             lambda progress: open_store(data_dir).close(), on_error=lambda exc: None,
+                             cancellable=False, title=APP_NAME)
+    task.finished.connect(loop.quit)
+    if not task.is_finished:
+        loop.exec()
+
+
 def run_gui(data_dir: Path | None = None, self_test: bool = False) -> int:
     """Run the application; the exit code. ``self_test`` opens everything, reports and quits."""
     app = make_application()
     translated = install_translations(app)
     family = install_font(app)
 
-    from models.db import StoreError, open_store
+    from models.db import StoreError, open_store, upgrade_pending
     from ui import settings_store
 
+    if upgrade_pending(data_dir):
+        upgrade_with_progress(data_dir)
     try:
         store = open_store(data_dir)
     except StoreError as exc:
