@@ -692,7 +692,7 @@ def row_index(store: Store, q: ListQuery, record_id: int) -> int | None:
 def choices_for_ref(store: Store, kind: str, search: str = "", limit: int = 50) -> list[dict[str, Any]]:
     """Records offered in a link field (the studio leader picker): id, name and a description."""
     q = ListQuery(kind, search=search)
-    rows = fetch(store, q, 0, limit)
+    rows = fetch(store, q, 0, limit, ids=matches(store, q)[1] if search.strip() else None)
     if kind == "people":
         return [{"id": r["id"], "name": r["name"],
                  "text": f"{r['name']}（{r.get('employer') or ''}；{r.get('honours') or '无荣誉'}）"} for r in rows]

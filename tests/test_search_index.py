@@ -223,3 +223,10 @@ def test_an_import_and_its_undo_leave_the_index_up_to_date(county_store: Store) 
     assert county_store.scalar("SELECT count(*) FROM people_find_pending") == 0
     _check(county_store, name)
     assert records.matches(county_store, records.ListQuery("people", search=name))[0] == 0
+
+
+def test_the_studio_leader_picker_finds_through_the_index(people_store: Store) -> None:
+    _add(people_store, ["张三 zs", "王芳 wf", "张芳 zf"])
+    found = records.choices_for_ref(people_store, "people", "芳")
+    assert sorted(r["id"] for r in found) == [2, 3]
+    assert [r["id"] for r in records.choices_for_ref(people_store, "people", "")] == [1, 2, 3]
