@@ -226,3 +226,40 @@ def test_the_signed_attributes_as_a_set_are_what_pyhanko_signs(values: list[byte
                            "signature_algorithm": {"algorithm": "sha256_ecdsa"}, "signature": b"x"})
     parsed = cms.SignerInfo.load(info.dump())["signed_attrs"]
     assert _as_set_of(parsed) == parsed.untag().dump()
+
+
+def _certificate(attributes: list[tuple[str, str]]) -> Any:
+    """A self-signed certificate whose subject has exactly these (attribute, value) pairs, in this order."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    oids = {"serial": NameOID.SERIAL_NUMBER, "org": NameOID.ORGANIZATION_NAME, "cn": NameOID.COMMON_NAME,
+            "country": NameOID.COUNTRY_NAME}
+    name = x509.Name([x509.NameAttribute(oids[a], v) for a, v in attributes])
+    key = ec.generate_private_key(ec.SECP256R1())
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(7).not_valid_before(when).not_valid_after(when.replace(year=2036))
+            .sign(key, hashes.SHA256()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(  # a serial number is a PrintableString: ASCII letters, digits and a few marks
+    st.tuples(st.just("serial"), st.text(alphabet="5308210ABCdef -", min_size=1, max_size=12)),
+    st.tuples(st.sampled_from(["org", "cn"]), st.text(alphabet="宁洱县总工会州市省级5308210 ·-（）ABCdef", min_size=1,
+                                                      max_size=20))), max_size=5))
+def test_the_signer_is_named_as_the_key_registry_names_it(attributes: list[tuple[str, str]]) -> None:
+    """``payload.signer_facts`` reads the certificate with asn1crypto, as ``keys.certificate_info`` reads it with
+    cryptography: the first serial number, the first organisation name, else the first common name."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+
+    from models.signing.keys import certificate_info
+
+    cert = _certificate([("country", "CN"), *attributes])
+    info = certificate_info(cert)
+    facts = payload.signer_facts(asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)))
+    assert (facts["signer_code"], facts["signer_name"], facts["fingerprint"]) == \
+        (info.unit_code, info.unit_name, info.fingerprint)
