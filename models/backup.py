@@ -35,7 +35,7 @@ from typing import Any
 
 from common.atomic_file import atomic_path, os_reason, write_bytes_atomic
 from forms.records import kind_titles
-from models.db import Store, StoreError, known_errors
+from models.db import Store, StoreError, known_errors, read_only_uri
 
 FORMAT = "changai-backup"
 FORMAT_VERSION = 1
@@ -191,11 +191,6 @@ def content_digest(conn: sqlite3.Connection, exclude: tuple[str, ...] = ()) -> s
     return digest.hexdigest()
 
 
-def _read_only_uri(path: Path) -> str:
-    """A read-only SQLite URI; ``as_uri`` percent-encodes Chinese, spaces and ``#`` (Windows: file:///C:/…)."""
-    return f"{path.resolve().as_uri()}?mode=ro"
-
-
 def integrity_problem(conn: sqlite3.Connection) -> str | None:
     """``None`` when ``PRAGMA integrity_check`` finds nothing, else its first message."""
     try:
@@ -232,7 +227,7 @@ def _copy_db(store: Store, target: Path) -> None:
     process (or another window) is in the middle of a write.
     """
     assert store.path is not None
-    source = sqlite3.connect(_read_only_uri(store.path), uri=True)
+    source = sqlite3.connect(read_only_uri(store.path), uri=True)
     dest = sqlite3.connect(str(target))
     try:
         with known_errors():
@@ -407,7 +402,7 @@ def inspect_backup(path: Path | str, *, deep: bool = True, extract_to: Path | No
                 sink.parent.mkdir(parents=True, exist_ok=True)
                 _check_member(zf, name, expected, path, sink)
             db_file = (extract_to or tmp) / DB_MEMBER
-            conn = sqlite3.connect(_read_only_uri(db_file), uri=True)
+            conn = sqlite3.connect(read_only_uri(db_file), uri=True)
             try:
                 problem = integrity_problem(conn)  # the bytes match the manifest; is the database itself sound?
             finally:
@@ -480,7 +475,7 @@ def restore_backup(store: Store, path: Path | str, *, progress: Progress | None 
                         shutil.copy2(target, target.with_name(target.name + f".{_stamp()}.bak"))
                     write_bytes_atomic(target, data, 0o600)
         _report(progress, 3, 5, "正在恢复数据库……")
-        source = sqlite3.connect(_read_only_uri(tmp / DB_MEMBER), uri=True)
+        source = sqlite3.connect(read_only_uri(tmp / DB_MEMBER), uri=True)
         try:
             store.conn.commit()
             with known_errors():

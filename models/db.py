@@ -138,6 +138,11 @@ class Store:
         self.conn.close()
 
 
+def read_only_uri(path: Path) -> str:
+    """A read-only SQLite URI; ``as_uri`` percent-encodes Chinese, spaces and ``#`` (Windows: file:///C:/…)."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
 def upgrade_pending(data_dir: Path | str | None = None) -> bool:
     """Whether the store in ``data_dir`` exists and opening it will bring an older schema up to date (which
     builds indexes: seconds at province scale, worth showing). Read-only; False when it cannot tell."""
@@ -148,7 +153,7 @@ def upgrade_pending(data_dir: Path | str | None = None) -> bool:
     if not path.is_file():
         return False
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             pending = MIGRATIONS.pending(conn)
         finally:

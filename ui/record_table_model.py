@@ -165,10 +165,7 @@ class RecordTableModel(QAbstractTableModel):
         self._cells.clear()
         if not same_rows:
             # A search with few matches finds them all: they are the count, and pages are picked among them.
-            if query.search.strip() or query.filters or query.deleted:
-                self._count, self._ids = records.matches(self.store, query)
-            else:
-                self._count, self._ids = records.count(self.store, query), None
+            self._count, self._ids = records.matches(self.store, query)
         if not query.search and not query.filters:
             self._total = self._count
         self.endResetModel()
