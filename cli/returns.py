@@ -101,14 +101,14 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 def _open_signer(args: argparse.Namespace, store: Store) -> FileKeySigner | None:
     """The unit's signer (passphrase asked once), or None when not signing; nothing is written before this."""
+    if args.no_sign:
+        return None
     from cli import CliError
     from cli.signing import ask_passphrase
     from models.signing import SigningError, keys
     from models.signing.pdf import check_seal_image
     from models.signing.provider import FileKeySigner
 
-    if args.no_sign:
-        return None
     if args.seal_image is not None:
         check_seal_image(args.seal_image)
     if keys.active_key(store) is None:
@@ -116,8 +116,8 @@ def _open_signer(args: argparse.Namespace, store: Store) -> FileKeySigner | None
               file=sys.stderr)
         return None
     passphrase, _ = ask_passphrase(args.passphrase_file)
-    # pyHanko's imports while bcrypt-pbkdf opens the key (it leaves the interpreter free): both at once
-    imports = threading.Thread(target=_import_quietly, name="signing-imports", daemon=True)
+    # The export's imports and font while bcrypt-pbkdf opens the key (it leaves the interpreter free): both at once
+    imports = threading.Thread(target=_warm_up_quietly, name="export-warm-up", daemon=True)
     imports.start()
     try:
         return FileKeySigner.open(store, passphrase)
@@ -127,12 +127,12 @@ def _open_signer(args: argparse.Namespace, store: Store) -> FileKeySigner | None
         imports.join()
 
 
-def _import_quietly() -> None:
-    """The signing modules, imported ahead; a failure is left for the signing itself to report."""
-    from models.signing.pdf import import_signing_modules
+def _warm_up_quietly() -> None:
+    """The export's modules and font, loaded ahead; a failure is left for the export itself to report."""
+    from models.export import warm_up
 
     with contextlib.suppress(Exception):
-        import_signing_modules()
+        warm_up(signing=True)
 
 
 def export_or_refuse(store: Store, period: Period, out: Path, formats: Sequence[str],

@@ -54,6 +54,27 @@ def file_name(ret: Return, fmt: str) -> str:
     return f"{ret.file_stem()}.{fmt}"
 
 
+def warm_up(*, signing: bool = False) -> None:
+    """Import the writers (and with ``signing`` the signing modules) and load the PDF font ahead of an export.
+
+    Work the export does anyway, with no other effect, so it may run in a background thread while the user's key
+    is opened: bcrypt-pbkdf leaves the interpreter free, and on a PC with two cores both go at once. The caller
+    still opens the key before anything is written."""
+    import importlib
+
+    for module in ("xlsxwriter", "models.export_xlsx", "models.export_pdf", "reportlab.pdfgen.canvas"):
+        importlib.import_module(module)
+    from models.fonts import reportlab_font
+    from models.pdfa import srgb_profile
+
+    reportlab_font()
+    srgb_profile()
+    if signing:
+        from models.signing.pdf import import_signing_modules
+
+        import_signing_modules()
+
+
 def export_snapshot(ret: Return, out_dir: Path | str, formats: Sequence[str] = FORMATS, *,
                     progress: Progress | None = None, fingerprint: str = "",
                     finish: Finisher | None = None, signer: Signer | None = None,

@@ -17,8 +17,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import re
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -247,7 +247,7 @@ def canonical_chunks(ret: Return) -> Iterator[bytes]:
     Each roster's rows stand in the document as a marker that cannot occur in any text (a random token behind
     a NUL); the document is written up to the marker, then the rows slice by slice with the same separators
     as the whole document, so the bytes are the same as ``_dump(ret.to_dict())``."""
-    token = f"\x00{uuid.uuid4().hex}:"
+    token = f"\x00{os.urandom(16).hex()}:"
     text = _dump(ret.to_dict(roster_rows=lambda key: [token + key])).decode("utf-8")
     cols = {r.key: [c.key for c in r.visible_columns(ret.consolidated)] for r in ret.spec.rosters}
     pattern = re.compile(re.escape(json.dumps([token], ensure_ascii=False)[:-2]) + r'([^"]*)"\]')
@@ -673,9 +673,10 @@ def compute(store: Store, period: Period, *, today: dt.date | None = None,
     its subordinates (``models.consolidate``); review, finalise, sign and export then treat it exactly
     like a county's.
     """
-    from models import board
+    from models import unit
 
-    if board.has_subordinates(store):
+    own = unit.load(store)
+    if own is not None and own.has_subordinates:
         from models.consolidate import consolidate_period
 
         return consolidate_period(store, period, today=today, definition=definition).ret

@@ -517,9 +517,9 @@ def font_findings(ret: Return) -> list[Finding]:
     """A warning for the characters the bundled font cannot print (they would show as □)."""
     from models.fonts import lacks_any, missing_characters
 
-    # First whether the font lacks any character: one regular expression over one string of every text that is
-    # not plain ASCII (which the font has), without sets or places; only when it does are the characters and
-    # their cells found.
+    # First whether the font lacks any character: one string of every text that is not plain ASCII (which the
+    # font has), its distinct characters looked up, without places; only when it lacks one are the characters
+    # and their cells found.
     printed = "".join(itertools.filterfalse(str.isascii, printed_texts(ret)))
     if not lacks_any(printed):
         return []

@@ -141,3 +141,33 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_time(parsed: Any, tmp_
     blocked = tmp_path / "不是文件夹"
     blocked.write_text("x", encoding="utf-8")  # a file where the folder should be
     _same_font(parsed, load_font(FONT_NAME, font_path(), blocked / "缓存"))
+
+
+def test_the_font_is_loaded_once_when_an_export_is_warmed_up_meanwhile(tmp_path: Path) -> None:
+    """``models.export.warm_up`` may load the font in a background thread while the export itself asks for it:
+    the font is read and registered once, and the canvas draws with the very object the layout measures with."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import sys, threading
+        sys.path.insert(0, sys.argv[1])
+        from common import paths
+        paths.cache_dir = lambda: None  # no cache folder: the slow parse, the widest window for a race
+        from models import export, fonts
+        threads = [threading.Thread(target=export.warm_up, kwargs={"signing": True}) for _ in range(3)]
+        for t in threads:
+            t.start()
+        font = fonts.reportlab_font()
+        for t in threads:
+            t.join()
+        from reportlab.pdfbase import pdfmetrics
+        print(fonts._registered_font.cache_info().misses, pdfmetrics.getFont(fonts.FONT_NAME) is font,
+              fonts.reportlab_font() is font)
+    """)
+    root = str(Path(__file__).resolve().parent.parent)
+    proc = subprocess.run([sys.executable, "-c", script, root], capture_output=True, text=True, encoding="utf-8",
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["1", "True", "True"]

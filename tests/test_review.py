@@ -197,13 +197,18 @@ def test_font_coverage_is_checked(county_store: Store) -> None:
 
 
 def test_the_one_pass_font_test_agrees_with_the_character_check() -> None:
-    """``fonts.lacks_any`` (one regular expression over every printed text) finds a character exactly when
-    ``fonts.missing_characters`` does, for every character up to the supplementary ideographs."""
+    """``fonts.lacks_any`` (over every printed text at once: its distinct characters, or for a long text one
+    regular expression) finds a character exactly when ``fonts.missing_characters`` does, for every character
+    up to the supplementary ideographs."""
     from models import fonts
 
     for code in range(0x80, 0x30000):
         if 0xD800 <= code < 0xE000:
             continue
         char = chr(code)
-        assert fonts.lacks_any(f"张{char}三") == bool(fonts.missing_characters(char)), f"U+{code:04X}"
+        lacking = bool(fonts.missing_characters(char))
+        assert fonts.lacks_any(f"张{char}三") == lacking, f"U+{code:04X}"
+        assert (fonts._lacking().search(f"张{char}三") is not None) == lacking, f"U+{code:04X} (long texts)"
     assert not fonts.lacks_any("张三 abc 第1号企业\t\n")
+    assert not fonts.lacks_any("张三 abc 第1号企业\t\n" * fonts.PATTERN_FROM)
+    assert fonts.lacks_any("张三 abc 第1号企业\t\n" * fonts.PATTERN_FROM + "䶮")

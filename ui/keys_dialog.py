@@ -358,15 +358,16 @@ class PassphraseDialog(QDialog):
         self._warm_up()
 
     def _warm_up(self) -> None:
-        """Load the signing modules while the passphrase is typed, so the export itself is not slowed."""
+        """Load the export's and signing's modules and the PDF font while the passphrase is typed, so the export
+        itself is not slowed."""
         import threading
 
-        from models.signing.pdf import import_signing_modules
+        from models.export import warm_up
 
         def work() -> None:
             try:
-                import_signing_modules()
-            except Exception:  # only an optimisation: signing itself reports any real problem
+                warm_up(signing=True)
+            except Exception:  # only an optimisation: the export itself reports any real problem
                 return
 
         threading.Thread(target=work, name="signing-warm-up", daemon=True).start()

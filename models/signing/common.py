@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import logging
 from typing import Any
 
 from common.errors import UserError
@@ -91,6 +90,8 @@ def quiet_library_logs() -> None:
     We report every outcome ourselves in Chinese; a NullHandler keeps Python's last-resort handler from
     printing those English tracebacks on the console while leaving them available to any configured logging.
     """
+    import logging
+
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logger = logging.getLogger(name)
         if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):

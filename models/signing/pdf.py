@@ -30,8 +30,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import os
 import re
-import secrets
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -111,7 +111,7 @@ def prepare(signer: Signer, *, unit_name: str, unit_code: str, rect: tuple[float
     x1, y1, x2, y2 = (float(round(v)) for v in rect)
     return SignatureStamp(field_name, (x1, y1, x2, y2),
                           tuple(stamp_lines(unit_name, unit_code, signer.fingerprint, moment)), moment, unit_name,
-                          seal, b"changai-" + secrets.token_hex(16).encode("ascii"))
+                          seal, b"changai-" + os.urandom(16).hex().encode("ascii"))
 
 
 # --- placing the signature while the PDF is written -----------------------------------------------------------
