@@ -890,36 +890,60 @@ def _draw(canvas: Any, page: Page) -> None:
                 canvas.setDash()
     text = canvas.beginText()
     write = _text_writer(text)
-    size = 0.0
     for op in page.ops:
         if op[0] == "text":
-            if op[3] != size:
-                size = op[3]
-                text.setFont(FONT_NAME, size)
-            write(op[1], height - op[2], op[4])
+            write(op[1], height - op[2], op[3], op[4])
     canvas.drawText(text)
 
 
-def _text_writer(text: Any) -> Callable[[float, float, str], None]:
-    """``write(x, y, string)`` into a reportlab text object.
+def _text_writer(text: Any) -> Callable[[float, float, float, str], None]:
+    """``write(x, y, size, string)`` into a reportlab text object, in the bundled font.
 
-    A roster of 20,000 people is some 250,000 strings; reportlab's public ``setTextOrigin`` and
-    ``textOut`` format every coordinate with its slow pure-Python number formatter and measure
-    every string again. With the pinned reportlab the text object's operator list and its encoder
-    (which handles the font subsets) are used directly; the public calls remain the fallback.
+    A roster of 20,000 people is some 250,000 strings; reportlab's public ``setTextOrigin`` and ``textOut`` format
+    every coordinate with its slow pure-Python number formatter and measure every string again, and its
+    ``_formatText`` looks the font up and formats the font size again whenever a string changes font subset (a
+    Chinese name beside a number). With the pinned reportlab the text object's operator list is written directly,
+    with the operators ``_formatText`` writes (the tests compare the two); the public calls remain the fallback.
     """
-    code = getattr(text, "_code", None)
-    encode = getattr(text, "_formatText", None)
-    if isinstance(code, list) and callable(encode):
-        append = code.append
+    from reportlab.pdfbase import pdfmetrics
 
-        def fast(x: float, y: float, string: str) -> None:
+    font = pdfmetrics.getFont(FONT_NAME)
+    canvas = getattr(text, "_canvas", None)
+    code = getattr(text, "_code", None)
+    doc = getattr(canvas, "_doc", None)
+    split = getattr(font, "splitString", None)
+    subset_name = getattr(font, "getSubsetInternalName", None)
+    escape = getattr(canvas, "_escape", None)
+    if (isinstance(code, list) and doc is not None and callable(split) and callable(subset_name)
+            and callable(escape) and getattr(font, "_dynamicFont", False) and hasattr(text, "_curSubset")):
+        from reportlab.lib.rl_accel import fp_str
+
+        append = code.append
+        state: list[Any] = [None, ""]  # the size set, the text of its font operator
+
+        def fast(x: float, y: float, size: float, string: str) -> None:
+            if size != state[0]:
+                text.setFont(FONT_NAME, size)  # writes the font operator and starts a new subset run
+                state[0], state[1] = size, f"{fp_str(size)} Tf {fp_str(text._leading)} TL"
             append(f"1 0 0 1 {x:.2f} {y:.2f} Tm")
-            append(encode(string))
+            parts = []
+            current = text._curSubset
+            for subset, chunk in split(string, doc):
+                if subset != current:
+                    parts.append(f"{subset_name(subset, doc)} {state[1]}")
+                    current = subset
+                parts.append(f"({escape(chunk)}) Tj")
+            text._curSubset = current
+            append(" ".join(parts))
 
         return fast
 
-    def public(x: float, y: float, string: str) -> None:
+    sizes: list[float] = [0.0]
+
+    def public(x: float, y: float, size: float, string: str) -> None:
+        if size != sizes[0]:
+            sizes[0] = size
+            text.setFont(FONT_NAME, size)
         text.setTextOrigin(x, y)
         text.textOut(string)
 

@@ -7,6 +7,8 @@ import contextlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forms.periods import Period
 from models.db import Store
@@ -100,3 +102,45 @@ def test_a_small_workbook_is_made_in_memory_with_the_same_bytes(demo_store: Stor
     with zipfile.ZipFile(tmp_path / "内存 中.xlsx") as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 31, 0, 0, 0)}
         assert "xl/worksheets/sheet1.xml" in z.namelist()
+
+
+_TEXT = st.text(st.one_of(st.sampled_from("张王李赵刘陈杨黄周吴（）()\\\\ 0123456789abcXYZ\u00a0,.·—"),
+                          st.characters(min_codepoint=0x20, max_codepoint=0x9FFF, exclude_categories=("Cs",))),
+                max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([7.5, 9.0, 9.0, 10.5]), _TEXT), max_size=40),
+       st.lists(st.sampled_from([chr(c) for c in range(0x4E00, 0x4E00 + 700)]), min_size=0, max_size=600))
+def test_the_text_writer_writes_what_reportlab_writes(strings: list[tuple[float, str]], filler: list[str]) -> None:
+    """``export_pdf._text_writer`` writes a page's text operators itself: for any strings and sizes, the same text
+    as reportlab's own ``setFont`` + ``_formatText``, font subsets included (``filler`` first takes up to 600 of
+    the font's subset places, so later strings cross into new subsets)."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from models.export_pdf import _text_writer
+    from models.fonts import FONT_NAME, reportlab_font
+
+    reportlab_font()
+    writes = [(9.0, "".join(filler)), *strings]
+
+    def page(own: bool) -> str:
+        canvas = Canvas(io.BytesIO(), invariant=1, initialFontName=FONT_NAME)
+        text = canvas.beginText()
+        if own:
+            write = _text_writer(text)
+            for n, (size, string) in enumerate(writes):
+                write(10.0 + n, 700.5 - n, size, string)
+        else:
+            size_set = 0.0
+            for n, (size, string) in enumerate(writes):
+                if size != size_set:
+                    size_set = size
+                    text.setFont(FONT_NAME, size)
+                text._code.append(f"1 0 0 1 {10.0 + n:.2f} {700.5 - n:.2f} Tm")
+                text._code.append(text._formatText(string))
+        return text.getCode()
+
+    assert page(own=True) == page(own=False)
