@@ -42,7 +42,7 @@ def _county_signer(code: str, name: str):  # type: ignore[no-untyped-def]
     from models.signing.provider import FileKeySigner
 
     key = ec.generate_private_key(ec.SECP256R1())
-    return FileKeySigner(build_certificate(key, code, name), key)
+    return FileKeySigner.with_certificate(build_certificate(key, code, name), key)
 
 
 def _prepare(folder: Path, period: Period) -> tuple[dict[str, list[bytes]], int]:

@@ -269,7 +269,7 @@ def _signer() -> Any:
     from models.signing.provider import FileKeySigner
 
     key = ec.generate_private_key(ec.SECP256R1())
-    return FileKeySigner(build_certificate(key, "530000", "云南省总工会"), key)
+    return FileKeySigner.with_certificate(build_certificate(key, "530000", "云南省总工会"), key)
 
 
 def child_export(data_dir: Path, out: Path) -> dict[str, Any]:
@@ -410,7 +410,7 @@ def _signer_for(code: str, name: str) -> Any:
     from models.signing.provider import FileKeySigner
 
     key = ec.generate_private_key(ec.SECP256R1())
-    return FileKeySigner(build_certificate(key, code, name), key)
+    return FileKeySigner.with_certificate(build_certificate(key, code, name), key)
 
 
 def child_receive(folder: Path, counts: list[int]) -> dict[str, Any]:

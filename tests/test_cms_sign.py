@@ -70,7 +70,7 @@ def test_general_data_signature_is_what_pyhanko_made(signer: FileKeySigner) -> N
     when = dt.datetime(2026, 3, 1, 9, 30, 5, tzinfo=dt.UTC)
     theirs = asyncio.run(_pyhanko_signer(signer).async_sign_general_data(
         data, "sha256", detached=True, signed_attr_settings=PdfCMSSignedAttributes(signing_time=when)))
-    ours = cms_sign.sign_data(data, signer.certificate, signer._private_key, when)
+    ours = cms_sign.sign_data(data, signer.certificate_der, signer._private_key, when)
     _same_structure(_signer_info(ours), theirs["content"])
     # and the signed attributes sit where pyHanko's did: the bytes up to the signature value are the same
     assert ours.index(_signer_info(ours)["signer_infos"][0]["signed_attrs"].contents) == \
@@ -89,7 +89,7 @@ def test_pdf_signature_is_what_pyhanko_made_for_pades(signer: FileKeySigner) -> 
 
 def test_a_signing_time_is_kept_to_the_second_in_utc(signer: FileKeySigner) -> None:
     local = dt.datetime(2026, 3, 1, 17, 30, 5, 999_000, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    signed_attrs = _signer_info(cms_sign.sign_data(b"x", signer.certificate, signer._private_key, local))
+    signed_attrs = _signer_info(cms_sign.sign_data(b"x", signer.certificate_der, signer._private_key, local))
     (when,) = [a["values"][0].native for a in signed_attrs["signer_infos"][0]["signed_attrs"]
                if a["type"].native == "signing_time"]
     assert when == dt.datetime(2026, 3, 1, 9, 30, 5, tzinfo=dt.UTC)

@@ -276,7 +276,7 @@ def test_signing_a_workbook_over_the_foreign_file_limits(tmp_path, monkeypatch) 
     ret = _roster_return([f"张{n}" for n in range(3000)])
     ret.version, ret.finalised_at = 1, "2026-01-15T10:00:00"
     key = ec.generate_private_key(ec.SECP256R1())
-    signer = FileKeySigner(build_certificate(key, "530821", ret.unit_name), key)
+    signer = FileKeySigner.with_certificate(build_certificate(key, "530821", ret.unit_name), key)
     monkeypatch.setattr(file_guard, "MAX_PART_BYTES", 64 * 1024)
     (xlsx,) = export.export_snapshot(ret, tmp_path, ["xlsx"], signer=signer)
     monkeypatch.undo()

@@ -141,6 +141,58 @@ def test_damaged_key_file(county_store: Store, data_dir: Path) -> None:
         FileKeySigner.open(county_store, PASSPHRASE)
 
 
+def test_a_certificate_altered_in_the_data_file_is_refused(county_store: Store, tmp_path: Path) -> None:
+    """The key record's certificate must be the one its fingerprint names, and be readable at all."""
+    from signing_support import other_unit_store
+
+    make_key(county_store)
+    other = other_unit_store(tmp_path / "墨江")
+    other_pem = keys.active_key(other).cert_pem  # type: ignore[union-attr]
+    other.close()
+    for pem in (other_pem, "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n", "",
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"):
+        with county_store.atomic():
+            saved = county_store.scalar("SELECT cert_pem FROM own_keys WHERE retired_at IS NULL")
+            county_store.conn.execute("UPDATE own_keys SET cert_pem = ? WHERE retired_at IS NULL", (pem,))
+        try:
+            with pytest.raises(SigningError, match="证书已被改动"):
+                FileKeySigner.open(county_store, PASSPHRASE)
+        finally:
+            with county_store.atomic():
+                county_store.conn.execute("UPDATE own_keys SET cert_pem = ? WHERE retired_at IS NULL", (saved,))
+    assert FileKeySigner.open(county_store, PASSPHRASE).fingerprint == keys.active_key(county_store).fingerprint  # type: ignore[union-attr]
+
+
+def test_a_key_file_that_is_not_the_certificates_is_refused(county_store: Store, data_dir: Path,
+                                                             tmp_path: Path) -> None:
+    """Another unit's key file under the same passphrase, put in place of this unit's: it opens, but does not
+    belong to the certificate."""
+    from signing_support import OTHER_PASSPHRASE, other_unit_store
+
+    key = make_key(county_store, OTHER_PASSPHRASE)
+    other = other_unit_store(tmp_path / "墨江")
+    other_key = keys.active_key(other)
+    assert other_key is not None
+    (data_dir / "keys" / key.key_file).write_bytes((keys.keys_dir(other) / other_key.key_file).read_bytes())
+    other.close()
+    with pytest.raises(SigningError, match="与本单位证书不匹配"):
+        FileKeySigner.open(county_store, OTHER_PASSPHRASE)
+
+
+def test_the_signer_holds_the_certificate_as_stored(county_store: Store) -> None:
+    """The file key keeps the certificate's DER bytes (read from its PEM text without cryptography's x509 module)
+    and makes the certificate object only when asked: both are the stored certificate."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = make_key(county_store)
+    signer = FileKeySigner.open(county_store, PASSPHRASE)
+    assert signer.certificate_der == key.certificate().public_bytes(serialization.Encoding.DER)
+    assert signer.certificate == key.certificate()
+    assert keys.der_of_pem(key.cert_pem.replace("\n", "\r\n")) == signer.certificate_der  # as Windows may keep it
+    with pytest.raises(SigningError, match="不是有效的证书"):
+        keys.der_of_pem("AAAA")
+
+
 def test_a_new_key_retires_the_old_one_which_still_counts_as_own(county_store: Store) -> None:
     first = make_key(county_store)
     second = keys.create_key(county_store, "new-passphrase-2", "new-passphrase-2")

@@ -42,7 +42,7 @@ def rewrapped(county: Store, name: str = "墨江哈尼族自治县总工会") ->
     private_key = genuine._private_key  # the attacker who holds the leaked key
     cert = keys.build_certificate(private_key, "530822", name, when=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
     assert keys.fingerprint(cert) != genuine.fingerprint
-    return FileKeySigner(cert, private_key)
+    return FileKeySigner.with_certificate(cert, private_key)
 
 
 def test_a_revoked_key_stays_revoked_in_a_new_certificate(prefecture: Store, county: Store) -> None:

@@ -23,40 +23,39 @@ from typing import TYPE_CHECKING
 from models.signing.common import SigningError
 
 if TYPE_CHECKING:
-    from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
 DIGEST = "sha256"
 SIGNATURE = "sha256_ecdsa"
 
 
-def sign_data(data: bytes, certificate: x509.Certificate, private_key: EllipticCurvePrivateKey,
+def sign_data(data: bytes, certificate_der: bytes, private_key: EllipticCurvePrivateKey,
               signing_time: dt.datetime | None = None) -> bytes:
     """Detached CMS over ``data`` with a signing time (default: now, on this computer's clock)."""
     moment = (signing_time or dt.datetime.now()).astimezone(dt.UTC).replace(microsecond=0)
-    return _signed_data(hashlib.sha256(data).digest(), certificate, private_key, signing_time=moment,
+    return _signed_data(hashlib.sha256(data).digest(), certificate_der, private_key, signing_time=moment,
                         algorithm_protection=True)
 
 
-def sign_pdf_digest(digest: bytes, certificate: x509.Certificate, private_key: EllipticCurvePrivateKey) -> bytes:
+def sign_pdf_digest(digest: bytes, certificate_der: bytes, private_key: EllipticCurvePrivateKey) -> bytes:
     """Detached CMS for a PAdES signature over byte ranges whose SHA-256 is ``digest``."""
     if len(digest) != hashlib.sha256().digest_size:
         raise SigningError("PDF 签名失败：摘要长度不对")
-    return _signed_data(digest, certificate, private_key, signing_time=None, algorithm_protection=False)
+    return _signed_data(digest, certificate_der, private_key, signing_time=None, algorithm_protection=False)
 
 
-def _signed_data(digest: bytes, certificate: x509.Certificate, private_key: EllipticCurvePrivateKey, *,
+def _signed_data(digest: bytes, cert_der: bytes, private_key: EllipticCurvePrivateKey, *,
                  signing_time: dt.datetime | None, algorithm_protection: bool) -> bytes:
     from asn1crypto import algos, cms, core, tsp
     from asn1crypto import x509 as asn1_x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
     if not isinstance(private_key, ec.EllipticCurvePrivateKey):
         raise SigningError("签名密钥的类型本程序不支持（应为 ECDSA 密钥）")
-    cert_der = certificate.public_bytes(serialization.Encoding.DER)
-    issuer_der = asn1_x509.Certificate.load(cert_der)["tbs_certificate"]["issuer"].dump()
-    serial = certificate.serial_number
+    tbs = asn1_x509.Certificate.load(cert_der)["tbs_certificate"]
+    issuer_der = tbs["issuer"].dump()
+    serial = tbs["serial_number"].native
     digest_algorithm = algos.DigestAlgorithm({"algorithm": DIGEST})
     signature_algorithm = algos.SignedDigestAlgorithm({"algorithm": SIGNATURE})
     # Values taken from the certificate go in as fresh copies of its bytes: asn1crypto re-encodes a value it has

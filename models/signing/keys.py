@@ -74,6 +74,10 @@ class OwnKey:
     def certificate(self) -> x509.Certificate:
         return load_certificate(self.cert_pem.encode("ascii"))
 
+    def certificate_der(self) -> bytes:
+        """The certificate's DER bytes, read from its PEM text without parsing it (SigningError if unreadable)."""
+        return der_of_pem(self.cert_pem)
+
 
 # --- passphrases -----------------------------------------------------------------------------------------
 
@@ -227,6 +231,21 @@ def load_certificate(data: bytes) -> x509.Certificate:
         return x509.load_der_x509_certificate(data)
     except ValueError as exc:
         raise SigningError("不是有效的证书文件（应为本程序导出的 .cer 证书）") from exc
+
+
+def der_of_pem(pem: str) -> bytes:
+    """The DER bytes of a PEM certificate's text (its base64 body), without parsing the certificate."""
+    import base64
+    import binascii
+
+    begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+    start, stop = pem.find(begin), pem.find(end)
+    if start < 0 or stop < start:
+        raise SigningError("不是有效的证书（缺少 PEM 首尾行）")
+    try:
+        return base64.b64decode("".join(pem[start + len(begin):stop].split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SigningError("不是有效的证书（PEM 内容无法解码）") from exc
 
 
 def certificate_der(cert: x509.Certificate) -> bytes:
@@ -394,10 +413,22 @@ def load_private_key(store: Store, key: OwnKey, passphrase: str) -> EllipticCurv
             raise SigningError("口令不正确，请重新输入（注意大小写、全角半角和键盘大写锁定）。"
                                "如口令已遗忘，请创建新密钥并重新登记") from exc
         raise SigningError(f"私钥文件“{key.key_file}”已损坏，无法使用。请创建新密钥并重新登记") from exc
-    cert = key.certificate()
-    if fingerprint(cert) != key.fingerprint:
-        raise SigningError("本单位密钥记录中的证书已被改动，请创建新密钥并重新登记")
-    if not isinstance(private_key, ec.EllipticCurvePrivateKey) or \
-            cert.public_key().public_numbers() != private_key.public_key().public_numbers():  # type: ignore[union-attr]
+    # The certificate is read with asn1crypto, which signing loads anyway: an export need not import cryptography's
+    # x509 module (some 30 ms of a signed export's second).
+    altered = SigningError("本单位密钥记录中的证书已被改动，请创建新密钥并重新登记")
+    try:
+        der = key.certificate_der()
+    except SigningError as exc:
+        raise altered from exc
+    if fingerprint_of_der(der) != key.fingerprint:
+        raise altered
+    try:
+        from asn1crypto import x509 as asn1_x509
+
+        public_key = serialization.load_der_public_key(asn1_x509.Certificate.load(der).public_key.dump())
+    except (ValueError, TypeError, KeyError) as exc:
+        raise altered from exc
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(public_key, ec.EllipticCurvePublicKey) \
+            or public_key.public_numbers() != private_key.public_key().public_numbers():
         raise SigningError(f"私钥文件“{key.key_file}”与本单位证书不匹配，请创建新密钥并重新登记")
     return private_key

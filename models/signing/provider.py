@@ -43,14 +43,27 @@ class Signer(Protocol):
 
 
 class FileKeySigner:
-    """The unit's key from the data folder's ``keys/``, opened with its passphrase."""
+    """The unit's key from the data folder's ``keys/``, opened with its passphrase.
 
-    def __init__(self, certificate: x509.Certificate, private_key: EllipticCurvePrivateKey) -> None:
-        from models.signing.keys import fingerprint
+    It keeps the certificate's DER bytes: signing embeds them as they are, and cryptography's certificate object
+    (its x509 module takes some 30 ms to import) is made only when something asks for it."""
 
-        self._certificate = certificate
+    def __init__(self, certificate_der: bytes, private_key: EllipticCurvePrivateKey) -> None:
+        from models.signing.common import fingerprint_of_der
+
+        self._certificate_der = certificate_der
+        self._certificate: x509.Certificate | None = None
         self._private_key = private_key
-        self._fingerprint = fingerprint(certificate)
+        self._fingerprint = fingerprint_of_der(certificate_der)
+
+    @classmethod
+    def with_certificate(cls, certificate: x509.Certificate, private_key: EllipticCurvePrivateKey) -> FileKeySigner:
+        """A signer for a key and a certificate object already at hand (tests, benchmarks, a province's tools)."""
+        from models.signing.keys import certificate_der
+
+        signer = cls(certificate_der(certificate), private_key)
+        signer._certificate = certificate
+        return signer
 
     @classmethod
     def open(cls, store: Store, passphrase: str) -> FileKeySigner:
@@ -60,12 +73,20 @@ class FileKeySigner:
         key = active_key(store)
         if key is None:
             raise SigningError("本单位尚未创建签名密钥。请在程序的“文件 → 本单位密钥…”中创建（命令行：keys create）")
-        private_key = load_private_key(store, key, passphrase)
-        return cls(key.certificate(), private_key)
+        private_key = load_private_key(store, key, passphrase)  # checks the certificate against the key
+        return cls(key.certificate_der(), private_key)
 
     @property
     def certificate(self) -> x509.Certificate:
+        if self._certificate is None:
+            from models.signing.keys import load_certificate
+
+            self._certificate = load_certificate(self._certificate_der)
         return self._certificate
+
+    @property
+    def certificate_der(self) -> bytes:
+        return self._certificate_der
 
     @property
     def fingerprint(self) -> str:
@@ -74,9 +95,9 @@ class FileKeySigner:
     def sign(self, data: bytes) -> bytes:
         from models.signing.cms_sign import sign_data
 
-        return sign_data(data, self._certificate, self._private_key)
+        return sign_data(data, self._certificate_der, self._private_key)
 
     def sign_pdf_digest(self, digest: bytes) -> bytes:
         from models.signing.cms_sign import sign_pdf_digest
 
-        return sign_pdf_digest(digest, self._certificate, self._private_key)
+        return sign_pdf_digest(digest, self._certificate_der, self._private_key)
