@@ -635,7 +635,16 @@ def visible_tables(wb: Any, return_spec: R.ReturnSpec | None = None) -> Tables:
     return out
 
 
+_EXACT_FLOATS = 2.0 ** 53  # below it a whole float's shortest text is its exact digits (so int() is what Decimal gives)
+
+
 def _number(value: Any, is_money: bool, sheet: str, row: str, col: str) -> Number:
+    if not is_money:  # the usual cell, a whole number as the workbook stores it: what the general rule gives
+        kind = type(value)
+        if kind is int:
+            return value  # type: ignore[no-any-return]
+        if kind is float and value.is_integer() and -_EXACT_FLOATS < value < _EXACT_FLOATS:
+            return int(value)
     if value is None or value == "":
         value = 0
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
@@ -645,7 +654,10 @@ def _number(value: Any, is_money: bool, sheet: str, row: str, col: str) -> Numbe
     except ArithmeticError:
         raise ReturnFormatError(f"{sheet}“{row}”行“{col}”栏“{value}”不是数字") from None
     if is_money:
-        return number.quantize(Decimal("0.01"))
+        try:
+            return number.quantize(Decimal("0.01"))
+        except ArithmeticError:  # more digits than the context holds
+            raise ReturnFormatError(f"{sheet}“{row}”行“{col}”栏“{value}”数值过大") from None
     if number != number.to_integral_value():
         raise ReturnFormatError(f"{sheet}“{row}”行“{col}”栏应为整数")
     return int(number)
