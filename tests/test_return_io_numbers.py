@@ -51,7 +51,7 @@ def test_a_cell_reads_as_the_general_rule_reads_it(value: Any, is_money: bool) -
     assert got == expected and type(got) is type(expected), (value, is_money)
 
 
-def demo_store_spec(store: Store) -> Any:
+def _spec_of(store: Store) -> Any:
     from models.returns import definition_for
 
     return definition_for(store, Period(2025)).spec
@@ -67,7 +67,7 @@ def test_a_number_too_large_for_a_money_cell_is_named(demo_store: Store, tmp_pat
 
     (xlsx,) = export.export_return(demo_store, Period(2025), tmp_path, ["xlsx"])
     wb = openpyxl.load_workbook(xlsx)
-    table = next(t for t in demo_store_spec(demo_store).tables if t.number == "表3")
+    table = next(t for t in _spec_of(demo_store).tables if t.number == "表3")
     money = next(c for c in table.columns if c.money)
     ws = wb[table.number]
     header = next(r[0].row for r in ws.iter_rows() if r[0].value == "甲")
