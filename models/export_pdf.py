@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from common.text import date_cn
 from forms import returns as R
@@ -863,16 +864,15 @@ def _draw(canvas: Any, page: Page) -> None:
         kind = op[0]
         if kind == "line":
             _, x1, y1, x2, y2, stroke = op
-            path = paths.get(stroke) or paths.setdefault(stroke, canvas.beginPath())
-            path.moveTo(x1, height - y1)
-            path.lineTo(x2, height - y2)
+            path = paths.get(stroke) or paths.setdefault(stroke, _path_writer(canvas))
+            path.line(x1, height - y1, x2, height - y2)
         elif kind == "rect" and op[5] and not op[7]:
             _, x, y, w, h, stroke, _fill, _dashed = op
-            path = paths.get(stroke) or paths.setdefault(stroke, canvas.beginPath())
+            path = paths.get(stroke) or paths.setdefault(stroke, _path_writer(canvas))
             path.rect(x, height - y - h, w, h)
     for stroke, path in sorted(paths.items()):
         canvas.setLineWidth(stroke)
-        canvas.drawPath(path, stroke=1, fill=0)
+        canvas.drawPath(path.path, stroke=1, fill=0)
     for op in page.ops:
         if op[0] == "rect" and op[5] and op[7]:
             _, x, y, w, h, stroke, _fill, _dashed = op
@@ -896,6 +896,71 @@ def _draw(canvas: Any, page: Page) -> None:
     canvas.drawText(text)
 
 
+# A number as reportlab writes it into a page (``fp_str``), by value: a table's rules repeat the same few
+# coordinates on every page. Bounded: emptied when full.
+_NUMBERS: dict[float, str] = {}
+_NUMBERS_HELD = 50_000
+
+
+def _number(value: float) -> str:
+    text = _NUMBERS.get(value)
+    if text is None:
+        from reportlab.lib.rl_accel import fp_str
+
+        if len(_NUMBERS) >= _NUMBERS_HELD:
+            _NUMBERS.clear()
+        text = _NUMBERS[value] = fp_str(value)
+    return text
+
+
+class _PathWriter:
+    """A reportlab path (``path``) drawn with lines and rectangles; with the pinned reportlab the operators
+    ``moveTo``, ``lineTo`` and ``rect`` write are appended directly, their numbers formatted once per value (the
+    tests compare the two); the public calls remain the fallback."""
+
+    __slots__ = ("_direct", "path")
+
+    def __init__(self, path: Any) -> None:
+        self.path = path
+        # the operators go through the path's ``_code_append`` (its first call also starts the path)
+        self._direct = isinstance(getattr(path, "_code", None), list) and callable(getattr(path, "_code_append", None))
+
+    def line(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        if not self._direct:
+            self.path.moveTo(x1, y1)
+            self.path.lineTo(x2, y2)
+            return
+        self.path._code_append(f"{_number(x1)} {_number(y1)} m")
+        self.path._code_append(f"{_number(x2)} {_number(y2)} l")
+
+    def rect(self, x: float, y: float, w: float, h: float) -> None:
+        if not self._direct:
+            self.path.rect(x, y, w, h)
+            return
+        self.path._code_append(f"{_number(x)} {_number(y)} {_number(w)} {_number(h)} re")
+
+
+def _path_writer(canvas: Any) -> _PathWriter:
+    return _PathWriter(canvas.beginPath())
+
+
+# The text runs of strings already shown in a document, by document: (font subset, "(escaped bytes) Tj") for each
+# run of the string. Once a string has been shown, every character of it has its place in a font subset, so the
+# runs are the same every time it is shown again (a roster repeats units, honours, years, 男/女 …). Bounded per
+# document; held only as long as the document.
+_RUNS_HELD = 20_000
+_RUNS_LONGEST = 80
+Runs = dict[str, tuple[tuple[int, str], ...]]
+_RUNS: WeakKeyDictionary[Any, Runs] = WeakKeyDictionary()  # by reportlab document
+
+
+def _runs_of(doc: Any) -> Runs:
+    runs = _RUNS.get(doc)
+    if runs is None:
+        runs = _RUNS[doc] = {}
+    return runs
+
+
 def _text_writer(text: Any) -> Callable[[float, float, float, str], None]:
     """``write(x, y, size, string)`` into a reportlab text object, in the bundled font.
 
@@ -903,7 +968,8 @@ def _text_writer(text: Any) -> Callable[[float, float, float, str], None]:
     every coordinate with its slow pure-Python number formatter and measure every string again, and its
     ``_formatText`` looks the font up and formats the font size again whenever a string changes font subset (a
     Chinese name beside a number). With the pinned reportlab the text object's operator list is written directly,
-    with the operators ``_formatText`` writes (the tests compare the two); the public calls remain the fallback.
+    with the operators ``_formatText`` writes (the tests compare the two), and a string shown before in the same
+    document reuses its runs (``_runs_of``); the public calls remain the fallback.
     """
     from reportlab.pdfbase import pdfmetrics
 
@@ -920,19 +986,29 @@ def _text_writer(text: Any) -> Callable[[float, float, float, str], None]:
 
         append = code.append
         state: list[Any] = [None, ""]  # the size set, the text of its font operator
+        shown = _runs_of(doc)
+        names: dict[int, str] = {}
 
         def fast(x: float, y: float, size: float, string: str) -> None:
             if size != state[0]:
                 text.setFont(FONT_NAME, size)  # writes the font operator and starts a new subset run
                 state[0], state[1] = size, f"{fp_str(size)} Tf {fp_str(text._leading)} TL"
             append(f"1 0 0 1 {x:.2f} {y:.2f} Tm")
+            runs = shown.get(string)
+            if runs is None:
+                runs = tuple((subset, f"({escape(chunk)}) Tj") for subset, chunk in split(string, doc))
+                if len(string) <= _RUNS_LONGEST and len(shown) < _RUNS_HELD:
+                    shown[string] = runs
             parts = []
             current = text._curSubset
-            for subset, chunk in split(string, doc):
+            for subset, run in runs:
                 if subset != current:
-                    parts.append(f"{subset_name(subset, doc)} {state[1]}")
+                    name = names.get(subset)
+                    if name is None:
+                        name = names[subset] = subset_name(subset, doc)
+                    parts.append(f"{name} {state[1]}")
                     current = subset
-                parts.append(f"({escape(chunk)}) Tj")
+                parts.append(run)
             text._curSubset = current
             append(" ".join(parts))
 

@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from forms.periods import Period
@@ -112,6 +112,7 @@ _TEXT = st.text(st.one_of(st.sampled_from("张王李赵刘陈杨黄周吴（）(
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([7.5, 9.0, 9.0, 10.5]), _TEXT), max_size=40),
        st.lists(st.sampled_from([chr(c) for c in range(0x4E00, 0x4E00 + 700)]), min_size=0, max_size=600))
+@example([(9.0, "张0王(1)"), (7.5, "男"), (9.0, "张0王(1)"), (7.5, "李\\四 5")], [chr(0x4E00 + n) for n in range(600)])
 def test_the_text_writer_writes_what_reportlab_writes(strings: list[tuple[float, str]], filler: list[str]) -> None:
     """``export_pdf._text_writer`` writes a page's text operators itself: for any strings and sizes, the same text
     as reportlab's own ``setFont`` + ``_formatText``, font subsets included (``filler`` first takes up to 600 of
@@ -126,21 +127,76 @@ def test_the_text_writer_writes_what_reportlab_writes(strings: list[tuple[float,
     reportlab_font()
     writes = [(9.0, "".join(filler)), *strings]
 
-    def page(own: bool) -> str:
+    def pages(own: bool) -> list[str]:
+        """Two pages of one document, the same strings on both (the second shows them again: runs reused)."""
         canvas = Canvas(io.BytesIO(), invariant=1, initialFontName=FONT_NAME)
-        text = canvas.beginText()
-        if own:
-            write = _text_writer(text)
-            for n, (size, string) in enumerate(writes):
-                write(10.0 + n, 700.5 - n, size, string)
-        else:
-            size_set = 0.0
-            for n, (size, string) in enumerate(writes):
-                if size != size_set:
-                    size_set = size
-                    text.setFont(FONT_NAME, size)
-                text._code.append(f"1 0 0 1 {10.0 + n:.2f} {700.5 - n:.2f} Tm")
-                text._code.append(text._formatText(string))
-        return text.getCode()
+        codes = []
+        for _page in range(2):
+            text = canvas.beginText()
+            if own:
+                write = _text_writer(text)
+                for n, (size, string) in enumerate(writes):
+                    write(10.0 + n, 700.5 - n, size, string)
+            else:
+                size_set = 0.0
+                for n, (size, string) in enumerate(writes):
+                    if size != size_set:
+                        size_set = size
+                        text.setFont(FONT_NAME, size)
+                    text._code.append(f"1 0 0 1 {10.0 + n:.2f} {700.5 - n:.2f} Tm")
+                    text._code.append(text._formatText(string))
+            codes.append(text.getCode())
+            canvas.drawText(text)
+            canvas.showPage()
+        return codes
 
-    assert page(own=True) == page(own=False)
+    assert pages(own=True) == pages(own=False)
+
+
+_COORD = st.one_of(st.floats(min_value=-2000, max_value=2000, allow_nan=False),
+                   st.sampled_from([0.0, 40.0, 0.5, 1e-8, -1e-8, 595.2756, 841.8898 - 123.456789, 1e-7, 1.0]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.tuples(st.just("line"), _COORD, _COORD, _COORD, _COORD),
+                          st.tuples(st.just("rect"), _COORD, _COORD, _COORD, _COORD)), max_size=40))
+def test_the_path_writer_writes_what_reportlab_writes(ops: list[tuple[str, float, float, float, float]]) -> None:
+    """``export_pdf._PathWriter`` appends a path's operators itself, numbers formatted once per value: for any
+    lines and rectangles, the same path code as reportlab's own ``moveTo`` + ``lineTo`` and ``rect``."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from models.export_pdf import _path_writer
+
+    canvas = Canvas(io.BytesIO(), invariant=1)
+    for _twice in range(2):  # the second time every number comes from the formatted values
+        own, public = _path_writer(canvas), canvas.beginPath()
+        for kind, a, b, c, d in ops:
+            if kind == "line":
+                own.line(a, b, c, d)
+                public.moveTo(a, b)
+                public.lineTo(c, d)
+            else:
+                own.rect(a, b, c, d)
+                public.rect(a, b, c, d)
+        assert own.path.getCode() == public.getCode()
+
+
+def test_an_export_pdf_is_the_same_without_its_shortcuts(demo_store: Store, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo county's PDF, drawn with the path writer, the text writer and its reused runs, is byte for byte the
+    PDF drawn with reportlab's public calls."""
+    from models import export, export_pdf, versions
+
+    versions.finalise(demo_store, Period(2025))
+    fast = export.export_return(demo_store, Period(2025), tmp_path / "fast", formats=["pdf"], version=1)
+    monkeypatch.setattr(export_pdf._PathWriter, "__init__", _public_path)
+    monkeypatch.setattr(export_pdf, "_RUNS_HELD", 0)
+    public = export.export_return(demo_store, Period(2025), tmp_path / "public", formats=["pdf"], version=1)
+    assert fast[0].read_bytes() == public[0].read_bytes()
+
+
+def _public_path(self: object, path: object) -> None:
+    self.path = path  # type: ignore[attr-defined]
+    self._direct = False  # type: ignore[attr-defined]

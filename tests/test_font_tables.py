@@ -36,6 +36,11 @@ def _same_font(a: Any, b: Any) -> None:
             assert value(1234) == fb[key](1234)
         elif key == "_ttf_data":
             assert value == fb[key]
+        elif key in ("hmetrics", "glyphPos"):  # read by index only (makeSubset): a sequence, pairs made when read
+            assert repr(list(value)) == repr(list(fb[key])), key
+            assert len(value) == len(fb[key])
+            assert repr([fb[key][i] for i in (0, 1, len(value) - 1, -1, -len(value))]) == repr(
+                [value[i] for i in (0, 1, len(value) - 1, -1, -len(value))]), key
         else:  # value, type and order (repr shows 600 against 600.0 and the order of a dict)
             assert repr(value) == repr(fb[key]), key
 
@@ -171,3 +176,20 @@ def test_the_font_is_loaded_once_when_an_export_is_warmed_up_meanwhile(tmp_path:
                           timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["1", "True", "True"]
+
+
+def test_glyph_metrics_read_as_the_parser_s_list(parsed: Any, good_cache: Path) -> None:
+    """What makeSubset reads (index by glyph) and what a list would give anywhere else: indices from either end,
+    slices, the IndexError past the end, ints then floats as the parser left them."""
+    expected = parsed.face.hmetrics
+    got = load_font(FONT_NAME, font_path(), good_cache.parent).face.hmetrics
+    n = len(expected)
+    assert len(got) == n
+    for index in (0, 1, n // 2, n - 1, -1, -n):
+        assert repr(got[index]) == repr(expected[index])
+    for part in (slice(0, 5), slice(n - 3, None), slice(-4, -1), slice(None, None, 9973), slice(10, 2)):
+        assert repr(got[part]) == repr(expected[part])
+    for index in (n, -n - 1):
+        with pytest.raises(IndexError):
+            got[index]
+    assert {type(aw) for aw, _lsb in got} == {type(aw) for aw, _lsb in expected}
