@@ -9,7 +9,10 @@ then read back and checked: every member against the SHA-256 in the manifest, th
 Snapshots are the same files, made automatically before risky operations (import, undo of an
 import, finalise, receive, consolidate, restore, a schema migration) in the data folder's
 ``snapshots/``; the oldest are dropped beyond :data:`SNAPSHOT_MAX_COUNT` files or
-:data:`SNAPSHOT_MAX_BYTES` bytes.
+:data:`SNAPSHOT_MAX_BYTES` bytes. A snapshot is read back with ``PRAGMA quick_check`` (every page
+and record sound, not every index entry against its table: 0.1–0.3 s for 50,000 people against
+1.2–2 s), since the copy is made page by page from the live store and a new snapshot is made before
+every such operation. Restoring any file, a snapshot included, checks it in full first.
 
 Restore copies the backup's database into the open store with the same backup API, in one
 write transaction: a power cut leaves the old store or the new one, never a mixture.
@@ -191,10 +194,11 @@ def content_digest(conn: sqlite3.Connection, exclude: tuple[str, ...] = ()) -> s
     return digest.hexdigest()
 
 
-def integrity_problem(conn: sqlite3.Connection) -> str | None:
-    """``None`` when ``PRAGMA integrity_check`` finds nothing, else its first message."""
+def integrity_problem(conn: sqlite3.Connection, *, quick: bool = False) -> str | None:
+    """``None`` when ``PRAGMA integrity_check`` (with ``quick``: ``quick_check``) finds nothing, else its first
+    message."""
     try:
-        result = conn.execute("PRAGMA integrity_check").fetchall()
+        result = conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchall()
     except sqlite3.DatabaseError as exc:
         return str(exc)
     first = str(result[0][0]) if result else "无结果"
@@ -299,7 +303,8 @@ def write_backup(store: Store, out: Path, *, cause: str = "manual", cause_text: 
                 zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
                 zf.close()
                 _report(progress, 2, 4, "正在检查备份文件……")
-                inspect_backup(tmp, deep=True)  # read back before it gets its real name
+                # read back before it gets its real name; a snapshot with the quick check (see the module's text)
+                inspect_backup(tmp, deep=True, quick=cause != "manual")
         except OSError as exc:
             raise BackupError(f"无法写入备份文件“{target}”：{os_reason(exc)}") from exc
     _report(progress, 4, 4, "备份完成")
@@ -380,8 +385,10 @@ def _open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
         raise BackupError(f"无法读取“{path}”：{os_reason(exc)}") from exc
 
 
-def inspect_backup(path: Path | str, *, deep: bool = True, extract_to: Path | None = None) -> BackupInfo:
-    """Read a backup's manifest and check it; ``deep`` also checks every member and the database itself.
+def inspect_backup(path: Path | str, *, deep: bool = True, extract_to: Path | None = None,
+                   quick: bool = False) -> BackupInfo:
+    """Read a backup's manifest and check it; ``deep`` also checks every member and the database itself (with
+    ``quick``, ``quick_check`` instead of ``integrity_check``).
 
     ``extract_to`` (a folder) receives the checked members. Raises :class:`BackupError` with the reason.
     """
@@ -404,7 +411,7 @@ def inspect_backup(path: Path | str, *, deep: bool = True, extract_to: Path | No
             db_file = (extract_to or tmp) / DB_MEMBER
             conn = sqlite3.connect(read_only_uri(db_file), uri=True)
             try:
-                problem = integrity_problem(conn)  # the bytes match the manifest; is the database itself sound?
+                problem = integrity_problem(conn, quick=quick)  # the bytes match the manifest; is the database sound?
             finally:
                 conn.close()
     if problem:

@@ -249,3 +249,64 @@ def test_backup_restore_and_snapshots_commands(demo_store: Store, data_dir: Path
     manifest = json.loads(zipfile.ZipFile(made).read(backup.MANIFEST))
     assert manifest["unit"]["code"] == "530821"
     demo_store.conn = open_store(data_dir).conn
+
+
+def _with_index_out_of_step(backup_file: Path, out: Path) -> Path:
+    """A copy of ``backup_file`` whose database is sound page by page but has an index out of step with its table
+    (what only the full check finds), the manifest's digest made to match."""
+    import hashlib
+
+    work = out.parent / "index-work.sqlite3"
+    with zipfile.ZipFile(backup_file) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    work.write_bytes(members[backup.DB_MEMBER])
+    conn = sqlite3.connect(work)
+    conn.execute("CREATE TABLE out_of_step(a, b)")
+    conn.execute("CREATE INDEX out_of_step_a ON out_of_step(a)")
+    conn.executemany("INSERT INTO out_of_step VALUES(?, ?)", [(n, 1000 - n) for n in range(50)])
+    conn.commit()
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX out_of_step_a ON out_of_step(b)' "
+                 "WHERE name = 'out_of_step_a'")
+    conn.commit()
+    conn.close()
+    data = work.read_bytes()
+    manifest = json.loads(members[backup.MANIFEST])
+    manifest["files"][backup.DB_MEMBER] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    members[backup.DB_MEMBER] = data
+    members[backup.MANIFEST] = json.dumps(manifest, ensure_ascii=False).encode("utf-8")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+    return out
+
+
+def test_snapshots_are_read_back_quickly_and_every_restore_checks_in_full(demo_store: Store, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A snapshot's read-back check is quick_check (1.2–2 s less for 50,000 people); a manual backup's, the check
+    of a backup file and every restore (a snapshot's too) run the full integrity_check, which alone finds an index
+    out of step with its table."""
+    checks: list[bool] = []
+    real = backup.integrity_problem
+
+    def recorded(conn: sqlite3.Connection, *, quick: bool = False) -> str | None:
+        checks.append(quick)
+        return real(conn, quick=quick)
+
+    monkeypatch.setattr(backup, "integrity_problem", recorded)
+    snap = backup.snapshot(demo_store, "import")
+    assert snap is not None and checks == [True]
+    manual = backup.write_backup(demo_store, tmp_path / "U盘")
+    assert checks == [True, False]
+
+    bad = _with_index_out_of_step(manual.path, tmp_path / "索引 不一致.zip")
+    backup.inspect_backup(bad, deep=True, quick=True)  # page by page it is sound
+    with pytest.raises(BackupError, match="数据库已损坏：row 1 missing from index out_of_step_a"):
+        backup.inspect_backup(bad, deep=True)
+    before = tables(demo_store)
+    checks.clear()
+    for restoring in (bad, _with_index_out_of_step(snap, tmp_path / "快照 索引 不一致.zip")):
+        with pytest.raises(BackupError, match="数据库已损坏"):
+            backup.restore_backup(demo_store, restoring)
+    assert checks == [False, False]
+    assert tables(demo_store) == before  # nothing restored
