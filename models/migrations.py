@@ -317,7 +317,7 @@ SEARCH_PADDING = "  "
 def search_index_tables(conn: Any) -> set[str]:
     """The tables of the search indexes in the store behind ``conn``, their FTS5 shadow tables included."""
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    out = set()
+    out: set[str] = set()
     for index, terms in SEARCH_INDEXES.values():
         out.update(n for n in names if n in (index, terms) or n.startswith(index + "_"))
     return out

@@ -579,7 +579,7 @@ def _indexed_search(store: Store, q: ListQuery) -> IndexedSearch | None:
         return None
     if not update_search_index(store, table):
         return None
-    index, terms = indexes
+    _index, terms = indexes
     rows = at_least = 0
     parts: list[str] = []
     rest: list[str] = []
@@ -713,11 +713,11 @@ __all__ = [
     "fetch",
     "find_person_by_id_number",
     "get",
+    "matches",
     "purge",
     "recycle_bin",
     "restore",
     "row_index",
     "save",
     "update_search_index",
-    "matches",
 ]

@@ -14,8 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common.ids import (ID_SUSPECT_SQL, id_check_digit, id_number_is_normal, id_number_problem, make_id_number,
-                        normalize_id_number)
+from common.ids import ID_SUSPECT_SQL, id_check_digit, id_number_is_normal, id_number_problem, make_id_number, normalize_id_number
 from forms import checks
 from models import review
 from models.db import Store, open_store
