@@ -358,7 +358,15 @@ def _noted(exc: SpecError) -> bool:
     return True
 
 
-_KEY = re.compile(r"^[A-Za-z0-9_|\u4e00-\u9fff]{1,40}$")
+_KEY_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_|")
+
+
+def _is_key(value: str) -> bool:
+    """1–40 letters, digits, underscores, ``|`` and the common Chinese characters (U+4E00–U+9FFF), nothing else: a
+    test by character, where a regular expression of the Chinese range takes 2 ms to compile in every process."""
+    return 1 <= len(value) <= 40 and all(c in _KEY_ASCII or "\u4e00" <= c <= "\u9fff" for c in value)
+
+
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -398,7 +406,7 @@ class _At:
 
     def ident(self, name: str) -> str:
         value = self.text(name)
-        if not _KEY.match(value):
+        if not _is_key(value):
             raise self.key(name).fail(f"“{value}”不能用作代码（只用字母、数字、汉字和下划线，最多40个字）")
         return value
 

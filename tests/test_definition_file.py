@@ -4,13 +4,14 @@ expression language of its rules, and the ``definition export`` / ``definition c
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli import run
@@ -87,6 +88,49 @@ def test_expressions_are_parsed_never_evaluated_as_python() -> None:
             expr.evaluate(node, values.__getitem__)
     assert expr.fill("参训{a}人次，阈值{threshold.x}", {"a": 12, "threshold.x": Decimal("100000")}.__getitem__) == \
         "参训12人次，阈值100000"
+
+
+# The tokenizer and the key check as they were written with character classes of the Chinese range (slow to
+# compile): the reference the faster forms must agree with.
+_OLD_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<str>\"[^\"]*\"|'[^']*')|(?P<name>[A-Za-z_\u4e00-\u9fff]"
+                        r"[\w\u4e00-\u9fff|]*(?:\.[\w\u4e00-\u9fff|]+)*)|(?P<op><=|>=|==|!=|[-+*/<>(),]))")
+_OLD_KEY = re.compile(r"[A-Za-z0-9_|\u4e00-\u9fff]{1,40}")
+_EXPR_CHARS = st.one_of(st.sampled_from([*"aZ_9|.é１٣〇一龥鿿丂㐀 \t\n'\"<>=!+-*/(),表人次", "\u9fff", "\ua000", "\u4dff"]),
+                        st.characters(exclude_categories=("Cs",)))
+
+
+def _old_tokens(text: str) -> list[tuple[str, str]] | str:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        m = _OLD_TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            return f"第{pos + 1}个字符处无法识别：“{text[pos:pos + 10]}”"
+        kind = m.lastgroup or ""
+        out.append((kind, m.group(kind)))
+        pos = m.end()
+    return out
+
+
+@settings(max_examples=400)
+@given(st.text(_EXPR_CHARS, max_size=30))
+def test_the_tokenizer_reads_what_the_character_class_read(text: str) -> None:
+    """Every text gives the same tokens, or the same refusal at the same character, as the tokenizer with the
+    Chinese range in its character classes; every key the same verdict as that range's pattern (a key ending in a
+    line break, which ``^…$`` let through, is refused now)."""
+    try:
+        got: list[tuple[str, str]] | str = expr._tokens(text)
+    except expr.ExprError as exc:
+        got = str(exc)
+    assert got == _old_tokens(text)
+    assert R._is_key(text) == (_OLD_KEY.fullmatch(text) is not None)
+
+
+def test_a_key_ending_in_a_line_break_is_refused() -> None:
+    assert R._is_key("表1") and R._is_key("a" * 40) and R._is_key("row|total")
+    for bad in ("表1\n", "", "a" * 41, "表 1", "é", "１"):
+        assert not R._is_key(bad), bad
 
 
 @given(st.lists(st.integers(-1000, 1000), min_size=1, max_size=6),
