@@ -6,7 +6,6 @@ standard name, an old name, the name without 族 …) or its code.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
 
@@ -22,6 +21,8 @@ class Choice:
 
 
 def _read(name: str) -> list[dict[str, str]]:
+    import csv  # here: a command that reads no list (an export, a verify) does not load it
+
     with open(resource_path("data", name), encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 

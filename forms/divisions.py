@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
 
@@ -48,6 +47,8 @@ def _ethnic_names() -> tuple[str, ...]:
 
 @functools.cache
 def all_divisions() -> tuple[Division, ...]:
+    import csv  # here: a command that looks up no division does not load it
+
     with open(resource_path("data", "yunnan_divisions.csv"), encoding="utf-8", newline="") as fh:
         return tuple(Division(r["code"], r["name"], r["parent_code"], r["level"]) for r in csv.DictReader(fh))
 

@@ -56,6 +56,10 @@ def loaded_by(data_dir: Path, *args: str) -> tuple[subprocess.CompletedProcess[s
 OFFLINE_STAND_INS = set(STUBBED)  # names in sys.modules, not pyHanko's code (models.signing.offline)
 
 
+# the reader of the shipped reference lists (民族, 政治面貌 …, the divisions): only a command that reads one loads it
+READ_LISTS = {"csv"}
+
+
 def present(modules: set[str], packages: set[str]) -> list[str]:
     """The names of ``packages`` (top-level or dotted) that are loaded, themselves or any module under them."""
     return sorted(p for p in packages if any(m == p or m.startswith(p + ".") for m in modules))
@@ -101,6 +105,7 @@ def test_status_loads_no_qt_no_writers_no_signing(demo_store: Store, data_dir: P
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["unit"]["code"] == "530821"
     assert present(modules, QT | WRITERS | SIGNING | NETWORK | {"sqlite_utils", "python_calamine"}) == []
+    assert present(modules, READ_LISTS) == []
 
 
 def test_signed_export_loads_no_pyhanko_and_no_network(exported: tuple[Path, set[str]]) -> None:
@@ -125,6 +130,7 @@ def test_unsigned_export_loads_no_signing_and_no_network(exported: tuple[Path, s
     assert present(modules, NETWORK | QT) == []
     # nor the modules of signing at all, nor the board of subordinates' returns (a county has none)
     assert present(modules, {"models.signing", "cryptography", "asn1crypto", "models.board", "models.receiving"}) == []
+    assert present(modules, READ_LISTS) == []
     # the same files as an export in a process that has the whole validator loaded (this one)
     import pyhanko_certvalidator  # noqa: F401
 
@@ -154,6 +160,7 @@ def test_verify_loads_no_writers_no_qt_no_network(exported: tuple[Path, set[str]
     assert present(modules, {"defusedxml", "xml.etree", "lxml"}) == []
     # the signer's certificate is read with asn1crypto, which the signature check loads anyway (x509: 75 ms)
     assert present(modules, {"cryptography.x509"}) == []
+    assert present(modules, READ_LISTS) == []
 
 
 def test_the_offline_stand_ins_refuse_to_be_used() -> None:
