@@ -40,6 +40,9 @@ CREATOR = "产改统计填报"
 # numbers). LittleCMS writes the current time there; a fixed date keeps a re-exported version byte-identical.
 _ICC_DATE = slice(24, 36)
 _FIXED_ICC_DATE = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
+# Its primary platform (bytes 40–43): LittleCMS writes the platform it was built for ("MSFT" on Windows, "APPL"
+# elsewhere). Zero, "not specified" in the ICC specification: the same PDF bytes on every system.
+_ICC_PLATFORM = slice(40, 44)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ def srgb_profile() -> bytes:
 
     data = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     data[_ICC_DATE] = _FIXED_ICC_DATE  # no profile ID (MD5) is written, so nothing else depends on it
+    data[_ICC_PLATFORM] = bytes(4)
     return bytes(data)
 
 

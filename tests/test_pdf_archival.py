@@ -271,3 +271,23 @@ def test_the_output_profile_is_the_same_bytes_at_any_time(monkeypatch: pytest.Mo
     assert struct.unpack(">6H", profile[24:36]) == (2000, 1, 1, 0, 0, 0)
     pdfa.srgb_profile.cache_clear()
     assert pdfa.srgb_profile() == profile
+
+
+def test_the_output_profile_is_the_same_bytes_on_every_system() -> None:
+    """LittleCMS names the platform it was built for (MSFT on Windows, APPL elsewhere): the same return's PDF differed
+    between a Windows PC and a Linux desktop. The field is zero ("not specified"); the profile is still sRGB."""
+    import hashlib
+    import io
+
+    from PIL import ImageCms
+
+    from models import pdfa
+
+    profile = pdfa.srgb_profile()
+    assert profile[36:40] == b"acsp" and profile[40:44] == bytes(4)
+    read = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+    assert ImageCms.getProfileDescription(read).strip() == "sRGB built-in" and read.profile.xcolor_space == "RGB "
+    assert hashlib.sha256(profile).hexdigest() == SRGB_PROFILE_SHA256  # the same bytes here and under Windows
+
+
+SRGB_PROFILE_SHA256 = "1f5af7bec39e83535ad75c5cd67f0583d70da038eed0052eaa6b44659f038ce1"
