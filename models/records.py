@@ -567,6 +567,7 @@ class IndexedSearch(NamedTuple):
     match: str  # the FTS5 query of the words the index answers
     rest: list[str]  # the words left to compare row by row, among the rows it finds
     at_least: int  # as many rows as that match (those in the recycle bin too), known from the index's terms
+    at_most: int | None = None  # no more rows than this match (recycle bin too), when the index's terms tell
 
 
 def _indexed_search(store: Store, q: ListQuery) -> IndexedSearch | None:
@@ -581,6 +582,7 @@ def _indexed_search(store: Store, q: ListQuery) -> IndexedSearch | None:
         return None
     _index, terms = indexes
     rows = at_least = 0
+    at_most: int | None = None
     parts: list[str] = []
     rest: list[str] = []
     for word in dict.fromkeys(words):
@@ -597,9 +599,11 @@ def _indexed_search(store: Store, q: ListQuery) -> IndexedSearch | None:
             else:  # no trigram at all: the word is nowhere, and the phrase of itself finds nothing
                 parts.append("(" + " OR ".join(_quoted(term) for term, _doc in found) + ")" if found else _quoted(word))
                 at_least = max((doc for _term, doc in found), default=0)  # every row with its commonest trigram
+                holding = sum(doc for _term, doc in found)  # a row the word is in holds one of its trigrams at least
+                at_most = holding if at_most is None else min(at_most, holding)
     if not parts:
         return None
-    return IndexedSearch(" AND ".join(parts), rest, at_least if len(parts) == 1 else 0)
+    return IndexedSearch(" AND ".join(parts), rest, at_least if len(parts) == 1 else 0, at_most)
 
 
 # A search with few matches has their ids listed: its pages are then picked among those ids alone, instead of
@@ -607,6 +611,9 @@ def _indexed_search(store: Store, q: ListQuery) -> IndexedSearch | None:
 # many ids for a page takes a few milliseconds. More matches are many in every part of the list, so a page is
 # found by walking it in order and comparing each row.
 FEW_MATCHES = 10_000
+# The index's terms bound a short word's rows from above (each row holds one of its trigrams at least; a letter's
+# trigrams overlap in a row about twice). Above this many times the ids wanted, the rows are counted first.
+COUNT_FIRST_FROM = 2
 
 
 def matches(store: Store, q: ListQuery, limit: int = FEW_MATCHES) -> tuple[int, list[int] | None]:
@@ -621,7 +628,7 @@ def matches(store: Store, q: ListQuery, limit: int = FEW_MATCHES) -> tuple[int, 
     if indexed is None:
         where, params = _where(q)
         return int(store.scalar(f"SELECT count(*) FROM {table} t WHERE {where}", params)), None
-    match, rest, at_least = indexed
+    match, rest, at_least, at_most = indexed
     index = SEARCH_INDEXES[table][0]
     found_sql = f"SELECT rowid FROM {index} WHERE {index} MATCH ?"
     if rest:  # the index finds the rows for some words, the others are compared in those rows
@@ -632,11 +639,21 @@ def matches(store: Store, q: ListQuery, limit: int = FEW_MATCHES) -> tuple[int, 
             return len(rows), [int(r[0]) for r in rows]
         return int(store.scalar(f"SELECT count(*) {sql}", [match, *params])), None
     recycled = {int(r[0]) for r in store.conn.execute(f"SELECT id FROM {table} WHERE deleted_at IS NOT NULL")}
-    if at_least - len(recycled) > limit:
-        # surely many: the index counts them, and those in the recycle bin (usually none) are taken off
+
+    def counted() -> int:
+        """The index counts the rows, and those in the recycle bin (usually none) are taken off."""
         where, params = _where(dataclasses.replace(q, deleted=True))
         gone = int(store.scalar(f"SELECT count(*) FROM {table} t WHERE {where}", params)) if recycled else 0
-        return int(store.scalar(f"SELECT count(*) FROM {index} WHERE {index} MATCH ?", (match,))) - gone, None
+        return int(store.scalar(f"SELECT count(*) FROM {index} WHERE {index} MATCH ?", (match,))) - gone
+
+    if at_least - len(recycled) > limit:  # surely many
+        return counted(), None
+    if at_most is not None and at_most > COUNT_FIRST_FROM * limit:
+        # probably many (a letter or two: "z" is in a sixth of the people): counting in the index is quicker than
+        # the pass below, which makes a Python object of every row; the ids are listed only if they are few
+        found = counted()
+        if found > limit:
+            return found, None
     # One pass over the index: the first ids are kept, the others only counted (those in the recycle bin,
     # usually none, are taken off).
     cursor = store.conn.execute(found_sql, (match,))
