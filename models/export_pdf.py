@@ -896,21 +896,13 @@ def _draw(canvas: Any, page: Page) -> None:
     canvas.drawText(text)
 
 
-# A number as reportlab writes it into a page (``fp_str``), by value: a table's rules repeat the same few
-# coordinates on every page. Bounded: emptied when full.
-_NUMBERS: dict[float, str] = {}
-_NUMBERS_HELD = 50_000
-
-
+@functools.lru_cache(maxsize=50_000)
 def _number(value: float) -> str:
-    text = _NUMBERS.get(value)
-    if text is None:
-        from reportlab.lib.rl_accel import fp_str
+    """A number as reportlab writes it into a page (``fp_str``), formatted once per value: a table's rules repeat
+    the same few coordinates on every page."""
+    from reportlab.lib.rl_accel import fp_str
 
-        if len(_NUMBERS) >= _NUMBERS_HELD:
-            _NUMBERS.clear()
-        text = _NUMBERS[value] = fp_str(value)
-    return text
+    return str(fp_str(value))
 
 
 class _PathWriter:
