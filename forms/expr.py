@@ -39,6 +39,8 @@ class ExprError(ValueError):
 # ``_tokens`` refuses the others: a character class of the Chinese range costs 2 ms to compile in every process.
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<str>\"[^\"]*\"|'[^']*')|(?P<name>[^\W\d][\w|]*(?:\.[\w|]+)*)"
                     r"|(?P<op><=|>=|==|!=|[-+*/<>(),]))")
+# A ``{name}`` in a rule's message, filled in with the name's value (the same names, and ``.``).
+PLACEHOLDER = re.compile(r"\{([\w.|]+)\}")
 _KEYWORDS = {"and", "or", "not", "true", "false"}
 FUNCTIONS = ("sum", "max", "min", "abs", "empty", "len")
 MAX_LENGTH = 2000
@@ -281,4 +283,4 @@ def fill(template: str, resolve: Resolver) -> str:
                 else f"{value.normalize():f}"
         return "" if value is None else str(value)
 
-    return re.sub(r"\{([\w.|\u4e00-\u9fff]+)\}", one, template)
+    return PLACEHOLDER.sub(one, template)

@@ -627,7 +627,7 @@ def _rule(at: _At, tables: Mapping[str, TableSpec], thresholds: Mapping[str, Dec
             else set()
         message = at.text("message")
         where = at.text("where", "")
-        for name in (*expr.names(node), *re.findall(r"\{([\w.|\u4e00-\u9fff]+)\}", message)):
+        for name in (*expr.names(node), *expr.PLACEHOLDER.findall(message)):
             ok = (name.startswith("threshold.") and name.removeprefix("threshold.") in thresholds) or (
                 _cell_name(tables, name) if scope == "return" else name in fields)
             if not ok:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -263,3 +264,103 @@ def test_the_signer_is_named_as_the_key_registry_names_it(attributes: list[tuple
     facts = payload.signer_facts(asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)))
     assert (facts["signer_code"], facts["signer_name"], facts["fingerprint"]) == \
         (info.unit_code, info.unit_name, info.fingerprint)
+
+
+def _spki_of(key: Any, compressed: bool = False) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    if compressed:  # the same key with a compressed point: not the fixed layout, read by cryptography's parser
+        from asn1crypto import keys as asn1_keys
+
+        info = asn1_keys.PublicKeyInfo.load(key.public_bytes(serialization.Encoding.DER,
+                                                             serialization.PublicFormat.SubjectPublicKeyInfo))
+        point = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+        return bytes(asn1_keys.PublicKeyInfo({"algorithm": info["algorithm"], "public_key": point}).dump())
+    return bytes(key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def _read_both(spki: bytes) -> tuple[Any, Any]:
+    """(what ``cms_check.public_key`` gives, what cryptography's DER parser gives): a key's encoding, or "refused"."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    from models.signing.cms_check import CmsStructureError, public_key
+
+    def encoded(read: Any, refused: tuple[type[Exception], ...]) -> Any:
+        try:
+            key = read(spki)
+        except refused:
+            return "refused"
+        return type(key).__mro__[1].__name__, key.public_bytes(serialization.Encoding.DER,
+                                                                serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    return (encoded(public_key, (CmsStructureError,)),
+            encoded(serialization.load_der_public_key, (ValueError, UnsupportedAlgorithm)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(curve=st.sampled_from(["SECP256R1", "SECP384R1", "SECP521R1", "SECP256K1", "ed25519", "rsa"]),
+       compressed=st.booleans(), position=st.integers(min_value=0), flip=st.integers(min_value=0, max_value=255),
+       cut=st.integers(min_value=-3, max_value=3))
+def test_a_certificates_public_key_is_read_as_cryptography_reads_it(curve: str, compressed: bool, position: int,
+                                                                    flip: int, cut: int) -> None:
+    """A key on a named NIST curve is built from its point; any key, or any bytes, gives the same key, or the same
+    refusal, as cryptography's own DER parser: changed bytes (a point off its curve, another curve's OID, a wrong
+    length), a compressed point, a cut or padded field, other kinds of key."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    if curve == "ed25519":
+        key: Any = ed25519.Ed25519PrivateKey.generate().public_key()
+    elif curve == "rsa":
+        key = _rsa_key().public_key()
+    else:
+        key = ec.generate_private_key(getattr(ec, curve)()).public_key()
+    spki = bytearray(_spki_of(key, compressed and curve.startswith("SECP")))
+    intact = bytes(spki)
+    if flip:
+        spki[position % len(spki)] ^= flip
+    spki = spki[:len(spki) + cut] if cut < 0 else spki + bytes(cut)
+    ours, theirs = _read_both(bytes(spki))
+    assert ours == theirs
+    if not flip and not cut:  # a sound key is read (re-encoded as cryptography writes it: its point uncompressed)
+        assert ours != "refused" and (ours[1] == intact or compressed)
+
+
+@pytest.mark.parametrize("form", [0x00, 0x02, 0x03, 0x05, 0x06, 0x07])
+def test_a_point_of_another_form_is_left_to_cryptography(form: int) -> None:
+    """A point whose first byte says another form (compressed, hybrid, infinity …) at the uncompressed point's length
+    is read, or refused, by cryptography's parser, as before: OpenSSL accepts the hybrid form, for one."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from models.signing.cms_check import _EC_SPKI
+
+    for curve, head, _size in _EC_SPKI:
+        spki = bytearray(_spki_of(ec.generate_private_key(getattr(ec, curve)()).public_key()))
+        y_odd = spki[-1] & 1
+        spki[len(head)] = form | (y_odd if form in (0x06, 0x07) else 0)  # a hybrid point names the parity of y
+        ours, theirs = _read_both(bytes(spki))
+        assert ours == theirs, (curve, form)
+
+
+def test_the_fixed_layouts_are_those_cryptography_writes() -> None:
+    """Each curve's layout (the DER up to the point) is what cryptography writes for a key on it, and the point
+    after it is the key's uncompressed point; without the fast reading a verification would still pass, slower."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from models.signing.cms_check import _EC_SPKI
+
+    for curve, head, size in _EC_SPKI:
+        key = ec.generate_private_key(getattr(ec, curve)()).public_key()
+        spki = _spki_of(key)
+        assert spki[:len(head)] == head and len(spki) == len(head) + size
+        assert spki[len(head):] == key.public_bytes(serialization.Encoding.X962,
+                                                     serialization.PublicFormat.UncompressedPoint)
+
+
+@functools.cache
+def _rsa_key() -> Any:
+    """One RSA key for the module's tests (generating one takes a while)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -95,6 +95,7 @@ def test_expressions_are_parsed_never_evaluated_as_python() -> None:
 _OLD_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<str>\"[^\"]*\"|'[^']*')|(?P<name>[A-Za-z_\u4e00-\u9fff]"
                         r"[\w\u4e00-\u9fff|]*(?:\.[\w\u4e00-\u9fff|]+)*)|(?P<op><=|>=|==|!=|[-+*/<>(),]))")
 _OLD_KEY = re.compile(r"[A-Za-z0-9_|\u4e00-\u9fff]{1,40}")
+_OLD_PLACEHOLDER = re.compile(r"\{([\w.|\u4e00-\u9fff]+)\}")
 _EXPR_CHARS = st.one_of(st.sampled_from([*"aZ_9|.é１٣〇一龥鿿丂㐀 \t\n'\"<>=!+-*/(),表人次", "\u9fff", "\ua000", "\u4dff"]),
                         st.characters(exclude_categories=("Cs",)))
 
@@ -118,13 +119,16 @@ def _old_tokens(text: str) -> list[tuple[str, str]] | str:
 def test_the_tokenizer_reads_what_the_character_class_read(text: str) -> None:
     """Every text gives the same tokens, or the same refusal at the same character, as the tokenizer with the
     Chinese range in its character classes; every key the same verdict as that range's pattern (a key ending in a
-    line break, which ``^…$`` let through, is refused now)."""
+    line break, which ``^…$`` let through, is refused now); the ``{name}``s of a rule's message are those that
+    range's pattern found."""
     try:
         got: list[tuple[str, str]] | str = expr._tokens(text)
     except expr.ExprError as exc:
         got = str(exc)
     assert got == _old_tokens(text)
     assert R._is_key(text) == (_OLD_KEY.fullmatch(text) is not None)
+    placed = f"参训{{{text}}}人次，{{{text[:3]}}}{text}{{a.b}}"  # a rule's message and its {name}s
+    assert expr.PLACEHOLDER.findall(placed) == _OLD_PLACEHOLDER.findall(placed)
 
 
 def test_a_key_ending_in_a_line_break_is_refused() -> None:

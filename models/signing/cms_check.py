@@ -211,32 +211,75 @@ def _algorithm_problem(mechanism: str, md_name: str) -> str:
     return ""
 
 
-def _signature_valid(signature: bytes, signed: bytes, cert: asn1_x509.Certificate, mechanism: str, md_name: str,
-                     algorithm: Any) -> bool:
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+# The DER of a SubjectPublicKeyInfo for a key on a named NIST curve, up to the point (an uncompressed point, 04 X Y):
+# (id-ecPublicKey, the curve's OID, then the BIT STRING's header), with the point's length. Every key this program
+# makes is a P-256 key.
+_EC_SPKI = (
+    ("SECP256R1", bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200"), 65),
+    ("SECP384R1", bytes.fromhex("3076301006072a8648ce3d020106052b81040022036200"), 97),
+    ("SECP521R1", bytes.fromhex("30819b301006072a8648ce3d020106052b8104002303818600"), 133),
+)
 
-    hash_name = _hash_of_mechanism(mechanism, md_name, algorithm)
-    try:  # the certificate's own public-key field: no need of cryptography's x509 module (75 ms to import)
-        key = serialization.load_der_public_key(cert["tbs_certificate"]["subject_public_key_info"].dump())
+
+def public_key(spki: bytes) -> Any:
+    """The public key of a certificate's SubjectPublicKeyInfo (DER), for cryptography.
+
+    A key on a named NIST curve, in the one encoding DER allows it, is built from its point: that needs none of
+    cryptography's serialization package, which a verification would otherwise import for this alone (about 15 ms,
+    for its SSH formats). Any other key, or other bytes, is read by that package, as before. Either way a key that
+    cannot be read raises :class:`CmsStructureError`."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        for curve, head, size in _EC_SPKI:
+            if len(spki) == len(head) + size and spki.startswith(head) and spki[len(head)] == 4:
+                return ec.EllipticCurvePublicKey.from_encoded_point(getattr(ec, curve)(), spki[len(head):])
+        from cryptography.hazmat.primitives import serialization
+
+        return serialization.load_der_public_key(spki)
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise CmsStructureError("签名者证书中的公钥无法读取") from exc
+
+
+def _signature_valid(signature: bytes, signed: bytes, cert: asn1_x509.Certificate, mechanism: str, md_name: str,
+                     algorithm: Any) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+
+    hash_name = _hash_of_mechanism(mechanism, md_name, algorithm)
+    # the certificate's own public-key field: no need of cryptography's x509 module (75 ms to import)
+    key = public_key(cert["tbs_certificate"]["subject_public_key_info"].dump())
     chosen = getattr(hashes, _HASHES[hash_name])() if hash_name is not None else None
-    try:
-        if mechanism.endswith("ecdsa") and isinstance(key, ec.EllipticCurvePublicKey) and chosen is not None:
-            key.verify(signature, signed, ec.ECDSA(chosen))
-        elif mechanism == "rsassa_pss" and isinstance(key, rsa.RSAPublicKey) and chosen is not None:
-            salt = algorithm["parameters"]["salt_length"].native
-            key.verify(signature, signed, padding.PSS(padding.MGF1(chosen), salt), chosen)
-        elif mechanism.endswith(("rsa", "rsassa_pkcs1v15")) and isinstance(key, rsa.RSAPublicKey) and chosen is not None:
-            key.verify(signature, signed, padding.PKCS1v15(), chosen)
-        elif mechanism == "ed25519" and isinstance(key, ed25519.Ed25519PublicKey):
-            key.verify(signature, signed)
-        elif mechanism == "ed448" and isinstance(key, ed448.Ed448PublicKey):
-            key.verify(signature, signed)
-        else:
-            raise CmsStructureError(f"签名算法 {mechanism} 与证书中的公钥类型不符")
+    try:  # each kind of key's module is imported for its own mechanism (ed448's alone takes some 4 ms)
+        if mechanism.endswith("ecdsa"):
+            from cryptography.hazmat.primitives.asymmetric import ec
+
+            if isinstance(key, ec.EllipticCurvePublicKey) and chosen is not None:
+                key.verify(signature, signed, ec.ECDSA(chosen))
+                return True
+        elif mechanism == "rsassa_pss" or mechanism.endswith(("rsa", "rsassa_pkcs1v15")):
+            from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+            if isinstance(key, rsa.RSAPublicKey) and chosen is not None:
+                if mechanism == "rsassa_pss":
+                    salt = algorithm["parameters"]["salt_length"].native
+                    key.verify(signature, signed, padding.PSS(padding.MGF1(chosen), salt), chosen)
+                else:
+                    key.verify(signature, signed, padding.PKCS1v15(), chosen)
+                return True
+        elif mechanism == "ed25519":
+            from cryptography.hazmat.primitives.asymmetric import ed25519
+
+            if isinstance(key, ed25519.Ed25519PublicKey):
+                key.verify(signature, signed)
+                return True
+        elif mechanism == "ed448":
+            from cryptography.hazmat.primitives.asymmetric import ed448
+
+            if isinstance(key, ed448.Ed448PublicKey):
+                key.verify(signature, signed)
+                return True
+        raise CmsStructureError(f"签名算法 {mechanism} 与证书中的公钥类型不符")
     except InvalidSignature:
         return False
-    return True
