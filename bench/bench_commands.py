@@ -5,7 +5,10 @@
 Every figure is the wall time of one fresh process, started by this script and timed from start to exit (GUI
 start: to its line saying the window is painted), median of ``--repeat`` runs after one warm-up run. Runs are
 interleaved (one of each command per round, in the same order every round), so a change in the machine's load
-touches every figure alike.
+touches every figure alike. Besides the ratio of the medians, each command is set against its floor two more ways,
+for a shared machine whose speed changes from one minute to the next: "paired", the median of the ratios of each
+round (the command and its floor run within seconds of each other), and the ratio of the fastest runs of each
+(what both take when nothing else runs).
 
 Commands, on the demo county (530821, ``models.demo.fill_demo`` seed 2025, a key made before any clock starts):
 
@@ -385,17 +388,24 @@ def main() -> int:
                     times.setdefault(key, []).append(seconds)
 
     median = {name: statistics.median(values) for name, values in times.items()}
+    fastest = {name: min(values) for name, values in times.items()}
+
+    def paired(name: str, floor_name: str) -> float:
+        """The median of the command / floor ratios of each round: the two run within seconds of each other, so a
+        slow minute of a shared machine slows both."""
+        return statistics.median(a / b for a, b in zip(times[name], times[floor_name], strict=True))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"load average {load:.1f}; median of {args.repeat} fresh processes each (after one warm-up)")
     print(f"export: {len(shape['sheets'])} sheets, {sum(shape['sheets'])} cells; PDF {shape['pages']} pages")
     print()
-    print(f"{'floor':<22}{'median':>9}")
+    print(f"{'floor':<22}{'median':>9}{'fastest':>9}")
     for name in times:
         if name.startswith("floor "):
-            print(f"{name[6:]:<22}{median[name]:>8.3f}s")
+            print(f"{name[6:]:<22}{median[name]:>8.3f}s{fastest[name]:>8.3f}s")
     print()
-    header = f"{'command':<17}{'target':>8}{'source':>9}{'floor':>9} {'(of)':<19}{'ratio':>6}"
+    header = (f"{'command':<17}{'target':>8}{'source':>9}{'floor':>9} {'(of)':<19}{'ratio':>6}{'paired':>7}"
+              f"{'fastest':>9}{'ratio':>6}")
     if args.before is not None:
         header += f"{'before':>9}{'ratio':>7}"
     if packaged:
@@ -407,7 +417,9 @@ def main() -> int:
         src = median[f"source {name}"]
         floor = median[f"floor {floor_name}"]
         shown_target = f"{target:.2f}s" if isinstance(target, float) else (target or "-")
-        line = f"{name:<17}{shown_target:>8}{src:>8.3f}s{floor:>8.3f}s {floor_name:<19}{src / floor:>5.2f}x"
+        line = (f"{name:<17}{shown_target:>8}{src:>8.3f}s{floor:>8.3f}s {floor_name:<19}{src / floor:>5.2f}x"
+                f"{paired(f'source {name}', f'floor {floor_name}'):>6.2f}x{fastest[f'source {name}']:>8.3f}s"
+                f"{fastest[f'source {name}'] / fastest[f'floor {floor_name}']:>5.2f}x")
         if args.before is not None:
             old = median[f"before {name}"]
             line += f"{old:>8.3f}s{old / floor:>6.2f}x"
