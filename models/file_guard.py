@@ -121,15 +121,17 @@ def check_zip_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 # The patterns a worksheet is scanned with, for element names with a namespace prefix (``<x:c …>``) and, much
 # faster (they start with a literal the regular-expression engine searches for directly), for the usual unprefixed
 # ones; a chunk with no prefixed element at all is scanned with the second set, which then finds exactly the same.
+# A cell's (and a row's) pattern matches every start tag of one, once: with the position its ``r`` attribute gives,
+# or, for a tag without one, with empty groups. The attribute is looked for up to the tag's end and never past a
+# ``<`` (which no XML allows inside a tag).
 _PREFIXED = re.compile(rb"</?\w+:")
 _PATTERNS = {
     prefix: (re.compile(rb"<%sdimension\b[^>]*\bref=\"([^\"]*)\"" % prefix),
-             re.compile(rb"<%sc[\s/>]" % prefix),
-             re.compile(rb"<%sc\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"" % prefix),
-             re.compile(rb"<%srow[\s/>]" % prefix),
-             re.compile(rb"<%srow\s[^>]*?\br=\"([0-9]{1,7})\"" % prefix))
+             re.compile(rb"<%sc(?:\s[^<>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"|[\s/>])" % prefix),
+             re.compile(rb"<%srow(?:\s[^<>]*?\br=\"([0-9]{1,7})\"|[\s/>])" % prefix))
     for prefix in (rb"(?:\w+:)?", b"")
 }
+_UNPLACED_CELL = (b"", b"")
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
@@ -178,16 +180,15 @@ class _SheetScan:
         self._tail = b""
 
     def _scan(self, data: bytes) -> None:
-        dimension, cell_open, cell_ref, row_open, row_ref = _PATTERNS[b"" if _PREFIXED.search(data) is None
-                                                                      else rb"(?:\w+:)?"]
+        dimension, cell, row = _PATTERNS[b"" if _PREFIXED.search(data) is None else rb"(?:\w+:)?"]
         for match in dimension.finditer(data):
             for ref in match.group(1).decode("ascii", "replace").split(":"):
                 self._place(*_ref_position(ref))
-        rows = row_ref.findall(data)
-        if len(rows) != len(row_open.findall(data)):
+        rows = row.findall(data)
+        if b"" in rows:
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
-        refs = cell_ref.findall(data)
-        if len(refs) != len(cell_open.findall(data)):
+        refs = cell.findall(data)
+        if _UNPLACED_CELL in refs:
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
         self.cells += len(refs)
         if rows:

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import operator
 import zipfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -148,6 +149,11 @@ class _Sheet:
             if max_col is not None and len(cells) < max_col - min_col + 1:
                 cells += [None] * (max_col - min_col + 1 - len(cells))
             yield tuple(cells)
+
+    def raw_rows(self, width: int) -> Iterator[list[Any]]:
+        """The rows as calamine read them, cut to ``width`` cells: an empty cell is "", a row may be shorter (to
+        compare a whole row with a list at once)."""
+        return map(operator.itemgetter(slice(0, width)), self._rows)
 
 
 class _Book:
@@ -492,7 +498,7 @@ def _pdf_report_claim(subject: str | None) -> dict[str, Any]:
     return {"document": REPORT_KIND, "plan_id": parts[0], "plan_digest": parts[1]}
 
 
-def visible_text_problems(wb: Any, ret: Return) -> list[str]:
+def visible_text_problems(wb: _Book, ret: Return) -> list[str]:
     """Differences between the signed data and the visible text: the cover, the rosters and the 说明."""
     from common.text import date_cn
 
@@ -512,16 +518,16 @@ def visible_text_problems(wb: Any, ret: Return) -> list[str]:
             if label in cover and (cover[label] != text if whole else not cover[label].startswith(text)):
                 problems.append(f"封面“{label}”（表中“{cover[label]}”，数据“{text}”）")
     if ret.notes:
-        rows = wb["审核说明"].iter_rows(min_col=1, max_col=3, values_only=True) if "审核说明" in wb.sheetnames \
-            else iter(())
-        for row in rows:
-            if row[0] == "序号":
+        notes: Iterator[tuple[Any, ...]] = wb["审核说明"].iter_rows(min_col=1, max_col=3, values_only=True) \
+            if "审核说明" in wb.sheetnames else iter(())
+        for line in notes:
+            if line[0] == "序号":
                 break
         else:
             problems.append("缺少“审核说明”工作表")
         for number, note in enumerate(ret.notes, start=1):
-            row = next(rows, None) or (None, None, None)
-            if (str(row[1] or ""), str(row[2] or "")) != (note.get("message", ""), note.get("text", "")):
+            entry = next(notes, None) or (None, None, None)
+            if (str(entry[1] or ""), str(entry[2] or "")) != (note.get("message", ""), note.get("text", "")):
                 problems.append(f"审核说明第{number}条与签名数据不一致")
     for roster in ret.spec.rosters:
         if roster.number not in wb.sheetnames:
@@ -529,15 +535,22 @@ def visible_text_problems(wb: Any, ret: Return) -> list[str]:
             continue
         labels = [c.label for c in roster.visible_columns(ret.consolidated)]
         keys = [c.key for c in roster.visible_columns(ret.consolidated)]
-        rows = wb[roster.number].iter_rows(min_col=1, max_col=len(labels), values_only=True)
-        for row in rows:
-            if [("" if v is None else str(v)) for v in row] == labels:
+        rows = wb[roster.number].raw_rows(len(labels))
+        for header in rows:
+            if [("" if v is None else str(v)) for v in header] == labels:
                 break
         else:
             problems.append(f"工作表“{roster.number}”中找不到表头")
             continue
+        # A row is first compared whole (its texts with the data's, a list against a list); only a row that differs
+        # is gone through cell by cell, to name the first cell that does.
         for number, data in enumerate(ret.rosters.get(roster.key, []), start=1):
             row = next(rows, None)
+            try:
+                if row is not None and row == list(map(data.__getitem__, keys)):
+                    continue
+            except KeyError:  # a column the data lacks: compared cell by cell, as empty
+                pass
             cells = ["" if v is None else str(v) for v in (row or ())] + [""] * len(keys)
             for i, key in enumerate(keys):
                 if cells[i] != str(data.get(key, "")):

@@ -3,6 +3,8 @@ exactly what the general patterns find, on worksheets as this program writes the
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -53,3 +55,81 @@ def test_fast_and_general_patterns_find_the_same(rows: list[str], dimension: str
     b'<worksheet><sheetData><x:row r="3000000"><x:c r="A3000000"/></x:row></sheetData></worksheet>'])
 def test_a_prefixed_element_anywhere_is_still_seen(xml: bytes) -> None:
     assert isinstance(scan(xml, general=False), str)  # refused, as the general patterns refuse it
+
+
+# The scan as it was, with a pattern for every start tag and another for those that give a position (two passes
+# over each chunk for cells, two for rows): the reference the one-pass patterns must agree with.
+_OLD = {prefix: (re.compile(rb"<%sc[\s/>]" % prefix), re.compile(rb"<%sc\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"" % prefix),
+                 re.compile(rb"<%srow[\s/>]" % prefix), re.compile(rb"<%srow\s[^>]*?\br=\"([0-9]{1,7})\"" % prefix))
+        for prefix in (rb"(?:\w+:)?", b"")}
+
+
+class _OldScan(file_guard._SheetScan):
+    def _scan(self, data: bytes) -> None:
+        general = file_guard._PREFIXED.search(data) is not None
+        dimension = file_guard._PATTERNS[rb"(?:\w+:)?" if general else b""][0]
+        cell_open, cell_ref, row_open, row_ref = _OLD[rb"(?:\w+:)?" if general else b""]
+        for match in dimension.finditer(data):
+            for ref in match.group(1).decode("ascii", "replace").split(":"):
+                self._place(*file_guard._ref_position(ref))
+        rows = row_ref.findall(data)
+        if len(rows) != len(row_open.findall(data)):
+            raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
+        refs = cell_ref.findall(data)
+        if len(refs) != len(cell_open.findall(data)):
+            raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
+        self.cells += len(refs)
+        if rows:
+            self._place(max(map(int, rows)), 1)
+        if refs:
+            letters, numbers = zip(*refs, strict=True)
+            self._place(max(map(int, numbers)), max(file_guard.column_number(x.decode("ascii")) for x in set(letters)))
+
+
+def _scanned(scanner: type[file_guard._SheetScan], xml: bytes, chunk: int) -> tuple[int, int, int] | str:
+    sheet = scanner(lambda: "表1")
+    try:
+        for start in range(0, len(xml), chunk):
+            sheet.feed(xml[start:start + chunk])
+        sheet.close()
+    except ReturnFormatError as exc:
+        return str(exc)
+    return sheet.max_row, sheet.max_col, sheet.cells
+
+
+SPACE = st.sampled_from([" ", "\t", "\n", "  ", "\r\n"])
+ATTRS = st.lists(st.sampled_from(['s="1"', 't="s"', 'x=">"', "y='a>b'", 'r="bad"', 'cr="A1"', 'ht="12"']), max_size=3)
+TAG_CELL = st.builds(
+    lambda space, before, ref, after, close, col, row: (
+        "<c" + "".join(f"{space}{a}" for a in before) + (f'{space}r="{col}{row}"' if ref else "")
+        + "".join(f"{space}{a}" for a in after) + ("/>" if close else "><v>1</v></c>")),
+    SPACE, ATTRS, st.booleans(), ATTRS, st.booleans(), st.sampled_from(["A", "Z", "AB", "XFD", "IW", "a"]),
+    st.integers(1, 2_000_000))
+OTHER = st.sampled_from(['<col min="1" max="3"/>', "<cols>", "</cols>", '<cfRule type="x"/>', "<c>", "<c/>",
+                         '<dimension ref="A1:C9"/>', "<v>文字</v>", "text > more", '<row spans="1:3">'])
+TAG_ROW = st.builds(lambda space, ref, number, cells: (f'<row{space}r="{number}">' if ref else f"<row{space}>")
+                    + "".join(cells) + "</row>",
+                    SPACE, st.booleans(), st.integers(1, 2_000_000), st.lists(st.one_of(TAG_CELL, OTHER), max_size=5))
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.one_of(TAG_ROW, TAG_CELL, OTHER), max_size=10), prefix=st.sampled_from(["", "x:"]),
+       chunk=st.integers(1, 300))
+def test_one_pass_patterns_find_what_the_two_pass_scan_found(parts: list[str], prefix: str, chunk: int) -> None:
+    """Every worksheet of tags (cells and rows with or without a position, the position anywhere among the
+    attributes, a ``>`` inside an attribute's quotes, other elements whose names start like a cell's or a row's, any
+    white space, a namespace prefix) in chunks of any size: the same refusal, or the same extent and cell count, as
+    the scan with two patterns for each."""
+    xml = f'<worksheet xmlns="main"><sheetData>{"".join(parts)}</sheetData></worksheet>'
+    if prefix:
+        xml = xml.replace("<", f"<{prefix}").replace(f"<{prefix}/", f"</{prefix}")
+    data = xml.encode()
+    assert _scanned(file_guard._SheetScan, data, chunk) == _scanned(_OldScan, data, chunk)
+
+
+def test_a_cell_whose_position_is_only_found_past_a_less_than_sign_is_refused() -> None:
+    """No XML has a ``<`` inside a tag; a cell's position is never looked for past one (the two-pass scan went past
+    it when the ``<`` began no other cell)."""
+    xml = b'<worksheet><sheetData><row r="1"><c s="1<x" r="A1"/></row></sheetData></worksheet>'
+    assert _scanned(file_guard._SheetScan, xml, 4096) == "工作表“表1”中有未标明位置的单元格，不是本程序导出的报表"
+    assert _scanned(_OldScan, xml, 4096) == (1, 1, 1)

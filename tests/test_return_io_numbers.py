@@ -6,7 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hypothesis import example, given
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from common.errors import UserError
@@ -76,3 +77,69 @@ def test_a_number_too_large_for_a_money_cell_is_named(demo_store: Store, tmp_pat
     result = read_return(tmp_path / "改.xlsx", demo_store)
     assert result.status == MALFORMED
     assert "表3" in result.reason and money.label in result.reason and "数值过大" in result.reason, result.reason
+
+
+class _CellByCell:
+    """A workbook read as ``_Book`` reads it, whose roster rows are tuples: never equal to a list, so every row goes
+    through the cell-by-cell comparison (the reference for comparing whole rows first)."""
+
+    def __init__(self, book: Any) -> None:
+        self._book = book
+        self.sheetnames = book.sheetnames
+
+    def __getitem__(self, name: str) -> Any:
+        sheet = self._book[name]
+
+        class Sheet:
+            iter_rows = sheet.iter_rows
+
+            @staticmethod
+            def raw_rows(width: int) -> Any:
+                return map(tuple, sheet.raw_rows(width))
+
+        return Sheet()
+
+
+_EDITS = st.lists(st.tuples(st.sampled_from(["change", "drop key", "number", "remove row", "add row", "empty"]),
+                            st.integers(0, 200), st.sampled_from(["name", "sex", "seq", "honours", "employer"]),
+                            st.sampled_from(["王某某", "", "1", "汉族 ", "男"])), max_size=4)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=_EDITS)
+def test_rows_compared_whole_give_what_cell_by_cell_gives(demo_store: Store, tmp_path_factory: pytest.TempPathFactory,
+                                                          edits: list[tuple[str, int, str, str]]) -> None:
+    """The signed data's rosters changed in any way (a cell's text, a key missing, a number where text was, a row
+    removed or added, a cell emptied): the problems found against the exported workbook, rows compared whole first,
+    are those found cell by cell, in the same order and words."""
+    import copy
+
+    from models import export
+    from models.return_io import _Book, visible_text_problems
+    from models.returns import compute
+
+    folder = tmp_path_factory.mktemp("名册")
+    ret = compute(demo_store, Period(2025))
+    (xlsx,) = export.export_snapshot(ret, folder, ["xlsx"])
+    changed = copy.deepcopy(ret)
+    rows = changed.rosters["R1"]
+    for what, index, key, text in edits:
+        row = rows[index % len(rows)]
+        if what == "change":
+            row[key] = text
+        elif what == "drop key":
+            row.pop(key, None)
+        elif what == "number":
+            row[key] = 7  # type: ignore[assignment]
+        elif what == "remove row":
+            rows.remove(row)
+        elif what == "add row":
+            rows.append(dict(row))
+        else:
+            row[key] = ""
+    book = _Book(xlsx)
+    try:
+        assert visible_text_problems(book, changed) == visible_text_problems(_CellByCell(book), changed)  # type: ignore[arg-type]
+        assert visible_text_problems(book, ret) == []
+    finally:
+        book.close()
