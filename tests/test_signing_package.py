@@ -443,6 +443,10 @@ def test_the_streamed_rewrite_writes_the_bytes_writestr_wrote(signed: tuple[Stor
     rewritten.replace(theirs)
     with zipfile.ZipFile(theirs) as zf:
         manifest = manifest_of(package.own_parts(zf)).to_bytes()
+    with zipfile.ZipFile(ours) as zf:  # the moment it was signed (the two files may be written seconds apart)
+        signed_at = zf.getinfo(SIGNATURE_PART).date_time
     with zipfile.ZipFile(theirs, "a", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(SIGNATURE_PART, package.encode_comment(manifest, _FixedSigner().sign(manifest)))
+        info = zipfile.ZipInfo(SIGNATURE_PART, signed_at)  # what writestr(name, …) makes, at that moment
+        info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+        zf.writestr(info, package.encode_comment(manifest, _FixedSigner().sign(manifest)))
     assert ours.read_bytes() == theirs.read_bytes()
