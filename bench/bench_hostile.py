@@ -3,7 +3,8 @@
     python bench/bench_hostile.py
 
 A genuine signed county return (530821, demo seed 1) is built in a temporary folder, then each hostile file
-of ``tests/hostile_files.py`` (a cell at XFD1048576 or XFD10000, a huge declared dimension, 2.3 million
+of ``tests/hostile_files.py`` (a cell at XFD1048576 or XFD10000, a huge declared dimension, a megabyte of cell
+start tags that never end, 2.3 million
 small cells, 990,000 cells (just inside the limits, read in full), an extra part whose directory entry
 claims 2 GiB, a 2 GiB sparse file, a compression bomb,
 5,000 zip entries, a stream longer than declared, a FIFO, a symlink to /dev/zero, an empty file) and the
@@ -60,6 +61,7 @@ def main() -> None:
             "cell at XFD1048576": lambda t: H.far_cell(source, t),
             "cell at XFD10000": lambda t: H.far_cell(source, t, "XFD10000"),
             "huge <dimension>": lambda t: H.far_dimension(source, t),
+            "1 MB of tags without an end": lambda t: H.endless_tags(source, t),
             "2.3 million cells (56 MB sheet)": lambda t: H.many_cells(source, t),
             "990,000 cells, signed": lambda t: H.many_cells(source, t, rows=10_000, cols=90),
             "990,000 cells, sig removed": lambda t: H.many_cells(source, t, rows=10_000, cols=90,

@@ -46,6 +46,17 @@ def far_dimension(source: Path, target: Path) -> Path:
     return _copy_with(source, target, edit)
 
 
+def endless_tags(source: Path, target: Path, tag: bytes = b"<c ", size: int = 1_000_000) -> Path:
+    """A sheet of a megabyte of start tags that never end (``<c <c <c …``), a few KB compressed (just under the size
+    from which the compression ratio is checked): a scan whose patterns only stop at a ``>`` would go through the
+    rest of the sheet at every tag, for hours."""
+    def edit(parts: dict[str, bytes]) -> None:
+        text = parts["xl/worksheets/sheet1.xml"]
+        start = text.index(b"<sheetData>") + len(b"<sheetData>")
+        parts["xl/worksheets/sheet1.xml"] = text[:start] + tag * (size // len(tag)) + text[start:]
+    return _copy_with(source, target, edit)
+
+
 def many_cells(source: Path, target: Path, rows: int = 25_000, cols: int = 90, *, keep_signature: bool = True) -> Path:
     """Millions of small cells, compressed well below the file size limit."""
     def edit(parts: dict[str, bytes]) -> None:
