@@ -182,22 +182,28 @@ class _SheetScan:
         self._tail = b""
 
     def _scan(self, data: bytes) -> None:
-        dimension, cell, row = _PATTERNS[b"" if _PREFIXED.search(data) is None else rb"(?:\w+:)?"]
-        for match in dimension.finditer(data):
+        patterns = _PATTERNS[b"" if _PREFIXED.search(data) is None else rb"(?:\w+:)?"]
+        for match in patterns[0].finditer(data):
             for ref in match.group(1).decode("ascii", "replace").split(":"):
                 self._place(*_ref_position(ref))
-        rows = row.findall(data)
-        if b"" in rows:
-            raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
-        refs = cell.findall(data)
-        if _UNPLACED_CELL in refs:
-            raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
+        rows, refs = self._tags(data, patterns)
         self.cells += len(refs)
         if rows:
             self._place(max(map(int, rows)), 1)
         if refs:
             letters, numbers = zip(*refs, strict=True)
             self._place(max(map(int, numbers)), max(column_number(x.decode("ascii")) for x in set(letters)))
+
+    def _tags(self, data: bytes, patterns: tuple[re.Pattern[bytes], ...]) -> tuple[list[bytes], list[tuple[bytes, bytes]]]:
+        """Every row's number and every cell's (column, row) in ``data``; a row or a cell without one is refused."""
+        _dimension, cell, row = patterns
+        rows = row.findall(data)
+        if b"" in rows:
+            raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
+        refs = cell.findall(data)
+        if _UNPLACED_CELL in refs:
+            raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
+        return rows, refs
 
     def _place(self, row: int, col: int) -> None:
         if row > self.max_row:

@@ -65,25 +65,16 @@ _OLD = {prefix: (re.compile(rb"<%sc[\s/>]" % prefix), re.compile(rb"<%sc\s[^>]*?
 
 
 class _OldScan(file_guard._SheetScan):
-    def _scan(self, data: bytes) -> None:
-        general = file_guard._PREFIXED.search(data) is not None
-        dimension = file_guard._PATTERNS[rb"(?:\w+:)?" if general else b""][0]
-        cell_open, cell_ref, row_open, row_ref = _OLD[rb"(?:\w+:)?" if general else b""]
-        for match in dimension.finditer(data):
-            for ref in match.group(1).decode("ascii", "replace").split(":"):
-                self._place(*file_guard._ref_position(ref))
+    def _tags(self, data: bytes, patterns: tuple[re.Pattern[bytes], ...]) -> tuple[list[bytes], list[tuple[bytes, bytes]]]:
+        cell_open, cell_ref, row_open, row_ref = _OLD[rb"(?:\w+:)?" if patterns is file_guard._PATTERNS[rb"(?:\w+:)?"]
+                                                      else b""]
         rows = row_ref.findall(data)
         if len(rows) != len(row_open.findall(data)):
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
         refs = cell_ref.findall(data)
         if len(refs) != len(cell_open.findall(data)):
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
-        self.cells += len(refs)
-        if rows:
-            self._place(max(map(int, rows)), 1)
-        if refs:
-            letters, numbers = zip(*refs, strict=True)
-            self._place(max(map(int, numbers)), max(file_guard.column_number(x.decode("ascii")) for x in set(letters)))
+        return rows, refs
 
 
 def _scanned(scanner: type[file_guard._SheetScan], xml: bytes, chunk: int) -> tuple[int, int, int] | str:
