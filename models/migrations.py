@@ -384,3 +384,13 @@ def m0012_id_checks(db: Database) -> None:
     # finds the same rows either way, but SQLite uses the index only while the two expressions are the same.
     db.execute(f"CREATE INDEX people_id_suspect ON people(id) WHERE {ID_SUSPECT_SQL}")
     db.execute(f"CREATE INDEX people_id_birth ON people({ID_BIRTH_SQL})")
+
+
+@MIGRATIONS(name="0013_received_state")
+def m0013_received_state(db: Database) -> None:
+    """A unit's received versions of a period, by their state, in an index of their own. Receiving asks for the
+    current version and marks the older ones superseded on every file; status and superseded come after the
+    payload in the row, so without this index each of those questions read every version's whole payload (a
+    hundred versions of one county: 5 ms a file instead of 1, and growing with every version)."""
+    db.execute("CREATE INDEX received_unit_state ON received_returns(unit_code, period, status, superseded, version, "
+               "finalised_at)")

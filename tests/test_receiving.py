@@ -351,3 +351,31 @@ def test_the_province_takes_prefectures_and_registered_industry_unions(tmp_path:
         assert board.build_board(province, PERIOD).summary().startswith("应报 17 个，实报 1 个，未报：昆明市、曲靖市")
     finally:
         province.close()
+
+
+def test_a_units_versions_are_looked_up_in_the_index_never_in_their_rows(prefecture: Store, counties: dict[str, County]) -> None:
+    """Receiving asks on every file for a unit's current version and marks the older ones superseded. The state
+    columns come after the payload in a row: answered from the rows, each question read every version's whole
+    payload, and receiving slowed down with every version held. Every such question is answered from the index."""
+    import dataclasses
+
+    from models.returns import canonical_bytes
+    from models.signing.common import VALID
+
+    first = receiving.inspect_file(prefecture, counties["530821"].xlsx)
+    assert first.ret is not None
+    statements: list[str] = []
+    prefecture.conn.set_trace_callback(statements.append)
+    try:
+        for version in (1, 2, 3):
+            ret = dataclasses.replace(first.ret, version=version, finalised_at=f"2026-01-1{version}T10:00:00")
+            inspection = dataclasses.replace(first, status=VALID, ret=ret, payload=canonical_bytes(ret))
+            assert receiving.store_inspection(prefecture, inspection).outcome == ACCEPTED
+    finally:
+        prefecture.conn.set_trace_callback(None)
+    about_versions = {s for s in statements if "received_returns" in s and "unit_code =" in s and "period =" in s}
+    assert len(about_versions) >= 4  # the current version, the newest, and the superseded marks
+    for sql in about_versions:
+        plan = " ".join(str(row[3]) for row in prefecture.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "INDEX received_unit_state" in plan, (sql, plan)
+    assert [r["superseded"] for r in _rows(prefecture)] == [1, 1, 0]
