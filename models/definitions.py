@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from forms.definition import Definition, load_definition, shipped_definition
+from forms.definition import Definition, definition_from_bytes, shipped_definition
 from models.db import Store, StoreError, now
 
 
@@ -44,17 +44,10 @@ def install(store: Store, defn: Definition, *, source: str = "", signer_name: st
     return True
 
 
-_PARSED: dict[str, Definition] = {}  # digest → definition: a file is parsed and checked once per run
-
-
 def _row_to_installed(row: dict[str, object]) -> Installed:
     raw = row["raw"]
     assert isinstance(raw, bytes)
-    digest = str(row["digest"])
-    defn = _PARSED.get(digest)
-    if defn is None or defn.raw != raw:
-        defn = load_definition(raw, source=str(row["source"]) or "已安装的报表制度")
-        _PARSED[digest] = defn
+    defn = definition_from_bytes(raw, source=str(row["source"]) or "已安装的报表制度")
     return Installed(defn, str(row["installed_at"]), str(row["source"]), str(row["signer_name"]),
                      str(row["signer_fingerprint"]))
 
