@@ -57,4 +57,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if "--multiprocessing-fork" in sys.argv:  # the built program started as a helper process (common.processes)
+        import multiprocessing
+
+        multiprocessing.freeze_support()  # runs the helper's work, then exits
     sys.exit(main())

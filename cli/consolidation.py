@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("receive", help="接收下级单位报送的报表文件（可给U盘文件夹），逐个验证签名并保存")
     p.add_argument("paths", nargs="+", type=Path, metavar="文件或文件夹", help="报表 .xlsx 文件，或包含它们的文件夹")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（每个文件一个对象）")
+    p.add_argument("--jobs", type=_jobs, metavar="N",
+                   help="同时核验文件的进程数（默认：文件合计数MB以上且电脑有多个处理器核心时自动并行；1 为逐个核验）")
     p.set_defaults(func=cmd_receive)
 
     p = sub.add_parser("received", help="列出已接收的下级报表（含旧版本和未通过验证的文件）")
@@ -105,6 +107,16 @@ def board_status(store: Any, period_text: str) -> tuple[dict[str, Any], list[str
 # receive / received
 
 
+def _jobs(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 16:
+        raise argparse.ArgumentTypeError(f"“{text}”不是 1 到 16 之间的整数")
+    return value
+
+
 def cmd_receive(args: argparse.Namespace) -> int:
     from models import receiving
 
@@ -113,7 +125,8 @@ def cmd_receive(args: argparse.Namespace) -> int:
         raise CliError("找不到：" + "、".join(str(p) for p in missing))
     with opened_store(args) as store:
         need_unit(store)
-        results = receiving.receive_files(store, args.paths)
+        results = receiving.receive_files(store, args.paths, jobs=args.jobs,
+                                          warn=lambda text: print(text, file=sys.stderr))
     if args.json:
         print(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
     else:

@@ -143,6 +143,15 @@ def read_only_uri(path: Path) -> str:
     return f"{path.resolve().as_uri()}?mode=ro"
 
 
+def open_read_only(path: Path) -> Store:
+    """The store file ``path``, opened only to read (a helper process that verifies received files looks up the
+    registered certificates and installed definitions while the program writes what it received)."""
+    with known_errors():
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        conn.execute("PRAGMA busy_timeout = 3000")
+    return Store(conn, path)
+
+
 def upgrade_pending(data_dir: Path | str | None = None) -> bool:
     """Whether the store in ``data_dir`` exists and opening it will bring an older schema up to date (which
     builds indexes: seconds at province scale, worth showing). Read-only; False when it cannot tell."""

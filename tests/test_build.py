@@ -139,13 +139,30 @@ def test_pyside6_run_time_hook_does_not_load_qt_at_start() -> None:
     built ``status``); the spec's hook directory replaces it with one that waits for the program's own import."""
     hooks = ROOT / "build_spec" / "hooks"
     table = ast.literal_eval((hooks / "rthooks.dat").read_text(encoding="utf-8"))
-    assert set(table) == {"PySide6"}
+    assert set(table) == {"PySide6", "multiprocessing"}
     source = (hooks / "rthooks" / table["PySide6"][0]).read_text(encoding="utf-8")
     tree = ast.parse(source)
     top_level_calls = [n for n in tree.body if isinstance(n, ast.Expr)]
     assert len(top_level_calls) == 1  # only the hook function runs at start
     assert "import_module(" not in source and "QtCore import" not in source
     assert 'hookspath=[os.path.join(SPECPATH, "hooks")]' in SPEC.read_text(encoding="utf-8")
+
+
+def test_multiprocessing_run_time_hook_imports_it_only_in_a_helper_process() -> None:
+    """PyInstaller's own multiprocessing hook imports it (pickle, socket …) at every start; the spec's replaces it
+    with one that does so only in a process multiprocessing started, and main.py hands such a process over."""
+    hooks = ROOT / "build_spec" / "hooks"
+    table = ast.literal_eval((hooks / "rthooks.dat").read_text(encoding="utf-8"))
+    source = (hooks / "rthooks" / table["multiprocessing"][0]).read_text(encoding="utf-8")
+    hook = ast.parse(source)
+    assert len([n for n in hook.body if isinstance(n, ast.Expr)]) == 1  # only the hook function runs at start
+    [function] = [n for n in hook.body if isinstance(n, ast.FunctionDef)]
+    direct = [n for n in function.body if isinstance(n, ast.Import | ast.ImportFrom)]  # not inside an `if`
+    assert all(alias.name in ("importlib.abc", "sys") for n in direct for alias in n.names)
+    assert '"--multiprocessing-fork" in sys.argv[1:]' in source and "spawn_main" in source
+    main = (ROOT / "main.py").read_text(encoding="utf-8")
+    assert 'if "--multiprocessing-fork" in sys.argv:' in main and "multiprocessing.freeze_support()" in main
+    assert "multiprocessing" not in spec_constant("EXCLUDES")  # type: ignore[operator]
 
 
 BUNDLE = ROOT / "dist" / "ChanGaiTongJi"

@@ -132,8 +132,10 @@ def test_the_2026_return_goes_through_three_levels(county: Store, tmp_path: Path
     try:
         definitions.install(prefecture, definition_2026())
         trust.register(prefecture, export_registration(county, tmp_path / "证书").certificate)
-        results = receiving.receive_files(prefecture, [paths[0].parent])
+        # in helper processes, which read the installed definition from the store (the return carries it back)
+        results = receiving.receive_files(prefecture, [paths[0].parent], jobs=2)
         assert [r.outcome for r in results] == [ACCEPTED, CHECKED]
+        assert receiving.load_received(prefecture, results[0].received_id).definition.digest == definition_2026().digest
         entry = {e.unit.code: e for e in board.build_board(prefecture, YEAR).entries}[COUNTY]
         assert entry.state == board.REPORTED and not entry.definition_warning
         total = consolidate.consolidate_period(prefecture, YEAR).ret
