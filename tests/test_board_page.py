@@ -94,6 +94,52 @@ def test_receiving_a_folder_fills_the_board(qtbot: Any, page: BoardPage, countie
     assert settings_store.preferences().last_folder(board_page.FOLDER_RECEIVE) == str(usb)
 
 
+def test_a_large_batch_is_received_in_helper_processes_from_the_window(
+        qtbot: Any, page: BoardPage, counties: dict[str, County], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from models import receiving
+
+    usb = tmp_path / "U盘 很多"
+    copy_files([counties[c].xlsx for c in ("530821", "530822", "530823")] + [counties["530821"].pdf], usb)
+    monkeypatch.setattr(receiving, "PARALLEL_BYTES", 1)  # as a stick of a hundred returns would
+    monkeypatch.setattr(receiving, "helper_count", lambda files: 2)
+    shown: list[list[str]] = []
+    monkeypatch.setattr(board_page.ReceiveResultsDialog, "exec", lambda dialog: shown.append(
+        [dialog.list.item(i, 1).text() for i in range(dialog.list.rowCount())]) or 0)
+    page.receive_folder(str(usb))  # from the window's worker thread
+    qtbot.waitUntil(lambda: bool(shown) and not workers.running(), timeout=60_000)
+    assert shown[0][:3] == ["验证通过，已接收"] * 3 and shown[0][3].startswith("验证通过，已核验")
+    assert page.summary.text().startswith(f"{YEAR}年年报：应报 10 个，实报 3 个")
+
+
+def test_a_large_batch_is_received_in_helpers_and_says_when_they_could_not_run(
+        qtbot: Any, page: BoardPage, counties: dict[str, County], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing.context
+
+    from PySide6.QtWidgets import QLabel
+
+    from models import receiving
+
+    usb = tmp_path / "U盘 很多"
+    copy_files([counties[c].xlsx for c in ("530821", "530822", "530823")], usb)
+    monkeypatch.setattr(receiving, "PARALLEL_BYTES", 1)  # as a stick of a hundred returns would
+    monkeypatch.setattr(receiving, "helper_count", lambda files: 2)  # on any PC, also a single-core one
+
+    def no_processes(*_args: object, **_kwargs: object) -> None:
+        raise OSError("进程数已达上限")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", no_processes)
+    shown: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(board_page.ReceiveResultsDialog, "exec", lambda dialog: shown.append(
+        (dialog.findChild(QLabel).text(), [dialog.list.item(i, 1).text() for i in range(dialog.list.rowCount())])) or 0)
+    page.receive_folder(str(usb))
+    qtbot.waitUntil(lambda: bool(shown) and not workers.running(), timeout=30_000)
+    summary, outcomes = shown[0]
+    assert outcomes == ["验证通过，已接收"] * 3
+    assert summary.splitlines() == ["共 3 个文件：新接收 3 个，已有 0 个",
+                                    "并行核验的进程未能运行（OSError：进程数已达上限），其余文件已改为在本进程中逐个核验，结果相同"]
+    assert page.model.index(_row_of(page, "530823"), BoardModel.STATE).data() == "已报"
+
+
 def test_a_hostile_file_in_the_folder_does_not_stop_the_others(qtbot: Any, page: BoardPage, counties: dict[str, County],
                                                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os

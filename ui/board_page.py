@@ -638,10 +638,12 @@ class BoardPage(QWidget):
         """Receive ``paths`` off the UI thread, with progress; then show what happened to each file."""
         from ui.workers import run_in_background
 
+        said: list[str] = []  # helper processes that could not run (the files were verified here instead)
+
         def work(progress: Any, store: Store) -> list[ReceiveResult]:
             from models.receiving import receive_files
 
-            return receive_files(store, paths, progress=progress)
+            return receive_files(store, paths, progress=progress, warn=said.append)
 
         def done(results: list[ReceiveResult]) -> None:
             from models.receiving import summary_text
@@ -653,7 +655,7 @@ class BoardPage(QWidget):
                 return
             summary = summary_text(results)
             self.message.emit(summary)
-            dialog = ReceiveResultsDialog(results, summary, self)
+            dialog = ReceiveResultsDialog(results, "\n".join([summary, *said]), self)
             try:
                 dialog.exec()
             finally:
