@@ -28,8 +28,8 @@ export   In a fresh process: the return of the store consolidated (``models.retu
 receive  ``models.receiving.receive_files`` of N signed county workbooks (10 counties of 普洱, versions 1…N/10
          each) into a prefecture store with the counties' certificates registered, and a board refresh
          (``models.board``) after: once in one process (``jobs=1``), once as the program decides (a batch of
-         several MB in helper processes, one a core up to four: ``models.receiving.helpers_for``). Floor: what
-         the libraries underneath do with the same files in one process (zipfile reads and SHA-256 of every
+         3 MB or more by this process and helper processes, one process a core: ``receiving.helpers_for``).
+         Floor: what the libraries underneath do with the same files in one process (zipfile reads and SHA-256 of every
          part, every sheet read with calamine, the embedded data parsed with ``json``, one ECDSA check with
          cryptography, the data stored with plain ``sqlite3`` as the store is kept, a transaction a file).
          Target: at most 20 ms a file.

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("paths", nargs="+", type=Path, metavar="文件或文件夹", help="报表 .xlsx 文件，或包含它们的文件夹")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（每个文件一个对象）")
     p.add_argument("--jobs", type=_jobs, metavar="N",
-                   help="同时核验文件的进程数（默认：文件合计数MB以上且电脑有多个处理器核心时自动并行；1 为逐个核验）")
+                   help="同时核验文件的进程数，含本程序（默认：文件合计 3 MB 以上且有多个处理器核心时每核一个；1 为逐个核验）")
     p.set_defaults(func=cmd_receive)
 
     p = sub.add_parser("received", help="列出已接收的下级报表（含旧版本和未通过验证的文件）")

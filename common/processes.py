@@ -5,7 +5,8 @@ are verified side by side in helper processes while this process stores what the
 
 The helpers are *spawned* (a fresh interpreter each, never a ``fork``): the same on Windows and Linux, and safe
 from a window's worker thread. A spawned helper imports what it needs (a few tenths of a second of a core), so
-helpers pay only for a batch large enough; while they start, this process does the next items itself. The built
+helpers pay only for a batch large enough. This process works too: whenever it would wait for a result, it does
+the next item no helper has (all of them while the helpers start), so one core needs no helper. The built
 program lets ``main.py`` hand a helper's start to ``multiprocessing.freeze_support``.
 
 Each helper has a pipe of its own and is given at most two items at a time, so this process always knows which
@@ -49,9 +50,9 @@ def usable_cpus() -> int:
 
 
 def helper_count(items: int, limit: int = MAX_HELPERS) -> int:
-    """How many helpers to use for ``items`` pieces of work on this PC: 0 (do it here) on a single core."""
-    cpus = usable_cpus()
-    return 0 if cpus < 2 or items < 2 else min(cpus, limit, items)
+    """How many helpers to use for ``items`` pieces of work on this PC, besides this process (which works too):
+    one a core but this process's, 0 on a single core."""
+    return max(0, min(usable_cpus() - 1, limit, items - 1))
 
 
 def ordered_map(fn: Callable[[Item], Result], items: Sequence[Item], helpers: int, *,
@@ -62,14 +63,14 @@ def ordered_map(fn: Callable[[Item], Result], items: Sequence[Item], helpers: in
 
     ``fn`` and ``initializer`` must be importable functions (they are sent by name), the items and results
     picklable. ``initializer(*initargs)`` runs once in each helper. ``local(item)`` does the same work in this
-    process: for every item when ``helpers`` is 0 or 1, for the items left when no helper can run, and (with
-    ``help_here``) for the next item whenever no helper has it, while the helpers start or are all busy. An
+    process: for every item when ``helpers`` is 0, for the items left when no helper can run, and (with
+    ``help_here``) for the next item no helper has whenever this process would otherwise wait for a result. An
     :class:`Exception` raised by the work is yielded in place of its result (:class:`HelperDied` for an item whose
     helper died on it). When the helpers cannot run, ``on_fallback(reason)`` is called once before this process
     goes on with the rest.
     """
     done = 0
-    if helpers > 1 and len(items) > 1:
+    if helpers > 0 and len(items) > 1:
         here = local if help_here else None
         with contextlib.closing(_in_helpers(fn, here, items, helpers, initializer, initargs)) as outcomes:
             for outcome in outcomes:
@@ -139,11 +140,12 @@ def _in_helpers(fn: Callable[[Item], Result], local: Callable[[Item], Result] | 
                 _hand_out(helpers, waiting, items)
                 if index in results:
                     break
-                if local is not None and waiting and waiting[0] == index:
-                    # no helper has it (none has started yet, or all are busy): do it here rather than wait
-                    waiting.popleft()
-                    results[index] = _here(local, items[index])
-                    break
+                if local is not None and waiting:
+                    # rather than wait, do here the next item no helper has (while they start, or all are busy)
+                    item = waiting.popleft()
+                    results[item] = _here(local, items[item])
+                    timeout = 0
+                    continue
                 timeout = None
             yield results.pop(index)
     finally:

@@ -449,9 +449,10 @@ def receive_files(store: Store, paths: Sequence[Path | str], *, progress: Progre
     ``progress(done, total, text)`` is called before each file. Each file is stored in its own
     transaction: a failure on one file (even a full disk) leaves the files before it received.
 
-    A batch of 3 MB or more is verified side by side in helper processes on a PC with more than one core
-    (:func:`helpers_for`), and stored here in the files' order; ``jobs`` sets how many (1: all here). If they
-    cannot run, this process verifies the rest (the results are the same) and ``warn(text)`` says so.
+    A batch of 3 MB or more is verified side by side on a PC with more than one core, by this process and helper
+    processes (:func:`helpers_for`), and stored here in the files' order; ``jobs`` sets how many processes verify
+    (1: this one alone). If the helpers cannot run, this process verifies the rest (the results are the same) and
+    ``warn(text)`` says so.
     """
     own = _own_unit(store)
     files = collect_files(paths)
@@ -478,11 +479,12 @@ PARALLEL_BYTES = 3 * 1024 * 1024
 
 
 def helpers_for(store: Store, files: Sequence[Path], jobs: int | None = None) -> int:
-    """How many helper processes verify ``files`` (0: this process does)."""
+    """How many helper processes verify ``files`` besides this one (0: this process alone); ``jobs`` counts this
+    process too."""
     if store.path is None:  # an in-memory store cannot be opened from another process
         return 0
     if jobs is not None:
-        return jobs if jobs > 1 else 0
+        return max(0, jobs - 1)
     size = 0
     for path in files:
         with contextlib.suppress(OSError):

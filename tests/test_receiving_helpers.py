@@ -77,11 +77,13 @@ def test_a_large_batch_is_verified_in_helpers_a_small_one_here(counties: dict[st
     try:
         monkeypatch.setattr(processes, "usable_cpus", lambda: 8)
         assert receiving.helpers_for(store, files) == 0  # a few hundred KB: starting helpers would cost more
-        assert receiving.helpers_for(store, files, jobs=1) == 0
-        assert receiving.helpers_for(store, files, jobs=3) == 3
+        assert receiving.helpers_for(store, files, jobs=1) == 0  # --jobs counts this process too
+        assert receiving.helpers_for(store, files, jobs=3) == 2
         monkeypatch.setattr(receiving, "PARALLEL_BYTES", sum(f.stat().st_size for f in files))
-        assert receiving.helpers_for(store, files) == len(files)  # as many as files, up to the cores
+        assert receiving.helpers_for(store, files) == len(files) - 1  # this process takes one file too
         assert receiving.helpers_for(store, files * 3) == processes.MAX_HELPERS
+        monkeypatch.setattr(processes, "usable_cpus", lambda: 2)
+        assert receiving.helpers_for(store, files) == 1  # two cores: this process and one helper
         monkeypatch.setattr(processes, "usable_cpus", lambda: 1)
         assert receiving.helpers_for(store, files) == 0  # one core: all here
     finally:
@@ -201,8 +203,8 @@ def test_receiving_says_when_its_helpers_could_not_run(counties: dict[str, Count
         store.close()
 
 
-def test_one_or_no_helper_means_all_here() -> None:
-    assert list(processes.ordered_map(process_support.pid, [1, 2, 3], 1, local=lambda _n: os.getpid())) == [os.getpid()] * 3
+def test_no_helper_means_all_here() -> None:
+    assert list(processes.ordered_map(process_support.pid, [1, 2, 3], 0, local=lambda _n: os.getpid())) == [os.getpid()] * 3
     assert list(processes.ordered_map(process_support.square, [13, 2], 0, local=process_support.square))[1] == 4
 
 
