@@ -636,8 +636,9 @@ def main() -> int:
         print(f"receiving (floor: the libraries' work in one process; {_cpus()} usable CPUs)")
         for row in r["rows"]:
             floor = row["floor_s"] / row["files"] * 1000
-            for key, how in (("alone", "in one process"), ("auto", f"{row['auto_helpers']} helpers")):
-                if key == "auto" and not row["auto_helpers"]:
+            helpers = row["auto_helpers"]
+            for key, how in (("alone", "in one process"), ("auto", f"+ {helpers} helper{'s' if helpers > 1 else ''}")):
+                if key == "auto" and not helpers:
                     how = "as decided: in one process"
                 per = row[f"{key}_s"] / row["files"] * 1000
                 line(f"receive {row['files']} files, {how} ({row[f'{key}_accepted']} ok)", f"{per:.1f} ms/f",
