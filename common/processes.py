@@ -119,6 +119,7 @@ def _in_helpers(fn: Callable[[Item], Result], local: Callable[[Item], Result] | 
         _stop(helpers)
         yield _Broken(exc)
         return
+    everyone = list(helpers)
     results: dict[int, Any] = {}
     waiting = collections.deque(range(len(items)))  # not yet given to a helper
     last_words: list[BaseException] = []  # why the helpers that ended ended
@@ -148,8 +149,32 @@ def _in_helpers(fn: Callable[[Item], Result], local: Callable[[Item], Result] | 
                     continue
                 timeout = None
             yield results.pop(index)
+        started = _await_start(everyone, helpers, waiting, results, last_words)
+        if not started and last_words:  # this process did everything, and the helpers could not have helped
+            yield _Broken(last_words[-1])
     finally:
         _stop(helpers)
+
+
+START_GRACE = 5.0  # seconds a helper still starting when the work is done is given to show it can start
+
+
+def _await_start(everyone: list[_Helper], helpers: list[_Helper], waiting: collections.deque[int],
+                 results: dict[int, Any], last_words: list[BaseException]) -> bool:
+    """Whether any helper started. When this process did all the work before the helpers started, they are given
+    a few seconds more, so that helpers that cannot start at all (a broken installation) are noticed and said."""
+    import time
+    from multiprocessing.connection import wait
+
+    deadline = time.monotonic() + START_GRACE
+    while not any(h.ready for h in everyone) and helpers and (left := deadline - time.monotonic()) > 0:
+        unstarted = [h for h in helpers if not h.ready]
+        by_handle = {h.conn: h for h in unstarted} | {h.process.sentinel: h for h in unstarted}
+        for handle in wait(list(by_handle), left):
+            helper = by_handle[handle]
+            if helper in helpers and not (handle is helper.conn and _receive(helper, results, last_words)):
+                _bury(helper, helpers, waiting, results, last_words)
+    return any(h.ready for h in everyone)
 
 
 def _here(local: Callable[[Item], Result], item: Item) -> Result | Exception:

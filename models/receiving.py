@@ -467,6 +467,8 @@ def receive_files(store: Store, paths: Sequence[Path | str], *, progress: Progre
             if progress is not None:
                 progress(index, total, f"正在接收 {path.name}（{index + 1}/{total}）……")
             results.append(_receive_one(store, path, next(inspections), own, today))
+        for _nothing_left in inspections:  # lets helpers that could not even start be noticed, and said (warn)
+            pass
     if progress is not None:
         progress(total, total, "接收完成")
     return results

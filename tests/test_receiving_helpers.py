@@ -179,12 +179,22 @@ def test_helpers_that_cannot_start_leave_everything_to_this_process(monkeypatch:
     assert got == [-1, -2, -3] and [str(r) for r in reasons] == ["无法创建进程"]
 
 
-def test_helpers_whose_start_fails_leave_everything_to_this_process() -> None:
+@pytest.mark.parametrize("help_here", [False, True])
+def test_helpers_whose_start_fails_leave_everything_to_this_process_and_it_says_so(help_here: bool) -> None:
+    """Also when this process did all the work before the helpers could have started: a broken installation whose
+    helpers cannot start is said, not hidden by a small batch."""
     reasons: list[BaseException] = []
     got = list(processes.ordered_map(process_support.square, [1, 2, 3, 4], HELPERS, local=lambda n: -n,
                                      initializer=process_support.refuse_to_start, initargs=("数据文件打不开",),
-                                     on_fallback=reasons.append, help_here=False))
+                                     on_fallback=reasons.append, help_here=help_here))
     assert got == [-1, -2, -3, -4] and [str(r) for r in reasons] == ["数据文件打不开"]
+
+
+def test_helpers_that_start_fine_after_the_work_is_done_say_nothing() -> None:
+    reasons: list[BaseException] = []
+    got = list(processes.ordered_map(process_support.square, [1, 2], HELPERS, local=lambda n: -n,
+                                     on_fallback=reasons.append))
+    assert got == [-1, -2] and reasons == []  # this process did both; the helpers started, and were not needed
 
 
 def test_receiving_says_when_its_helpers_could_not_run(counties: dict[str, County], tmp_path: Path,
