@@ -474,9 +474,9 @@ def receive_files(store: Store, paths: Sequence[Path | str], *, progress: Progre
     return results
 
 
-# A batch is verified in helper processes from this much (about 70 county returns). This process verifies files
-# itself while they start, but each helper's start (importing the readers: a few tenths of a second of a core)
-# competes with it: on two cores, helpers made 20 county files slower and 60 faster.
+# A batch is verified with helper processes from this much (about 70 county returns). Each helper's start (importing
+# the readers: a few tenths of a second of a core) competes with this process's own work: on two cores, two
+# helpers made 20 county files slower and 60 faster.
 PARALLEL_BYTES = 3 * 1024 * 1024
 
 
