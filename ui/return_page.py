@@ -255,8 +255,15 @@ class CoverView(QWidget):
         wanted = tuple((f.key, f.label, f.required) for f in cover if f.key != "report_date")
         if wanted == self.fields_shown:
             return
+        # Rows are taken out and their widgets deleted by Qt's event loop: removeRow deleted them at once, under the
+        # Python wrappers still held in self.edits, and rebuilding the form then crashed once under Windows Python.
         while self.form.rowCount():
-            self.form.removeRow(0)
+            taken = self.form.takeRow(0)
+            for item in (taken.labelItem, taken.fieldItem):
+                widget = item.widget() if item is not None else None
+                if widget is not None:
+                    widget.hide()
+                    widget.deleteLater()
         self.edits = {}
         for key, label, required in wanted:
             edit = QLineEdit()
