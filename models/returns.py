@@ -19,14 +19,16 @@ import hashlib
 import json
 import os
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Any
 
+from common.bulk import without_gc_passes
 from common.errors import UserError
 from forms import returns as R
 from forms.definition import Definition, shipped_definition, shipped_spec, spec_of
+from forms.fields import Field
 from forms.honours import CATEGORY_BY_NAME, LEVEL_RANK
 from forms.periods import Period, parse_period
 from forms.records import CERT_FIELDS
@@ -286,6 +288,7 @@ def computed_once(ret: Return) -> Iterator[bytes]:
         _ONCE.pop(key, None)
 
 
+@without_gc_passes
 def from_canonical(data: bytes, resolve: Resolver | None = None) -> Return:
     try:
         parsed = json.loads(data.decode("utf-8"))
@@ -419,24 +422,29 @@ def extra_values(row: Mapping[str, Any]) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+def _extra_measures(fields: Sequence[Field], extra: Mapping[str, Any]) -> tuple[tuple[str, ...], dict[str, Number]]:
+    """The flags (yes/no fields that are set) and values (numbers) of a record's added ``fields``."""
+    flags: list[str] = []
+    values: dict[str, Number] = {}
+    for f in fields:
+        value = extra.get(f.name)
+        if f.kind == "bool":
+            if value:
+                flags.append(f.name)
+        elif f.kind == "money":
+            values[f.name] = money(value)
+        else:
+            values[f.name] = int(value or 0)
+    return tuple(flags), values
+
+
 def _with_extra(fact: Fact, row: Mapping[str, Any], spec: R.ReturnSpec, kind: str) -> Fact:
     """``fact`` with the definition's added fields of ``kind``: numbers as values, yes/no fields as flags."""
     fields = spec.extra_fields(kind)
     if not fields:
         return fact
-    extra = extra_values(row)
-    values = dict(fact.values)
-    flags = set(fact.flags)
-    for f in fields:
-        value = extra.get(f.name)
-        if f.kind == "bool":
-            if value:
-                flags.add(f.name)
-        elif f.kind == "money":
-            values[f.name] = money(value)
-        else:
-            values[f.name] = int(value or 0)
-    return Fact(fact.record_id, fact.attrs, frozenset(flags), values)
+    flags, values = _extra_measures(fields, extra_values(row))
+    return Fact(fact.record_id, fact.attrs, fact.flags | frozenset(flags), {**fact.values, **values})
 
 
 def _in_cell(fact: Fact, row: R.Row, col: R.Column) -> bool:
@@ -449,17 +457,34 @@ def _measure(fact: Fact, col: R.Column) -> Number:
 
 
 def sum_facts(spec: R.TableSpec, facts: Sequence[Fact]) -> dict[str, dict[str, Number]]:
-    """The cells of one table from its facts (every row and column present)."""
+    """The cells of one table from its facts (every row and column present).
+
+    Facts with the same attributes and flags fall in the same cells, so the cells of each such group are
+    found once (a province's 表1 has 100,000 facts in a few hundred groups); counts add the group's size,
+    other measures each fact's value."""
     cells: dict[str, dict[str, Number]] = {
         row.key: {c.key: (Decimal("0.00") if c.money else 0) for c in spec.columns} for row in spec.rows}
+    groups: dict[tuple[tuple[tuple[str, str], ...], frozenset[str]], list[Fact]] = {}
     for fact in facts:
+        key = (tuple(fact.attrs.items()), fact.flags)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [fact]
+        else:
+            group.append(fact)
+    for group in groups.values():
+        first = group[0]
         for row in spec.rows:
-            if not _matches(row.match, fact.attrs):
+            if not _matches(row.match, first.attrs):
                 continue
             target = cells[row.key]
             for col in spec.columns:
-                if _matches(col.match, fact.attrs) and (col.flag is None or col.flag in fact.flags):
-                    target[col.key] += _measure(fact, col)
+                if _matches(col.match, first.attrs) and (col.flag is None or col.flag in first.flags):
+                    if col.measure == "count":
+                        target[col.key] += len(group)
+                    else:
+                        for fact in group:
+                            target[col.key] += fact.values.get(col.measure, 0)
     return cells
 
 
@@ -470,63 +495,90 @@ def effective_award_date(award_date: str | None, award_year: int | None) -> str:
     return f"{int(award_year or 0):04d}-12-31"
 
 
-def _honour_rows(store: Store) -> Iterable[Mapping[str, Any]]:
-    """Every counted honour with its holder's attributes, as ``sqlite3.Row`` (read by name like a dict, a
-    fraction of a dict's memory: a province holds 125,000 of them while its return is computed)."""
-    import sqlite3
+_NO_VALUES: Mapping[str, Number] = MappingProxyType({})  # the values of every fact that has none of its own
 
+# A counted honour of a person in the roster: the rank of its level (0 = highest), its year and title.
+HeldHonour = tuple[int, int | None, str]
+
+
+def _honour_rows(store: Store) -> list[tuple[Any, ...]]:
+    """Every counted honour with its holder's attributes, as plain tuples (a fraction of a dict's memory: a
+    province holds 125,000 of them while its return is computed): person id, sex, 民族, frontline, migrant,
+    the person's added fields (``extra``), then the honour's title, category, level, year and date."""
     placeholders = ", ".join("?" * len(R.NOT_COUNTED_STATUSES))
     from models.db import known_errors
 
     cursor = store.conn.cursor()
-    cursor.row_factory = sqlite3.Row
+    cursor.row_factory = None
     with known_errors():
         return cursor.execute(
-        "SELECT p.id AS pid, p.sex, p.ethnicity, p.frontline, p.migrant, p.extra, h.title, h.category, h.level, "
+        "SELECT p.id, p.sex, p.ethnicity, p.frontline, p.migrant, p.extra, h.title, h.category, h.level, "
         "h.award_year, h.award_date FROM honours h JOIN people p ON p.id = h.person_id "
         f"WHERE p.deleted_at IS NULL AND coalesce(p.status, '') NOT IN ({placeholders}) "
         "ORDER BY p.id, h.award_year, h.id", R.NOT_COUNTED_STATUSES).fetchall()
 
 
 def _t1(store: Store, period: Period, spec: R.ReturnSpec | None = None
-        ) -> tuple[list[Fact], dict[int, list[Mapping[str, Any]]]]:
+        ) -> tuple[list[Fact], dict[int, list[HeldHonour]]]:
     """Facts of 表1 (one per person and category) and the honours held per person."""
     start, end = period.start.isoformat(), period.end.isoformat()
-    held: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    held: dict[int, list[HeldHonour]] = {}
     best: dict[tuple[int, str], int] = {}
     earlier: dict[tuple[int, str], int] = {}
-    people: dict[int, Mapping[str, Any]] = {}
+    people: dict[int, tuple[Any, ...]] = {}
+    rank_of = LEVEL_RANK.get
     for row in _honour_rows(store):
-        rank = LEVEL_RANK.get(row["level"])
-        if rank is None or row["category"] not in CATEGORY_BY_NAME:
+        pid, title, category, level, award_year, award_date = row[0], row[6], row[7], row[8], row[9], row[10]
+        rank = rank_of(level)
+        if rank is None or category not in CATEGORY_BY_NAME:
             continue
-        when = effective_award_date(row["award_date"], row["award_year"])
+        when = effective_award_date(award_date, award_year)
         if when > end:
             continue
-        pid = row["pid"]
         people[pid] = row
-        held[pid].append(row)
-        key = (pid, row["category"])
-        best[key] = min(rank, best.get(key, 99))
-        if when < start:
-            earlier[key] = min(rank, earlier.get(key, 99))
+        honour = (rank, award_year, title)
+        if pid in held:
+            held[pid].append(honour)
+        else:
+            held[pid] = [honour]
+        key = (pid, category)
+        if rank < best.get(key, 99):
+            best[key] = rank
+        if when < start and rank < earlier.get(key, 99):
+            earlier[key] = rank
     levels = list(LEVEL_RANK)
+    added = spec.extra_fields("people") if spec is not None else ()
+    attrs: dict[tuple[str, int], dict[str, str]] = {}  # one mapping per category and level, shared by its facts
+    flag_sets: dict[tuple[str, ...], frozenset[str]] = {}
+    person_flags: dict[int, tuple[tuple[str, ...], Mapping[str, Number]]] = {}
     facts = []
     for (pid, category), rank in best.items():
-        person = people[pid]
-        flags = set()
+        if pid not in person_flags:
+            _pid, sex, ethnicity, frontline, migrant, extra = people[pid][:6]
+            names: tuple[str, ...] = ()
+            if frontline:
+                names += ("frontline",)
+            if sex == "女":
+                names += ("female",)
+            if ethnicity and ethnicity != "汉族":
+                names += ("minority",)
+            if migrant:
+                names += ("migrant",)
+            values: Mapping[str, Number] = _NO_VALUES
+            if added:
+                extra_flags, values = _extra_measures(added, extra_values({"extra": extra}))
+                names += extra_flags
+            person_flags[pid] = names, values
+        names, values = person_flags[pid]
         if earlier.get((pid, category), 99) > rank:
-            flags.add("new")
-        if person["frontline"]:
-            flags.add("frontline")
-        if person["sex"] == "女":
-            flags.add("female")
-        if person["ethnicity"] and person["ethnicity"] != "汉族":
-            flags.add("minority")
-        if person["migrant"]:
-            flags.add("migrant")
-        fact = Fact(pid, {"category": category, "level": levels[rank]}, frozenset(flags), {})
-        facts.append(_with_extra(fact, person, spec, "people") if spec is not None else fact)
+            names = ("new", *names)
+        flags = flag_sets.get(names)
+        if flags is None:
+            flags = flag_sets[names] = frozenset(names)
+        shared = attrs.get((category, rank))
+        if shared is None:
+            shared = attrs[(category, rank)] = {"category": category, "level": levels[rank]}
+        facts.append(Fact(pid, shared, flags, values))
     return facts, held
 
 
@@ -627,7 +679,7 @@ class _Facts:
     def __init__(self, store: Store, period: Period, spec: R.ReturnSpec) -> None:
         self.store, self.period, self.spec = store, period, spec
         self.cache: dict[str, list[Fact]] = {}
-        self.held: dict[int, list[Mapping[str, Any]]] = {}
+        self.held: dict[int, list[HeldHonour]] = {}
         self.studio_rows: list[dict[str, Any]] | None = None
 
     def studios(self) -> list[dict[str, Any]]:
@@ -690,6 +742,7 @@ def definition_for(store: Store, period: Period) -> Definition:
     return for_year(store, period.year)
 
 
+@without_gc_passes
 def compute_own(store: Store, period: Period, *, today: dt.date | None = None,
                 definition: Definition | None = None) -> Return:
     """The draft return of this store's own records for ``period``, every table computed from the records."""
@@ -715,7 +768,7 @@ def compute_own(store: Store, period: Period, *, today: dt.date | None = None,
                   definition=definition)
 
 
-def _people_roster(store: Store, held: Mapping[int, list[Mapping[str, Any]]]) -> list[dict[str, str]]:
+def _people_roster(store: Store, held: Mapping[int, list[HeldHonour]]) -> list[dict[str, str]]:
     from common.ids import mask_id_number
 
     if not held:
@@ -733,22 +786,20 @@ def _people_roster(store: Store, held: Mapping[int, list[Mapping[str, Any]]]) ->
     levels = list(LEVEL_RANK)
     shared: dict[str, str] = {}
     once = shared.setdefault
-
-    def rank(pid: int) -> int:
-        return min(LEVEL_RANK[h["level"]] for h in held[pid])
-
-    order = sorted(ids, key=lambda pid: (rank(pid), details[pid][11], pid))
+    highest = {pid: min(h[0] for h in honours) for pid, honours in held.items()}
+    order = sorted(ids, key=lambda pid: (highest[pid], details[pid][11], pid))
     out = []
     for seq, pid in enumerate(order, start=1):
         _id, name, sex, ethnicity, birth, number, employer, post, skill, frontline, migrant, _key = details.pop(pid)
-        honours = "；".join(f"{h['award_year']}年{h['title']}" for h in held[pid])
+        honours = "；".join(f"{year}年{title}" for _rank, year, title in held[pid])
+        name, sex, ethnicity, birth = name or "", sex or "", ethnicity or "", (birth or "")[:7]
+        employer, post, skill = employer or "", post or "", skill or ""
         out.append({
-            "seq": str(seq), "name": once(name or "", name or ""), "sex": once(sex or "", sex or ""),
-            "ethnicity": once(ethnicity or "", ethnicity or ""), "birth_date": once((birth or "")[:7], (birth or "")[:7]),
-            "id_number": mask_id_number(number), "employer": once(employer or "", employer or ""),
-            "post": once(post or "", post or ""), "skill_level": once(skill or "", skill or ""),
+            "seq": str(seq), "name": once(name, name), "sex": once(sex, sex), "ethnicity": once(ethnicity, ethnicity),
+            "birth_date": once(birth, birth), "id_number": mask_id_number(number),
+            "employer": once(employer, employer), "post": once(post, post), "skill_level": once(skill, skill),
             "frontline": "是" if frontline else "否", "migrant": "是" if migrant else "否",
-            "highest": levels[rank(pid)], "honours": once(honours, honours),
+            "highest": levels[highest[pid]], "honours": once(honours, honours),
         })
     return out
 
@@ -844,6 +895,7 @@ class DefinitionMismatch(RecordError):
     """Returns of different definitions cannot be added up; ``str()`` names both (the screens show it)."""
 
 
+@without_gc_passes
 def consolidate(returns: Sequence[Return], *, unit_code: str, unit_name: str, unit_level: str,
                 parent_code: str | None, period: str, cover: Mapping[str, str],
                 definition: Definition | None = None) -> Return:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from common.ids import make_id_number
 from forms import returns as R
@@ -234,3 +236,100 @@ def test_returns_can_be_summed_for_consolidation(demo_store: Store) -> None:
     with pytest.raises(ret_mod.ReturnFormatError):
         ret_mod.consolidate([one, ret_mod.compute(demo_store, Period(2024))], unit_code="530800", unit_name="普洱市总工会",
                             unit_level="prefecture", parent_code="530000", period="2025", cover=one.cover)
+
+
+def test_a_definitions_added_people_fields_are_counted_in_table_1(tmp_path: Any) -> None:
+    """A field a definition adds to people feeds 表1 like any other: a number as a measure, a yes/no as a flag —
+    in the table and in the records behind its cells."""
+    from forms.definition import load_definition
+    from models import definitions
+    from models.db import open_store
+    from tests.consolidation_support import setup_unit
+    from tests.test_definition_2026 import DEFINITION_FILE
+
+    body = json.loads(DEFINITION_FILE.read_text(encoding="utf-8"))
+    body["fields"] += [{"kind": "people", "name": "mentees", "label": "带徒人数", "type": "int", "unit": "人"},
+                       {"kind": "people", "name": "party", "label": "党员", "type": "bool"}]
+    [t1_body] = [t for t in body["tables"] if t["key"] == "T1"]
+    t1_body["columns"] += [
+        {"key": "craft_mentees", "label": "带徒", "unit": "人", "match": {"category": "工匠"}, "measure": "mentees",
+         "group": "工匠"},
+        {"key": "craft_party", "label": "其中党员", "unit": "人", "match": {"category": "工匠"}, "flag": "party",
+         "group": "工匠"}]
+    store = open_store(tmp_path / "宁洱 数据")
+    setup_unit(store, "530821")
+    assert definitions.install(store, load_definition(json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                                                      source="people.json"), source="people.json")
+    craftsman = {"title": "云岭工匠", "category": "工匠", "level": "省部级", "award_year": 2026}
+    model = {"title": "州劳动模范", "category": "劳动模范", "level": "地市级", "award_year": 2026}
+    first = person(store, [craftsman, model], mentees=3, party=True)
+    person(store, [craftsman], mentees=2, party=False)
+    person(store, [model], mentees=7, party=True)  # not a craftsman: in neither column
+    ret = ret_mod.compute(store, Period(2026))
+    total = ret.tables["T1"][R.TOTAL]
+    assert (total["craftsman_count"], total["craft_mentees"], total["craft_party"]) == (2, 5, 1)
+    assert ret.tables["T1"]["省部级"]["craft_mentees"] == 5
+    behind = ret_mod.records_behind(store, Period(2026), "T1", R.TOTAL, "craft_party")
+    assert [r.id for r in behind] == [first]
+    behind = ret_mod.records_behind(store, Period(2026), "T1", R.TOTAL, "craft_mentees")
+    assert sorted(Decimal(r.value) for r in behind) == [2, 3]
+
+
+def _one_at_a_time(spec: R.TableSpec, facts: list[ret_mod.Fact]) -> dict[str, dict[str, Any]]:
+    """Each fact put into each cell it falls in, one after another (what ``sum_facts`` must equal)."""
+    cells: dict[str, dict[str, Any]] = {
+        row.key: {c.key: (Decimal("0.00") if c.money else 0) for c in spec.columns} for row in spec.rows}
+    for fact in facts:
+        for row in spec.rows:
+            for col in spec.columns:
+                if all(fact.attrs.get(k) == v for k, v in (*row.match, *col.match)) and (
+                        col.flag is None or col.flag in fact.flags):
+                    cells[row.key][col.key] += 1 if col.measure == "count" else fact.values.get(col.measure, 0)
+    return cells
+
+
+@given(st.lists(st.tuples(st.sampled_from(["甲", "乙", "丙"]), st.sampled_from(["一", "二"]),
+                          st.frozensets(st.sampled_from(["new", "female", "party"])),
+                          st.integers(0, 10**6), st.decimals(min_value=0, max_value=10**6, places=2)),
+                max_size=60))
+def test_summing_facts_by_group_equals_one_fact_at_a_time(drawn: list[tuple[Any, ...]]) -> None:
+    rows = (R.Row(R.TOTAL, "合计"), R.Row("a", "甲", (("kind", "甲"),)), R.Row("b", "乙", (("kind", "乙"),)))
+    columns = (R.Column("n", "人数", "人"), R.Column("n2", "其中二", "人", match=(("grade", "二"),)),
+               R.Column("new", "其中新增", "人", flag="new"), R.Column("w", "女", "人", flag="female"),
+               R.Column("m", "人次", "人", measure="mentees"),
+               R.Column("f", "资金", "万元", measure="funds", flag="party", money=True),
+               R.Column("c", "金额条数", "个", match=(("kind", "丙"),), money=True))
+    spec = R.TableSpec("T9", "表9", "测试", "", "people", ("项目",), rows, columns)
+    facts = [ret_mod.Fact(i, {"kind": kind, "grade": grade} if i % 2 else {"grade": grade, "kind": kind}, flags,
+                          {"mentees": mentees, "funds": funds})
+             for i, (kind, grade, flags, mentees, funds) in enumerate(drawn)]
+    summed = ret_mod.sum_facts(spec, facts)
+    expected = _one_at_a_time(spec, facts)
+    assert summed == expected
+    assert {k: {c: type(v) for c, v in row.items()} for k, row in summed.items()} == {
+        k: {c: type(v) for c, v in row.items()} for k, row in expected.items()}
+
+
+def test_computing_pauses_the_cycle_collector_and_restores_it(demo_store: Store) -> None:
+    import gc
+
+    from common.bulk import gc_paused
+
+    seen: list[bool] = []
+    with gc_paused():
+        seen.append(gc.isenabled())
+        with gc_paused():
+            pass
+        seen.append(gc.isenabled())  # an inner pause does not end the outer one
+    assert seen == [False, False] and gc.isenabled()
+    with pytest.raises(ZeroDivisionError), gc_paused():
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+    ret_mod.compute(demo_store, Period(2025))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ret_mod.compute(demo_store, Period(2025))
+        assert not gc.isenabled()  # paused by someone else: left paused
+    finally:
+        gc.enable()
