@@ -9,6 +9,8 @@ review   ``models.review.review`` of the store's annual return (the return compu
          Floor: the bare SELECTs the review runs (captured with sqlite3's trace callback during a
          warm-up review, then executed again with plain ``sqlite3`` and ``fetchall``). Target: at most
          1.5x the floor, and linear in people (the 200k/100k ratio about 2). Median of ``--repeat``.
+         Then the same as 审核 does it (and ``review`` on the command line): the return computed first,
+         then reviewed; floor: every SELECT of both, bare.
 table    The people list as the GUI drives it (``ui.record_table_model.RecordTableModel``, offscreen):
          each sortable column in both directions (``sort`` + ``rowCount`` + the display text of the first
          50 rows), and each text of the typing sequence of ``bench_foundation.py`` (``set_search`` +
@@ -173,32 +175,50 @@ def _open(data_dir: Path) -> Any:
     return open_store(data_dir)
 
 
+def _selects(store: Any, call: Any) -> list[str]:
+    """The SELECT statements ``call`` runs (sqlite3's trace callback), to be run again bare as a floor."""
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        call()
+    finally:
+        store.conn.set_trace_callback(None)
+    return [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+def _bare(store: Any, selects: list[str]) -> float:
+    t0 = time.perf_counter()
+    for sql in selects:
+        store.conn.execute(sql).fetchall()
+    return time.perf_counter() - t0
+
+
 def child_review(data_dir: Path, repeat: int) -> dict[str, Any]:
     from models import returns, review
 
     store = _open(data_dir)
     ret = returns.compute(store, PERIOD)
-    statements: list[str] = []
-    store.conn.set_trace_callback(statements.append)
-    review.review(store, PERIOD, ret)  # warm-up: imports, the font, and the SQL it runs
-    store.conn.set_trace_callback(None)
-    selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
-    times, floors, parts = [], [], {}
+    selects = _selects(store, lambda: review.review(store, PERIOD, ret))  # also the warm-up: imports, the font
+    whole = _selects(store, lambda: review.review(store, PERIOD))  # as 审核 does it: the return computed first
+    times, floors, whole_times, whole_floors, parts = [], [], [], [], {}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        for sql in selects:
-            store.conn.execute(sql).fetchall()
-        floors.append(time.perf_counter() - t0)
+        floors.append(_bare(store, selects))
         t0 = time.perf_counter()
         report = review.review(store, PERIOD, ret)
         times.append(time.perf_counter() - t0)
+        whole_floors.append(_bare(store, whole))
+        t0 = time.perf_counter()
+        review.review(store, PERIOD)
+        whole_times.append(time.perf_counter() - t0)
     for name, call in (("people", lambda: review._people_checks(store)),
                        ("honours", lambda: review._honour_checks(store, ret.period_obj)),
-                       ("font", lambda: review.font_findings(ret))):
+                       ("font", lambda: review.font_findings(ret)),
+                       ("compute", lambda: returns.compute(store, PERIOD))):
         t0 = time.perf_counter()
         call()
         parts[name] = time.perf_counter() - t0
     return {"review_s": statistics.median(times), "floor_s": statistics.median(floors), "selects": len(selects),
+            "whole_s": statistics.median(whole_times), "whole_floor_s": statistics.median(whole_floors),
             "findings": len(report.findings), "parts": parts}
 
 
@@ -590,6 +610,10 @@ def main() -> int:
             p = r["parts"]
             print(f"    (people checks {p['people'] * 1000:.0f} ms, honour checks {p['honours'] * 1000:.0f} ms, "
                   f"font check {p['font'] * 1000:.0f} ms; {r['selects']} SELECTs, {r['findings']} findings)")
+            whole = r["whole_s"] / r["whole_floor_s"]
+            line("审核 as clicked: compute + review", f"{r['whole_s'] * 1000:.0f} ms",
+                 f"{r['whole_floor_s'] * 1000:.0f} ms", whole, "<= 1.5x floor", whole <= 1.5)
+            print(f"    (computing the return alone {p['compute'] * 1000:.0f} ms)")
         if "table" in parts:
             _, r = run(me, ["--child", "table", *common], env)
             for row in [*r["sorts"], *r["filters"]]:
