@@ -128,6 +128,27 @@ def test_double_click_on_a_finding_opens_the_record(page: ReturnPage, demo_store
     assert page.tabs.currentWidget() is page.cover_scroll
 
 
+def test_an_edit_from_the_findings_computes_the_return_once(page: ReturnPage, demo_store: Store,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a record is edited from a finding, the draft shown and the review read the same computed return."""
+    born = demo_store.scalar("SELECT birth_date FROM people WHERE id = 5")
+    demo_store.conn.execute("UPDATE people SET birth_date = '1900-01-01' WHERE id = 5")
+    page.run_review()
+    row = next(i for i, f in enumerate(page.report.findings) if f.where == "people#5")  # type: ignore[union-attr]
+
+    def fix(_parent: Any, store: Store, kind: str, rid: int) -> int:
+        store.conn.execute("UPDATE people SET birth_date = ? WHERE id = ?", (born, rid))
+        return rid
+
+    monkeypatch.setattr("ui.record_dialog.edit_record", fix)
+    computed: list[ret_mod.Return] = []
+    compute = ret_mod.compute
+    monkeypatch.setattr(ret_mod, "compute", lambda *a, **k: computed.append(compute(*a, **k)) or computed[-1])
+    page.jump(row)
+    assert len(computed) == 1 and page.ret is computed[0]
+    assert not any(f.where == "people#5" for f in page.report.findings)  # type: ignore[union-attr]
+
+
 def test_export_writes_files_in_the_background(qtbot: Any, page: ReturnPage, tmp_path: Path,
                                                messages: list[tuple[str, str]]) -> None:
     out = tmp_path / "U盘"

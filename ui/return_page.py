@@ -553,7 +553,8 @@ class ReturnPage(QWidget):
         finally:
             self._loading = False
 
-    def _load(self) -> None:
+    def _load(self) -> Return | None:
+        """Show the chosen version, or the draft computed now; the return shown (None if it could not be)."""
         from models import returns, versions
         from models.db import RecordError
 
@@ -564,11 +565,12 @@ class ReturnPage(QWidget):
                 ret = returns.compute(self.store, self.period)
         except RecordError as exc:
             self.state.setText(str(exc))
-            return
+            return None
         if ret is None:
-            return
+            return None
         self.ret = ret
         self._show(ret)
+        return ret
 
     def _build_tabs(self, definition: Definition) -> None:
         """One tab per table and roster of ``definition`` (rebuilt when a return of another definition shows)."""
@@ -668,19 +670,24 @@ class ReturnPage(QWidget):
             self._after_edit()
 
     def _after_edit(self) -> None:
-        self._load()
+        shown = self._load()
         if self.report is not None:
-            self.run_review()
+            self._review(shown if shown is not None and shown.is_draft else None)
         self.data_changed.emit()
 
     # -- review and 说明 -----------------------------------------------------------------------
 
     def run_review(self) -> None:
+        self._review(None)
+
+    def _review(self, draft: Return | None) -> None:
+        """Review the draft (``draft`` if it was just computed, else computed now) and list the findings."""
         from models import returns, review
 
         if not self.keep_typed_text():
             return
-        draft = returns.compute(self.store, self.period)
+        if draft is None:
+            draft = returns.compute(self.store, self.period)
         self.report = review.review(self.store, self.period, draft)
         if self.viewing_version:
             self._fill_versions(select=DRAFT)
