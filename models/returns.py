@@ -248,7 +248,11 @@ def canonical_chunks(ret: Return) -> Iterator[bytes]:
     million pieces, then one string and its UTF-8 bytes, all at once (some hundreds of MB to compute a digest).
     Each roster's rows stand in the document as a marker that cannot occur in any text (a random token behind
     a NUL); the document is written up to the marker, then the rows slice by slice with the same separators
-    as the whole document, so the bytes are the same as ``_dump(ret.to_dict())``."""
+    as the whole document, so the bytes are the same as ``_dump(ret.to_dict())``. A return whose rosters fit in
+    one slice (a county's) is written whole: the same bytes in half the time."""
+    if sum(len(ret.rosters.get(r.key, ())) for r in ret.spec.rosters) <= ROWS_PER_SLICE:
+        yield _dump(ret.to_dict())
+        return
     token = f"\x00{os.urandom(16).hex()}:"
     text = _dump(ret.to_dict(roster_rows=lambda key: [token + key])).decode("utf-8")
     cols = {r.key: [c.key for c in r.visible_columns(ret.consolidated)] for r in ret.spec.rosters}
