@@ -739,6 +739,23 @@ def compute(store: Store, period: Period, *, today: dt.date | None = None,
     return compute_own(store, period, today=today, definition=definition)
 
 
+# Computing a return from this many honours takes about a second on an old PC (people and honours are read, each
+# person's roster row written): the window computes it off its thread, behind a progress dialog.
+LONG_WORK_HONOURS = 20_000
+
+
+def computing_is_long(store: Store) -> bool:
+    """Whether computing this store's draft return (and reviewing or finalising it) may take a second or more: a
+    prefecture's or the province's (the sum of every return it received, up to the whole province's roster), or a
+    unit with more than :data:`LONG_WORK_HONOURS` honours recorded."""
+    from models import unit
+
+    own = unit.load(store)
+    if own is not None and own.has_subordinates:
+        return True
+    return int(store.scalar("SELECT count(*) FROM honours") or 0) > LONG_WORK_HONOURS
+
+
 def definition_for(store: Store, period: Period) -> Definition:
     """The definition a new return of ``period`` is built on (the highest installed one covering its year)."""
     from models.definitions import definition_for as for_year

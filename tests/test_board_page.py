@@ -300,6 +300,8 @@ def test_consolidated_return_page_drills_down_by_unit(qtbot: Any, prefecture: St
     qtbot.addWidget(widget)
     widget.resize(1200, 800)
     widget.refresh()
+    # a prefecture's return sums what it received: computed off the window's thread
+    qtbot.waitUntil(lambda: widget.ret is not None and "应报" in widget.cover.info.text(), timeout=30_000)
     assert widget.ret is not None and widget.ret.consolidated
     assert "应报 10 个，实报 3 个" in widget.cover.info.text()
     roster = widget.rosters["R1"]
@@ -319,6 +321,7 @@ def test_consolidated_return_page_drills_down_by_unit(qtbot: Any, prefecture: St
     # the review flags 岩温 (in 宁洱's and 景东's rosters); double-clicking the warning shows the roster row
     monkeypatch.setattr(return_page.msgbox, "information", lambda *_a, **_k: None)
     widget.run_review()
+    qtbot.waitUntil(lambda: widget.report is not None, timeout=30_000)
     report = widget.report
     assert report is not None
     row = next(i for i, f in enumerate(report.findings) if f.code == "roster.duplicate_person")

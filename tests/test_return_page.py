@@ -149,6 +149,44 @@ def test_an_edit_from_the_findings_computes_the_return_once(page: ReturnPage, de
     assert not any(f.where == "people#5" for f in page.report.findings)  # type: ignore[union-attr]
 
 
+def test_a_large_return_is_computed_reviewed_and_finalised_off_the_windows_thread(
+        qtbot: Any, demo_store: Store, messages: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A return of many people (a prefecture's, the province's) is computed, reviewed and finalised on a worker thread
+    with its own connection while the window keeps painting; each result is shown when it is ready."""
+    import threading
+
+    monkeypatch.setattr(ret_mod, "LONG_WORK_HONOURS", 10)  # the demo county's 100 or so honours count as many
+    assert ret_mod.computing_is_long(demo_store)
+    threads: list[str] = []
+    compute = ret_mod.compute
+
+    def watched(store: Store, *args: Any, **kwargs: Any) -> ret_mod.Return:
+        threads.append("window" if threading.current_thread() is threading.main_thread() else "worker")
+        assert store is not demo_store
+        return compute(store, *args, **kwargs)
+
+    monkeypatch.setattr(ret_mod, "compute", watched)
+    settings_store.set_current_period(demo_store, Period(YEAR))
+    page = ReturnPage(demo_store)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.ret is not None, timeout=30_000)
+    assert page.ret is not None and page.ret.is_draft and "草稿" in page.state.text()
+    assert page.rosters["R1"].rowCount() == len(page.ret.rosters["R1"])
+
+    qtbot.mouseClick(page.review_button, Qt.MouseButton.LeftButton)
+    assert page.report is None  # not yet: it is being reviewed
+    qtbot.waitUntil(lambda: page.report is not None, timeout=30_000)
+    assert page.findings.rowCount() == len(page.report.findings)  # type: ignore[union-attr]
+    assert "审核结果" in page.summary.text()
+
+    page.finalise()
+    qtbot.waitUntil(lambda: page.version_box.currentData() == 1 and page.ret is not None and not page.ret.is_draft,
+                    timeout=30_000)
+    assert messages[-1][0] == "已定稿" and "第1版" in page.state.text()
+    assert versions.load_version(demo_store, Period(YEAR), 1) is not None
+    assert threads and set(threads) == {"worker"}
+
+
 def test_export_writes_files_in_the_background(qtbot: Any, page: ReturnPage, tmp_path: Path,
                                                messages: list[tuple[str, str]]) -> None:
     out = tmp_path / "U盘"

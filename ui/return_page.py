@@ -7,7 +7,7 @@ core (``models.returns``, ``models.review``, ``models.versions``, ``models.expor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -553,24 +553,64 @@ class ReturnPage(QWidget):
         finally:
             self._loading = False
 
-    def _load(self) -> Return | None:
-        """Show the chosen version, or the draft computed now; the return shown (None if it could not be)."""
+    def _load(self, then: Callable[[Return | None], None] | None = None) -> None:
+        """Show the chosen version, or the draft computed now; then ``then(the return shown, or None)``.
+
+        A large return (a prefecture's or the province's) is read or computed off the window's thread (:meth:`_work`);
+        if the user chose another period or version meanwhile, its result is dropped (their choice loads its own)."""
         from models import returns, versions
         from models.db import RecordError
 
-        try:
-            if self.viewing_version:
-                ret = versions.load_version(self.store, self.period, self.viewing_version)
-            else:
-                ret = returns.compute(self.store, self.period)
-        except RecordError as exc:
+        period, version = self.period, self.viewing_version
+
+        def work(store: Store) -> tuple[Return | None, str]:
+            ret = versions.load_version(store, period, version) if version else returns.compute(store, period)
+            return ret, (returns.digest(ret) if ret is not None else "")
+
+        def shown(result: tuple[Return | None, str]) -> None:
+            if (self.period.code, self.viewing_version) != (period.code, version):
+                return
+            ret, digest = result
+            if ret is not None:
+                self.ret = ret
+                self._show(ret, digest)
+            if then is not None:
+                then(ret)
+
+        def failed(exc: BaseException) -> bool:
+            if not isinstance(exc, RecordError):
+                return False
             self.state.setText(str(exc))
-            return None
-        if ret is None:
-            return None
-        self.ret = ret
-        self._show(ret)
-        return ret
+            if then is not None:
+                then(None)
+            return True
+
+        self._work("正在读取报表……" if version else "正在计算报表……", work, shown, failed)
+
+    def _work(self, label: str, work: Callable[[Store], Any], done: Callable[[Any], None],
+              failed: Callable[[BaseException], bool] | None = None) -> None:
+        """``done(work(store))``: at once for a county's return; off the window's thread, behind a progress dialog,
+        when computing it is long work (``returns.computing_is_long``), so that the window never freezes.
+        ``failed(exc)`` handles an error it knows (True), else it is shown."""
+        from models import returns
+        from ui.workers import run_in_background
+
+        if not returns.computing_is_long(self.store):
+            try:
+                result = work(self.store)
+            except Exception as exc:
+                if failed is None or not failed(exc):
+                    raise
+                return
+            done(result)
+            return
+
+        def on_error(exc: BaseException) -> None:
+            if failed is None or not failed(exc):
+                msgbox.show_error(self, "操作失败", exc)
+
+        run_in_background(self, label, lambda _progress, store: work(store), on_done=done, on_error=on_error,
+                          store=self.store, cancellable=False)
 
     def _build_tabs(self, definition: Definition) -> None:
         """One tab per table and roster of ``definition`` (rebuilt when a return of another definition shows)."""
@@ -598,12 +638,13 @@ class ReturnPage(QWidget):
             self.tabs.setTabToolTip(self.tabs.count() - 1, roster.title)
         self.tabs_digest = definition.digest
 
-    def _show(self, ret: Return) -> None:
+    def _show(self, ret: Return, digest: str) -> None:
+        """Show ``ret`` (its data digest ``digest``, computed with it)."""
         from models import returns, versions
 
         if ret.definition.digest != self.tabs_digest:
             self._build_tabs(ret.definition)
-        short = returns.short_digest(returns.digest(ret))
+        short = returns.short_digest(digest)
         self.cover.show_return(ret, short)
         for view in self.tables.values():
             view.show_values(ret)
@@ -670,9 +711,11 @@ class ReturnPage(QWidget):
             self._after_edit()
 
     def _after_edit(self) -> None:
-        shown = self._load()
-        if self.report is not None:
-            self._review(shown if shown is not None and shown.is_draft else None)
+        def review_again(shown: Return | None) -> None:
+            if self.report is not None:
+                self._review(shown if shown is not None and shown.is_draft else None)
+
+        self._load(then=review_again)
         self.data_changed.emit()
 
     # -- review and 说明 -----------------------------------------------------------------------
@@ -686,13 +729,21 @@ class ReturnPage(QWidget):
 
         if not self.keep_typed_text():
             return
-        if draft is None:
-            draft = returns.compute(self.store, self.period)
-        self.report = review.review(self.store, self.period, draft)
-        if self.viewing_version:
-            self._fill_versions(select=DRAFT)
-            self._load()
-        self._show_findings(self.report)
+        period = self.period
+
+        def work(store: Store) -> ReviewReport:
+            return review.review(store, period, draft if draft is not None else returns.compute(store, period))
+
+        def reviewed(report: ReviewReport) -> None:
+            if self.period.code != period.code:
+                return
+            self.report = report
+            if self.viewing_version:
+                self._fill_versions(select=DRAFT)
+                self._load()
+            self._show_findings(report)
+
+        self._work("正在审核……", work, reviewed)
 
     def _show_findings(self, report: ReviewReport) -> None:
         current = self.findings.currentRow()
@@ -839,12 +890,16 @@ class ReturnPage(QWidget):
             if edit_record(self, self.store, place.record_kind, place.record_id) is not None:
                 self._after_edit()
         elif place.kind == "cell":
+            def select(_shown: Return | None = None) -> None:
+                view = self.tables[place.table]
+                self.tabs.setCurrentWidget(view)
+                view.select_cell(place.row, place.column)
+
             if self.viewing_version:
                 self._fill_versions(select=DRAFT)
-                self._load()
-            view = self.tables[place.table]
-            self.tabs.setCurrentWidget(view)
-            view.select_cell(place.row, place.column)
+                self._load(then=select)
+            else:
+                select()
         elif place.kind == "cover":
             self.tabs.setCurrentWidget(self.cover_scroll)
             self.cover.focus_field(place.field)
@@ -876,6 +931,8 @@ class ReturnPage(QWidget):
     # -- finalise, export, print ---------------------------------------------------------------
 
     def finalise(self) -> bool:
+        """定稿, after the user confirms. True when the return was finalised before this returns; a large one
+        (``returns.computing_is_long``) is finalised off the window's thread and its outcome shown when done."""
         from models import versions
 
         if not self.keep_typed_text():
@@ -886,24 +943,36 @@ class ReturnPage(QWidget):
                 "定稿后的版本不能再修改；以后修改了记录，需要再次定稿生成新版本。\n\n确定现在定稿吗？",
                 "定稿", "取消"):
             return False
-        try:
-            before = versions.list_versions(self.store, self.period)
-            ret = versions.finalise(self.store, self.period)
-        except versions.FinaliseRefused as exc:
+        period = self.period
+        outcome: list[bool] = []
+
+        def work(store: Store) -> tuple[list[versions.VersionInfo], Return]:
+            before = versions.list_versions(store, period)
+            return before, versions.finalise(store, period)
+
+        def finalised(result: tuple[list[versions.VersionInfo], Return]) -> None:
+            before, ret = result
+            if before and before[0].version == ret.version:
+                msgbox.information(self, "数据没有变化", f"自第{ret.version}版定稿以来数据没有变化，仍为第{ret.version}版。")
+            else:
+                msgbox.information(self, "已定稿", f"{period.label}{period.kind_label}已定稿为第{ret.version}版。"
+                                                "以后修改记录后再次定稿，将生成新版本，旧版本保留。")
+            self._fill_versions(select=ret.version)
+            self._load()
+            self.data_changed.emit()
+            outcome.append(True)
+
+        def refused(exc: BaseException) -> bool:
+            if not isinstance(exc, versions.FinaliseRefused):
+                return False
             self.report = exc.report
             assert self.report is not None
             self._show_findings(self.report)
             msgbox.warning(self, "不能定稿", str(exc))
-            return False
-        if before and before[0].version == ret.version:
-            msgbox.information(self, "数据没有变化", f"自第{ret.version}版定稿以来数据没有变化，仍为第{ret.version}版。")
-        else:
-            msgbox.information(self, "已定稿", f"{self.period.label}{self.period.kind_label}已定稿为第{ret.version}版。"
-                                            "以后修改记录后再次定稿，将生成新版本，旧版本保留。")
-        self._fill_versions(select=ret.version)
-        self._load()
-        self.data_changed.emit()
-        return True
+            return True
+
+        self._work("正在审核并定稿……", work, finalised, refused)
+        return bool(outcome)
 
     def export(self, formats: list[str], folder: str | None = None) -> None:
         """Export the viewed version (or finalise the current data first) into a chosen folder."""
