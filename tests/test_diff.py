@@ -226,6 +226,16 @@ def test_return_page_compares_own_versions(qtbot, demo_store: Store, monkeypatch
     assert shown and shown[0].windowTitle() == "版本比较"
     assert shown[0].view.summary.text().startswith("较第1版：")
     assert shown[0].width() <= 1024 and shown[0].height() <= 768
+    # a large return (a province's) is compared off the window's thread; the dialog opens when it is done
+    from models import returns
+
+    monkeypatch.setattr(returns, "LONG_WORK_HONOURS", 10)
+    summaries: list[str] = []
+    monkeypatch.setattr(DiffDialog, "exec", lambda dialog: summaries.append(dialog.view.summary.text()) or 0)
+    page.compare_button.click()
+    assert not summaries
+    qtbot.waitUntil(lambda: bool(summaries), timeout=30_000)
+    assert summaries[0].startswith("较第1版：")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -670,12 +670,16 @@ class ReturnPage(QWidget):
         from models.db import RecordError
         from ui.diff_dialog import show_diff
 
-        try:
-            result = diff.own_diff(self.store, self.period, None, self.viewing_version or None)
-        except RecordError as exc:
+        period, version = self.period, self.viewing_version or None
+
+        def cannot(exc: BaseException) -> bool:
+            if not isinstance(exc, RecordError):
+                return False
             msgbox.information(self, "比较版本", str(exc))
-            return
-        show_diff(self, result)
+            return True
+
+        self._work("正在比较两个版本……", lambda store: diff.own_diff(store, period, None, version),
+                   lambda result: show_diff(self, result), cannot)
 
     # -- drill-down ----------------------------------------------------------------------------
 
