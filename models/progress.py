@@ -108,12 +108,18 @@ def indicator_value(payload: Mapping[str, Any], indicator: Indicator) -> Decimal
     return total
 
 
+# A stored return's canonical JSON without its rosters, which the plan's report never reads: SQLite's JSON functions
+# drop them in C, where Python would first build every roster row (a province's return: 0.13 s instead of 0.6 s).
+WITHOUT_ROSTERS = "json_remove(payload, '$.rosters')"
+
+
 def own_year_returns(store: Store, unit_code: str, years: Sequence[int]) -> dict[int, YearReturn]:
-    """The latest finalised annual return of each of ``years`` this unit has (consolidated ones included)."""
+    """The latest finalised annual return of each of ``years`` this unit has (consolidated ones included), without
+    its rosters."""
     out: dict[int, YearReturn] = {}
     for year in years:
-        rows = store.query("SELECT version, created_at, payload FROM returns WHERE unit_code = ? AND period = ? "
-                           "ORDER BY version DESC LIMIT 1", (unit_code, str(year)))
+        rows = store.query(f"SELECT version, created_at, {WITHOUT_ROSTERS} AS payload FROM returns "
+                           "WHERE unit_code = ? AND period = ? ORDER BY version DESC LIMIT 1", (unit_code, str(year)))
         if rows:
             payload = json.loads(rows[0]["payload"])
             out[year] = YearReturn(year, int(rows[0]["version"]), str(rows[0]["created_at"]), payload)
@@ -399,7 +405,8 @@ def drill_down(store: Store, report: ProgressReport, key: str) -> list[UnitPart]
             role = str(item.get("role", ""))
             if role == SUBORDINATE:
                 names.setdefault(code, (str(item.get("name", code)), SUBORDINATE))
-                payload = store.scalar("SELECT payload FROM received_returns WHERE digest = ?", (item.get("digest", ""),))
+                payload = store.scalar(f"SELECT {WITHOUT_ROSTERS} FROM received_returns WHERE digest = ?",
+                                       (item.get("digest", ""),))
                 if payload is None:
                     continue
                 part = json.loads(str(payload))

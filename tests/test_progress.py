@@ -278,6 +278,11 @@ def test_prefecture_progress_and_drill_down_to_its_counties(run: Run) -> None:
         assert mojiang.years[0].value == _t3(run.open("530822"), "530822", 2021)
         assert parts["530821"].progress.value == sum(_t3(run.open("530821"), "530821", y) for y in (2021, 2022, 2023))
         assert parts[PREFECTURE].role == "own" and parts["530823"].progress.value is None  # 景东 never reported
+        # the years' returns are read without their rosters (a province's are most of its bytes), the rest as stored
+        for year, ret in report.returns.items():
+            whole = json.loads(store.scalar("SELECT payload FROM returns WHERE unit_code = ? AND period = ? "
+                                            "AND version = ?", (PREFECTURE, str(year), ret.version)))
+            assert whole.pop("rosters") and dict(ret.payload) == whole
     finally:
         store.close()
 
