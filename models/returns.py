@@ -488,7 +488,7 @@ def sum_facts(spec: R.TableSpec, facts: Sequence[Fact]) -> dict[str, dict[str, N
                         target[col.key] += len(group)
                     else:
                         for fact in group:
-                            target[col.key] += fact.values.get(col.measure, 0)
+                            target[col.key] += _measure(fact, col)
     return cells
 
 
@@ -532,7 +532,7 @@ def _t1(store: Store, period: Period, spec: R.ReturnSpec | None = None
     people: dict[int, tuple[Any, ...]] = {}
     rank_of = LEVEL_RANK.get
     for row in _honour_rows(store):
-        pid, title, category, level, award_year, award_date = row[0], row[6], row[7], row[8], row[9], row[10]
+        pid, _sex, _ethnicity, _frontline, _migrant, _extra, title, category, level, award_year, award_date = row
         rank = rank_of(level)
         if rank is None or category not in CATEGORY_BY_NAME:
             continue
