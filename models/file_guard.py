@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import operator
 import os
 import re
 import stat
@@ -120,20 +121,25 @@ def check_zip_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 
 # The patterns a worksheet is scanned with, for element names with a namespace prefix (``<x:c …>``) and, much
 # faster (they start with a literal the regular-expression engine searches for directly), for the usual unprefixed
-# ones; a chunk with no prefixed element at all is scanned with the second set, which then finds exactly the same.
+# ones; a chunk with no prefixed cell, row or dimension is scanned with the second set, which then finds exactly the
+# same. A prefix is whatever calamine's XML reader takes for one: any bytes up to the first colon of the element's
+# name, which ends at XML white space, ``/`` or ``>`` (``<my-ns:c``, ``<中:c``, ``<a=b:c`` are cells to it; a pattern
+# that took only letters, digits and ``_`` for a prefix let a 40 KB workbook make it ask for 200 GB).
 # A cell's (and a row's) pattern matches every start tag of one, once: with the position its ``r`` attribute gives,
 # or, for a tag without one, with empty groups. An attribute is looked for up to the tag's end and never past a
 # ``<`` (which no XML allows inside a tag): each try then stops at the next tag, and a chunk is scanned in one pass
 # (tags without an end, ``<c <c <c …`` or ``<dimension <dimension …``, made the patterns that only stopped at a ``>``
 # go through the rest of the chunk at every tag: 48 KB of them took seconds, a 1 MB chunk hours).
-_PREFIXED = re.compile(rb"</?\w+:")
+ANY_PREFIX = rb"(?:[^ \t\r\n<>/:]+:)?"
+_PREFIXED = re.compile(rb":(?:c|row|dimension)\b")  # in every prefixed start tag of the three (and maybe elsewhere)
 _PATTERNS = {
     prefix: (re.compile(rb"<%sdimension\b[^<>]*\bref=\"([^\"]*)\"" % prefix),
              re.compile(rb"<%sc(?:\s[^<>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"|[\s/>])" % prefix),
              re.compile(rb"<%srow(?:\s[^<>]*?\br=\"([0-9]{1,7})\"|[\s/>])" % prefix))
-    for prefix in (rb"(?:\w+:)?", b"")
+    for prefix in (ANY_PREFIX, b"")
 }
 _UNPLACED_CELL = (b"", b"")
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
@@ -153,10 +159,12 @@ def _ref_position(ref: str) -> tuple[int, int]:
 
 
 class _SheetScan:
-    """Streamed over a worksheet's XML: its claimed dimension and every cell position."""
+    """Streamed over a worksheet's XML: its claimed dimension and every cell position, within this module's limits
+    (``bounded=False``: every cell position only, without limits: :func:`cell_extent`)."""
 
-    def __init__(self, name_of: Callable[[], str]) -> None:
+    def __init__(self, name_of: Callable[[], str], *, bounded: bool = True) -> None:
         self._name_of = name_of  # the sheet's name is looked up only to say what is wrong with it
+        self._bounded = bounded
         self.max_row = 0
         self.max_col = 0
         self.cells = 0
@@ -182,8 +190,8 @@ class _SheetScan:
         self._tail = b""
 
     def _scan(self, data: bytes) -> None:
-        patterns = _PATTERNS[b"" if _PREFIXED.search(data) is None else rb"(?:\w+:)?"]
-        for match in patterns[0].finditer(data):
+        patterns = _PATTERNS[b"" if _PREFIXED.search(data) is None else ANY_PREFIX]
+        for match in patterns[0].finditer(data) if self._bounded else ():
             for ref in match.group(1).decode("ascii", "replace").split(":"):
                 self._place(*_ref_position(ref))
         rows, refs = self._tags(data, patterns)
@@ -191,8 +199,9 @@ class _SheetScan:
         if rows:
             self._place(max(map(int, rows)), 1)
         if refs:
-            letters, numbers = zip(*refs, strict=True)
-            self._place(max(map(int, numbers)), max(column_number(x.decode("ascii")) for x in set(letters)))
+            # each distinct row number and column once (a sheet of 3,000 cells has some 300 and 16)
+            numbers, letters = set(map(_SECOND, refs)), set(map(_FIRST, refs))
+            self._place(max(map(int, numbers)), max(column_number(x.decode("ascii")) for x in letters))
 
     def _tags(self, data: bytes, patterns: tuple[re.Pattern[bytes], ...]) -> tuple[list[bytes], list[tuple[bytes, bytes]]]:
         """Every row's number and every cell's (column, row) in ``data``; a row or a cell without one is refused."""
@@ -210,6 +219,8 @@ class _SheetScan:
             self.max_row = row
         if col > self.max_col:
             self.max_col = col
+        if not self._bounded:
+            return
         if self.max_col > MAX_COLUMNS:
             raise ReturnFormatError(f"工作表“{self.name}”的范围过宽（到第 {self.max_col} 列），不是报表文件")
         if self.max_row > MAX_ROWS:
@@ -217,6 +228,17 @@ class _SheetScan:
         if self.max_row * self.max_col > MAX_SHEET_AREA:
             raise ReturnFormatError(f"工作表“{self.name}”的范围过大（{self.max_row} 行 × {self.max_col} 列），"
                                     "不是报表文件")
+
+
+def cell_extent(xml: bytes) -> tuple[int, int]:
+    """The last row and the last column any cell of a worksheet's XML claims, whatever its namespace prefix: the grid
+    calamine allocates for the sheet (it does not go by the stated dimension). ``ReturnFormatError`` for a cell or
+    a row without its position (calamine would place it itself) or a tag over 64 KB long."""
+    sheet = _SheetScan(lambda: "", bounded=False)
+    for start in range(0, len(xml), _CHUNK):  # a chunk at a time, as a received file's parts: bounded lists
+        sheet.feed(xml[start:start + _CHUNK])
+    sheet.close()
+    return sheet.max_row, sheet.max_col
 
 
 def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -38,7 +38,8 @@ from forms.records import HONOURS, IMPORTABLE, PEOPLE, SPECS, STUDIO_OUTPUTS, ST
 from forms.validation import validate
 from models import history, records
 from models.db import RecordError, Store, now
-from models.file_guard import column_number
+from models.file_guard import cell_extent
+from models.returns import ReturnFormatError
 
 ProgressFn = Callable[..., None]  # progress(done, total[, text])
 
@@ -275,23 +276,14 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return b"".join(chunks) if info.filename.startswith("xl/worksheets/") else b""
 
 
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="([0-9]{1,8})"')
-_CELL_WITHOUT_REF = re.compile(rb'<(?:\w+:)?c(?=[\s>/])(?![^>]*\br=")')
-_WIDE_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{2,3})[0-9]')
-_FAR_ROW_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="[A-Z]{1,3}[0-9]{6,}"')
-
-
 def _calamine_safe(xml: bytes) -> bool:
     """Whether python-calamine may read this sheet: it allocates the whole used grid at once, so a
-    stray cell at XFD1048576 would take gigabytes. Otherwise openpyxl streams it (slower, bounded)."""
-    if _CELL_WITHOUT_REF.search(xml) or _FAR_ROW_REF.search(xml):
+    stray cell at XFD1048576 would take gigabytes (and a failed allocation ends the program). Otherwise
+    openpyxl streams it (slower, bounded). Every cell counts, whatever namespace prefix its name has."""
+    try:
+        max_row, max_col = cell_extent(xml)
+    except ReturnFormatError:  # a cell or row without its position: calamine would place it itself
         return False
-    rows = [int(m) for m in _ROW_REF.findall(xml)]
-    max_row = max(rows, default=0)
-    max_col = 26
-    for letters in set(_WIDE_REF.findall(xml)):
-        max_col = max(max_col, column_number(letters.decode("ascii")))
     return max_row * max_col <= MAX_FAST_CELLS and max_col <= MAX_COLUMNS
 
 

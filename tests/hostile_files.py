@@ -25,16 +25,23 @@ def _copy_with(source: Path, target: Path, edit: Callable[[dict[str, bytes]], No
     return target
 
 
-def _sheet1_cell(parts: dict[str, bytes], ref: str) -> None:
+def _sheet1_cell(parts: dict[str, bytes], ref: str, prefix: str = "") -> None:
     text = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
     row = int(re.sub(r"[A-Z]", "", ref))
-    text = text.replace("</sheetData>", f'<row r="{row}"><c r="{ref}"><v>1</v></c></row></sheetData>')
+    if prefix:  # the main namespace under a second name, as XML allows
+        text = text.replace("<worksheet ", f'<worksheet xmlns:{prefix[:-1]}="{_MAIN_NS}" ', 1)
+    text = text.replace("</sheetData>", f'<{prefix}row r="{row}"><{prefix}c r="{ref}"><{prefix}v>1</{prefix}v>'
+                                        f'</{prefix}c></{prefix}row></sheetData>')
     parts["xl/worksheets/sheet1.xml"] = text.encode("utf-8")
 
 
-def far_cell(source: Path, target: Path, ref: str = "XFD1048576") -> Path:
-    """A genuine return plus one cell far away (the Excel reader would allocate rows × columns)."""
-    return _copy_with(source, target, lambda parts: _sheet1_cell(parts, ref))
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def far_cell(source: Path, target: Path, ref: str = "XFD1048576", prefix: str = "") -> Path:
+    """A genuine return plus one cell far away (the Excel reader would allocate rows × columns), its element name
+    with a namespace ``prefix`` (``"my-ns:"``) if given."""
+    return _copy_with(source, target, lambda parts: _sheet1_cell(parts, ref, prefix))
 
 
 def far_dimension(source: Path, target: Path) -> Path:
@@ -55,6 +62,16 @@ def endless_tags(source: Path, target: Path, tag: bytes = b"<c ", size: int = 1_
         start = text.index(b"<sheetData>") + len(b"<sheetData>")
         parts["xl/worksheets/sheet1.xml"] = text[:start] + tag * (size // len(tag)) + text[start:]
     return _copy_with(source, target, edit)
+
+
+def broken_sheet(source: Path, target: Path, *, keep_signature: bool = True) -> Path:
+    """A cell that never ends in the first sheet (``<c …><v>1</v></row>``): within every limit of the scan, but no
+    XML calamine can read."""
+    def edit(parts: dict[str, bytes]) -> None:
+        text = parts["xl/worksheets/sheet1.xml"]
+        parts["xl/worksheets/sheet1.xml"] = text.replace(b"</sheetData>",
+                                                         b'<row r="99"><c r="A99"><v>1</v></row></sheetData>')
+    return _copy_with(source, target, edit, keep_signature=keep_signature)
 
 
 def many_cells(source: Path, target: Path, rows: int = 25_000, cols: int = 90, *, keep_signature: bool = True) -> Path:

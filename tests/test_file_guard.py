@@ -21,11 +21,15 @@ ROW = st.builds(lambda number, cells, ref: (f'<row r="{number}">' if ref else "<
                 st.integers(1, 2_000_000), st.lists(CELL, max_size=6), st.booleans())
 
 
+# Prefixes calamine's XML reader takes (any bytes up to the first colon of a name), not only letters and digits
+PREFIXES = ["", "x:", "my-ns:", "中:", "a=b:", "a.b:", "1:"]
+
+
 def scan(xml: bytes, general: bool) -> tuple[int, int, int] | str:
     sheet = file_guard._SheetScan(lambda: "表1")
     saved = file_guard._PATTERNS[b""]
     if general:
-        file_guard._PATTERNS[b""] = file_guard._PATTERNS[rb"(?:\w+:)?"]
+        file_guard._PATTERNS[b""] = file_guard._PATTERNS[file_guard.ANY_PREFIX]
     try:
         for start in range(0, len(xml), 97):  # in chunks, as the file is streamed
             sheet.feed(xml[start:start + 97])
@@ -40,7 +44,7 @@ def scan(xml: bytes, general: bool) -> tuple[int, int, int] | str:
 @settings(max_examples=300, deadline=None)
 @given(rows=st.lists(ROW, max_size=8), dimension=st.sampled_from(["", '<dimension ref="A1:M129"/>',
                                                                    '<dimension ref="A1:XFD1048576"/>']),
-       prefix=st.sampled_from(["", "x:"]))
+       prefix=st.sampled_from(PREFIXES))
 def test_fast_and_general_patterns_find_the_same(rows: list[str], dimension: str, prefix: str) -> None:
     xml = f'<worksheet xmlns="main" xmlns:r="rel">{dimension}<sheetData>{"".join(rows)}</sheetData></worksheet>'
     if prefix:
@@ -52,7 +56,11 @@ def test_fast_and_general_patterns_find_the_same(rows: list[str], dimension: str
 @pytest.mark.parametrize("xml", [
     b'<worksheet><sheetData><x:row r="1"><x:c><v>1</v></x:c></x:row></sheetData></worksheet>',
     b'<worksheet><sheetData><row r="1"><c r="A1"/><x:c/></row></sheetData></worksheet>',
-    b'<worksheet><sheetData><x:row r="3000000"><x:c r="A3000000"/></x:row></sheetData></worksheet>'])
+    b'<worksheet><sheetData><x:row r="3000000"><x:c r="A3000000"/></x:row></sheetData></worksheet>',
+    b'<worksheet><sheetData><row r="1"><c r="A1"/><my-ns:c r="XFD400000"/></row></sheetData></worksheet>',
+    '<worksheet><sheetData><row r="1"><c r="A1"/><中:c r="XFD400000"/></row></sheetData></worksheet>'.encode(),
+    b'<worksheet><sheetData><row r="1"><c r="A1"/><a\x0bb:c r="XFD400000"/></row></sheetData></worksheet>',
+    b'<worksheet><my-ns:dimension ref="A1:XFD1048576"/><sheetData></sheetData></worksheet>'])
 def test_a_prefixed_element_anywhere_is_still_seen(xml: bytes) -> None:
     assert isinstance(scan(xml, general=False), str)  # refused, as the general patterns refuse it
 
@@ -61,13 +69,13 @@ def test_a_prefixed_element_anywhere_is_still_seen(xml: bytes) -> None:
 # over each chunk for cells, two for rows): the reference the one-pass patterns must agree with.
 _OLD = {prefix: (re.compile(rb"<%sc[\s/>]" % prefix), re.compile(rb"<%sc\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"" % prefix),
                  re.compile(rb"<%srow[\s/>]" % prefix), re.compile(rb"<%srow\s[^>]*?\br=\"([0-9]{1,7})\"" % prefix))
-        for prefix in (rb"(?:\w+:)?", b"")}
+        for prefix in (file_guard.ANY_PREFIX, b"")}
 
 
 class _OldScan(file_guard._SheetScan):
     def _tags(self, data: bytes, patterns: tuple[re.Pattern[bytes], ...]) -> tuple[list[bytes], list[tuple[bytes, bytes]]]:
-        cell_open, cell_ref, row_open, row_ref = _OLD[rb"(?:\w+:)?" if patterns is file_guard._PATTERNS[rb"(?:\w+:)?"]
-                                                      else b""]
+        general = patterns is file_guard._PATTERNS[file_guard.ANY_PREFIX]
+        cell_open, cell_ref, row_open, row_ref = _OLD[file_guard.ANY_PREFIX if general else b""]
         rows = row_ref.findall(data)
         if len(rows) != len(row_open.findall(data)):
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
@@ -104,7 +112,7 @@ TAG_ROW = st.builds(lambda space, ref, number, cells: (f'<row{space}r="{number}"
 
 
 @settings(max_examples=400, deadline=None)
-@given(parts=st.lists(st.one_of(TAG_ROW, TAG_CELL, OTHER), max_size=10), prefix=st.sampled_from(["", "x:"]),
+@given(parts=st.lists(st.one_of(TAG_ROW, TAG_CELL, OTHER), max_size=10), prefix=st.sampled_from(PREFIXES),
        chunk=st.integers(1, 300))
 def test_one_pass_patterns_find_what_the_two_pass_scan_found(parts: list[str], prefix: str, chunk: int) -> None:
     """Every worksheet of tags (cells and rows with or without a position, the position anywhere among the

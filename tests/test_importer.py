@@ -152,6 +152,40 @@ def test_far_away_stray_cell_is_streamed_not_allocated() -> None:
     assert [n for n, _ in table.rows] == [2, 3, 1_000_001]
 
 
+def _with_prefixed_far_cell(tmp_path: Path, prefix: str, ref: str = "A1000001") -> Path:
+    """远处有内容.xlsx with its far row and cell named under a second prefix of the main namespace (valid XML)."""
+    path = tmp_path / f"远处有内容_{prefix[:-1]}.xlsx"
+    with zipfile.ZipFile(SAMPLES / "远处有内容.xlsx") as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode("utf-8").replace(
+                    "<worksheet ", f'<worksheet xmlns:{prefix[:-1]}="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ')
+                far = '<row r="1000001" spans="1:1"><c r="A1000001" t="s"><v>13</v></c></row>'
+                assert far in text
+                row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                text = text.replace(far, f'<{prefix}row r="{row}"><{prefix}c r="{ref}" t="s"><{prefix}v>13</{prefix}v>'
+                                         f'</{prefix}c></{prefix}row>')
+                data = text.encode("utf-8")
+            out.writestr(info, data)
+    return path
+
+
+@pytest.mark.parametrize("prefix", ["x:", "my-ns:", "中:"])
+def test_a_far_cell_under_any_namespace_prefix_is_streamed_not_allocated(tmp_path: Path, prefix: str) -> None:
+    """calamine takes any bytes before the first colon of a name for a prefix: ``<my-ns:c …>`` is a cell to it. The
+    check for far cells knew only letters and digits there, so such a cell at XFD1048576 made calamine ask for
+    gigabytes, and a failed allocation ends the program."""
+    assert not importer._calamine_safe(_sheet_xml(_with_prefixed_far_cell(tmp_path, prefix, "XFD1048576")))
+    table = read_table(_with_prefixed_far_cell(tmp_path, prefix), kind="people")
+    assert [n for n, _ in table.rows] == [2, 3, 1_000_001]
+
+
+def _sheet_xml(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")
+
+
 def test_missing_empty_and_folder(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError, match="找不到文件"):
         read_table(tmp_path / "无此文件.xlsx")
