@@ -35,7 +35,7 @@ import hashlib
 import os
 from collections.abc import Callable, Generator, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common.processes import HelperDied, helper_count, ordered_map
 from common.text import ParseError
@@ -47,6 +47,9 @@ from models.definitions import resolver
 from models.returns import Return, ReturnFormatError, canonical_bytes, from_canonical
 from models.signing.common import MALFORMED, STATUS_LABELS, UNREGISTERED, VALID
 from models.unit import Unit
+
+if TYPE_CHECKING:
+    from models.return_io import ReadAhead
 
 Progress = Callable[..., None]
 
@@ -111,12 +114,13 @@ def inspect_payload(store: Store, payload: bytes, signature: bytes | None, *, pa
                       verdict.signed_at)
 
 
-def inspect_file(store: Store, path: Path | str) -> Inspection:
-    """Read and verify one exported file (``models.return_io.read_return``); never raises for a bad file."""
+def inspect_file(store: Store, path: Path | str, ahead: ReadAhead | None = None) -> Inspection:
+    """Read and verify one exported file (``models.return_io.read_return``, ``ahead`` as there); never raises for a
+    bad file."""
     from models.return_io import read_return
 
     path = Path(path)
-    result = read_return(path, store)
+    result = read_return(path, store, ahead=ahead)
     facts: dict[str, Any] = {"fingerprint": result.fingerprint, "signer_name": result.signer_name, "signed_at": result.signed_at}
     if result.ret is None:
         kind = "pdf" if path.suffix.lower() in CHECKED_SUFFIXES else "return"
@@ -500,9 +504,34 @@ def _inspections(store: Store, files: Sequence[Path], jobs: int | None,
         if warn is not None:
             warn(f"并行核验的进程未能运行（{type(reason).__name__}：{reason}），其余文件已改为在本进程中逐个核验，结果相同")
 
-    return ordered_map(_inspect_in_helper, files, helpers_for(store, files, jobs),
-                       local=functools.partial(inspect_file, store), initializer=_start_helper,
-                       initargs=(str(store.path),), on_fallback=fallback)
+    helpers = helpers_for(store, files, jobs)
+    if helpers == 0:
+        return _inspected_here(store, files)
+    return ordered_map(_inspect_in_helper, files, helpers, local=functools.partial(inspect_file, store),
+                       initializer=_start_helper, initargs=(str(store.path),), on_fallback=fallback)
+
+
+def _inspected_here(store: Store, files: Sequence[Path]) -> Generator[Inspection | Exception, None, None]:
+    """Each file verified in this process, in order, the next one begun (``ReadAhead``: its package checked, its
+    sheets read on another thread) before this one is verified. An exception is yielded in place of its file's
+    inspection, as by ``common.processes.ordered_map``."""
+    from models.return_io import ReadAhead
+
+    following: ReadAhead | None = None
+    try:
+        for index, path in enumerate(files):
+            current = following if following is not None else ReadAhead(path)
+            following = ReadAhead(files[index + 1]) if index + 1 < len(files) else None
+            try:
+                inspection: Inspection | Exception = inspect_file(store, path, current)
+            except Exception as exc:  # the caller says what it means for this file
+                inspection = exc
+            finally:
+                current.close()
+            yield inspection
+    finally:
+        if following is not None:
+            following.close()
 
 
 _helper_store: Store | None = None  # in a helper process: the receiver's store, read-only

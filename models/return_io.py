@@ -23,6 +23,7 @@ import dataclasses
 import functools
 import hashlib
 import operator
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -112,15 +113,16 @@ def tables_json(tables: Tables, return_spec: R.ReturnSpec | None = None) -> dict
     return out
 
 
-def read_return(path: Path | str, store: Store | None = None) -> ReadResult:
+def read_return(path: Path | str, store: Store | None = None, *, ahead: ReadAhead | None = None) -> ReadResult:
     """Read and verify an exported return; never raises for a bad file (status ``malformed`` with the reason).
 
     ``store`` holds the receiver's own certificates and its registry of subordinate certificates; without
-    it no signer counts as registered.
+    it no signer counts as registered. ``ahead`` is :class:`ReadAhead` of the same path, begun earlier (the
+    result is the same as without it).
     """
     path = Path(path)
     try:
-        return _read(path, store)
+        return _read(path, store, ahead)
     except ReturnFormatError as exc:
         return ReadResult(path, MALFORMED, str(exc))
     except MemoryError:
@@ -167,9 +169,34 @@ class _Book:
         import python_calamine
 
         self._path = path
-        self._book = python_calamine.CalamineWorkbook.from_path(str(path))
+        try:
+            self._book = python_calamine.CalamineWorkbook.from_path(str(path))
+        except MemoryError:
+            raise
+        except Exception:  # calamine's own errors say, in English, what its XML reader expected
+            raise ReturnFormatError("文件中的工作簿结构已损坏，无法读取（文件在导出之后被改动或损坏）") from None
         self.sheetnames: list[str] = list(self._book.sheet_names)
         self._sheets: dict[str, _Sheet] = {}
+        self._parsed: dict[str, Any] = {}  # sheets parsed on the reading thread (calamine's), not yet made Python's
+        self._reader: threading.Thread | None = None
+
+    def read_all_meanwhile(self) -> None:
+        """Read every sheet on another thread while this one goes on (calamine lets go of Python's lock while it
+        parses, so the two run side by side on two cores). A sheet is asked for only once the reading is done."""
+        self._reader = threading.Thread(target=self._read_all, name="changai-read-sheets", daemon=True)
+        self._reader.start()
+
+    def _read_all(self) -> None:
+        for name in self.sheetnames:
+            try:
+                self._parsed[name] = self._book.get_sheet_by_name(name)
+            except Exception:  # read again when the sheet is asked for, and fail there as without the thread
+                return
+
+    def _wait(self) -> None:
+        if self._reader is not None:
+            self._reader.join()
+            self._reader = None
 
     @functools.cached_property
     def custom_doc_props(self) -> list[_Property]:
@@ -177,11 +204,22 @@ class _Book:
         return _custom_properties(self._path)
 
     def __getitem__(self, name: str) -> _Sheet:
+        self._wait()
         if name not in self._sheets:
-            self._sheets[name] = _Sheet(self._book.get_sheet_by_name(name).to_python())
+            try:
+                parsed = self._parsed.pop(name, None)
+                if parsed is None:
+                    parsed = self._book.get_sheet_by_name(name)
+                rows = parsed.to_python()  # Python's objects made on this thread
+            except MemoryError:
+                raise
+            except Exception:
+                raise ReturnFormatError(f"工作表“{name}”的内容已损坏，无法读取（文件在导出之后被改动或损坏）") from None
+            self._sheets[name] = _Sheet(rows)
         return self._sheets[name]
 
     def close(self) -> None:
+        self._wait()
         self._book.close()
 
 
@@ -208,54 +246,118 @@ def _custom_properties(path: Path) -> list[_Property]:
     return out
 
 
-def _read(path: Path, store: Store | None) -> ReadResult:
-    from models import file_guard
-    from models.signing.package import SIGNATURE_PART, decode_comment, read_signature_part
+_PDF = "pdf"  # what :func:`_open` found: a PDF, read by :func:`_read_pdf`
 
-    info = file_guard.check_regular_file(path, max(file_guard.MAX_FILE_BYTES, file_guard.MAX_PDF_BYTES))
+
+@dataclasses.dataclass
+class _Package:
+    """An Excel file that passed ``models.file_guard``'s checks (every part's size and SHA-256, every sheet's
+    extent), its signature part, and its workbook (for a :class:`ReadAhead`, its sheets being read meanwhile)."""
+
+    zf: zipfile.ZipFile
+    parts: dict[str, Any]
+    raw_signature: bytes | None
+    wb: _Book
+
+    def close(self) -> None:
+        try:
+            self.wb.close()
+        finally:
+            self.zf.close()
+
+
+def _open(path: Path, *, meanwhile: bool = False) -> _Package | ReadResult | str:
+    """What reading ``path`` does before anything needs the receiver's store: the file's kind (:data:`_PDF`), or
+    a :class:`ReadResult` for a file that is neither, or the checked package (the caller closes it); ``meanwhile``:
+    its sheets are being read on another thread."""
+    from models import file_guard
+    from models.signing.package import read_signature_part
+
+    file_guard.check_regular_file(path, max(file_guard.MAX_FILE_BYTES, file_guard.MAX_PDF_BYTES))
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(b"%PDF"):
         file_guard.check_regular_file(path, file_guard.MAX_PDF_BYTES)
-        return _read_pdf(path, store)
+        return _PDF
     if not head.startswith(b"PK"):
         return ReadResult(path, MALFORMED, "不是 Excel（.xlsx）或 PDF 文件")
     file_guard.check_regular_file(path, file_guard.MAX_FILE_BYTES)
-    del info
     zf, parts = file_guard.open_checked_zip(path)
     try:
         raw_signature = read_signature_part(zf)
-        parts = {name: part for name, part in parts.items() if name != SIGNATURE_PART}
         wb = _Book(path)
-        try:
-            signed: tuple[bytes, bytes] | None = None
-            if raw_signature is not None:
-                try:
-                    signed = decode_comment(raw_signature)
-                except ReturnFormatError as exc:
-                    return ReadResult(path, MALFORMED, str(exc))
-                report = _report_manifest(signed[0])
-                if report is not None:
-                    return _check_signed_report(path, zf, parts, signed, report, store)
-            if DATA_SHEET not in wb.sheetnames:
-                if _custom_property(wb, REPORT_PROPERTY) == REPORT_KIND:
-                    return ReadResult(path, UNSIGNED, "这是规划目标完成情况报告（Excel），不是统计报表；文件中没有电子签名，"
-                                      "无法证明出自哪个单位、未被改动", claimed={"document": REPORT_KIND})
-                return ReadResult(path, MALFORMED, "不是本程序导出的报表（缺少内嵌数据）")
-            if signed is not None:
-                return _check_signed(path, zf, wb, parts, signed, store)
-            ret = from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8"), _resolver(store))
-            claimed_signer = _custom_property(wb, PROPERTY_SIGNER)
-            if claimed_signer:
-                return _signature_removed(path, wb, ret, claimed_signer)
-            if SIGNATURE_SHEET in wb.sheetnames:
-                return ReadResult(path, UNSIGNED, "文件带有旧版程序的签名，旧版签名只覆盖内嵌数据、不能证明可见表格未被改动，"
-                                  "不再被接受。请发送方用新版程序重新导出", ret, digest(ret))
-            return _check_unsigned(path, wb, ret)
-        finally:
-            wb.close()
-    finally:
+    except BaseException:
         zf.close()
+        raise
+    if meanwhile:
+        wb.read_all_meanwhile()  # only now: the checks above bound what calamine may allocate
+    return _Package(zf, parts, raw_signature, wb)
+
+
+class ReadAhead:
+    """The first steps of reading one file, begun before its turn (:func:`_open`): while the file before it is
+    verified, its sheets are read on another thread (on a PC with more than one core). Pass it to
+    :func:`read_return` for the same path, which takes it over; :meth:`close` one that was not used."""
+
+    def __init__(self, path: Path | str) -> None:
+        from common.processes import usable_cpus
+
+        self.path = Path(path)
+        self._opened: _Package | ReadResult | str | Exception | None
+        try:
+            self._opened = _open(self.path, meanwhile=usable_cpus() > 1)
+        except Exception as exc:  # raised again, and reported the same way, when its turn comes
+            self._opened = exc
+
+    def take(self) -> _Package | ReadResult | str | Exception:
+        opened, self._opened = self._opened, None
+        assert opened is not None, "a read-ahead is used once"
+        return opened
+
+    def close(self) -> None:
+        opened, self._opened = self._opened, None
+        if isinstance(opened, _Package):
+            opened.close()
+
+
+def _read(path: Path, store: Store | None, ahead: ReadAhead | None = None) -> ReadResult:
+    from models.signing.package import SIGNATURE_PART, decode_comment
+
+    opened = ahead.take() if ahead is not None else _open(path)
+    if isinstance(opened, Exception):
+        raise opened
+    if isinstance(opened, ReadResult):
+        return opened
+    if isinstance(opened, str):  # _PDF
+        return _read_pdf(path, store)
+    assert isinstance(opened, _Package)
+    with contextlib.closing(opened):
+        zf, raw_signature, wb = opened.zf, opened.raw_signature, opened.wb
+        parts = {name: part for name, part in opened.parts.items() if name != SIGNATURE_PART}
+        signed: tuple[bytes, bytes] | None = None
+        if raw_signature is not None:
+            try:
+                signed = decode_comment(raw_signature)
+            except ReturnFormatError as exc:
+                return ReadResult(path, MALFORMED, str(exc))
+            report = _report_manifest(signed[0])
+            if report is not None:
+                return _check_signed_report(path, zf, parts, signed, report, store)
+        if DATA_SHEET not in wb.sheetnames:
+            if _custom_property(wb, REPORT_PROPERTY) == REPORT_KIND:
+                return ReadResult(path, UNSIGNED, "这是规划目标完成情况报告（Excel），不是统计报表；文件中没有电子签名，"
+                                  "无法证明出自哪个单位、未被改动", claimed={"document": REPORT_KIND})
+            return ReadResult(path, MALFORMED, "不是本程序导出的报表（缺少内嵌数据）")
+        if signed is not None:
+            return _check_signed(path, zf, wb, parts, signed, store)
+        ret = from_canonical(_data_text(wb[DATA_SHEET]).encode("utf-8"), _resolver(store))
+        claimed_signer = _custom_property(wb, PROPERTY_SIGNER)
+        if claimed_signer:
+            return _signature_removed(path, wb, ret, claimed_signer)
+        if SIGNATURE_SHEET in wb.sheetnames:
+            return ReadResult(path, UNSIGNED, "文件带有旧版程序的签名，旧版签名只覆盖内嵌数据、不能证明可见表格未被改动，"
+                              "不再被接受。请发送方用新版程序重新导出", ret, digest(ret))
+        return _check_unsigned(path, wb, ret)
 
 
 REPORT_PROPERTY = "changai_document"  # models.progress_report.DOCUMENT_PROPERTY (kept light: no report import)

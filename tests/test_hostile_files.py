@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,3 +112,42 @@ def test_the_reason_names_the_sheet_as_the_workbook_calls_it(county: County, tmp
     first = load_workbook(county.xlsx, read_only=True).sheetnames[0]
     result = return_io.read_return(path)
     assert result.status == return_io.MALFORMED and f"工作表“{first}”" in result.reason, result.reason
+
+
+def test_a_sheet_calamine_cannot_read_is_named_in_chinese(county: County, tmp_path: Path) -> None:
+    """calamine's own errors are English (``Expecting 'v, f, or is' node``): the reason names the sheet instead."""
+    signed = return_io.read_return(H.broken_sheet(county.xlsx, tmp_path / "坏工作表.xlsx"))
+    assert signed.status == return_io.TAMPERED and "工作表“封面”" in signed.reason, signed.reason
+    unsigned = return_io.read_return(H.broken_sheet(county.xlsx, tmp_path / "坏工作表_无签名.xlsx", keep_signature=False))
+    assert unsigned.status == return_io.TAMPERED
+    assert "工作表“封面”的内容已损坏" in unsigned.reason, unsigned.reason
+    for result in (signed, unsigned):
+        assert not any(word in result.reason for word in ("Error", "Expecting", "node")), result.reason
+
+
+@pytest.mark.parametrize("name", ["cell at XFD1048576", "cell at XFD400000, prefix my-ns:",
+                                  "a megabyte of cell tags without an end", "stream longer than declared", "empty file",
+                                  "broken sheet", "genuine", "pdf"])
+def test_reading_ahead_reads_every_file_as_reading_in_turn_does(county: County, tmp_path: Path, name: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file begun early (``ReadAhead``: its package checked, its sheets read on another thread) gives the very
+    result reading it in its turn gives, also where calamine fails on a sheet (on the other thread)."""
+    from common import processes
+
+    monkeypatch.setattr(processes, "usable_cpus", lambda: 2)  # the sheets read on another thread, as on a PC
+    if name == "broken sheet":
+        path = H.broken_sheet(county.xlsx, tmp_path / "坏工作表.xlsx", keep_signature=False)
+    elif name in ("genuine", "pdf"):
+        path = county.xlsx if name == "genuine" else county.pdf
+        assert path is not None
+    else:
+        path = make(name, county, tmp_path / "U盘")
+    in_turn = return_io.read_return(path)
+    ahead = return_io.ReadAhead(path)
+    try:
+        early = return_io.read_return(path, ahead=ahead)
+    finally:
+        ahead.close()
+    assert (early.status, early.reason, early.digest, early.ret) == (in_turn.status, in_turn.reason, in_turn.digest,
+                                                                      in_turn.ret)
+    assert not [t for t in threading.enumerate() if t.name == "changai-read-sheets"]

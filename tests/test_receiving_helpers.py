@@ -117,6 +117,74 @@ def test_cancelling_stops_the_helpers_and_keeps_what_was_stored(counties: dict[s
         store.close()
 
 
+def test_reading_the_next_file_ahead_receives_what_reading_each_in_turn_does(counties: dict[str, County],
+                                                                             tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """In one process the next file is begun while this one is verified (its sheets read on another thread on a
+    PC with two cores or more): the same results and the same rows as on one core, where nothing is read early."""
+    usb = _stick(counties, tmp_path / "U盘 全部")
+    in_turn = receiving_store(tmp_path / "一核", counties=counties)
+    ahead = receiving_store(tmp_path / "两核", counties=counties)
+    try:
+        monkeypatch.setattr(processes, "usable_cpus", lambda: 1)
+        one = receiving.receive_files(in_turn, [usb], jobs=1)
+        monkeypatch.setattr(processes, "usable_cpus", lambda: 2)
+        two = receiving.receive_files(ahead, [usb], jobs=1)
+        assert _seen(two) == _seen(one)
+        assert _stored(ahead) == _stored(in_turn)
+        assert not _reading_threads()
+    finally:
+        in_turn.close()
+        ahead.close()
+
+
+def _reading_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name == "changai-read-sheets"]
+
+
+def _open_files_under(folder: Path) -> list[str]:
+    """This process's open files under ``folder`` (Linux: /proc; elsewhere nothing is known)."""
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        return []
+    found = []
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            found.append(target)
+    return found
+
+
+def test_cancelling_in_one_process_leaves_no_file_open(counties: dict[str, County], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped after two files, the file begun ahead is closed and its reading thread done: the stick can be
+    pulled out (Windows refuses to eject a stick with a file open)."""
+    usb = copy_files([c.xlsx for c in counties.values()], tmp_path / "U盘")
+    monkeypatch.setattr(processes, "usable_cpus", lambda: 2)
+
+    class Stop(Exception):
+        pass
+
+    def progress(done: int, _total: int, _text: str = "") -> None:
+        if done == 2:
+            raise Stop
+
+    store = receiving_store(tmp_path / "州市", counties=counties)
+    try:
+        with pytest.raises(Stop):
+            receiving.receive_files(store, usb, jobs=1, progress=progress)
+        assert store.scalar("SELECT COUNT(*) FROM received_returns") == 2
+        assert not _reading_threads()
+        assert not _open_files_under(tmp_path / "U盘")
+    finally:
+        store.close()
+
+
 def test_results_come_in_order_with_the_works_own_errors_in_place() -> None:
     numbers = list(range(20))
     got = list(processes.ordered_map(process_support.square, numbers, HELPERS, local=process_support.square,
