@@ -383,7 +383,7 @@ def _from_dict(data: Mapping[str, Any], resolve: Resolver | None) -> Return:
     for roster in definition.spec.rosters:
         src = data["rosters"][roster.key]
         cols = list(src["columns"])
-        rosters[roster.key] = [dict(zip(cols, (str(v) for v in row), strict=True)) for row in src["rows"]]
+        rosters[roster.key] = [dict(zip(cols, map(str, row), strict=True)) for row in src["rows"]]
     notes = [{k: str(n.get(k, "")) for k in ("code", "where", "message", "text")} for n in data.get("notes", [])]
     cover = {str(k): str(v) for k, v in dict(data["cover"]).items()}
     sources = [str(s) for s in data.get("sources", [])]
