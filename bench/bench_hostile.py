@@ -61,6 +61,7 @@ def main() -> None:
             "cell at XFD1048576": lambda t: H.far_cell(source, t),
             "cell at XFD10000": lambda t: H.far_cell(source, t, "XFD10000"),
             "cell at XFD400000, prefix my-ns:": lambda t: H.far_cell(source, t, "XFD400000", "my-ns:"),
+            "cell at A40, r again at XFD400000": lambda t: H.second_position(source, t),
             "huge <dimension>": lambda t: H.far_dimension(source, t),
             "1 MB of tags without an end": lambda t: H.endless_tags(source, t),
             "2.3 million cells (56 MB sheet)": lambda t: H.many_cells(source, t),

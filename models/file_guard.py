@@ -126,20 +126,24 @@ def check_zip_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 # name, which ends at XML white space, ``/`` or ``>`` (``<my-ns:c``, ``<中:c``, ``<a=b:c`` are cells to it; a pattern
 # that took only letters, digits and ``_`` for a prefix let a 40 KB workbook make it ask for 200 GB).
 # A cell's (and a row's) pattern matches every start tag of one, once: with the position its ``r`` attribute gives,
-# or, for a tag without one, with empty groups. An attribute is looked for up to the tag's end and never past a
-# ``<`` (which no XML allows inside a tag): each try then stops at the next tag, and a chunk is scanned in one pass
-# (tags without an end, ``<c <c <c …`` or ``<dimension <dimension …``, made the patterns that only stopped at a ``>``
-# go through the rest of the chunk at every tag: 48 KB of them took seconds, a 1 MB chunk hours).
+# or, for a tag without one, with empty groups. A cell's also says (its third group) whether another ``r`` follows
+# in the same tag: calamine goes by a cell's last ``r`` (also ``r = '…'``), and XML allows only one (a cell at A40
+# that said r="XFD400000" after, unseen, made calamine ask for 200 GB). An attribute is looked for up to the tag's
+# end and never past a ``<`` (which no XML allows inside a tag): each try then stops at the next tag, and a chunk is
+# scanned in one pass (tags without an end, ``<c <c <c …`` or ``<dimension <dimension …``, made the patterns that
+# only stopped at a ``>`` go through the rest of the chunk at every tag: 48 KB of them took seconds, a 1 MB chunk
+# hours); after the position, the rest of the tag is gone through once (at once when it holds no ``r``).
 ANY_PREFIX = rb"(?:[^ \t\r\n<>/:]+:)?"
 _PREFIXED = re.compile(rb":(?:c|row|dimension)\b")  # in every prefixed start tag of the three (and maybe elsewhere)
 _PATTERNS = {
     prefix: (re.compile(rb"<%sdimension\b[^<>]*\bref=\"([^\"]*)\"" % prefix),
-             re.compile(rb"<%sc(?:\s[^<>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"|[\s/>])" % prefix),
+             re.compile(rb"<%sc(?:\s[^<>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\""
+                        rb"(?:[^<>r]*+(?=[<>])|(?:[^<>r]++|\Br|r(?!\s*=))*+(r)?)|[\s/>])" % prefix),
              re.compile(rb"<%srow(?:\s[^<>]*?\br=\"([0-9]{1,7})\"|[\s/>])" % prefix))
     for prefix in (ANY_PREFIX, b"")
 }
-_UNPLACED_CELL = (b"", b"")
-_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+_UNPLACED_CELL = (b"", b"", b"")
+_FIRST, _SECOND, _THIRD = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
@@ -203,8 +207,10 @@ class _SheetScan:
             numbers, letters = set(map(_SECOND, refs)), set(map(_FIRST, refs))
             self._place(max(map(int, numbers)), max(column_number(x.decode("ascii")) for x in letters))
 
-    def _tags(self, data: bytes, patterns: tuple[re.Pattern[bytes], ...]) -> tuple[list[bytes], list[tuple[bytes, bytes]]]:
-        """Every row's number and every cell's (column, row) in ``data``; a row or a cell without one is refused."""
+    def _tags(self, data: bytes,
+              patterns: tuple[re.Pattern[bytes], ...]) -> tuple[list[bytes], list[tuple[bytes, bytes, bytes]]]:
+        """Every row's number and every cell's (column, row, another position) in ``data``; a row or a cell without
+        a position, or a cell with two, is refused."""
         _dimension, cell, row = patterns
         rows = row.findall(data)
         if b"" in rows:
@@ -212,6 +218,8 @@ class _SheetScan:
         refs = cell.findall(data)
         if _UNPLACED_CELL in refs:
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
+        if any(map(_THIRD, refs)):
+            raise ReturnFormatError(f"工作表“{self.name}”中有标明了两个位置的单元格，不是本程序导出的报表")
         return rows, refs
 
     def _place(self, row: int, col: int) -> None:

@@ -44,6 +44,15 @@ def far_cell(source: Path, target: Path, ref: str = "XFD1048576", prefix: str = 
     return _copy_with(source, target, lambda parts: _sheet1_cell(parts, ref, prefix))
 
 
+def second_position(source: Path, target: Path, ref: str = "XFD400000") -> Path:
+    """A cell at A40 whose tag says ``r`` once more, far away: calamine goes by the last one."""
+    def edit(parts: dict[str, bytes]) -> None:
+        text = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+        parts["xl/worksheets/sheet1.xml"] = text.replace(
+            "</sheetData>", f'<row r="40"><c r="A40" r="{ref}"><v>1</v></c></row></sheetData>').encode("utf-8")
+    return _copy_with(source, target, edit)
+
+
 def far_dimension(source: Path, target: Path) -> Path:
     """Only the sheet's declared <dimension> is huge."""
     def edit(parts: dict[str, bytes]) -> None:

@@ -70,6 +70,9 @@ def test_a_prefixed_element_anywhere_is_still_seen(xml: bytes) -> None:
 _OLD = {prefix: (re.compile(rb"<%sc[\s/>]" % prefix), re.compile(rb"<%sc\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"" % prefix),
                  re.compile(rb"<%srow[\s/>]" % prefix), re.compile(rb"<%srow\s[^>]*?\br=\"([0-9]{1,7})\"" % prefix))
         for prefix in (file_guard.ANY_PREFIX, b"")}
+# a cell that gives a position and, later in its tag, another ``r`` (calamine goes by the last)
+_OLD_DOUBLE = {prefix: re.compile(rb"<%sc\s[^<>]*?\br=\"[A-Z]{1,3}[0-9]{1,7}\"[^<>]*?\br\s*=" % prefix)
+               for prefix in (file_guard.ANY_PREFIX, b"")}
 
 
 class _OldScan(file_guard._SheetScan):
@@ -82,6 +85,8 @@ class _OldScan(file_guard._SheetScan):
         refs = cell_ref.findall(data)
         if len(refs) != len(cell_open.findall(data)):
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
+        if _OLD_DOUBLE[file_guard.ANY_PREFIX if general else b""].search(data):
+            raise ReturnFormatError(f"工作表“{self.name}”中有标明了两个位置的单元格，不是本程序导出的报表")
         return rows, refs
 
 
@@ -97,7 +102,8 @@ def _scanned(scanner: type[file_guard._SheetScan], xml: bytes, chunk: int) -> tu
 
 
 SPACE = st.sampled_from([" ", "\t", "\n", "  ", "\r\n"])
-ATTRS = st.lists(st.sampled_from(['s="1"', 't="s"', 'x=">"', "y='a>b'", 'r="bad"', 'cr="A1"', 'ht="12"']), max_size=3)
+ATTRS = st.lists(st.sampled_from(['s="1"', 't="s"', 'x=">"', "y='a>b'", 'r="bad"', 'cr="A1"', 'ht="12"', 'r = "XFD1"',
+                                  "r='B7'", 'r="C9"', 'rr="1"', 'x:r="D4"']), max_size=3)
 TAG_CELL = st.builds(
     lambda space, before, ref, after, close, col, row: (
         "<c" + "".join(f"{space}{a}" for a in before) + (f'{space}r="{col}{row}"' if ref else "")
@@ -124,6 +130,20 @@ def test_one_pass_patterns_find_what_the_two_pass_scan_found(parts: list[str], p
         xml = xml.replace("<", f"<{prefix}").replace(f"<{prefix}/", f"</{prefix}")
     data = xml.encode()
     assert _scanned(file_guard._SheetScan, data, chunk) == _scanned(_OldScan, data, chunk)
+
+
+@pytest.mark.parametrize(("tag", "refused"), [
+    ('<c r="A40" r="XFD400000">', True), ('<c r="A40"r="XFD400000">', True), ('<c r="A40" r = "XFD400000">', True),
+    ("<c r=\"A40\" t=\"s\"\n\tr='XFD400000'>", True), ('<c r="XFD400000x" r="A40">', False),
+    ('<c r="A40" cr="XFD400000" rows="2">', False), ('<c r="A40" x:r="XFD400000">', True)])
+def test_a_cell_with_a_second_position_is_refused(tag: str, refused: bool) -> None:
+    """calamine goes by the last ``r`` of a cell: one after the position the scan read is refused (XML allows one)."""
+    xml = f'<worksheet><sheetData><row r="40">{tag}<v>1</v></c></row></sheetData></worksheet>'.encode()
+    result = _scanned(file_guard._SheetScan, xml, 4096)
+    if refused:
+        assert result == "工作表“表1”中有标明了两个位置的单元格，不是本程序导出的报表"
+    else:
+        assert result == (40, 1, 1)
 
 
 def test_a_cell_whose_position_is_only_found_past_a_less_than_sign_is_refused() -> None:

@@ -33,6 +33,8 @@ CASES: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
     "cell at XFD400000, prefix my-ns:": (lambda s, t: H.far_cell(s, t, "XFD400000", "my-ns:"), "范围过"),
     "cell at XFD400000, prefix 中:": (lambda s, t: H.far_cell(s, t, "XFD400000", "中:"), "范围过"),
     "cell at XFD400000, prefix a.b:": (lambda s, t: H.far_cell(s, t, "XFD400000", "a.b:"), "范围过"),
+    # and by a cell's last r: this one, after the r the scan read, asked it for 200 GB too
+    "cell at A40 that says r again, at XFD400000": (lambda s, t: H.second_position(s, t), "两个位置"),
     "huge dimension": (lambda s, t: H.far_dimension(s, t), "范围过"),
     "a megabyte of cell tags without an end": (lambda s, t: H.endless_tags(s, t), "未标明位置的单元格"),
     "a megabyte of dimension tags without an end": (lambda s, t: H.endless_tags(s, t, b"<dimension ref=\"A1 "),
@@ -126,6 +128,7 @@ def test_a_sheet_calamine_cannot_read_is_named_in_chinese(county: County, tmp_pa
 
 
 @pytest.mark.parametrize("name", ["cell at XFD1048576", "cell at XFD400000, prefix my-ns:",
+                                  "cell at A40 that says r again, at XFD400000",
                                   "a megabyte of cell tags without an end", "stream longer than declared", "empty file",
                                   "broken sheet", "genuine", "pdf"])
 def test_reading_ahead_reads_every_file_as_reading_in_turn_does(county: County, tmp_path: Path, name: str,
