@@ -126,22 +126,30 @@ def check_zip_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 # name, which ends at XML white space, ``/`` or ``>`` (``<my-ns:c``, ``<中:c``, ``<a=b:c`` are cells to it; a pattern
 # that took only letters, digits and ``_`` for a prefix let a 40 KB workbook make it ask for 200 GB).
 # A cell's (and a row's) pattern matches every start tag of one, once: with the position its ``r`` attribute gives,
-# or, for a tag without one, with empty groups. A cell's also says (its third group) whether another ``r`` follows
-# in the same tag: calamine goes by a cell's last ``r`` (also ``r = '…'``), and XML allows only one (a cell at A40
-# that said r="XFD400000" after, unseen, made calamine ask for 200 GB). An attribute is looked for up to the tag's
-# end and never past a ``<`` (which no XML allows inside a tag): each try then stops at the next tag, and a chunk is
-# scanned in one pass (tags without an end, ``<c <c <c …`` or ``<dimension <dimension …``, made the patterns that
-# only stopped at a ``>`` go through the rest of the chunk at every tag: 48 KB of them took seconds, a 1 MB chunk
-# hours); after the position, the rest of the tag is gone through once (at once when it holds no ``r``).
+# or, for a tag without one, with empty groups. A cell's third group is not empty when the rest of its tag is not
+# plain: another ``r`` follows (calamine goes by a cell's last ``r``, also ``r = '…'``, and XML allows one: a cell
+# at A40 that said r="XFD400000" after, unseen, made calamine ask for 200 GB), or the first ``>`` is followed by
+# text, not a tag (a ``>`` inside an attribute's quotes, which XML allows, behind which the rest of the tag hid).
+# An attribute is looked for up to the tag's end and never past a ``<`` (which no XML allows inside a tag): each try
+# then stops at the next tag, and a chunk is scanned in one pass (tags without an end, ``<c <c <c …`` or
+# ``<dimension <dimension …``, made the patterns that only stopped at a ``>`` go through the rest of the chunk at
+# every tag: 48 KB of them took seconds, a 1 MB chunk hours); after the position, the rest of the tag is gone
+# through once (at once when it holds no ``r``).
 ANY_PREFIX = rb"(?:[^ \t\r\n<>/:]+:)?"
 _PREFIXED = re.compile(rb":(?:c|row|dimension)\b")  # in every prefixed start tag of the three (and maybe elsewhere)
 _PATTERNS = {
     prefix: (re.compile(rb"<%sdimension\b[^<>]*\bref=\"([^\"]*)\"" % prefix),
              re.compile(rb"<%sc(?:\s[^<>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\""
-                        rb"(?:[^<>r]*+(?=[<>])|(?:[^<>r]++|\Br|r(?!\s*=))*+(r)?)|[\s/>])" % prefix),
+                        rb"(?:[^<>r]*+(?=>\s*(?:<|\Z)|<|\Z)|(?:[^<>r]++|\Br|r(?!\s*=))*+(r|>(?!\s*(?:<|\Z)))?)|[\s/>])"
+                        % prefix),
              re.compile(rb"<%srow(?:\s[^<>]*?\br=\"([0-9]{1,7})\"|[\s/>])" % prefix))
     for prefix in (ANY_PREFIX, b"")
 }
+# The shared strings table's start tag (any prefix; "sst" is searched for directly), and the count calamine reads
+_STRINGS_TAG = re.compile(rb"sst\b([^<]*)")  # up to the next tag: a ">" may stand inside an attribute's quotes
+_UNIQUE_COUNT = re.compile(rb"uniqueCount\s*=\s*(?:\"([^\"<>]*)\"|'([^'<>]*)')")
+_COUNT_TEXT = re.compile(rb"[0-9]{1,7}")
+SHARED_STRINGS = "xl/sharedstrings.xml"  # the one part calamine reads them from (compared in lower case)
 _UNPLACED_CELL = (b"", b"", b"")
 _FIRST, _SECOND, _THIRD = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
@@ -162,16 +170,11 @@ def _ref_position(ref: str) -> tuple[int, int]:
     return int(match.group(2)), column_number(match.group(1))
 
 
-class _SheetScan:
-    """Streamed over a worksheet's XML: its claimed dimension and every cell position, within this module's limits
-    (``bounded=False``: every cell position only, without limits: :func:`cell_extent`)."""
+class _Chunked:
+    """Streamed over a part's XML a chunk at a time, each chunk cut at its last ``<``: no tag is ever split."""
 
-    def __init__(self, name_of: Callable[[], str], *, bounded: bool = True) -> None:
+    def __init__(self, name_of: Callable[[], str]) -> None:
         self._name_of = name_of  # the sheet's name is looked up only to say what is wrong with it
-        self._bounded = bounded
-        self.max_row = 0
-        self.max_col = 0
-        self.cells = 0
         self._tail = b""
 
     @property
@@ -194,6 +197,37 @@ class _SheetScan:
         self._tail = b""
 
     def _scan(self, data: bytes) -> None:
+        raise NotImplementedError
+
+
+class _StringsScan(_Chunked):
+    """Streamed over the shared strings table (``xl/sharedStrings.xml``, where calamine reads it): calamine sets
+    room aside for as many strings as its ``uniqueCount`` says before it reads any (``"2000000000"``: 48 GB)."""
+
+    def _scan(self, data: bytes) -> None:
+        for tag in _STRINGS_TAG.finditer(data):
+            for match in _UNIQUE_COUNT.finditer(tag.group(1)):
+                value = match.group(1) if match.group(1) is not None else match.group(2)
+                if not _COUNT_TEXT.fullmatch(value) or int(value) > MAX_CELLS:
+                    raise ReturnFormatError(f"文件中的共享字符串表声明了异常的条目数（{value[:20].decode('ascii', 'replace')}），"
+                                            "不是报表文件")
+
+
+class _SheetScan(_Chunked):
+    """Streamed over a worksheet's XML: its claimed dimension and every cell position, within this module's limits
+    (``bounded=False``: every cell position only, without limits: :func:`cell_extent`). ``numbered_rows``: a row
+    without its number is refused too, as in this program's worksheets (it places no cell: a cell without its
+    position is refused anywhere; a drawing's anchors are rows without one)."""
+
+    def __init__(self, name_of: Callable[[], str], *, bounded: bool = True, numbered_rows: bool = True) -> None:
+        super().__init__(name_of)
+        self._bounded = bounded
+        self._numbered_rows = numbered_rows
+        self.max_row = 0
+        self.max_col = 0
+        self.cells = 0
+
+    def _scan(self, data: bytes) -> None:
         patterns = _PATTERNS[b"" if _PREFIXED.search(data) is None else ANY_PREFIX]
         for match in patterns[0].finditer(data) if self._bounded else ():
             for ref in match.group(1).decode("ascii", "replace").split(":"):
@@ -214,12 +248,14 @@ class _SheetScan:
         _dimension, cell, row = patterns
         rows = row.findall(data)
         if b"" in rows:
-            raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
+            if self._numbered_rows:
+                raise ReturnFormatError(f"工作表“{self.name}”中有未标明行号的行，不是本程序导出的报表")
+            rows = [number for number in rows if number]
         refs = cell.findall(data)
         if _UNPLACED_CELL in refs:
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
         if any(map(_THIRD, refs)):
-            raise ReturnFormatError(f"工作表“{self.name}”中有标明了两个位置的单元格，不是本程序导出的报表")
+            raise ReturnFormatError(f"工作表“{self.name}”中有标记不规范的单元格（位置重复或属性异常），不是本程序导出的报表")
         return rows, refs
 
     def _place(self, row: int, col: int) -> None:
@@ -242,7 +278,7 @@ def cell_extent(xml: bytes) -> tuple[int, int]:
     """The last row and the last column any cell of a worksheet's XML claims, whatever its namespace prefix: the grid
     calamine allocates for the sheet (it does not go by the stated dimension). ``ReturnFormatError`` for a cell or
     a row without its position (calamine would place it itself) or a tag over 64 KB long."""
-    sheet = _SheetScan(lambda: "", bounded=False)
+    sheet = _SheetScan(lambda: "", bounded=False, numbered_rows=False)
     for start in range(0, len(xml), _CHUNK):  # a chunk at a time, as a received file's parts: bounded lists
         sheet.feed(xml[start:start + _CHUNK])
     sheet.close()
@@ -269,9 +305,27 @@ def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
         return {}
 
 
+def _is_worksheet(part: str) -> bool:
+    return part.startswith("xl/worksheets/") and part.endswith(".xml")
+
+
+def shared_strings_checked(xml: bytes) -> None:
+    """``ReturnFormatError`` when the shared strings table would make calamine set aside room for more strings than
+    any return has cells (see :class:`_StringsScan`)."""
+    strings = _StringsScan(lambda: "")
+    for start in range(0, len(xml), _CHUNK):
+        strings.feed(xml[start:start + _CHUNK])
+    strings.close()
+
+
 def scan_package(zf: zipfile.ZipFile) -> dict[str, Part]:
-    """Stream every part once (capped by its declared size, CRC checked): its SHA-256, and for worksheets
-    the cell positions. Returns the parts by name."""
+    """Stream every part once (capped by its declared size, CRC checked): its SHA-256, its cell positions, and for
+    the shared strings table the count it declares. Returns the parts by name.
+
+    Every part is scanned for cells, not only those under ``xl/worksheets/``: calamine reads a sheet from wherever
+    the workbook's relationships point (``xl/other/s1.bin`` will do), and this program's own files have no cells
+    anywhere else (nor anything that reads as one: charts' elements are ``c:…``, a drawing's anchors rows without a
+    number, which only a worksheet must not have, and the signature part is text without tags)."""
     infos = check_zip_entries(zf)
     import time
 
@@ -281,17 +335,18 @@ def scan_package(zf: zipfile.ZipFile) -> dict[str, Part]:
     names: dict[str, str] = {}
 
     def name_of(part: str) -> str:
-        """The sheet's name (the workbook's parts are parsed only when a reason needs it)."""
+        """The sheet's name, or the part's (the workbook's parts are parsed only when a reason needs it)."""
         if not names:
             names.update(_sheet_names(zf) or {"": ""})
-        return names.get(part) or Path(part).stem
+        return names.get(part) or (Path(part).stem if _is_worksheet(part) else part)
 
     for info in infos:
         if info.is_dir():
             parts[info.filename] = Part(info.filename, 0, hashlib.sha256(b"").hexdigest())
             continue
-        sheet = _SheetScan(functools.partial(name_of, info.filename)) \
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml") else None
+        sheet = _SheetScan(functools.partial(name_of, info.filename), numbered_rows=_is_worksheet(info.filename))
+        strings = _StringsScan(functools.partial(name_of, info.filename)) \
+            if info.filename.lower() == SHARED_STRINGS else None
         hasher = hashlib.sha256()
         size = 0
         try:
@@ -304,8 +359,9 @@ def scan_package(zf: zipfile.ZipFile) -> dict[str, Part]:
                     if size > info.file_size or size > MAX_PART_BYTES:
                         raise ReturnFormatError(f"文件中的部件“{info.filename}”比声明的更大，文件结构异常")
                     hasher.update(chunk)
-                    if sheet is not None:
-                        sheet.feed(chunk)
+                    sheet.feed(chunk)
+                    if strings is not None:
+                        strings.feed(chunk)
                     if time.monotonic() > deadline:
                         raise ReturnFormatError(f"检查文件用时超过 {MAX_SECONDS:.0f} 秒（内容过于庞杂），不是报表文件")
         except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
@@ -314,11 +370,12 @@ def scan_package(zf: zipfile.ZipFile) -> dict[str, Part]:
             raise ReturnFormatError(f"文件已损坏（部件“{info.filename}”无法解压）") from None
         except OSError as exc:
             raise ReturnFormatError(f"读取文件时出错（{exc.strerror or exc}）") from None
-        if sheet is not None:
-            sheet.close()
-            total_cells += sheet.cells
-            if total_cells > MAX_CELLS:
-                raise ReturnFormatError(f"文件中的单元格过多（超过 {MAX_CELLS} 个），不是报表文件")
+        sheet.close()
+        if strings is not None:
+            strings.close()
+        total_cells += sheet.cells
+        if total_cells > MAX_CELLS:
+            raise ReturnFormatError(f"文件中的单元格过多（超过 {MAX_CELLS} 个），不是报表文件")
         parts[info.filename] = Part(info.filename, size, hasher.hexdigest())
     return parts
 

@@ -38,7 +38,7 @@ from forms.records import HONOURS, IMPORTABLE, PEOPLE, SPECS, STUDIO_OUTPUTS, ST
 from forms.validation import validate
 from models import history, records
 from models.db import RecordError, Store, now
-from models.file_guard import cell_extent
+from models.file_guard import SHARED_STRINGS, cell_extent, shared_strings_checked
 from models.returns import ReturnFormatError
 
 ProgressFn = Callable[..., None]  # progress(done, total[, text])
@@ -253,10 +253,9 @@ def _open_xlsx(path: Path) -> _Book:
             raise ImportFileError(f"文件“{name}”解压后超过{MAX_UNZIPPED_BYTES // 1048576} MB，太大了，请拆分后再导入")
         fast = True
         try:
-            for info in infos:
+            for info in infos:  # every part: calamine reads a sheet from wherever the workbook's relationships point
                 data = _read_entry(archive, info)
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                    fast = fast and _calamine_safe(data)
+                fast = fast and _calamine_safe(data, strings=info.filename.lower() == SHARED_STRINGS)
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError):
             raise ImportFileError(f"文件“{name}”已损坏（内部数据校验失败），请在Excel中打开后另存再导入") from None
     if fast:
@@ -273,16 +272,20 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
             if not chunk:
                 break
             chunks.append(chunk)
-    return b"".join(chunks) if info.filename.startswith("xl/worksheets/") else b""
+    return b"".join(chunks)
 
 
-def _calamine_safe(xml: bytes) -> bool:
-    """Whether python-calamine may read this sheet: it allocates the whole used grid at once, so a
-    stray cell at XFD1048576 would take gigabytes (and a failed allocation ends the program). Otherwise
-    openpyxl streams it (slower, bounded). Every cell counts, whatever namespace prefix its name has."""
+def _calamine_safe(xml: bytes, *, strings: bool = False) -> bool:
+    """Whether python-calamine may read a workbook with this part: it allocates a sheet's whole used grid at once,
+    so a stray cell at XFD1048576 would take gigabytes (and a failed allocation ends the program), and room for as
+    many shared strings (``strings``: the part it reads them from) as the table claims. Otherwise openpyxl
+    streams the file (slower, bounded). Every cell counts, whatever namespace prefix its name has; a part that is
+    no sheet has none (a drawing's anchors read as rows without a number: the file is streamed too)."""
     try:
+        if strings:
+            shared_strings_checked(xml)
         max_row, max_col = cell_extent(xml)
-    except ReturnFormatError:  # a cell or row without its position: calamine would place it itself
+    except ReturnFormatError:  # a cell or row without its position (calamine would place it itself), a bad count
         return False
     return max_row * max_col <= MAX_FAST_CELLS and max_col <= MAX_COLUMNS
 

@@ -53,6 +53,36 @@ def second_position(source: Path, target: Path, ref: str = "XFD400000") -> Path:
     return _copy_with(source, target, edit)
 
 
+def hidden_position(source: Path, target: Path, ref: str = "XFD400000") -> Path:
+    """A cell at A40 with a ``>`` inside an attribute's quotes, and behind it the ``r`` calamine goes by."""
+    def edit(parts: dict[str, bytes]) -> None:
+        text = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+        parts["xl/worksheets/sheet1.xml"] = text.replace(
+            "</sheetData>", f'<row r="40"><c r="A40" x=">" r="{ref}"><v>1</v></c></row></sheetData>').encode("utf-8")
+    return _copy_with(source, target, edit)
+
+
+def strings_count(source: Path, target: Path, count: str = "2000000000") -> Path:
+    """The shared strings table claims ``count`` strings (calamine sets room aside for them before reading any)."""
+    def edit(parts: dict[str, bytes]) -> None:
+        parts["xl/sharedStrings.xml"] = re.sub(rb'uniqueCount="[^"]*"', f'uniqueCount="{count}"'.encode("ascii"),
+                                               parts["xl/sharedStrings.xml"])
+    return _copy_with(source, target, edit)
+
+
+def moved_sheet(source: Path, target: Path, ref: str = "XFD400000", where: str = "xl/other/s1.bin") -> Path:
+    """The first sheet moved outside ``xl/worksheets/`` (the workbook's relationship points there, which is where
+    calamine reads it from), with a cell far away."""
+    def edit(parts: dict[str, bytes]) -> None:
+        _sheet1_cell(parts, ref)
+        parts[where] = parts.pop("xl/worksheets/sheet1.xml")
+        rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
+        moved = re.sub(r'Target="(/xl/)?worksheets/sheet1\.xml"', f'Target="/{where}"', rels)
+        assert moved != rels
+        parts["xl/_rels/workbook.xml.rels"] = moved.encode("utf-8")
+    return _copy_with(source, target, edit)
+
+
 def far_dimension(source: Path, target: Path) -> Path:
     """Only the sheet's declared <dimension> is huge."""
     def edit(parts: dict[str, bytes]) -> None:

@@ -70,8 +70,10 @@ def test_a_prefixed_element_anywhere_is_still_seen(xml: bytes) -> None:
 _OLD = {prefix: (re.compile(rb"<%sc[\s/>]" % prefix), re.compile(rb"<%sc\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"" % prefix),
                  re.compile(rb"<%srow[\s/>]" % prefix), re.compile(rb"<%srow\s[^>]*?\br=\"([0-9]{1,7})\"" % prefix))
         for prefix in (file_guard.ANY_PREFIX, b"")}
-# a cell that gives a position and, later in its tag, another ``r`` (calamine goes by the last)
-_OLD_DOUBLE = {prefix: re.compile(rb"<%sc\s[^<>]*?\br=\"[A-Z]{1,3}[0-9]{1,7}\"[^<>]*?\br\s*=" % prefix)
+# a cell that gives a position and, later in its tag, another ``r`` (calamine goes by the last), or whose first ``>``
+# is followed by text (a ``>`` inside quotes)
+_OLD_DOUBLE = {prefix: re.compile(rb"<%sc\s[^<>]*?\br=\"[A-Z]{1,3}[0-9]{1,7}\"(?:[^<>]*?\br\s*=|[^<>]*>(?!\s*(?:<|\Z)))"
+                                  % prefix)
                for prefix in (file_guard.ANY_PREFIX, b"")}
 
 
@@ -86,7 +88,7 @@ class _OldScan(file_guard._SheetScan):
         if len(refs) != len(cell_open.findall(data)):
             raise ReturnFormatError(f"工作表“{self.name}”中有未标明位置的单元格，不是本程序导出的报表")
         if _OLD_DOUBLE[file_guard.ANY_PREFIX if general else b""].search(data):
-            raise ReturnFormatError(f"工作表“{self.name}”中有标明了两个位置的单元格，不是本程序导出的报表")
+            raise ReturnFormatError(f"工作表“{self.name}”中有标记不规范的单元格（位置重复或属性异常），不是本程序导出的报表")
         return rows, refs
 
 
@@ -135,13 +137,15 @@ def test_one_pass_patterns_find_what_the_two_pass_scan_found(parts: list[str], p
 @pytest.mark.parametrize(("tag", "refused"), [
     ('<c r="A40" r="XFD400000">', True), ('<c r="A40"r="XFD400000">', True), ('<c r="A40" r = "XFD400000">', True),
     ("<c r=\"A40\" t=\"s\"\n\tr='XFD400000'>", True), ('<c r="XFD400000x" r="A40">', False),
-    ('<c r="A40" cr="XFD400000" rows="2">', False), ('<c r="A40" x:r="XFD400000">', True)])
+    ('<c r="A40" cr="XFD400000" rows="2">', False), ('<c r="A40" x:r="XFD400000">', True),
+    ('<c r="A40" x=">" r="XFD400000">', True), ('<c r="A40" t="str">', False), ('<c r="A40">junk', True)])
 def test_a_cell_with_a_second_position_is_refused(tag: str, refused: bool) -> None:
-    """calamine goes by the last ``r`` of a cell: one after the position the scan read is refused (XML allows one)."""
+    """calamine goes by the last ``r`` of a cell: one after the position the scan read is refused (XML allows one),
+    and so is a tag whose first ``>`` is followed by text (a ``>`` in quotes, which hid the rest of the tag)."""
     xml = f'<worksheet><sheetData><row r="40">{tag}<v>1</v></c></row></sheetData></worksheet>'.encode()
     result = _scanned(file_guard._SheetScan, xml, 4096)
     if refused:
-        assert result == "工作表“表1”中有标明了两个位置的单元格，不是本程序导出的报表"
+        assert result == "工作表“表1”中有标记不规范的单元格（位置重复或属性异常），不是本程序导出的报表"
     else:
         assert result == (40, 1, 1)
 
@@ -163,3 +167,13 @@ def test_tags_without_an_end_are_scanned_in_one_pass(tag: bytes) -> None:
     data = tag * (1024 * 1024 // len(tag))
     result = _scanned(file_guard._SheetScan, data + b"<x/>", file_guard._CHUNK)
     assert isinstance(result, str) or result == (0, 0, 0)
+
+
+def test_a_drawings_anchor_rows_place_no_cell() -> None:
+    """Every part is scanned for cells (calamine reads a sheet wherever the workbook points); a chart's drawing
+    anchors it to rows without a number, which only a worksheet must not have."""
+    drawing = (b'<xdr:wsDr xmlns:xdr="d"><xdr:twoCellAnchor><xdr:from><xdr:col>0</xdr:col><xdr:row>0</xdr:row></xdr:from>'
+               b'<xdr:to><xdr:col>7</xdr:col><xdr:row>13</xdr:row></xdr:to></xdr:twoCellAnchor></xdr:wsDr>')
+    assert file_guard.cell_extent(drawing) == (0, 0)
+    with pytest.raises(ReturnFormatError, match="未标明位置的单元格"):  # a cell without its position, anywhere
+        file_guard.cell_extent(b'<x:row><x:c><v>1</v></x:c></x:row>')

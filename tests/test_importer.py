@@ -181,6 +181,30 @@ def test_a_far_cell_under_any_namespace_prefix_is_streamed_not_allocated(tmp_pat
     assert [n for n, _ in table.rows] == [2, 3, 1_000_001]
 
 
+def test_shared_strings_claimed_beyond_any_sheet_are_streamed_not_allocated() -> None:
+    """calamine sets room aside for the strings the table claims (``uniqueCount="2000000000"``: 48 GB) first."""
+    table = '<sst xmlns="main" count="3" uniqueCount="%s"><si><t>张三</t></si></sst>'.encode()
+    assert importer._calamine_safe(table % b"3", strings=True)
+    for claimed in (b"2000000000", b"+2000000000", b" 3", b"1500001"):
+        assert not importer._calamine_safe(table % claimed, strings=True), claimed
+    assert not importer._calamine_safe(b"<x:sst xmlns:x='main' uniqueCount = '2000000000'/>", strings=True)
+    assert not importer._calamine_safe(b'<sst a=">" uniqueCount="2000000000"/>', strings=True)
+
+
+def test_a_sheet_outside_the_worksheets_folder_is_checked_too(tmp_path: Path) -> None:
+    """calamine reads a sheet wherever the workbook's relationships point: every part is looked at."""
+    path = tmp_path / "挪走的工作表.xlsx"
+    with zipfile.ZipFile(SAMPLES / "远处有内容.xlsx") as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data, name = source.read(info), info.filename
+            if name == "xl/worksheets/sheet1.xml":
+                name = "xl/other/s1.bin"
+            elif name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"worksheets/sheet1.xml", b"other/s1.bin")
+            out.writestr(name, data)
+    assert isinstance(importer._open_xlsx(path), importer._OpenpyxlBook)
+
+
 def _sheet_xml(path: Path) -> bytes:
     with zipfile.ZipFile(path) as archive:
         return archive.read("xl/worksheets/sheet1.xml")
