@@ -201,8 +201,15 @@ def _pdf_layer_only() -> None:
     defer_package_init("pyhanko_certvalidator")
 
 
+# The most an attached return may take once inflated: more than the workbook's data sheet may hold
+# (``models.file_guard.MAX_PART_BYTES``, and that is XML). A stream of zeros inflates a thousandfold: a 64 MB PDF
+# signed by anyone asked for 64 GB.
+MAX_ATTACHMENT_BYTES = 48 * 1024 * 1024
+
+
 def attached_data(pdf: bytes) -> bytes | None:
-    """The canonical data associated with a PDF return (None if it carries none)."""
+    """The canonical data associated with a PDF return (None if it carries none, or more than
+    :data:`MAX_ATTACHMENT_BYTES`, or in any encoding but the one this program writes)."""
     _pdf_layer_only()
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -216,7 +223,31 @@ def attached_data(pdf: bytes) -> bytes | None:
         for i in range(0, len(entries), 2):
             if str(entries[i]) == ATTACHMENT_NAME:
                 spec = entries[i + 1].get_object()
-                return bytes(spec["/EF"]["/F"].get_object().data)
+                return _inflated(spec["/EF"]["/F"].get_object())
     except Exception:  # a damaged or foreign PDF: no data
         return None
     return None
+
+
+def _inflated(stream: Any) -> bytes | None:
+    """The stream's data, inflated within :data:`MAX_ATTACHMENT_BYTES` (never pyHanko's ``.data``, which inflates
+    whatever it holds); None for another filter, parameters, or too much."""
+    import zlib
+
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, list) else [] if filters is None else [str(filters)]
+    if names not in ([], ["/FlateDecode"]) or stream.get("/DecodeParms") is not None:
+        return None
+    raw = stream.encoded_data
+    if not names:
+        return bytes(raw) if len(raw) <= MAX_ATTACHMENT_BYTES else None
+    inflater, out, rest = zlib.decompressobj(), bytearray(), bytes(raw)
+    while not inflater.eof:  # a megabyte at a time: never more than the bound held
+        piece = inflater.decompress(rest, 1 << 20)
+        out += piece
+        if len(out) > MAX_ATTACHMENT_BYTES:
+            return None
+        rest = inflater.unconsumed_tail
+        if not piece and not rest:  # cut short: nothing more will come
+            return None
+    return bytes(out)

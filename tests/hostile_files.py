@@ -194,3 +194,36 @@ def device_link(target: Path) -> Path:
 
 
 POSIX_ONLY = {"fifo", "device_link"}
+
+
+def pdf_attachment_bomb(target: Path, inflated_mb: int = 200, *, params: bool = False) -> Path:
+    """A PDF whose attached return (the name this program gives it) is ``inflated_mb`` MB of zeros, deflated a
+    thousandfold: unsigned, so ``models.pdfa.attached_data`` is tried on it directly."""
+    import zlib
+
+    from models.pdfa import ATTACHMENT_NAME
+
+    deflater = zlib.compressobj(9)
+    chunk = b"\0" * (1 << 20)
+    data = b"".join(deflater.compress(chunk) for _ in range(inflated_mb)) + deflater.flush()
+    extra = b" /DecodeParms << /Predictor 1 >>" if params else b""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(%s) 4 0 R] >> >> >>"
+        % ATTACHMENT_NAME.encode("ascii"),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        b"<< /Type /Filespec /F (%s) /EF << /F 5 0 R >> >>" % ATTACHMENT_NAME.encode("ascii"),
+        b"<< /Type /EmbeddedFile /Filter /FlateDecode%s /Length %d >>\nstream\n" % (extra, len(data)) + data
+        + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    target.write_bytes(bytes(out))
+    return target

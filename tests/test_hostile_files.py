@@ -159,3 +159,25 @@ def test_reading_ahead_reads_every_file_as_reading_in_turn_does(county: County, 
     assert (early.status, early.reason, early.digest, early.ret) == (in_turn.status, in_turn.reason, in_turn.digest,
                                                                       in_turn.ret)
     assert not [t for t in threading.enumerate() if t.name == "changai-read-sheets"]
+
+
+def test_a_pdf_whose_attached_data_inflates_a_thousandfold_is_not_inflated(tmp_path: Path) -> None:
+    """A signed PDF's attached return is read once its signature is intact, whoever signed it: a 200 KB stream of
+    zeros inflated to 200 MB at once (a 64 MB PDF: 64 GB). It is inflated within 48 MB, or not at all."""
+    import tracemalloc
+
+    from models import pdfa
+
+    bomb = H.pdf_attachment_bomb(tmp_path / "附件炸弹.pdf").read_bytes()
+    assert len(bomb) < 400_000
+    tracemalloc.start()
+    try:
+        assert pdfa.attached_data(bomb) is None
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 80 * 1024 * 1024, peak
+    small = H.pdf_attachment_bomb(tmp_path / "小附件.pdf", inflated_mb=1).read_bytes()
+    assert pdfa.attached_data(small) == b"\0" * (1 << 20)  # within the bound: read as before
+    odd = H.pdf_attachment_bomb(tmp_path / "带参数.pdf", inflated_mb=1, params=True).read_bytes()
+    assert pdfa.attached_data(odd) is None  # not as this program writes it
