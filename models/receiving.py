@@ -517,11 +517,14 @@ def _inspected_here(store: Store, files: Sequence[Path]) -> Generator[Inspection
     inspection, as by ``common.processes.ordered_map``."""
     from models.return_io import ReadAhead
 
-    following: ReadAhead | None = None
+    begun: list[ReadAhead] = []  # the files begun and not yet closed, whatever stops the loop (Ctrl+C too)
     try:
         for index, path in enumerate(files):
-            current = following if following is not None else ReadAhead(path)
-            following = ReadAhead(files[index + 1]) if index + 1 < len(files) else None
+            if not begun:
+                begun.append(ReadAhead(path))
+            if index + 1 < len(files):
+                begun.append(ReadAhead(files[index + 1]))
+            current = begun.pop(0)
             try:
                 inspection: Inspection | Exception = inspect_file(store, path, current)
             except Exception as exc:  # the caller says what it means for this file
@@ -530,8 +533,8 @@ def _inspected_here(store: Store, files: Sequence[Path]) -> Generator[Inspection
                 current.close()
             yield inspection
     finally:
-        if following is not None:
-            following.close()
+        for ahead in begun:
+            ahead.close()
 
 
 _helper_store: Store | None = None  # in a helper process: the receiver's store, read-only
