@@ -2,7 +2,8 @@
 
 A prefecture union points the program at a folder (a USB stick) or at files. Each file is read
 and verified first (outside any transaction; for a large batch, in helper processes side by side:
-``common.processes``), then stored in one transaction of its own, in the files' order, so a bad
+``common.processes``; for a small one in this process, the next file begun while this one is verified:
+``models.return_io.ReadAhead``), then stored in one transaction of its own, in the files' order, so a bad
 file never disturbs what was received before it, and a file is either wholly received or not at all.
 
 What is kept (table ``received_returns``, one row per distinct canonical payload, keyed by its
