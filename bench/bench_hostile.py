@@ -62,7 +62,7 @@ def main() -> None:
             "cell at XFD10000": lambda t: H.far_cell(source, t, "XFD10000"),
             "cell at XFD400000, prefix my-ns:": lambda t: H.far_cell(source, t, "XFD400000", "my-ns:"),
             "cell at A40, r again far away": lambda t: H.second_position(source, t),
-            "cell at A40, quoted > hides r": lambda t: H.hidden_position(source, t),
+            "cell at A40, quoted > hides r": lambda t: H.second_position(source, t, between=' x=">"'),
             "2e9 shared strings claimed": lambda t: H.strings_count(source, t),
             "sheet moved out, cell far away": lambda t: H.moved_sheet(source, t),
             "huge <dimension>": lambda t: H.far_dimension(source, t),

@@ -11,6 +11,7 @@ wrong; :func:`models.return_io.read_return` turns it into ``malformed``.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import functools
 import hashlib
@@ -170,7 +171,7 @@ def _ref_position(ref: str) -> tuple[int, int]:
     return int(match.group(2)), column_number(match.group(1))
 
 
-class _Chunked:
+class _Chunked(abc.ABC):
     """Streamed over a part's XML a chunk at a time, each chunk cut at its last ``<``: no tag is ever split."""
 
     def __init__(self, name_of: Callable[[], str]) -> None:
@@ -196,8 +197,15 @@ class _Chunked:
         self._scan(self._tail)
         self._tail = b""
 
+    def whole(self, xml: bytes) -> None:
+        """Fed all of ``xml`` held in memory, a chunk at a time as a part read from a file (bounded lists)."""
+        for start in range(0, len(xml), _CHUNK):
+            self.feed(xml[start:start + _CHUNK])
+        self.close()
+
+    @abc.abstractmethod
     def _scan(self, data: bytes) -> None:
-        raise NotImplementedError
+        """Look through ``data``, a run of whole tags; raise ``ReturnFormatError`` for what the reader must not see."""
 
 
 class _StringsScan(_Chunked):
@@ -279,9 +287,7 @@ def cell_extent(xml: bytes) -> tuple[int, int]:
     calamine allocates for the sheet (it does not go by the stated dimension). ``ReturnFormatError`` for a cell or
     a row without its position (calamine would place it itself) or a tag over 64 KB long."""
     sheet = _SheetScan(lambda: "", bounded=False, numbered_rows=False)
-    for start in range(0, len(xml), _CHUNK):  # a chunk at a time, as a received file's parts: bounded lists
-        sheet.feed(xml[start:start + _CHUNK])
-    sheet.close()
+    sheet.whole(xml)
     return sheet.max_row, sheet.max_col
 
 
@@ -312,10 +318,7 @@ def _is_worksheet(part: str) -> bool:
 def shared_strings_checked(xml: bytes) -> None:
     """``ReturnFormatError`` when the shared strings table would make calamine set aside room for more strings than
     any return has cells (see :class:`_StringsScan`)."""
-    strings = _StringsScan(lambda: "")
-    for start in range(0, len(xml), _CHUNK):
-        strings.feed(xml[start:start + _CHUNK])
-    strings.close()
+    _StringsScan(lambda: "").whole(xml)
 
 
 def scan_package(zf: zipfile.ZipFile) -> dict[str, Part]:

@@ -44,21 +44,13 @@ def far_cell(source: Path, target: Path, ref: str = "XFD1048576", prefix: str = 
     return _copy_with(source, target, lambda parts: _sheet1_cell(parts, ref, prefix))
 
 
-def second_position(source: Path, target: Path, ref: str = "XFD400000") -> Path:
-    """A cell at A40 whose tag says ``r`` once more, far away: calamine goes by the last one."""
+def second_position(source: Path, target: Path, ref: str = "XFD400000", *, between: str = "") -> Path:
+    """A cell at A40 whose tag says ``r`` once more, far away (calamine goes by the last one); ``between`` the two,
+    e.g. `` x=">"``, a ``>`` inside quotes that ended the tag for a scan."""
     def edit(parts: dict[str, bytes]) -> None:
         text = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
         parts["xl/worksheets/sheet1.xml"] = text.replace(
-            "</sheetData>", f'<row r="40"><c r="A40" r="{ref}"><v>1</v></c></row></sheetData>').encode("utf-8")
-    return _copy_with(source, target, edit)
-
-
-def hidden_position(source: Path, target: Path, ref: str = "XFD400000") -> Path:
-    """A cell at A40 with a ``>`` inside an attribute's quotes, and behind it the ``r`` calamine goes by."""
-    def edit(parts: dict[str, bytes]) -> None:
-        text = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
-        parts["xl/worksheets/sheet1.xml"] = text.replace(
-            "</sheetData>", f'<row r="40"><c r="A40" x=">" r="{ref}"><v>1</v></c></row></sheetData>').encode("utf-8")
+            "</sheetData>", f'<row r="40"><c r="A40"{between} r="{ref}"><v>1</v></c></row></sheetData>').encode("utf-8")
     return _copy_with(source, target, edit)
 
 

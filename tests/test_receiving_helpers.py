@@ -95,28 +95,6 @@ def test_a_large_batch_is_verified_in_helpers_a_small_one_here(counties: dict[st
         memory.close()
 
 
-def test_cancelling_stops_the_helpers_and_keeps_what_was_stored(counties: dict[str, County], tmp_path: Path) -> None:
-    usb = copy_files([c.xlsx for c in counties.values()], tmp_path / "U盘")
-
-    class Stop(Exception):
-        pass
-
-    def progress(done: int, _total: int, _text: str = "") -> None:
-        if done == 2:
-            raise Stop
-
-    store = receiving_store(tmp_path / "州市", counties=counties)
-    try:
-        started = time.monotonic()
-        with pytest.raises(Stop):
-            receiving.receive_files(store, usb, jobs=HELPERS, progress=progress)
-        assert time.monotonic() - started < 30
-        assert store.scalar("SELECT COUNT(*) FROM received_returns") == 2  # the two files before the stop
-        assert len(receiving.receive_files(store, usb, jobs=1)) == len(usb)  # and the store is usable
-    finally:
-        store.close()
-
-
 def test_reading_the_next_file_ahead_receives_what_reading_each_in_turn_does(counties: dict[str, County],
                                                                              tmp_path: Path,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,10 +138,12 @@ def _open_files_under(folder: Path) -> list[str]:
     return found
 
 
-def test_cancelling_in_one_process_leaves_no_file_open(counties: dict[str, County], tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stopped after two files, the file begun ahead is closed and its reading thread done: the stick can be
-    pulled out (Windows refuses to eject a stick with a file open)."""
+@pytest.mark.parametrize("jobs", [HELPERS, 1])
+def test_cancelling_keeps_what_was_stored_and_leaves_no_file_open(counties: dict[str, County], tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    """Stopped after two files, with helper processes (ended at once) or in one process (the file begun ahead
+    closed, its reading thread done): the two files are kept, and the stick can be pulled out (Windows refuses to
+    eject a stick with a file open)."""
     usb = copy_files([c.xlsx for c in counties.values()], tmp_path / "U盘")
     monkeypatch.setattr(processes, "usable_cpus", lambda: 2)
 
@@ -176,11 +156,14 @@ def test_cancelling_in_one_process_leaves_no_file_open(counties: dict[str, Count
 
     store = receiving_store(tmp_path / "州市", counties=counties)
     try:
+        started = time.monotonic()
         with pytest.raises(Stop):
-            receiving.receive_files(store, usb, jobs=1, progress=progress)
-        assert store.scalar("SELECT COUNT(*) FROM received_returns") == 2
+            receiving.receive_files(store, usb, jobs=jobs, progress=progress)
+        assert time.monotonic() - started < 30
+        assert store.scalar("SELECT COUNT(*) FROM received_returns") == 2  # the two files before the stop
         assert not _reading_threads()
         assert not _open_files_under(tmp_path / "U盘")
+        assert len(receiving.receive_files(store, usb, jobs=1)) == len(usb)  # and the store is usable
     finally:
         store.close()
 
