@@ -6,6 +6,7 @@ two ways), the birth dates and sexes entered beside them, and people in the recy
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,61 @@ def test_statistics_are_not_taken_again_at_every_start(tmp_path: Path) -> None:
     store.close()
     store = open_store(tmp_path / "统计")
     try:
+        assert store.refresh_statistics() is False
+    finally:
+        store.close()
+
+
+def _statistics(folder: Path) -> list[tuple]:
+    conn = sqlite3.connect(folder / "store.sqlite3")
+    try:
+        return sorted(conn.execute("SELECT tbl, idx, stat FROM sqlite_stat1"), key=str)
+    finally:
+        conn.close()
+
+
+def test_closing_the_store_takes_no_statistics(tmp_path: Path) -> None:
+    """A command that reads the people list leaves the statistics as they were: no ANALYZE when the store closes
+    (``PRAGMA optimize`` took one at every close, because the partial index of suspect numbers holds no row and
+    so never has statistics: half a second a command at 200,000 people)."""
+    from models.demo import bulk_people
+
+    folder = tmp_path / "统计"
+    store = open_store(folder)
+    bulk_people(store, 300, seed=5)
+    assert store.refresh_statistics() is True
+    assert store.scalar("SELECT count(*) FROM people WHERE " + ID_SUSPECT_SQL) == 0  # the partial index is empty
+    with store.atomic():
+        store.conn.execute("UPDATE sqlite_stat1 SET stat = '300 7' WHERE idx = 'people_sex'")  # ANALYZE would undo it
+    store.close()
+    before = _statistics(folder)
+    assert ("people", "people_sex", "300 7") in before
+    store = open_store(folder)
+    review._people_checks(store, TODAY)
+    store.query("SELECT id FROM people WHERE deleted_at IS NULL ORDER BY sort_key LIMIT 50")
+    store.close()
+    assert _statistics(folder) == before
+
+
+def test_an_index_or_table_without_statistics_is_analysed_once(tmp_path: Path) -> None:
+    """What a migration adds (an index on a large table, a new table that then fills) gets its statistics when the
+    store is next opened, once."""
+    from models.demo import bulk_people
+
+    folder = tmp_path / "统计"
+    store = open_store(folder)
+    try:
+        bulk_people(store, 300, seed=5)
+        assert store.refresh_statistics() is True
+        store.conn.execute("CREATE INDEX people_name_test ON people(name)")
+        assert store.refresh_statistics() is True
+        assert store.scalar("SELECT stat FROM sqlite_stat1 WHERE idx = 'people_name_test'").startswith("300 ")
+        assert store.refresh_statistics() is False
+        store.conn.execute("CREATE TABLE added_later (id INTEGER PRIMARY KEY, kind TEXT)")
+        store.conn.execute("CREATE INDEX added_later_kind ON added_later(kind)")
+        assert store.refresh_statistics() is False  # empty: nothing to plan for
+        store.conn.executemany("INSERT INTO added_later (kind) VALUES (?)", [(str(n % 9),) for n in range(500)])
+        assert store.refresh_statistics() is True
         assert store.refresh_statistics() is False
     finally:
         store.close()
