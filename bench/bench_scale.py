@@ -1,6 +1,7 @@
-"""Province scale: review, the people list, start-up, export and receiving at 1k … 200k people.
+"""Province scale: review, the people list, start-up, a command, export and receiving at 1k … 200k people.
 
-    python bench/bench_scale.py [--sizes 1000,10000,50000,100000,200000] [--parts review,table,startup,export,receive]
+    python bench/bench_scale.py [--sizes 1000,10000,50000,100000,200000]
+                                [--parts review,table,startup,command,export,receive]
                                 [--repeat 3] [--receive-files 10,100,1000] [--cache FOLDER]
 
 Every figure is printed with its floor, measured in the same run on the same machine, and the ratio:
@@ -19,6 +20,10 @@ table    The people list as the GUI drives it (``ui.record_table_model.RecordTab
 startup  Fresh process to main window shown and painted (``bench_foundation.py``'s children: a bare
          PySide6 ``QMainWindow`` and ``ui.app.run_gui``) on the store of each size, alternating, median.
          Target: at most 2x bare.
+command  ``main.py status`` as a user runs it, a fresh process to its exit, on the store of each size; floor: a
+         fresh process that opens the store with plain ``sqlite3``, counts what ``status`` counts and closes it.
+         Alternating, median. No target: it shows what a command costs beyond its own work as the store grows
+         (a cost paid at every open or close of the store shows here first).
 export   In a fresh process: the return of the store consolidated (``models.returns.consolidate``, the roster
          of every person with a 来源单位), then ``models.export.export_snapshot`` to .xlsx + .pdf with a signer
          (a fresh P-256 key; the passphrase-protected key file is not part of it). Peak resident memory
@@ -68,6 +73,10 @@ from forms.periods import Period  # noqa: E402
 RESULT = "BENCH-RESULT"
 PERIOD = Period(2025)
 FIRST_ROWS = 50
+# What ``status`` reads, done with the standard library alone (the floor of ``status`` as a command).
+FLOOR_STATUS = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                "[c.execute(f'SELECT count(*) FROM {t}').fetchone() for t in "
+                "('people', 'studios', 'trainings', 'competitions', 'innovation', 'honours')]; c.close()")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -572,7 +581,7 @@ def line(what: str, measured: str, floor: str, ratio: float | None, target: str,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,50000,100000,200000")
-    parser.add_argument("--parts", default="review,table,startup,export,receive")
+    parser.add_argument("--parts", default="review,table,startup,command,export,receive")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--receive-files", default="10,100,1000")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "changai-bench-scale")
@@ -597,6 +606,7 @@ def main() -> int:
           f"PySide6 {PySide6.__version__}", flush=True)
     print(f"  {'what':<34} {'measured':>12} {'floor':>12} {'ratio':>7} {'target':<22}")
     review_s: dict[int, float] = {}
+    command_s: dict[int, float] = {}
     for size in sizes:
         folder = ensure_store(args.cache, size)
         print(f"{size:,} people", flush=True)
@@ -633,6 +643,19 @@ def main() -> int:
             ratio = statistics.median(app) / statistics.median(bare)
             line("start-up to main window", f"{statistics.median(app):.3f} s", f"{statistics.median(bare):.3f} s",
                  ratio, "<= 2x bare window", ratio <= 2)
+            paired = statistics.median(a / b for a, b in zip(app, bare, strict=True))
+            print(f"    (paired, the median of each round's ratio: {paired:.2f}x)")
+        if "command" in parts:
+            status = [str(ROOT / "main.py"), "--data-dir", str(folder), "status"]
+            store_file = str(folder / "store.sqlite3")
+            run(Path(status[0]), status[1:], env)
+            floors, commands = [], []
+            for _ in range(max(3, args.repeat)):
+                floors.append(run(Path("-c"), [FLOOR_STATUS, store_file], env)[0])
+                commands.append(run(Path(status[0]), status[1:], env)[0])
+            command_s[size] = statistics.median(commands)
+            line("status as a command", f"{command_s[size]:.3f} s", f"{statistics.median(floors):.3f} s",
+                 command_s[size] / statistics.median(floors), "(no target)", None)
         if "export" in parts:
             with tempfile.TemporaryDirectory(prefix="changai-bench-export-") as tmp:
                 out = ["--data-dir", str(folder), "--out", tmp]
@@ -650,6 +673,10 @@ def main() -> int:
             line("export peak memory", f"{e['peak_mb']:.0f} MB", f"{floor_peak:.0f} MB", e["peak_mb"] / floor_peak,
                  "<= 400 MB", e["peak_mb"] <= 400)
             print(f"    (peak before exporting, the return built: {e['peak_before_mb']:.0f} MB)")
+    if len(command_s) > 1:
+        smallest = min(command_s)
+        for size in sorted(command_s)[1:]:
+            print(f"  status as a command, {smallest:,} -> {size:,} people: x{command_s[size] / command_s[smallest]:.2f}")
     if len(review_s) > 1:
         known = sorted(review_s)
         for a, b in itertools.pairwise(known):
