@@ -208,12 +208,37 @@ class Return:
 
     def content_bytes(self) -> bytes:
         """The canonical bytes without version, time and report date: equal when nothing changed."""
-        data = self.to_dict()
+        return _dump(self._content())
+
+    def same_content(self, other: Return) -> bool:
+        """``self.content_bytes() == other.content_bytes()``, without writing either document whole.
+
+        Everything but the rosters' rows is compared as those bytes; then each roster's rows, as the texts the
+        canonical form writes for them (lists of texts are equal exactly when their JSON texts are), stopping
+        at the first that differs. 定稿 asks this of the version before: for a province's roster of 100,000
+        people, writing both documents took longer than computing the return."""
+        def without_rows(key: str) -> list[Any]:
+            return []
+
+        if _dump(self._content(without_rows)) != _dump(other._content(without_rows)):
+            return False
+        for roster in self.spec.rosters:  # the same definition and columns: the bytes above name them
+            keys = [c.key for c in roster.visible_columns(self.consolidated)]
+            mine, theirs = self.rosters.get(roster.key, []), other.rosters.get(roster.key, [])
+            if len(mine) != len(theirs):
+                return False
+            for a, b in zip(mine, theirs, strict=True):
+                if [str(a.get(k, "")) for k in keys] != [str(b.get(k, "")) for k in keys]:
+                    return False
+        return True
+
+    def _content(self, roster_rows: Callable[[str], list[Any]] | None = None) -> dict[str, Any]:
+        data = self.to_dict(roster_rows=roster_rows)
         data["version"] = 0
         data["finalised_at"] = ""
         data["cover"]["report_date"] = ""
         data["definition"] = self.definition.ref  # an old version without the field equals the same content
-        return _dump(data)
+        return data
 
 
 def _json_number(value: Number, is_money: bool) -> int | str:

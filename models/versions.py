@@ -107,7 +107,7 @@ def finalise(store: Store, period: Period, *, today: dt.date | None = None) -> R
                               + "\n".join(f"· {f.text()}" for f in missing[:20]), report)
     draft.notes = report.note_entries()
     latest = load_version(store, period)
-    if latest is not None and latest.content_bytes() == draft.content_bytes():
+    if latest is not None and latest.same_content(draft):
         return latest
     from models.backup import snapshot
 
@@ -118,12 +118,12 @@ def finalise(store: Store, period: Period, *, today: dt.date | None = None) -> R
                                   (draft.unit_code, period.code))) + 1
         draft.version = number
         draft.finalised_at = stamp
-        payload = ret_mod.canonical_bytes(draft)
-        store.conn.execute(
-            "INSERT INTO returns (unit_code, period, version, created_at, payload, notes, digest) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (draft.unit_code, period.code, number, stamp, payload.decode("utf-8"),
-             json.dumps(draft.notes, ensure_ascii=False), ret_mod.digest(draft)))
+        with ret_mod.computed_once(draft) as payload:  # stored and digested: serialised once
+            store.conn.execute(
+                "INSERT INTO returns (unit_code, period, version, created_at, payload, notes, digest) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (draft.unit_code, period.code, number, stamp, payload.decode("utf-8"),
+                 json.dumps(draft.notes, ensure_ascii=False), ret_mod.digest(draft)))
     return draft
 
 
@@ -136,4 +136,4 @@ def current_state(store: Store, period: Period) -> tuple[Return | None, bool]:
 
     draft = ret_mod.compute(store, period)
     draft.notes = review.review(store, period, draft).note_entries()
-    return latest, latest.content_bytes() != draft.content_bytes()
+    return latest, not latest.same_content(draft)

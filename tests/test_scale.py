@@ -461,3 +461,27 @@ def test_canonical_bytes_in_slices_are_the_whole_documents_bytes(names: list[str
         assert returns.digest(ret) == hashlib.sha256(whole).hexdigest()
     finally:
         returns.ROWS_PER_SLICE = saved
+
+
+_ROSTER_CELL = st.sampled_from(["张三", "", "李䶮", 1, None, "1"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.fixed_dictionaries({}, optional={"name": _ROSTER_CELL, "sex": _ROSTER_CELL}), max_size=4),
+       st.lists(st.fixed_dictionaries({}, optional={"name": _ROSTER_CELL, "sex": _ROSTER_CELL}), max_size=4),
+       st.sampled_from(["李国华", "王丽"]), st.sampled_from(["2026-01-15", "2026-02-01"]), st.integers(0, 2),
+       st.booleans(), st.sampled_from([[], [{"code": "W1", "text": "已核实"}]]))
+def test_same_content_is_equal_content_bytes(rows_a: list[dict], rows_b: list[dict], head: str, date: str,
+                                            version: int, table_changed: bool, notes: list[dict]) -> None:
+    """定稿 compares the draft with the version before without writing either whole: the answer is the one of
+    comparing their content bytes, whatever differs (a roster cell, a missing cell against an empty one, a number
+    against its text, the cover, a table, the notes) or only seems to (version, time, report date)."""
+    a = ret_mod.Return("530821", "宁洱哈尼族彝族自治县总工会", "county", "530800", "2025",
+                       {"head": "李国华", "report_date": "2026-01-15"}, ret_mod.empty_tables(), {"R1": rows_a, "R2": []})
+    tables = ret_mod.empty_tables()
+    if table_changed:
+        tables["T1"][next(iter(tables["T1"]))][next(iter(next(iter(tables["T1"].values()))))] = 1
+    b = dataclasses.replace(a, cover={"head": head, "report_date": date}, tables=tables,
+                            rosters={"R1": rows_b, "R2": []}, version=version, notes=notes)
+    assert a.same_content(b) == (a.content_bytes() == b.content_bytes()) == b.same_content(a)
+    assert a.same_content(dataclasses.replace(a, version=3, finalised_at="2026-01-15T10:00:00"))
