@@ -207,7 +207,7 @@ def _roster_changes(roster: R.RosterSpec, old_rows: list[dict[str, str]], new_ro
     columns = [c for c in roster.visible_columns(consolidated) if c.key not in IGNORED_ROSTER_COLUMNS]
 
     def key_of(row: dict[str, str]) -> tuple[str, ...]:
-        return tuple(str(row.get(k, "")) for k in keys)
+        return tuple([str(row.get(k, "")) for k in keys])
 
     def label_of(row: dict[str, str]) -> str:
         extra = [str(row.get(k, "")) for k in keys[1:] if row.get(k)] if roster.key != "R1" else \
@@ -219,11 +219,14 @@ def _roster_changes(roster: R.RosterSpec, old_rows: list[dict[str, str]], new_ro
     after = {key_of(r): r for r in new_rows}
     out = []
     for key, row in after.items():
-        if key not in before:
+        old_row = before.get(key)
+        if old_row is None:
             out.append(RosterChange(roster.key, roster.number, "added", label_of(row)))
             continue
-        fields = tuple((c.label, str(before[key].get(c.key, "")), str(row.get(c.key, ""))) for c in columns
-                       if str(before[key].get(c.key, "")) != str(row.get(c.key, "")))
+        if old_row == row:  # the same texts (most rows of a province's roster): nothing to look at cell by cell
+            continue
+        fields = tuple((c.label, str(old_row.get(c.key, "")), str(row.get(c.key, ""))) for c in columns
+                       if str(old_row.get(c.key, "")) != str(row.get(c.key, "")))
         if fields:
             out.append(RosterChange(roster.key, roster.number, "changed", label_of(row), fields))
     for key, row in before.items():

@@ -284,3 +284,17 @@ def test_diff_lists_exactly_the_changed_cells(changes: dict[int, int]) -> None:
     assert len(result.numbers) == len(changes)
     assert all(c.difference == c.new - c.old for c in result.numbers)
     assert not result.rosters and not result.notes
+
+
+def test_roster_rows_changed_only_in_their_number_are_not_changes() -> None:
+    """A row whose texts are all the same is skipped whole; one renumbered (序号 is not a change) or changed in a
+    cell is looked at cell by cell, and only the changed cell is listed."""
+    base = _base_return()
+    new = copy.deepcopy(base)
+    rows = new.rosters["R1"]
+    assert len(rows) >= 3
+    rows[0]["seq"] = "99"
+    rows[1]["seq"], rows[1]["employer"] = "98", "新单位"
+    result = diff.diff_returns(base, new)
+    assert [(c.action, c.fields) for c in result.rosters] == [
+        ("changed", (("工作单位", base.rosters["R1"][1]["employer"], "新单位"),))]
