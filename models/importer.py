@@ -1556,7 +1556,9 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
     honour_columns = [f.name for f in HONOURS.fields]
     logged: list[tuple[str, str, str, int, str, int | None, Sequence[history.Change]]] = []
     if form.parent_key:  # a child table (studio outputs): no search columns or time stamps of its own
-        return _apply_children(store, plan, form, [form.parent_key, *columns], stamp, progress)
+        batch_id = _apply_children(store, plan, form, [form.parent_key, *columns], stamp, progress)
+        store.refresh_statistics()
+        return batch_id
     extra = records.extra_names(store, plan.kind)  # a definition's entry fields: the ``extra`` column (JSON)
     try:
         with store.atomic():
@@ -1618,6 +1620,9 @@ def apply_import(store: Store, plan: ImportPlan, progress: ProgressFn | None = N
     except sqlite3.IntegrityError:
         raise RecordError("导入时发现与已有记录重复（可能在检查之后又录入了数据），请重新检查后再导入（本次未写入任何数据）"
                           ) from None
+    # Thousands of rows may have come: the planner's figures brought up to date here, where the import runs (the
+    # window's worker thread, behind its progress dialog), not when the window next looks at the store.
+    store.refresh_statistics()
     return batch_id
 
 
@@ -1795,6 +1800,7 @@ def undo_import(store: Store, batch_id: int) -> UndoResult:
             history.log_many(store, logged)
         store.conn.execute("UPDATE import_batches SET undone_at = ? WHERE id = ?", (undo_stamp, batch_id))
         records.update_search_index(store, form.table)
+    store.refresh_statistics()  # as after an import: thousands of rows may have gone
     return UndoResult(batch_id, removed, restored, honours_removed)
 
 

@@ -625,3 +625,22 @@ def test_batch_items_record_what_was_replaced(store: Store) -> None:
     items = store.query("SELECT * FROM import_batch_items WHERE batch_id = ? AND action = 'update'", (batch,))
     assert len(items) == 1
     assert json.loads(items[0]["before"])["employer"] == "宁洱县自来水有限公司"
+
+
+def test_an_import_leaves_the_planner_statistics_current(county_store: Store, tmp_path: Path) -> None:
+    """An import of hundreds of people refreshes SQLite's statistics itself (where it runs: the window's worker
+    thread), and so does taking it back; the window then has nothing left to analyse on its own thread."""
+    lines = ["姓名,性别,身份证号,工作单位,荣誉称号,荣誉级别,授予年份"]
+    for n in range(300):
+        sex = "男" if n % 2 else "女"
+        number = make_id_number("530821", dt.date(1970 + n % 30, 1 + n % 12, 1 + n % 28), n, sex)
+        lines.append(f"人员{n},{sex},{number},第{n % 7}号企业,县级劳动模范,县级,{2000 + n % 20}")
+    path = tmp_path / "三百人.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    batch = import_people(county_store, path)
+    assert county_store.scalar("SELECT count(*) FROM people") == 300
+    stat = county_store.scalar("SELECT max(CAST(stat AS INTEGER)) FROM sqlite_stat1 WHERE tbl = 'people'")
+    assert stat == 300
+    assert county_store.refresh_statistics() is False  # nothing left for the window to do
+    undo_import(county_store, batch)
+    assert county_store.refresh_statistics() is False

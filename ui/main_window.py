@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
             self.show_page(target)
 
     def _data_changed(self, source: str) -> None:
-        self.store.refresh_statistics()  # an import may have added thousands of rows
+        self.store.refresh_statistics()  # cheap when nothing grew (an import has refreshed them on its own thread)
         self._dirty.update(k for k in self.pages if k != source)
         self.update_unit()
         self._update_actions()
