@@ -73,10 +73,10 @@ from forms.periods import Period  # noqa: E402
 RESULT = "BENCH-RESULT"
 PERIOD = Period(2025)
 FIRST_ROWS = 50
-# What ``status`` reads, done with the standard library alone (the floor of ``status`` as a command).
+# What ``status`` reads, done with the standard library alone (the floor of ``status`` as a command): the store
+# (argv[1]) opened, each table given after it counted, closed.
 FLOOR_STATUS = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
-                "[c.execute(f'SELECT count(*) FROM {t}').fetchone() for t in "
-                "('people', 'studios', 'trainings', 'competitions', 'innovation', 'honours')]; c.close()")
+                "[c.execute(f'SELECT count(*) FROM {t}').fetchone() for t in sys.argv[2:]]; c.close()")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -647,11 +647,13 @@ def main() -> int:
             print(f"    (paired, the median of each round's ratio: {paired:.2f}x)")
         if "command" in parts:
             status = [str(ROOT / "main.py"), "--data-dir", str(folder), "status"]
-            store_file = str(folder / "store.sqlite3")
+            from forms.records import TOP_LEVEL, spec
+
+            counted = [str(folder / "store.sqlite3"), *(spec(kind).table for kind in TOP_LEVEL), "honours"]
             run(Path(status[0]), status[1:], env)
             floors, commands = [], []
             for _ in range(max(3, args.repeat)):
-                floors.append(run(Path("-c"), [FLOOR_STATUS, store_file], env)[0])
+                floors.append(run(Path("-c"), [FLOOR_STATUS, *counted], env)[0])
                 commands.append(run(Path(status[0]), status[1:], env)[0])
             command_s[size] = statistics.median(commands)
             line("status as a command", f"{command_s[size]:.3f} s", f"{statistics.median(floors):.3f} s",

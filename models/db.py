@@ -148,13 +148,14 @@ class Store:
 
 
 def _indexes_by_table(conn: sqlite3.Connection) -> dict[str, list[str]]:
-    """The indexes of each table of the store's own (not those of a full-text index's shadow tables, which
-    SQLite keeps and ``ANALYZE`` covers anyway)."""
-    virtual = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")]
+    """The indexes of each table of the store's own (not those of the search indexes' tables, which SQLite keeps
+    and ``ANALYZE`` covers anyway)."""
+    from models.migrations import search_index_tables
+
+    derived = search_index_tables(conn)
     tables: dict[str, list[str]] = {}
     for name, table in conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'"):
-        if not table.startswith("sqlite_") and not any(table.startswith(f"{v}_") for v in virtual):
+        if not table.startswith("sqlite_") and table not in derived:
             tables.setdefault(table, []).append(name)
     return tables
 
