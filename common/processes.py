@@ -70,6 +70,7 @@ def ordered_map(fn: Callable[[Item], Result], items: Sequence[Item], helpers: in
     goes on with the rest.
     """
     done = 0
+    settled: dict[int, Any] = {}
     if helpers > 0 and len(items) > 1:
         here = local if help_here else None
         with contextlib.closing(_in_helpers(fn, here, items, helpers, initializer, initargs)) as outcomes:
@@ -77,18 +78,22 @@ def ordered_map(fn: Callable[[Item], Result], items: Sequence[Item], helpers: in
                 if isinstance(outcome, _Broken):
                     if on_fallback is not None:
                         on_fallback(outcome.reason)
+                    settled = outcome.settled
                     break
                 done += 1
                 yield outcome
-    for item in items[done:]:
-        yield _here(local, item)
+    for index in range(done, len(items)):  # an item a helper died on is never tried again here
+        yield settled[index] if index in settled else _here(local, items[index])
 
 
 @dataclasses.dataclass(frozen=True)
 class _Broken:
-    """No helper can go on (``reason``): the caller does the rest itself."""
+    """No helper can go on (``reason``): the caller does the rest itself, but for the items already ``settled`` (by
+    index, not yet yielded): above all those a helper died on, which must not be tried again in this process (the
+    last helpers may die in the same moment, each on its own item)."""
 
     reason: BaseException
+    settled: dict[int, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -136,7 +141,7 @@ def _in_helpers(fn: Callable[[Item], Result], local: Callable[[Item], Result] | 
                         continue
                     _bury(helper, helpers, waiting, results, last_words)
                 if not helpers:
-                    yield _Broken(last_words[-1] if last_words else HelperDied("并行处理的进程均已退出"))
+                    yield _Broken(last_words[-1] if last_words else HelperDied("并行处理的进程均已退出"), dict(results))
                     return
                 _hand_out(helpers, waiting, items)
                 if index in results:
