@@ -16,7 +16,6 @@
 
 
 def _pyi_rthook():
-    import importlib.abc
     import sys
 
     def divert_helper_process():
@@ -60,28 +59,9 @@ def _pyi_rthook():
         patch(multiprocessing)
         return
 
-    class _AfterMultiprocessing(importlib.abc.MetaPathFinder):
-        """Patches multiprocessing right after the program first imports it, then steps aside."""
+    from common.after_import import after_first_import
 
-        def find_spec(self, name, path=None, target=None):
-            if name != "multiprocessing":
-                return None
-            sys.meta_path.remove(self)
-            import importlib.util
-
-            spec = importlib.util.find_spec(name)
-            if spec is None or spec.loader is None:
-                return spec
-            exec_module = spec.loader.exec_module
-
-            def exec_then_patch(module):
-                exec_module(module)
-                patch(module)
-
-            spec.loader.exec_module = exec_then_patch
-            return spec
-
-    sys.meta_path.insert(0, _AfterMultiprocessing())
+    after_first_import("multiprocessing", patch)
 
 
 _pyi_rthook()

@@ -8,12 +8,13 @@
 
 
 def _pyi_rthook():
-    import importlib.abc
     import os
     import sys
 
     from _pyi_rth_utils import prepend_path_to_environment_variable
     from _pyi_rth_utils import qt as qt_rth_utils
+
+    from common.after_import import after_first_import
 
     qt_rth_utils.ensure_single_qt_bindings_package("PySide6")
     if sys.platform.startswith("win"):
@@ -25,30 +26,7 @@ def _pyi_rthook():
     if sys.platform.startswith("win"):
         prepend_path_to_environment_variable(sys._MEIPASS, "PATH")
 
-    class _AfterQtCore(importlib.abc.MetaPathFinder):
-        """Runs the qt.conf step right after PySide6.QtCore is first imported, then steps aside."""
-
-        def find_spec(self, name, path=None, target=None):
-            if name != "PySide6.QtCore":
-                return None
-            sys.meta_path.remove(self)
-            import importlib.util
-
-            spec = importlib.util.find_spec(name)
-            if spec is None or spec.loader is None:
-                return spec
-            loader = spec.loader
-            exec_module = loader.exec_module
-
-            def exec_then_configure(module):
-                exec_module(module)
-                qt_rth_utils.create_embedded_qt_conf("PySide6", qt_path)
-
-            # Per-module wrapper: the loader object is this module's own (extension modules get one each).
-            loader.exec_module = exec_then_configure
-            return spec
-
-    sys.meta_path.insert(0, _AfterQtCore())
+    after_first_import("PySide6.QtCore", lambda _qtcore: qt_rth_utils.create_embedded_qt_conf("PySide6", qt_path))
 
 
 _pyi_rthook()
