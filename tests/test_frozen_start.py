@@ -85,25 +85,26 @@ def test_a_submodule_is_found_in_its_package(tmp_path: Path, monkeypatch: pytest
 def test_a_built_in_module_gets_its_own_loader_not_the_shared_class() -> None:
     """A built-in module's loader is a class serving every built-in module: it is wrapped, never patched."""
     script = textwrap.dedent("""
+        import importlib
+        import importlib.machinery
         import sys
+        from common.after_import import after_first_import
         candidates = [n for n in sys.builtin_module_names if n not in sys.modules and n != "_testinternalcapi"]
         if not candidates:
             print("none"); raise SystemExit
         name = candidates[0]
-        from common.after_import import after_first_import
         seen = []
         after_first_import(name, lambda module: seen.append(module.__name__))
-        import importlib
-        import importlib.machinery
-        importlib.import_module(name)
+        assert seen == []  # not imported yet: its import is what is wrapped
+        module = importlib.import_module(name)
         shared = importlib.machinery.BuiltinImporter.exec_module.__qualname__
-        print(seen == [name] and shared == "BuiltinImporter.exec_module")
+        print(seen == [name] and shared == "BuiltinImporter.exec_module", name, type(module.__spec__.loader).__name__)
     """)
     out = subprocess.run([sys.executable, "-S", "-c", script], cwd=ROOT, capture_output=True, text=True,
                          encoding="utf-8", check=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.strip()
     if out == "none":
         pytest.skip("every built-in module of this Python is imported at its start")
-    assert out == "True"
+    assert out.startswith("True ") and out.endswith(" _LoaderThen"), out
 
 
 # The hooks, run as the built program's bootstrap runs them, in a fresh interpreter without site (nothing else
