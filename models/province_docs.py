@@ -46,7 +46,7 @@ from common.errors import UserError
 from common.paths import resource_path
 from forms.divisions import PROVINCE_CODE
 from models.db import Store
-from models.signing.common import group_hex, normalise_fingerprint
+from models.signing.common import b64decode_exact, group_hex, normalise_fingerprint
 from models.signing.provider import Signer
 
 FORMAT = "changai-province-document"
@@ -256,7 +256,7 @@ def _b64(document: dict[str, Any], key: str, source: str) -> bytes:
     if not isinstance(value, str) or not value:
         raise ProvinceDocumentError(f"“{source}”缺少“{key}”项，文件不完整或已损坏")
     try:
-        return base64.b64decode(value.encode("ascii"), validate=True)
+        return b64decode_exact(value.encode("ascii"))
     except (binascii.Error, UnicodeEncodeError, ValueError):
         raise ProvinceDocumentError(f"“{source}”的“{key}”项已损坏（不是有效的 base64 文本）") from None
 

@@ -36,7 +36,7 @@ from common.text import ParseError, clean_text
 from forms.periods import Period, parse_period
 from models.db import RecordError, Store, now
 from models.receiving import Received, get_received
-from models.signing.common import MALFORMED, STATUS_LABELS, UNREGISTERED, UNSIGNED, VALID, Verdict
+from models.signing.common import MALFORMED, STATUS_LABELS, UNREGISTERED, UNSIGNED, VALID, Verdict, b64decode_exact
 from models.signing.provider import Signer
 
 FORMAT_NAME = "changai-receipt"
@@ -367,7 +367,7 @@ def open_receipt(path: Path | str, store: Store | None = None) -> OpenedReceipt:
     if not signature_text:
         return OpenedReceipt(path, UNSIGNED, "回执没有签名，无法确认出具单位", receipt)
     try:
-        signature = base64.b64decode(str(signature_text).encode("ascii"), validate=True)
+        signature = b64decode_exact(str(signature_text).encode("ascii"))
     except (binascii.Error, UnicodeEncodeError):
         return OpenedReceipt(path, MALFORMED, "回执的签名数据已损坏", receipt)
     # The signature covers the canonical form of the receipt as written; a changed field changes those bytes.

@@ -394,6 +394,74 @@ def test_random_changes_are_never_accepted(signed: tuple[Store, Path], tmp_path:
         assert new_parts == parts
 
 
+BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+@given(data=st.binary(max_size=64))
+def test_base64_is_read_only_as_this_program_writes_it(data: bytes) -> None:
+    import base64
+    import binascii
+
+    from models.signing.common import b64decode_exact
+
+    text = base64.b64encode(data)
+    assert b64decode_exact(text) == data
+    if text.endswith(b"="):
+        at = text.index(b"=") - 1
+        respelt = text[:at] + bytes([BASE64[BASE64.index(text[at]) ^ 1]]) + text[at + 1:]
+        assert base64.b64decode(respelt, validate=True) == data  # what Python's decoder accepts
+        with pytest.raises(binascii.Error):
+            b64decode_exact(respelt)
+    with pytest.raises(binascii.Error):
+        b64decode_exact(text + b"\n")
+
+
+def test_the_signature_part_spelt_another_way_in_base64_is_not_valid(signed: tuple[Store, Path],
+                                                                      tmp_path: Path) -> None:
+    """Base64 decoders ignore the unused bits before ``=`` (``QQ==`` and ``QR==`` both give ``A``). The signature
+    part is the one part the manifest cannot cover: a copy of the file with another spelling of the same manifest or
+    signature verified (a random change found it under Windows), though its bytes differ from what was signed."""
+    from models.signing.package import COMMENT_MAGIC
+
+    store, xlsx = signed
+    names, parts, comment = read_parts(xlsx)
+    manifest, signature, end = parts[SIGNATURE_PART][len(COMMENT_MAGIC):].split(b"\n")
+    respelt = 0
+    for index, piece in enumerate((manifest, signature)):
+        if not piece.endswith(b"="):
+            continue  # its length is a multiple of three bytes: no unused bits to change
+        at = piece.index(b"=") - 1
+        other = BASE64[BASE64.index(piece[at]) ^ 1]  # the lowest of the unused bits
+        changed = piece[:at] + bytes([other]) + piece[at + 1:]
+        pieces = [manifest, signature]
+        pieces[index] = changed
+        target = tmp_path / f"另一种写法{index}.xlsx"
+        write_parts(target, names, {**parts, SIGNATURE_PART: COMMENT_MAGIC + b"\n".join([*pieces, end])}, comment)
+        result = verify(store, target)
+        assert result.status == return_io.MALFORMED and "base64" in result.reason, result
+        respelt += 1
+    assert respelt, "neither the manifest nor the signature ends in padding in this file"
+
+
+def test_bytes_after_the_signature_in_the_signature_part_are_not_valid(signed: tuple[Store, Path],
+                                                                      tmp_path: Path) -> None:
+    """The signature's DER with a byte after it, written again as proper base64: asn1crypto reads the DER and would
+    ignore the rest."""
+    import base64
+
+    from models.signing.package import COMMENT_MAGIC
+
+    store, xlsx = signed
+    names, parts, comment = read_parts(xlsx)
+    manifest, signature, end = parts[SIGNATURE_PART][len(COMMENT_MAGIC):].split(b"\n")
+    longer = base64.b64encode(base64.b64decode(signature) + b"\x00")
+    target = tmp_path / "签名后多一字节.xlsx"
+    write_parts(target, names, {**parts, SIGNATURE_PART: COMMENT_MAGIC + b"\n".join([manifest, longer, end])},
+                comment)
+    result = verify(store, target)
+    assert result.status == return_io.MALFORMED and "损坏" in result.reason, result
+
+
 def test_a_workbook_with_the_old_signature_sheet_is_unsigned(signed: tuple[Store, Path], tmp_path: Path) -> None:
     """Earlier versions signed only the embedded data, in a hidden ``_signature`` sheet: no longer accepted."""
     import openpyxl

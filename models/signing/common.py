@@ -76,6 +76,22 @@ def normalise_fingerprint(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch in "0123456789ABCDEF")
 
 
+def b64decode_exact(text: bytes) -> bytes:
+    """Base64 text → bytes, accepting only the one text this program writes for those bytes.
+
+    Python's decoder (even with ``validate=True``) ignores the unused low bits of the last character before ``=``:
+    ``QQ==`` and ``QR==`` both give ``A``. Where a signature or signed data travels as base64 outside what the
+    signature covers, that would let a file's bytes change while it still verifies. binascii.Error otherwise.
+    """
+    import base64
+    import binascii
+
+    data = base64.b64decode(text, validate=True)
+    if base64.b64encode(data) != text:
+        raise binascii.Error("non-canonical base64")
+    return data
+
+
 def data_digest(data: bytes) -> str:
     """A short digest of signed data for the cover: first 64 bits of SHA-256, grouped (``3F2A 9C01 7B44 E0D2``).
 

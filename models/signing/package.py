@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from models.file_guard import Part
 from models.returns import Return, ReturnFormatError, digest
+from models.signing.common import b64decode_exact
 
 if TYPE_CHECKING:
     from models.signing.provider import Signer
@@ -120,7 +121,7 @@ def decode_comment(comment: bytes) -> tuple[bytes, bytes]:
     if len(pieces) != 3 or pieces[2] != b"":
         raise ReturnFormatError("文件中的签名已损坏（格式不对）")
     try:
-        return base64.b64decode(pieces[0], validate=True), base64.b64decode(pieces[1], validate=True)
+        return b64decode_exact(pieces[0]), b64decode_exact(pieces[1])
     except (binascii.Error, ValueError):
         raise ReturnFormatError("文件中的签名已损坏（不是有效的 base64 文本）") from None
 

@@ -15,7 +15,7 @@ import binascii
 from typing import TYPE_CHECKING, Any
 
 from models.db import Store
-from models.signing.common import MALFORMED, TAMPERED, UNREGISTERED, UNSIGNED, VALID, Verdict
+from models.signing.common import MALFORMED, TAMPERED, UNREGISTERED, UNSIGNED, VALID, Verdict, b64decode_exact
 from models.signing.provider import Signer
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def decode_chunks(chunks: list[str]) -> bytes:
     """Inverse of :func:`encode_chunks`; tolerant of whitespace a spreadsheet may add. ValueError if garbled."""
     text = "".join("".join(str(c).split()) for c in chunks if c is not None)
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        return b64decode_exact(text.encode("ascii"))
     except (binascii.Error, UnicodeEncodeError) as exc:
         raise ValueError("签名数据不是有效的 base64 文本") from exc
 
@@ -52,7 +52,7 @@ def parse_signed_data(signature: bytes) -> tuple[cms.SignedData, asn1_x509.Certi
     from models.signing.cms_check import signer_certificate  # registers attribute types before parsing (see there)
 
     try:
-        content_info = cms.ContentInfo.load(signature)
+        content_info = cms.ContentInfo.load(signature, strict=True)  # nothing may follow the signature's DER
         if content_info["content_type"].native != "signed_data":
             raise ValueError("不是 CMS SignedData")
         signed_data = content_info["content"]
