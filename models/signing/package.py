@@ -123,7 +123,7 @@ def decode_comment(comment: bytes) -> tuple[bytes, bytes]:
     try:
         return b64decode_exact(pieces[0]), b64decode_exact(pieces[1])
     except (binascii.Error, ValueError):
-        raise ReturnFormatError("文件中的签名已损坏（不是有效的 base64 文本）") from None
+        raise ReturnFormatError("文件中的签名已损坏或被改动过，请向报送单位要一份重新导出的原文件") from None
 
 
 def read_signature_part(zf: zipfile.ZipFile) -> bytes | None:
